@@ -1,0 +1,69 @@
+# The commands a newcomer, the README and CI run. `make help` lists them.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PES := $(VENV)/bin/pes
+PYTEST := $(VENV)/bin/pytest
+PYTEST_FLAGS ?= -q
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z][a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## create .venv with the project and its dev tools
+
+.PHONY: system-deps
+system-deps: ## install what the tests need from Debian (PostgreSQL, kcat) if missing; needs root
+	bash scripts/install_system_deps.sh
+
+.PHONY: kafka-jars
+kafka-jars: install ## resolve the Apache Kafka broker's jars from Maven Central into .cache/
+	$(PY) -m scripts.local_kafka fetch
+
+.PHONY: run
+run: install kafka-jars ## run the system locally: SQLite event store, local Kafka broker, relay, caseload view
+	$(PES) run --demo 200
+
+.PHONY: test
+test: install system-deps kafka-jars lint test-unit test-integration test-e2e ## everything CI runs: lint and all test tiers
+
+.PHONY: test-unit
+test-unit: install ## pure domain and contract tests (no servers)
+	$(PYTEST) $(PYTEST_FLAGS) tests/unit
+
+.PHONY: test-integration
+test-integration: install kafka-jars ## against the real Kafka broker, SQLite and PostgreSQL
+	$(PYTEST) $(PYTEST_FLAGS) tests/integration
+
+.PHONY: test-e2e
+test-e2e: install kafka-jars ## the running system, end to end
+	$(PYTEST) $(PYTEST_FLAGS) tests/e2e
+
+.PHONY: lint
+lint: install ## ruff (lint and format check)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: typecheck
+typecheck: install ## mypy over the packages
+	$(VENV)/bin/mypy
+
+.PHONY: schemas
+schemas: install ## write the Avro schema of every event's current version into schemas/
+	$(PES) schemas --directory schemas
+
+.PHONY: bench
+bench: install kafka-jars ## benchmarks: project vs raw baselines, measured side by side
+	$(PY) -m scripts.bench
+
+.PHONY: clean
+clean: ## remove local data (event store, views, broker data); keeps .venv and the jar cache
+	rm -rf .data
