@@ -1,0 +1,62 @@
+"""VR-11 as a pure function: when a case terminates, from its recorded events and a policy.
+
+The case terminates on the later of (a) outcome + N months and (b) the day it last left PE
+services (returned to monitoring or removed explicitly). While the case is in PE services
+(a request is being assessed, reviewed or served) the date is not determinable yet.
+
+The function reads only the events, so a policy-change analysis can replay any history under
+another policy version. A recorded `CaseTerminated` does not feed the computation: under the
+policy it was recorded with, the two agree (the aggregate refuses any other date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from domain.base import Actor, Aggregate, Role
+from domain.case import Case
+from domain.policy import PolicyBook, VRPolicy
+
+DEADLINE_PROCESS = Actor(id="system:deadlines", role=Role.SYSTEM)
+
+_ENTERS_PE_SERVICES = (Case.PEServicesRequested, Case.ReviewRequested)
+_LEAVES_PE_SERVICES = (Case.ReturnedToMonitoring, Case.RemovedFromPEServices)
+
+
+def termination_date(
+    events: Iterable[Aggregate.Event], policy: VRPolicy, as_of: date | None = None
+) -> date | None:
+    """The VR-11 termination date of the case whose events are given, under `policy`.
+
+    Only events effective on or before `as_of` count (all of them when `as_of` is None).
+    None when no outcome is recorded or a PE service is open; a date after `as_of` is the
+    scheduled date, which moves if the case enters PE services before it.
+    """
+    outcome_date: date | None = None
+    in_pe_services = False
+    left_pe_services_on: date | None = None
+    for domain_event in sorted(events, key=lambda e: e.originator_version):
+        if as_of is not None and domain_event.effective_on > as_of:
+            continue
+        if isinstance(domain_event, Case.OutcomeAchieved):
+            outcome_date = domain_event.effective_on
+        elif isinstance(domain_event, _ENTERS_PE_SERVICES):
+            in_pe_services = True
+        elif isinstance(domain_event, _LEAVES_PE_SERVICES):
+            in_pe_services = False
+            left_pe_services_on = domain_event.effective_on
+    if outcome_date is None or in_pe_services:
+        return None
+    return policy.termination_on(outcome_date, left_pe_services_on)
+
+
+def scheduled_termination(
+    events: Iterable[Aggregate.Event], policies: PolicyBook, as_of: date | None = None
+) -> date | None:
+    """`termination_date` under the policy that governs the case (in force on its outcome date)."""
+    history = list(events)
+    outcome = next((e for e in history if isinstance(e, Case.OutcomeAchieved)), None)
+    if outcome is None:
+        return None
+    return termination_date(history, policies.vr_in_force_on(outcome.effective_on), as_of)

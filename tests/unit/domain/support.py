@@ -1,0 +1,283 @@
+"""A case under test, and commands with sensible defaults, so each test states only what matters."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.base import Actor, Aggregate, Role, numbered_id
+from domain.case import Case, Program
+from domain.commands import (
+    AuthorizeService,
+    CancelAuthorization,
+    CaseCommand,
+    DecideReview,
+    DetermineNewEmploymentCase,
+    DetermineNotAppropriate,
+    DeterminePEAppropriate,
+    OpenCase,
+    PayInvoice,
+    ReceiveInvoice,
+    RecognizeGrandfathering,
+    RecordOutcome,
+    RecordServiceProvided,
+    RemoveFromPEServices,
+    RequestPEServices,
+    RequestReview,
+    ReturnToMonitoring,
+    TerminateCase,
+    UnencumberBalance,
+)
+from domain.policy import PolicyBook
+from domain.values import (
+    AdvanceAssessment,
+    AdvancementResult,
+    MaintainAssessment,
+    NewCaseReason,
+    Override,
+    RequestPurpose,
+    ReviewDecision,
+    ScopeCriteria,
+    ServiceCategory,
+    ServiceType,
+)
+
+POLICIES = PolicyBook.default()
+POLICY = POLICIES.vr[0]
+CASEWORKER = Actor(id="cw-1", role=Role.CASEWORKER)
+SUPERVISOR = Actor(id="sup-1", role=Role.SUPERVISOR)
+BILLING = Actor(id="bill-1", role=Role.BILLING)
+SYSTEM = Actor(id="system:deadlines", role=Role.SYSTEM)
+
+# A leap-day outcome: its anniversary clamps to 2025-02-28.
+OUTCOME = date(2024, 2, 29)
+ANNIVERSARY = date(2025, 2, 28)
+
+MAINTAIN = MaintainAssessment(
+    concern="shift changes clash with the bus timetable",
+    raised_with_employer=True,
+    what_client_thinks_will_help="a monthly bus pass",
+    services_needed="transportation support",
+    others_fulfilled_responsibilities=None,
+)
+ADVANCE = AdvanceAssessment(
+    same_employer=True,
+    client_needs="a forklift certificate",
+    employer_assistance="paid time off for the course",
+    barriers_to_arranging_alone="cannot pay the course fee",
+    expected_results=(AdvancementResult.GREATER_PAY, AdvancementResult.PROMOTION),
+)
+ALL_CRITERIA = ScopeCriteria(
+    readily_available=True, easy_to_arrange=True, routine=True, providable_within_scope_days=True
+)
+
+
+def day(offset: int, start: date = OUTCOME) -> date:
+    return start + timedelta(days=offset)
+
+
+class CaseFile:
+    """One case and the events it recorded so far."""
+
+    def __init__(
+        self,
+        outcome: date | None = OUTCOME,
+        opened_on: date | None = None,
+        case_number: str = "VR-TEST-1",
+        program: Program = Program.VR,
+        policies: PolicyBook = POLICIES,
+    ) -> None:
+        self.policies = policies
+        opened = opened_on or (outcome or OUTCOME) - timedelta(days=200)
+        self.case = OpenCase(
+            case_number=case_number,
+            program=program,
+            client_ref="CL-000001",
+            caseworker_id=CASEWORKER.id,
+            opened_on=opened,
+        ).create(CASEWORKER)
+        self.events: list[Aggregate.Event] = []
+        self.counters: dict[str, int] = {}
+        if outcome is not None:
+            self.do(self.record_outcome(outcome))
+
+    @property
+    def id(self) -> UUID:
+        return self.case.id
+
+    def do(self, command: CaseCommand, actor: Actor = CASEWORKER) -> None:
+        command.apply_to(self.case, actor, self.policies)
+
+    def all_events(self) -> list[Aggregate.Event]:
+        self.events.extend(self.case.collect_events())  # type: ignore[arg-type]
+        return list(self.events)
+
+    def next_id(self, kind: str) -> UUID:
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        return numbered_id(self.id, kind, self.counters[kind])
+
+    # Commands with defaults
+
+    def record_outcome(self, on: date) -> RecordOutcome:
+        return RecordOutcome(
+            case_id=self.id,
+            outcome_date=on,
+            employer="Acme Logistics",
+            job_title="Warehouse associate",
+            hourly_wage_cents=1850,
+            weekly_hours=32.0,
+        )
+
+    def request(
+        self, on: date, purpose: RequestPurpose = RequestPurpose.MAINTAIN, **kw: Any
+    ) -> RequestPEServices:
+        if purpose is RequestPurpose.MAINTAIN:
+            kw.setdefault("maintain", MAINTAIN)
+        if purpose is RequestPurpose.ADVANCE:
+            kw.setdefault("advance", ADVANCE)
+        kw.setdefault("request_id", self.next_id("request"))
+        return RequestPEServices(case_id=self.id, requested_on=on, purpose=purpose, **kw)
+
+    def appropriate(self, request_id: UUID, on: date, **kw: Any) -> DeterminePEAppropriate:
+        kw.setdefault("criteria", ALL_CRITERIA)
+        kw.setdefault("expected_provided_by", on + timedelta(days=30))
+        return DeterminePEAppropriate(
+            case_id=self.id, request_id=request_id, determined_on=on, **kw
+        )
+
+    def new_case(self, request_id: UUID, on: date, **kw: Any) -> DetermineNewEmploymentCase:
+        kw.setdefault("new_case_number", "VR-NEW-1")
+        kw.setdefault("reasons", (NewCaseReason.SIGNIFICANT_STAFF_TIME,))
+        return DetermineNewEmploymentCase(
+            case_id=self.id, request_id=request_id, determined_on=on, **kw
+        )
+
+    def not_appropriate(self, request_id: UUID, on: date, **kw: Any) -> DetermineNotAppropriate:
+        kw.setdefault("written_explanation", "The job already provides this support.")
+        kw.setdefault("review_notice_given", True)
+        return DetermineNotAppropriate(
+            case_id=self.id, request_id=request_id, determined_on=on, **kw
+        )
+
+    def review(self, request_id: UUID, on: date) -> RequestReview:
+        return RequestReview(
+            case_id=self.id, request_id=request_id, requested_on=on, grounds="I disagree"
+        )
+
+    def decide(self, request_id: UUID, on: date, decision: ReviewDecision) -> DecideReview:
+        return DecideReview(
+            case_id=self.id,
+            request_id=request_id,
+            decided_on=on,
+            decision=decision,
+            reason="reviewed the file",
+        )
+
+    def authorize(
+        self,
+        request_id: UUID,
+        on: date,
+        start: date | None = None,
+        end: date | None = None,
+        amount_cents: int = 50_000,
+        service_type: ServiceType = ServiceType.TRANSPORTATION,
+        overrides: tuple[Override, ...] = (),
+        **kw: Any,
+    ) -> AuthorizeService:
+        start = start or on
+        kw.setdefault("authorization_id", self.next_id("authorization"))
+        kw.setdefault("category", ServiceCategory.SUPPORT)
+        kw.setdefault("provider", "PRV-0042")
+        kw.setdefault("ipe_entry", "Monthly bus pass for three months")
+        return AuthorizeService(
+            case_id=self.id,
+            request_id=request_id,
+            authorized_on=on,
+            service_type=service_type,
+            planned_start=start,
+            planned_end=end or start + timedelta(days=60),
+            amount_cents=amount_cents,
+            overrides=overrides,
+            **kw,
+        )
+
+    def provided(self, authorization_id: UUID, on: date) -> RecordServiceProvided:
+        return RecordServiceProvided(
+            case_id=self.id, authorization_id=authorization_id, provided_on=on
+        )
+
+    def cancel(self, authorization_id: UUID, on: date) -> CancelAuthorization:
+        return CancelAuthorization(
+            case_id=self.id, authorization_id=authorization_id, cancelled_on=on, reason="declined"
+        )
+
+    def invoice(
+        self, authorization_id: UUID, on: date, amount_cents: int, **kw: Any
+    ) -> ReceiveInvoice:
+        kw.setdefault("invoice_id", self.next_id("invoice"))
+        kw.setdefault("invoice_number", f"INV-{self.counters['invoice']}")
+        return ReceiveInvoice(
+            case_id=self.id,
+            authorization_id=authorization_id,
+            received_on=on,
+            amount_cents=amount_cents,
+            **kw,
+        )
+
+    def pay(self, invoice_id: UUID, on: date, amount_cents: int) -> PayInvoice:
+        return PayInvoice(
+            case_id=self.id, invoice_id=invoice_id, paid_on=on, amount_cents=amount_cents
+        )
+
+    def unencumber(self, authorization_id: UUID, on: date) -> UnencumberBalance:
+        return UnencumberBalance(
+            case_id=self.id, authorization_id=authorization_id, unencumbered_on=on
+        )
+
+    def back_to_monitoring(self, on: date) -> ReturnToMonitoring:
+        return ReturnToMonitoring(case_id=self.id, returned_on=on)
+
+    def remove(self, on: date) -> RemoveFromPEServices:
+        return RemoveFromPEServices(case_id=self.id, removed_on=on, reason="client moved away")
+
+    def terminate(self, on: date) -> TerminateCase:
+        return TerminateCase(case_id=self.id, terminated_on=on)
+
+    def grandfather(self, on: date, **kw: Any) -> RecognizeGrandfathering:
+        kw.setdefault("evidence", "QE2 service record: EW job coaching active on 2013-08-01")
+        kw.setdefault("services_started_on", date(2013, 5, 6))
+        kw.setdefault("planned_services", (ServiceType.SUPPORTED_EMPLOYMENT,))
+        return RecognizeGrandfathering(case_id=self.id, recognized_on=on, **kw)
+
+    # Steps of a typical history
+
+    def open_request(self, on: date) -> UUID:
+        """A maintain request, determined PE-appropriate on the same day."""
+        command = self.request(on)
+        self.do(command)
+        self.do(self.appropriate(command.request_id, on))
+        return command.request_id
+
+    def authorized(self, request_id: UUID, on: date, **kw: Any) -> UUID:
+        command = self.authorize(request_id, on, **kw)
+        self.do(command)
+        return command.authorization_id
+
+    def close_service(self, authorization_id: UUID, on: date, paid_cents: int = 30_000) -> date:
+        """Provided, invoiced, paid and unencumbered, from `on`; returns the last date used."""
+        self.do(self.provided(authorization_id, on))
+        invoice = self.invoice(authorization_id, on + timedelta(days=2), paid_cents)
+        self.do(invoice, BILLING)
+        self.do(self.pay(invoice.invoice_id, on + timedelta(days=20), paid_cents), BILLING)
+        self.do(self.unencumber(authorization_id, on + timedelta(days=21)), BILLING)
+        return on + timedelta(days=21)
+
+
+def rebuilt(events: list[Aggregate.Event]) -> Case:
+    """The case rebuilt from its events alone, as a repository would."""
+    case: Any = None
+    for domain_event in events:
+        case = domain_event.mutate(case)
+    rebuilt_case: Case = case
+    return rebuilt_case

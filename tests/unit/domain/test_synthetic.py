@@ -1,0 +1,178 @@
+"""The synthetic caseload: deterministic, in date order, and exactly as accepting as it says."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import date
+from uuid import UUID
+
+import pytest
+
+from application.synthetic import SyntheticCaseload, SyntheticCommand, generate_caseload
+from domain.base import Aggregate, Role
+from domain.case import STATUS_AFTER_EVENT, Case, CaseStatus
+from domain.commands import AuthorizeService, CaseCommand, OpenCase, TerminateCase
+from domain.errors import DomainError
+from domain.termination import DEADLINE_PROCESS, termination_date
+from tests.unit.domain.support import POLICIES, POLICY
+
+
+class Replay:
+    """Applies a caseload to in-memory cases, as the application would, and tallies the results."""
+
+    def __init__(self) -> None:
+        self.cases: dict[UUID, Case] = {}
+        self.events: dict[UUID, list[Aggregate.Event]] = {}
+        self.refused: Counter[str | None] = Counter()
+        self.mismatches: list[str] = []
+
+    def apply(self, item: SyntheticCommand) -> None:
+        actor, command, expected = item
+        try:
+            if isinstance(command, OpenCase):
+                case = command.create(actor)
+                self.cases[case.id] = case
+            else:
+                assert isinstance(command, CaseCommand)
+                case = self.cases[command.case_id]
+                command.apply_to(case, actor, POLICIES)
+        except DomainError as refusal:
+            self.refused[refusal.rule_id] += 1
+            if refusal.rule_id != expected:
+                self.mismatches.append(f"{command!r} refused by {refusal}, expected {expected}")
+            return
+        self.events.setdefault(case.id, []).extend(case.collect_events())  # type: ignore[arg-type]
+        if expected is not None:
+            self.mismatches.append(f"{command!r} was accepted, expected refusal by {expected}")
+
+
+@pytest.fixture(scope="module")
+def caseload() -> SyntheticCaseload:
+    return SyntheticCaseload(seed=7, cases=600)
+
+
+@pytest.fixture(scope="module")
+def replay(caseload: SyntheticCaseload) -> Replay:
+    replay = Replay()
+    for item in caseload.commands():
+        replay.apply(item)
+    return replay
+
+
+def test_the_same_seed_gives_the_same_caseload() -> None:
+    first = list(generate_caseload(seed=3, cases=50))
+    second = list(generate_caseload(seed=3, cases=50))
+    assert first == second
+    assert first != list(generate_caseload(seed=4, cases=50))
+
+
+def test_commands_come_in_business_date_order_across_cases(caseload: SyntheticCaseload) -> None:
+    dates = [item.command.effective_on for item in caseload.commands()]
+    assert dates == sorted(dates)
+
+
+def test_every_command_is_accepted_or_refused_by_exactly_the_rule_it_names(replay: Replay) -> None:
+    assert replay.mismatches == []
+
+
+def test_the_caseload_holds_refusals_of_many_rules(replay: Replay) -> None:
+    assert {"VR-01", "VR-02", "VR-04", "VR-05", "VR-06", "VR-07", "VR-09", "VR-10", "VR-11"} <= set(
+        replay.refused
+    )
+
+
+def test_the_caseload_holds_overrides_grandfathering_and_late_services(
+    caseload: SyntheticCaseload, replay: Replay
+) -> None:
+    authorizations = [
+        item.command for item in caseload.commands() if isinstance(item.command, AuthorizeService)
+    ]
+    overridden = Counter(o.rule_id for a in authorizations for o in a.overrides)
+    assert overridden["VR-03"] > 0 and overridden["VR-04"] > 0
+    assert all(
+        item.actor.role is Role.SUPERVISOR
+        for item in caseload.commands()
+        if isinstance(item.command, AuthorizeService) and item.command.overrides
+    )
+    cases = replay.cases.values()
+    assert any(c.grandfathering is not None for c in cases)
+    assert any(
+        c.left_pe_services_on is not None
+        and c.outcome_date is not None
+        and c.left_pe_services_on > POLICY.initiation_window_closes(c.outcome_date)
+        for c in cases
+    )
+    paid_late = [
+        i
+        for c in cases
+        for i in c.invoices.values()
+        if i.paid_on and (i.paid_on - i.received_on).days > POLICY.invoice_payment_days
+    ]
+    assert paid_late
+
+
+def test_every_case_ends_in_monitoring_with_the_expected_termination_date_VR_11(
+    caseload: SyntheticCaseload, replay: Replay
+) -> None:
+    expected = caseload.expected_terminations()
+    assert set(expected) == set(replay.cases)
+    for case_id, case in replay.cases.items():
+        assert case.status is CaseStatus.MONITORING
+        assert termination_date(replay.events[case_id], POLICY) == expected[case_id]
+
+
+def test_the_deadline_process_terminations_are_accepted_VR_11(
+    caseload: SyntheticCaseload, replay: Replay
+) -> None:
+    for _, command in caseload.termination_commands():
+        command.apply_to(replay.cases[command.case_id], DEADLINE_PROCESS, POLICIES)
+    assert {c.status for c in replay.cases.values()} == {CaseStatus.TERMINATED}
+
+
+def test_no_command_is_dated_after_its_cases_termination_VR_11(caseload: SyntheticCaseload) -> None:
+    expected = caseload.expected_terminations()
+    for item in caseload.commands():
+        if isinstance(item.command, CaseCommand):
+            assert item.command.effective_on <= expected[item.command.case_id]
+
+
+def test_client_refs_are_opaque(caseload: SyntheticCaseload) -> None:
+    refs = [i.command.client_ref for i in caseload.commands() if isinstance(i.command, OpenCase)]
+    assert all(ref.startswith("CL-") and ref[3:].isdigit() for ref in refs)
+
+
+def test_ten_thousand_cases_are_generated_in_a_few_seconds() -> None:
+    began = time.perf_counter()
+    count = sum(1 for _ in generate_caseload(seed=1, cases=10_000, start=date(2024, 1, 1)))
+    elapsed = time.perf_counter() - began
+    assert count > 50_000
+    assert elapsed < 10, f"{elapsed:.1f}s"
+
+
+def test_the_published_status_mapping_agrees_with_the_aggregate_after_every_event(
+    caseload: SyntheticCaseload,
+) -> None:
+    replay = Replay()  # its own: other tests here terminate the shared replay's cases
+    for item in caseload.commands():
+        replay.apply(item)
+    terminated = 0
+    for case_id, case in replay.cases.items():
+        events = list(replay.events[case_id])
+        on = case.termination_date(POLICY)
+        if on is not None:
+            TerminateCase(case_id=case_id, terminated_on=on).apply_to(
+                case, DEADLINE_PROCESS, POLICIES
+            )
+            events.extend(case.collect_events())
+            terminated += 1
+        status = None
+        for event in events:
+            status = STATUS_AFTER_EVENT.get(type(event).__name__, status)
+        assert status is case.status, (
+            f"{case.case_number}: mapping says {status}, case is {case.status}"
+        )
+    assert terminated > len(replay.cases) // 2
+    assert {type(e).__name__ for events in replay.events.values() for e in events} >= (
+        set(STATUS_AFTER_EVENT) - {"CaseTerminated"}
+    )
