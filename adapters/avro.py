@@ -1,0 +1,151 @@
+"""The Avro contract at run time: schemas loaded once, single-object encoding, reader-schema decoding.
+
+Wire format (see docs/wire-format.md): every message value is Avro single-object encoded —
+the two bytes C3 01, the 8-byte little-endian CRC-64-AVRO fingerprint of the writer schema's
+canonical form, then the Avro binary body. Any consumer holding the `.avsc` files can decode it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastavro import parse_schema, schemaless_reader, schemaless_writer
+from fastavro.schema import fingerprint, to_parsing_canonical_form
+
+SINGLE_OBJECT_MARKER = b"\xc3\x01"
+HEADER_LENGTH = len(SINGLE_OBJECT_MARKER) + 8
+SCHEMA_FILE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\.v(?P<version>[1-9][0-9]*)\.avsc$")
+DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+
+class ContractError(Exception):
+    """A message does not fit the published contract (unknown schema, bad bytes, wrong record)."""
+
+
+@dataclass(frozen=True)
+class EventSchema:
+    """One version of one event type's schema."""
+
+    name: str
+    version: int
+    parsed: Any
+    fingerprint: bytes
+
+
+@dataclass(frozen=True)
+class DecodedEvent:
+    """A message value decoded with the newest schema of its event type."""
+
+    event_type: str
+    writer_version: int
+    record: dict[str, Any]
+
+
+class SchemaSet:
+    """All `.avsc` files of a folder, parsed once, found by (type, version) or by fingerprint."""
+
+    def __init__(self, directory: Path = DEFAULT_SCHEMA_DIR) -> None:
+        self.directory = directory
+        self._by_key: dict[tuple[str, int], EventSchema] = {}
+        self._by_fingerprint: dict[bytes, EventSchema] = {}
+        self._latest: dict[str, EventSchema] = {}
+        for path in sorted(directory.glob("*.avsc")):
+            match = SCHEMA_FILE.match(path.name)
+            if not match:
+                raise ContractError(f"{path.name}: schema files are named <EventType>.v<N>.avsc")
+            self._add(match["name"], int(match["version"]), json.loads(path.read_text()))
+        if not self._by_key:
+            raise ContractError(f"no Avro schemas found in {directory}")
+
+    def _add(self, name: str, version: int, schema: dict[str, Any]) -> None:
+        if schema.get("name") != name:
+            raise ContractError(f"{name}.v{version}.avsc declares record {schema.get('name')!r}")
+        parsed = parse_schema(schema, _write_hint=False)
+        digest = bytes.fromhex(fingerprint(to_parsing_canonical_form(schema), "CRC-64-AVRO"))
+        entry = EventSchema(name=name, version=version, parsed=parsed, fingerprint=digest)
+        self._by_key[(name, version)] = entry
+        self._by_fingerprint[digest] = entry
+        if name not in self._latest or self._latest[name].version < version:
+            self._latest[name] = entry
+
+    def get(self, name: str, version: int) -> EventSchema:
+        try:
+            return self._by_key[(name, version)]
+        except KeyError:
+            raise ContractError(f"no schema for event type {name} version {version}") from None
+
+    def latest(self, name: str) -> EventSchema:
+        try:
+            return self._latest[name]
+        except KeyError:
+            raise ContractError(f"no schema for event type {name}") from None
+
+    def by_fingerprint(self, digest: bytes) -> EventSchema:
+        try:
+            return self._by_fingerprint[digest]
+        except KeyError:
+            raise ContractError(f"unknown writer schema fingerprint {digest.hex()}") from None
+
+    def __iter__(self) -> Any:
+        return iter(self._by_key.values())
+
+    @property
+    def event_types(self) -> list[str]:
+        return sorted(self._latest)
+
+
+class AvroCodec:
+    """Encodes records with their event type's schema; decodes any known version to the newest."""
+
+    def __init__(self, schemas: SchemaSet) -> None:
+        self.schemas = schemas
+
+    def encode(self, event_type: str, version: int, record: Mapping[str, Any]) -> bytes:
+        schema = self.schemas.get(event_type, version)
+        buffer = io.BytesIO()
+        buffer.write(SINGLE_OBJECT_MARKER)
+        buffer.write(schema.fingerprint)
+        try:
+            schemaless_writer(buffer, schema.parsed, record)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise ContractError(
+                f"{event_type} v{version} record does not fit its schema: {error}"
+            ) from error
+        return buffer.getvalue()
+
+    def writer_of(self, value: bytes) -> EventSchema:
+        """The schema a message was written with, found by its fingerprint."""
+        if value is None or len(value) < HEADER_LENGTH or value[:2] != SINGLE_OBJECT_MARKER:
+            raise ContractError("not an Avro single-object encoded message")
+        return self.schemas.by_fingerprint(bytes(value[2:HEADER_LENGTH]))
+
+    def decode(self, value: bytes, upgrade: bool = True) -> DecodedEvent:
+        """Decodes a message; with `upgrade`, into the newest schema of its event type."""
+        writer = self.writer_of(value)
+        reader = self.schemas.latest(writer.name) if upgrade else writer
+        try:
+            record = schemaless_reader(
+                io.BytesIO(value[HEADER_LENGTH:]),
+                writer.parsed,
+                reader.parsed if reader is not writer else None,
+            )
+        except (ValueError, TypeError, KeyError, EOFError, IndexError, StopIteration) as error:
+            raise ContractError(
+                f"{writer.name} v{writer.version} body is corrupt: {error}"
+            ) from error
+        if not isinstance(record, dict):
+            raise ContractError(f"{writer.name} v{writer.version} did not decode to a record")
+        return DecodedEvent(event_type=writer.name, writer_version=writer.version, record=record)
+
+
+@cache
+def published_schemas(directory: Path = DEFAULT_SCHEMA_DIR) -> SchemaSet:
+    """The contract's schemas, parsed once per process."""
+    return SchemaSet(directory)
