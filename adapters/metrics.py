@@ -1,0 +1,181 @@
+"""Prometheus metrics of the system's processes, in a registry of their own (not the global one).
+
+The application, the relay and the consumers know nothing of Prometheus: they report to small
+observers (`CommandObserver`, a relay progress callback, `ConsumerObserver`) that the wiring point
+(`application/bootstrap.py`) connects to a `Metrics`. Labels carry only bounded, non-personal
+values (command class names, rule IDs, topics, partitions), never case ids or actors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    generate_latest,
+    start_http_server,
+)
+
+if TYPE_CHECKING:
+    from wsgiref.simple_server import WSGIServer
+
+    from adapters.relay import RelayProgress
+    from application.cases import Recorded
+    from consumers.deadline_enforcement import TickReport
+    from domain.commands import Command
+    from domain.errors import DomainError
+
+NO_RULE = "none"
+EXPOSITION_CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    """Every metric of the system, registered in `registry` (a fresh one by default)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.commands = Counter(
+            "pes_commands",
+            "Commands handled by the application, by command and outcome (recorded|refused).",
+            ["command", "outcome"],
+            registry=r,
+        )
+        self.refusals = Counter(
+            "pes_refusals",
+            "Refused commands by the policy rule that refused them ('none' without a rule).",
+            ["rule_id"],
+            registry=r,
+        )
+        self.events_recorded = Counter(
+            "pes_events_recorded", "Events appended to the event store.", registry=r
+        )
+        self.relay_position = Gauge(
+            "pes_relay_position",
+            "The last notification id the broker acknowledged to the relay.",
+            registry=r,
+        )
+        self.relay_lag = Gauge(
+            "pes_relay_lag_events",
+            "Notifications recorded in the event store but not yet published by the relay.",
+            registry=r,
+        )
+        self.relay_published = Counter(
+            "pes_relay_published", "Events the relay published (acknowledged).", registry=r
+        )
+        partition_labels = ["view", "topic", "partition"]
+        self.consumer_position = Gauge(
+            "pes_consumer_position",
+            "The next offset a view will read (its stored position), per partition.",
+            partition_labels,
+            registry=r,
+        )
+        self.consumer_lag = Gauge(
+            "pes_consumer_lag_messages",
+            "Messages on the partition the view has not applied yet (end offset - position).",
+            partition_labels,
+            registry=r,
+        )
+        self.dead_letters = Counter(
+            "pes_dead_letters",
+            "Messages sent to the dead-letter topic, by kind of reason (decode|apply).",
+            ["view", "reason_kind"],
+            registry=r,
+        )
+        self.deadline_terminations = Counter(
+            "pes_deadline_terminations",
+            "Cases the deadline process terminated on their VR-11 date.",
+            registry=r,
+        )
+        self.deadline_alerts = Counter(
+            "pes_deadline_alerts", "Deadline alerts the deadline process raised.", registry=r
+        )
+
+    # --- observers, connected at the wiring point ---
+
+    def commands_observer(self) -> CommandMetrics:
+        return CommandMetrics(self)
+
+    def relay_observer(self, progress: RelayProgress) -> None:
+        self.relay_position.set(progress.position)
+        self.relay_lag.set(progress.lag)
+        if progress.published:
+            self.relay_published.inc(progress.published)
+
+    def consumer_observer(self, view: str) -> ConsumerMetrics:
+        return ConsumerMetrics(self, view)
+
+    def deadline_tick(self, report: TickReport) -> None:
+        self.deadline_terminations.inc(len(report.terminated))
+        self.deadline_alerts.inc(report.alerts)
+
+    # --- exposition ---
+
+    def exposition(self) -> bytes:
+        """The registry in the Prometheus text format (content type `EXPOSITION_CONTENT_TYPE`)."""
+        return generate_latest(self.registry)
+
+    def serve(self, port: int, host: str = "127.0.0.1") -> MetricsServer:
+        """Serves `/metrics` on a daemon thread until `MetricsServer.close()`."""
+        server, thread = start_http_server(port, addr=host, registry=self.registry)
+        return MetricsServer(server, thread)
+
+
+@dataclass
+class MetricsServer:
+    server: WSGIServer
+    thread: threading.Thread
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_port)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+class CommandMetrics:
+    """A `CommandObserver` counting commands, refusals and recorded events."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def recorded(self, command: Command, recorded: Recorded) -> None:
+        self.metrics.commands.labels(type(command).__name__, "recorded").inc()
+        self.metrics.events_recorded.inc(recorded.events)
+
+    def refused(self, command: Command, error: DomainError) -> None:
+        self.metrics.commands.labels(type(command).__name__, "refused").inc()
+        self.metrics.refusals.labels(error.rule_id or NO_RULE).inc()
+
+
+class ConsumerMetrics:
+    """A `ConsumerObserver` for one view: positions, lag and dead letters per partition."""
+
+    def __init__(self, metrics: Metrics, view: str) -> None:
+        self.metrics = metrics
+        self.view = view
+
+    def position(self, topic: str, partition: int, position: int, end: int | None) -> None:
+        labels = (self.view, topic, str(partition))
+        self.metrics.consumer_position.labels(*labels).set(position)
+        if end is not None:
+            self.metrics.consumer_lag.labels(*labels).set(max(end - position, 0))
+
+    def revoked(self, topic: str, partition: int) -> None:
+        # Another member reports the partition now; a stale series here would double its lag.
+        labels = (self.view, topic, str(partition))
+        for gauge in (self.metrics.consumer_position, self.metrics.consumer_lag):
+            with contextlib.suppress(KeyError):
+                gauge.remove(*labels)
+
+    def dead_lettered(self, reason_kind: str, count: int) -> None:
+        self.metrics.dead_letters.labels(self.view, reason_kind).inc(count)

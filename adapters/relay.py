@@ -1,0 +1,158 @@
+"""The outbox relay: publishes every recorded event to Kafka, in notification order, at least once.
+
+The event store's notification log is the outbox. The relay's position (the last notification id
+the broker acknowledged) is stored in the event store's database only after the acknowledgement,
+so a crash can repeat a tail of messages but never lose one; repeats carry the same event id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import ApplicationRecorder, Tracking, TrackingRecorder
+from kafka import KafkaProducer
+
+from adapters.avro import AvroCodec
+from adapters.contract import outgoing_message
+from adapters.event_store import AvroMapper
+
+log = logging.getLogger(__name__)
+
+
+def position_name(topic: str) -> str:
+    """The name under which the relay to `topic` records its position."""
+    return f"pes-relay:{topic}"
+
+
+@dataclass(frozen=True)
+class RelayBatch:
+    """What one step of the relay published."""
+
+    published: int
+    position: int
+
+
+@dataclass(frozen=True)
+class RelayProgress:
+    """Reported after each acknowledged batch (and once on start): for metrics."""
+
+    published: int
+    position: int
+    lag: int
+
+
+class OutboxRelay:
+    """Follows the notification log and publishes each event, keyed by case, with headers."""
+
+    def __init__(
+        self,
+        *,
+        source: Application[Any],
+        tracking: TrackingRecorder,
+        producer: KafkaProducer,
+        codec: AvroCodec | None = None,
+        topic: str,
+        batch_size: int = 1000,
+        on_progress: Callable[[RelayProgress], None] | None = None,
+    ) -> None:
+        self.source = source  # held so the application (and its connections) outlive the relay
+        self.recorder: ApplicationRecorder = source.recorder
+        self.mapper = cast(AvroMapper, source.mapper)
+        self.tracking = tracking
+        self.producer = producer
+        self.codec = codec or self.mapper.codec
+        self.topic = topic
+        self.name = position_name(topic)
+        self.batch_size = batch_size
+        self._position = tracking.max_tracking_id(self.name) or 0
+        self.on_progress = on_progress
+        self._report(0)
+
+    @property
+    def position(self) -> int:
+        """The last notification id the broker acknowledged."""
+        return self._position
+
+    def close(self) -> None:
+        self.producer.close()
+
+    def lag(self) -> int:
+        return (self.recorder.max_notification_id() or 0) - self._position
+
+    def _report(self, published: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(RelayProgress(published, self._position, self.lag()))
+
+    def drain(self) -> int:
+        """Publishes everything recorded so far; returns how many events it published."""
+        batches = self._pipeline(wait_for_more=lambda: False, stopped=lambda: False)
+        return sum(batch.published for batch in batches)
+
+    def run(self, stop: threading.Event, poll_interval: float = 0.05) -> None:
+        """Publishes until `stop` is set, then confirms what is in flight and returns."""
+        log.info("relay %s starting at notification %d", self.name, self._position)
+        for _ in self._pipeline(lambda: not stop.wait(poll_interval), stop.is_set):
+            pass
+        log.info("relay %s stopped at notification %d", self.name, self._position)
+
+    def _pipeline(
+        self, wait_for_more: Callable[[], bool], stopped: Callable[[], bool]
+    ) -> Iterator[RelayBatch]:
+        """Sends batch n+1 before waiting for batch n's acknowledgements, so encoding overlaps
+        the producer's round trips; positions are still recorded in order, and only for
+        batches the broker acknowledged in full."""
+        in_flight: deque[_SentBatch] = deque()
+        while True:
+            after = in_flight[-1].last if in_flight else self._position
+            sent = None if stopped() else self._send_batch_after(after)
+            if sent is not None:
+                in_flight.append(sent)
+            if in_flight and (len(in_flight) > 1 or sent is None):
+                yield self._confirm(in_flight.popleft())
+            elif sent is None and (stopped() or not wait_for_more()):
+                return
+
+    def _send_batch_after(self, position: int) -> _SentBatch | None:
+        notifications = self.recorder.select_notifications(
+            start=position, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return None
+        futures = []
+        for notification in notifications:
+            message = outgoing_message(
+                notification.originator_id,
+                notification.originator_version,
+                self.mapper.plaintext(notification.state),
+                notification.id,
+                self.codec,
+            )
+            futures.append(
+                self.producer.send(
+                    self.topic, key=message.key, value=message.value, headers=message.headers
+                )
+            )
+        return _SentBatch(last=notifications[-1].id, futures=futures)
+
+    def _confirm(self, sent: _SentBatch) -> RelayBatch:
+        self.producer.flush()
+        for future in sent.futures:
+            future.get()  # raises the broker's error: the position must not move past a failure
+        self.tracking.insert_tracking(
+            Tracking(application_name=self.name, notification_id=sent.last)
+        )
+        self._position = sent.last
+        self._report(len(sent.futures))
+        return RelayBatch(published=len(sent.futures), position=sent.last)
+
+
+@dataclass(frozen=True)
+class _SentBatch:
+    last: int
+    futures: list[Any]

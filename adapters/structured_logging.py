@@ -1,0 +1,101 @@
+"""Logs as text for people or as one JSON object per line for collectors (`pes --log-format`).
+
+Named `structured_logging` so it never shadows the standard library's `logging`. Context goes in
+`extra=` (`log.info("...", extra={"case_id": ..., "rule_id": ...})`): the text format ignores it,
+the JSON format adds each field at the top level of the line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal, TextIO
+
+if TYPE_CHECKING:
+    from application.cases import Recorded
+    from domain.commands import Command
+    from domain.errors import DomainError
+
+LogFormat = Literal["text", "json"]
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+# Every attribute a bare LogRecord has; anything else on a record came from `extra=`.
+_STANDARD_ATTRIBUTES = frozenset(
+    vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None)).keys()
+) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def configure_logging(
+    log_format: LogFormat = "text", level: int = logging.INFO, stream: TextIO | None = None
+) -> None:
+    """Sets the root logger's one handler; Kafka's client chatter stays at warnings."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(
+        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    )
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+
+
+class CommandLog:
+    """A `CommandObserver` logging each refusal (INFO) and each recorded command (DEBUG)."""
+
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        self.log = logger or logging.getLogger("pes.commands")
+
+    def recorded(self, command: Command, recorded: Recorded) -> None:
+        if self.log.isEnabledFor(logging.DEBUG):
+            self.log.debug(
+                "%s recorded %d event(s) on case %s",
+                type(command).__name__,
+                recorded.events,
+                recorded.case_id,
+                extra={
+                    "command": type(command).__name__,
+                    "case_id": str(recorded.case_id),
+                    "version": recorded.version,
+                },
+            )
+
+    def refused(self, command: Command, error: DomainError) -> None:
+        # OpenCase names a case by number; every other command by id.
+        case_id = getattr(command, "case_id", None)
+        case_number = getattr(command, "case_number", None)
+        self.log.info(
+            "%s refused: %s",
+            type(command).__name__,
+            error,
+            extra={
+                "command": type(command).__name__,
+                "case_id": str(case_id) if case_id is not None else None,
+                "case_number": case_number,
+                "rule_id": error.rule_id,
+                "refusal": type(error).__name__,
+            },
+        )

@@ -1,0 +1,73 @@
+"""The database read models live in: a SQLite file by default, PostgreSQL by settings.
+
+Read models write plain SQL with `?` placeholders; this adapter runs it on either engine and
+gives them one transaction scope, so a view's rows and its Kafka positions commit together.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import psycopg
+
+Dialect = Literal["sqlite", "postgres"]
+
+
+class ViewDatabase:
+    """One connection to the view store, used by one projection process."""
+
+    def __init__(self, connection: Any, dialect: Dialect) -> None:
+        self._connection = connection
+        self.dialect = dialect
+
+    @classmethod
+    def sqlite(cls, path: Path) -> ViewDatabase:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA busy_timeout=10000")
+        return cls(connection, "sqlite")
+
+    @classmethod
+    def postgres(cls, conninfo: str) -> ViewDatabase:
+        return cls(psycopg.connect(conninfo, autocommit=True), "postgres")
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self._connection.execute(self._native(sql), tuple(params))
+        rows = cursor.fetchall() if cursor.description else []
+        return [tuple(row) for row in rows]
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.dialect == "sqlite":
+            self._connection.executemany(sql, rows)
+        else:
+            with self._connection.cursor() as cursor:
+                cursor.executemany(self._native(sql), rows)
+
+    def create(self, schema: str) -> None:
+        """Runs `;`-separated DDL statements (each idempotent: IF NOT EXISTS)."""
+        for statement in filter(None, (s.strip() for s in schema.split(";"))):
+            self.execute(statement)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.execute("BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
+
+    def _native(self, sql: str) -> str:
+        return sql if self.dialect == "sqlite" else sql.replace("?", "%s")

@@ -1,0 +1,202 @@
+"""The one wiring point: builds the application and its adapters from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import uuid4
+
+from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
+from eventsourcing.utils import Environment
+from kafka import KafkaConsumer, TopicPartition
+
+from adapters.avro import AvroCodec, published_schemas
+from adapters.consumer import DeadLetters, TrackedConsumer
+from adapters.event_store import AvroMapper
+from adapters.kafka import TopicSpec, ensure_topics, idempotent_producer, manual_commit_consumer
+from adapters.metrics import Metrics
+from adapters.relay import OutboxRelay
+from adapters.structured_logging import CommandLog
+from adapters.view_database import ViewDatabase
+from application.cases import CaseManagement, CommandObserver
+from application.personal_data import PersonalDataStore, master_key_from_settings
+from application.settings import Settings
+from consumers.deadline_enforcement import Clock, DeadlineEnforcer, utc_today
+from domain.policy import PolicyBook
+from projections.caseload import CaseloadView
+
+
+def event_store_env(settings: Settings) -> dict[str, str]:
+    """The eventsourcing library's environment for the configured event store."""
+    return {**_persistence_env(settings), **_cipher_env(settings)}
+
+
+def _cipher_env(settings: Settings) -> dict[str, str]:
+    """Encryption at rest of the stored events (docs/personal-data.md); the relay decrypts."""
+    if settings.cipher_key is None:
+        return {}
+    return {
+        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_KEY": settings.cipher_key.get_secret_value(),
+    }
+
+
+def _persistence_env(settings: Settings) -> dict[str, str]:
+    if settings.event_store == "sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.sqlite_path),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_HOST": settings.postgres_host,
+        "POSTGRES_PORT": str(settings.postgres_port),
+        "POSTGRES_USER": settings.postgres_user,
+        "POSTGRES_PASSWORD": settings.postgres_password.get_secret_value(),
+        "POSTGRES_DBNAME": settings.postgres_dbname,
+        # Off on purpose: with concurrent writers the DB functions let a tailing reader skip events.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+    }
+
+
+def build_case_management(
+    settings: Settings, policies: PolicyBook | None = None, metrics: Metrics | None = None
+) -> CaseManagement:
+    observers: list[CommandObserver] = [CommandLog()]
+    if metrics is not None:
+        observers.append(metrics.commands_observer())
+    return CaseManagement(env=event_store_env(settings), policies=policies, observers=observers)
+
+
+def build_tracking_recorder(settings: Settings, name: str) -> TrackingRecorder:
+    """A recorder of positions in the event store, kept in the event store's own database."""
+    factory = InfrastructureFactory.construct(Environment(name=name, env=event_store_env(settings)))
+    return factory.tracking_recorder()
+
+
+def case_event_topics(settings: Settings) -> list[TopicSpec]:
+    """The topics this system owns: the case events (kept forever) and their dead letters."""
+    return [
+        TopicSpec(settings.case_events_topic, settings.case_events_partitions),
+        TopicSpec(f"{settings.case_events_topic}.dlq", settings.case_events_partitions),
+        TopicSpec(settings.deadline_alerts_topic, settings.case_events_partitions),
+    ]
+
+
+def require_kafka(settings: Settings) -> str:
+    if not settings.kafka_bootstrap_servers:
+        raise RuntimeError(
+            "KAFKA_BOOTSTRAP_SERVERS is not set: start the local broker (`pes run` does) "
+            "or point it at a cluster"
+        )
+    return settings.kafka_bootstrap_servers
+
+
+def build_relay(
+    settings: Settings, app: CaseManagement | None = None, metrics: Metrics | None = None
+) -> OutboxRelay:
+    app = app or build_case_management(settings, metrics=metrics)
+    servers = require_kafka(settings)
+    ensure_topics(servers, case_event_topics(settings))
+    return OutboxRelay(
+        source=app,
+        tracking=build_tracking_recorder(settings, "relay"),
+        producer=idempotent_producer(servers, client_id="pes-relay"),
+        topic=settings.case_events_topic,
+        batch_size=settings.relay_batch_size,
+        on_progress=metrics.relay_observer if metrics else None,
+    )
+
+
+def open_view_database(settings: Settings) -> ViewDatabase:
+    if settings.view_store == "sqlite":
+        return ViewDatabase.sqlite(settings.views_path)
+    return ViewDatabase.postgres(settings.postgres_conninfo())
+
+
+def open_personal_data_store(settings: Settings, *, development: bool = False) -> PersonalDataStore:
+    """The personal data store; refuses to open without `PES_PERSONAL_DATA_KEY` unless
+    `development` (which keeps a generated key in the data folder and warns)."""
+    key = master_key_from_settings(settings, development=development)
+    if settings.personal_data_store == "sqlite":
+        database = ViewDatabase.sqlite(settings.personal_data_path)
+    else:
+        database = ViewDatabase.postgres(settings.postgres_conninfo())
+    return PersonalDataStore(database, key)
+
+
+def open_caseload_view(settings: Settings, policies: PolicyBook | None = None) -> CaseloadView:
+    return CaseloadView(open_view_database(settings), policies, settings.due_soon_days)
+
+
+def build_caseload_projection(
+    settings: Settings, group_id: str | None = None, metrics: Metrics | None = None
+) -> TrackedConsumer:
+    group_id = group_id or settings.caseload_group_id
+    servers = require_kafka(settings)
+    ensure_topics(servers, case_event_topics(settings))
+    return TrackedConsumer(
+        consumer=manual_commit_consumer(
+            servers,
+            group_id,
+            client_id=group_id,
+            max_poll_records=settings.consumer_max_poll_records,
+        ),
+        store=open_caseload_view(settings),
+        decode=AvroMapper(AvroCodec(published_schemas())).event_from_message,
+        topic=settings.case_events_topic,
+        dead_letters=DeadLetters(idempotent_producer(servers, client_id=group_id), group_id),
+        observer=metrics.consumer_observer("caseload") if metrics else None,
+    )
+
+
+def build_deadline_enforcer(
+    settings: Settings,
+    clock: Clock = utc_today,
+    app: CaseManagement | None = None,
+    metrics: Metrics | None = None,
+) -> DeadlineEnforcer:
+    servers = require_kafka(settings)
+    ensure_topics(servers, case_event_topics(settings))
+    app = app or build_case_management(settings, metrics=metrics)
+    return DeadlineEnforcer(
+        app=app,
+        view=open_caseload_view(settings, app.policies),
+        producer=idempotent_producer(servers, client_id="pes-deadlines"),
+        codec=AvroCodec(published_schemas()),
+        alerts_topic=settings.deadline_alerts_topic,
+        clock=clock,
+    )
+
+
+def rebuild_caseload(settings: Settings, progress: Callable[[int, int], None] | None = None) -> int:
+    """Builds the caseload view from offset zero into `settings`' (empty) view store, up to the
+    topic's end as it stood when the rebuild began; returns the number of messages consumed."""
+    servers = require_kafka(settings)
+    probe = KafkaConsumer(bootstrap_servers=servers)
+    try:
+        partitions = [
+            TopicPartition(settings.case_events_topic, p)
+            for p in probe.partitions_for_topic(settings.case_events_topic) or ()
+        ]
+        ends = {tp.partition: end for tp, end in probe.end_offsets(partitions).items()}
+    finally:
+        probe.close()
+    group_id = f"pes-caseload-rebuild-{uuid4().hex[:12]}"
+    projection = build_caseload_projection(settings, group_id=group_id)
+    view = projection.store
+    target = sum(ends.values())
+    consumed = 0
+    try:
+        while True:
+            done = view.next_offsets(settings.case_events_topic)
+            if all(done.get(p, 0) >= end for p, end in ends.items()):
+                if progress:
+                    progress(target, target)
+                return consumed
+            consumed += projection.poll_once(timeout_ms=500)
+            if progress:
+                progress(min(sum(done.values()), target), target)
+    finally:
+        projection.close()

@@ -1,0 +1,84 @@
+"""Settings, read from the environment once, at the wiring point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a process of the system needs to know about where things are."""
+
+    model_config = SettingsConfigDict(env_prefix="PES_", extra="ignore", frozen=True)
+
+    data_dir: Path = Path(".data")
+    event_store: Literal["sqlite", "postgres"] = "sqlite"
+    view_store: Literal["sqlite", "postgres"] = "sqlite"
+
+    postgres_host: str = Field("127.0.0.1", validation_alias=AliasChoices("POSTGRES_HOST"))
+    postgres_port: int = Field(5432, validation_alias=AliasChoices("POSTGRES_PORT"))
+    postgres_user: str = Field("pes", validation_alias=AliasChoices("POSTGRES_USER"))
+    postgres_password: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("POSTGRES_PASSWORD")
+    )
+    postgres_dbname: str = Field("pes", validation_alias=AliasChoices("POSTGRES_DBNAME"))
+
+    kafka_bootstrap_servers: str | None = Field(
+        None, validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    case_events_topic: str = "pes.case-events"
+    case_events_partitions: int = Field(6, ge=1)
+    deadline_alerts_topic: str = "pes.deadline-alerts"
+    caseload_group_id: str = "pes-caseload"
+    due_soon_days: int = Field(7, ge=0, le=365)
+
+    consumer_max_poll_records: int = Field(500, ge=1, le=10_000)
+    relay_batch_size: int = Field(1000, ge=1, le=100_000)
+    relay_poll_interval_seconds: float = Field(0.05, gt=0, le=10)
+
+    personal_data_store: Literal["sqlite", "postgres"] = "sqlite"
+    personal_data_key: SecretStr | None = None
+    """Base64 of 32 bytes: wraps each client's data key. Required outside development mode."""
+    cipher_key: SecretStr | None = None
+    """Base64 AES key (16, 24 or 32 bytes): encrypts the event store at rest when set."""
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "events.sqlite"
+
+    @property
+    def views_path(self) -> Path:
+        return self.data_dir / "views.sqlite"
+
+    @property
+    def personal_data_path(self) -> Path:
+        return self.data_dir / "personal_data.sqlite"
+
+    def postgres_conninfo(self) -> str:
+        return (
+            f"host={self.postgres_host} port={self.postgres_port} user={self.postgres_user} "
+            f"password={self.postgres_password.get_secret_value()} dbname={self.postgres_dbname}"
+        )
+
+
+def as_environment(settings: Settings) -> dict[str, str]:
+    """The environment variables that recreate these settings in another process."""
+    names = {
+        "postgres_host": "POSTGRES_HOST",
+        "postgres_port": "POSTGRES_PORT",
+        "postgres_user": "POSTGRES_USER",
+        "postgres_password": "POSTGRES_PASSWORD",
+        "postgres_dbname": "POSTGRES_DBNAME",
+        "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
+    }
+    environment = {}
+    for field, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        environment[names.get(field, f"PES_{field.upper()}")] = str(value)
+    return environment
