@@ -1,0 +1,172 @@
+"""The deadline process: at each tick of its clock, records the automatic terminations that have
+come due (VR-11) through the application, and alerts on the other deadlines.
+
+Idempotent: the domain refuses a second termination, and an alert's id derives from what it is
+about, so a repeated or late tick changes nothing and a late one records the VR-11 date itself,
+not the day it ran. It reads due dates from the caseload view (built from Kafka); the domain
+re-checks each termination date against the event store, so a view that lags cannot terminate
+a case early.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from kafka import KafkaProducer
+
+from adapters.avro import AvroCodec
+from application.cases import CaseManagement
+from domain.commands import TerminateCase
+from domain.deadlines import DeadlineKind, DeadlineStatus
+from domain.errors import DomainError
+from domain.termination import DEADLINE_PROCESS
+from projections.caseload import CaseloadView, DeadlineEntry
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], date]
+ALERT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:pes:deadline-alert")
+NOT_ALERTED = frozenset({DeadlineKind.TERMINATION, DeadlineKind.INITIATION_WINDOW})
+
+ALERTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS deadline_alerts_raised (
+    alert_id TEXT PRIMARY KEY,
+    raised_on TEXT NOT NULL
+)
+"""
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass
+class TickReport:
+    """What one tick did."""
+
+    today: date
+    terminated: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
+    alerts: int = 0
+
+
+class DeadlineEnforcer:
+    """Terminates cases on their VR-11 date and raises alerts, once each, as its clock moves."""
+
+    def __init__(
+        self,
+        *,
+        app: CaseManagement,
+        view: CaseloadView,
+        producer: KafkaProducer,
+        codec: AvroCodec,
+        alerts_topic: str,
+        clock: Clock = utc_today,
+    ) -> None:
+        self.app = app
+        self.view = view
+        self.producer = producer
+        self.codec = codec
+        self.alerts_topic = alerts_topic
+        self.clock = clock
+        view.db.create(ALERTS_SCHEMA)
+
+    def close(self) -> None:
+        self.producer.close()
+        self.view.close()
+
+    def tick(self) -> TickReport:
+        report = TickReport(today=self.clock())
+        for due in self.view.unmet_due_by(report.today, kind=DeadlineKind.TERMINATION):
+            if due.due_on is not None:
+                self._terminate(due, due.due_on, report)
+        self._raise_alerts(report)
+        return report
+
+    def _terminate(self, due: DeadlineEntry, on: date, report: TickReport) -> None:
+        command = TerminateCase(case_id=UUID(due.case_id), terminated_on=on)
+        try:
+            self.app.handle(command, DEADLINE_PROCESS)
+        except DomainError as refusal:
+            # The view lags the event store: the case was terminated already, or a later event
+            # moved its date. The domain knows; the next tick sees the view caught up.
+            report.deferred.append(f"{due.case_number}: {refusal}")
+            log.info("termination of %s deferred: %s", due.case_number, refusal)
+            return
+        report.terminated.append(due.case_number)
+
+    def _raise_alerts(self, report: TickReport) -> None:
+        today = report.today
+        candidates = [
+            d
+            for d in self.view.unmet_due_by(
+                today + timedelta(days=self.view.due_soon_days), as_of=today
+            )
+            if d.kind not in NOT_ALERTED
+            and d.due_on is not None
+            and d.status in (DeadlineStatus.DUE_SOON, DeadlineStatus.OVERDUE)
+        ]
+        identified = [(alert_id(d), d) for d in candidates]
+        raised = self._already_raised([str(a) for a, _ in identified])
+        fresh = [(a, d) for a, d in identified if str(a) not in raised]
+        futures = [
+            self.producer.send(
+                self.alerts_topic,
+                key=d.case_id.encode(),
+                value=self.codec.encode("DeadlineAlert", 1, _alert_record(a, d, today)),
+                headers=[("event_type", b"DeadlineAlert"), ("schema_version", b"1")],
+            )
+            for a, d in fresh
+        ]
+        self.producer.flush()
+        for future in futures:
+            future.get()
+        # Recorded only after the broker acknowledged: a crash in between repeats an alert
+        # (same alert_id) but never loses one.
+        self.view.db.execute_many(
+            "INSERT INTO deadline_alerts_raised VALUES (?, ?) ON CONFLICT (alert_id) DO NOTHING",
+            [(str(a), today.isoformat()) for a, _ in fresh],
+        )
+        report.alerts = len(fresh)
+
+    def _already_raised(self, ids: list[str]) -> set[str]:
+        raised: set[str] = set()
+        for chunk in _chunks(ids):
+            placeholders = ", ".join("?" * len(chunk))
+            rows = self.view.db.execute(
+                f"SELECT alert_id FROM deadline_alerts_raised WHERE alert_id IN ({placeholders})",
+                chunk,
+            )
+            raised.update(row[0] for row in rows)
+        return raised
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def alert_id(deadline: DeadlineEntry) -> UUID:
+    return uuid5(
+        ALERT_NAMESPACE,
+        f"{deadline.case_id}:{deadline.kind.value}:{deadline.subject}:{deadline.due_on}:{deadline.status.value}",
+    )
+
+
+def _alert_record(alert: UUID, d: DeadlineEntry, today: date) -> dict[str, object]:
+    return {
+        "alert_id": alert,
+        "case_id": UUID(d.case_id),
+        "case_number": d.case_number,
+        "caseworker_id": d.caseworker_id,
+        "kind": d.kind.value,
+        "rule_id": d.rule_id,
+        "subject_id": d.subject or None,
+        "due_on": d.due_on,
+        "status": d.status.value,
+        "raised_on": today,
+    }

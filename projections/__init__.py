@@ -1,0 +1,1 @@
+"""Read models built from the case event stream in Kafka."""

@@ -1,0 +1,379 @@
+"""The caseload view and the deadline timeline, built from the case event stream.
+
+Per case: caseworker, program, status, outcome date, and its deadline timeline (the folded
+`CaseTimeline`); per deadline: kind, rule, subject, due and met dates. Rows and the view's Kafka
+positions commit in one transaction per partition batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from adapters.consumer import Delivery
+from adapters.view_database import ViewDatabase
+from domain.case import STATUS_AFTER_EVENT, Case
+from domain.deadlines import (
+    CaseTimeline,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    advance,
+    deadlines,
+    status_on,
+)
+from domain.policy import PolicyBook
+
+VIEW_NAME = "caseload"
+NO_SUBJECT = ""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS caseload (
+    case_id TEXT PRIMARY KEY,
+    case_number TEXT NOT NULL,
+    program TEXT NOT NULL,
+    caseworker_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    outcome_date TEXT,
+    version INTEGER NOT NULL,
+    last_event_type TEXT NOT NULL,
+    timeline TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS caseload_by_worker ON caseload (caseworker_id, status);
+CREATE TABLE IF NOT EXISTS case_deadlines (
+    case_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    rule_id TEXT,
+    due_on TEXT,
+    met_on TEXT,
+    policy_version TEXT NOT NULL,
+    PRIMARY KEY (case_id, kind, subject)
+);
+CREATE INDEX IF NOT EXISTS case_deadlines_by_due ON case_deadlines (due_on);
+CREATE TABLE IF NOT EXISTS view_positions (
+    view TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    next_offset INTEGER NOT NULL,
+    PRIMARY KEY (view, topic, partition)
+)
+"""
+
+
+@dataclass(frozen=True)
+class CaseloadEntry:
+    """One case as a caseworker's list shows it."""
+
+    case_id: str
+    case_number: str
+    program: str
+    caseworker_id: str
+    status: str
+    outcome_date: date | None
+    version: int
+
+
+@dataclass(frozen=True)
+class DeadlineEntry:
+    """One deadline of one case, with its status on the day asked about."""
+
+    case_id: str
+    case_number: str
+    caseworker_id: str
+    kind: DeadlineKind
+    rule_id: str | None
+    subject: str
+    due_on: date | None
+    met_on: date | None
+    status: DeadlineStatus
+
+
+@dataclass
+class _CaseRow:
+    case_id: str
+    case_number: str
+    program: str
+    caseworker_id: str
+    status: str
+    outcome_date: date | None
+    version: int
+    last_event_type: str
+    timeline: CaseTimeline
+
+
+class CaseloadView:
+    """Caseload rows, deadlines and the view's Kafka positions, in one view database."""
+
+    def __init__(
+        self, db: ViewDatabase, policies: PolicyBook | None = None, due_soon_days: int = 7
+    ):
+        self.db = db
+        self.policies = policies or PolicyBook.default()
+        self.due_soon_days = due_soon_days
+        db.create(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def next_offsets(self, topic: str) -> dict[int, int]:
+        rows = self.db.execute(
+            "SELECT partition, next_offset FROM view_positions WHERE view = ? AND topic = ?",
+            (VIEW_NAME, topic),
+        )
+        return {int(p): int(o) for p, o in rows}
+
+    def apply(
+        self,
+        topic: str,
+        partition: int,
+        deliveries: Sequence[Delivery],
+        next_offset: int,
+        before_commit: Callable[[list[tuple[Delivery, str]]], None],
+    ) -> None:
+        with self.db.transaction():
+            touched: dict[str, _CaseRow | None] = {}
+            rejected: list[tuple[Delivery, str]] = []
+            for delivery in deliveries:
+                event = delivery.event
+                case_id = str(event.originator_id)
+                if case_id not in touched:
+                    touched[case_id] = self._load(case_id)
+                row = touched[case_id]
+                known = row.version if row else 0
+                if event.originator_version <= known:
+                    continue  # a redelivered event: already applied
+                if event.originator_version != known + 1:
+                    rejected.append(
+                        (
+                            delivery,
+                            f"out of order: case {case_id} version {event.originator_version} "
+                            f"arrived after version {known}",
+                        )
+                    )
+                    continue
+                try:
+                    touched[case_id] = _advanced(row, event)
+                except ValueError as error:
+                    rejected.append((delivery, str(error)))
+            for row in touched.values():
+                if row is not None:
+                    self._save(row)
+            self.db.execute(
+                "INSERT INTO view_positions VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (view, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
+                (VIEW_NAME, topic, partition, next_offset),
+            )
+            before_commit(rejected)
+
+    def _load(self, case_id: str) -> _CaseRow | None:
+        rows = self.db.execute(
+            "SELECT case_id, case_number, program, caseworker_id, status, outcome_date, version, "
+            "last_event_type, timeline FROM caseload WHERE case_id = ?",
+            (case_id,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return _CaseRow(
+            case_id=r[0],
+            case_number=r[1],
+            program=r[2],
+            caseworker_id=r[3],
+            status=r[4],
+            outcome_date=date.fromisoformat(r[5]) if r[5] else None,
+            version=int(r[6]),
+            last_event_type=r[7],
+            timeline=CaseTimeline.model_validate_json(r[8]),
+        )
+
+    def _save(self, row: _CaseRow) -> None:
+        self.db.execute(
+            "INSERT INTO caseload VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET "
+            "status = excluded.status, outcome_date = excluded.outcome_date, "
+            "version = excluded.version, last_event_type = excluded.last_event_type, "
+            "timeline = excluded.timeline",
+            (
+                row.case_id,
+                row.case_number,
+                row.program,
+                row.caseworker_id,
+                row.status,
+                row.outcome_date.isoformat() if row.outcome_date else None,
+                row.version,
+                row.last_event_type,
+                row.timeline.model_dump_json(),
+            ),
+        )
+        self.db.execute("DELETE FROM case_deadlines WHERE case_id = ?", (row.case_id,))
+        self.db.execute_many(
+            "INSERT INTO case_deadlines VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    row.case_id,
+                    d.kind.value,
+                    str(d.subject_id) if d.subject_id else NO_SUBJECT,
+                    d.rule_id,
+                    d.due_on.isoformat() if d.due_on else None,
+                    d.met_on.isoformat() if d.met_on else None,
+                    d.policy_version,
+                )
+                for d in deadlines(row.timeline, self.policies)
+            ],
+        )
+
+    def reset(self) -> None:
+        """Empties the view and forgets its positions, so the next consumer starts at zero."""
+        with self.db.transaction():
+            self.db.execute("DELETE FROM case_deadlines")
+            self.db.execute("DELETE FROM caseload")
+            self.db.execute("DELETE FROM view_positions WHERE view = ?", (VIEW_NAME,))
+
+    def snapshot(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Every case row and every deadline row, in a stable order: to compare two views."""
+        cases = self.db.execute(
+            "SELECT case_id, case_number, program, caseworker_id, status, outcome_date, version, "
+            "last_event_type, timeline FROM caseload ORDER BY case_id"
+        )
+        rows = self.db.execute(
+            "SELECT case_id, kind, subject, rule_id, due_on, met_on, policy_version "
+            "FROM case_deadlines ORDER BY case_id, kind, subject"
+        )
+        return cases, rows
+
+    def positions_total(self, topic: str) -> int:
+        return sum(self.next_offsets(topic).values())
+
+    # Queries
+
+    def case(self, case_id: str) -> CaseloadEntry | None:
+        rows = self._select("WHERE case_id = ?", (case_id,))
+        return rows[0] if rows else None
+
+    def cases(
+        self, caseworker_id: str | None = None, status: str | None = None
+    ) -> list[CaseloadEntry]:
+        clauses, params = [], []
+        if caseworker_id is not None:
+            clauses.append("caseworker_id = ?")
+            params.append(caseworker_id)
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self._select(where + " ORDER BY case_number", tuple(params))
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Number of cases per (caseworker, status)."""
+        rows = self.db.execute(
+            "SELECT caseworker_id, status, COUNT(*) FROM caseload GROUP BY caseworker_id, status"
+        )
+        return {(worker, status): int(n) for worker, status, n in rows}
+
+    def deadlines_of(self, case_id: str, today: date) -> list[DeadlineEntry]:
+        return self._deadlines("WHERE d.case_id = ?", (case_id,), today)
+
+    def unmet_due_by(
+        self,
+        day: date,
+        caseworker_id: str | None = None,
+        kind: DeadlineKind | None = None,
+        as_of: date | None = None,
+    ) -> list[DeadlineEntry]:
+        """Deadlines falling due on or before `day` and not met by `as_of` (default: `day`),
+        oldest first, with their status on `as_of`."""
+        as_of = as_of or day
+        clauses = ["d.due_on <= ?", "(d.met_on IS NULL OR d.met_on > ?)"]
+        params: list[Any] = [day.isoformat(), as_of.isoformat()]
+        if caseworker_id is not None:
+            clauses.append("c.caseworker_id = ?")
+            params.append(caseworker_id)
+        if kind is not None:
+            clauses.append("d.kind = ?")
+            params.append(kind.value)
+        return self._deadlines("WHERE " + " AND ".join(clauses), tuple(params), as_of)
+
+    def overdue(self, today: date, caseworker_id: str | None = None) -> list[DeadlineEntry]:
+        return [
+            d for d in self.unmet_due_by(today, caseworker_id) if d.status is DeadlineStatus.OVERDUE
+        ]
+
+    def _deadlines(self, where: str, params: tuple[Any, ...], today: date) -> list[DeadlineEntry]:
+        rows = self.db.execute(
+            "SELECT d.case_id, c.case_number, c.caseworker_id, d.kind, d.rule_id, d.subject, "
+            "d.due_on, d.met_on, d.policy_version FROM case_deadlines d JOIN caseload c ON c.case_id = d.case_id "
+            f"{where} ORDER BY d.due_on, c.case_number, d.kind, d.subject",
+            params,
+        )
+        entries = []
+        for case_id, number, worker, kind, rule_id, subject, due, met, policy_version in rows:
+            deadline = Deadline(
+                kind=DeadlineKind(kind),
+                rule_id=rule_id,
+                subject_id=subject or None,
+                due_on=date.fromisoformat(due) if due else None,
+                met_on=date.fromisoformat(met) if met else None,
+                policy_version=policy_version,
+            )
+            entries.append(
+                DeadlineEntry(
+                    case_id=case_id,
+                    case_number=number,
+                    caseworker_id=worker,
+                    kind=deadline.kind,
+                    rule_id=rule_id,
+                    subject=subject,
+                    due_on=deadline.due_on,
+                    met_on=deadline.met_on,
+                    status=status_on(deadline, today, self.due_soon_days),
+                )
+            )
+        return entries
+
+    def _select(self, tail: str, params: tuple[Any, ...]) -> list[CaseloadEntry]:
+        rows = self.db.execute(
+            "SELECT case_id, case_number, program, caseworker_id, status, outcome_date, version "
+            f"FROM caseload {tail}",
+            params,
+        )
+        return [
+            CaseloadEntry(
+                case_id=r[0],
+                case_number=r[1],
+                program=r[2],
+                caseworker_id=r[3],
+                status=r[4],
+                outcome_date=date.fromisoformat(r[5]) if r[5] else None,
+                version=int(r[6]),
+            )
+            for r in rows
+        ]
+
+
+def _advanced(row: _CaseRow | None, event: Any) -> _CaseRow:
+    event_type = type(event).__name__
+    timeline = advance(row.timeline if row else None, event)
+    if row is None:
+        if not isinstance(event, Case.CaseOpened):
+            raise ValueError(f"case {event.originator_id} starts with {event_type}")
+        row = _CaseRow(
+            case_id=str(event.originator_id),
+            case_number=event.case_number,
+            program=event.program.value,
+            caseworker_id=event.caseworker_id,
+            status=STATUS_AFTER_EVENT[event_type].value,
+            outcome_date=None,
+            version=0,
+            last_event_type=event_type,
+            timeline=timeline,
+        )
+    row.version = event.originator_version
+    row.last_event_type = event_type
+    row.timeline = timeline
+    if event_type in STATUS_AFTER_EVENT:
+        row.status = STATUS_AFTER_EVENT[event_type].value
+    if isinstance(event, Case.OutcomeAchieved):
+        row.outcome_date = event.effective_on
+    return row
