@@ -1,0 +1,104 @@
+"""The HTTP API's wiring: `create_app(settings)` builds it; nothing connects at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
+
+from adapters.metrics import EXPOSITION_CONTENT_TYPE, Metrics
+from api.access import authorizer
+from api.auth import TokenMap, authenticator, resolve_tokens
+from api.commands import CommandRunner, command_router
+from api.idempotency import IdempotencyStore
+from api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from api.personal_data import personal_data_router
+from api.problems import install_problem_handlers
+from api.queries import query_router
+from application.bootstrap import (
+    build_case_management,
+    open_caseload_view,
+    open_personal_data_store,
+)
+from application.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Commands on post-employment cases and reads of them. Every request needs
+`Authorization: Bearer <token>`; the token's actor (id and role) is recorded on every event.
+Errors are RFC 9457 problem documents (`application/problem+json`), with `rule_id` when a
+policy rule refused. See docs/api.md and docs/roles.md.
+"""
+
+
+def create_app(
+    settings: Settings,
+    tokens: TokenMap | None = None,
+    *,
+    development: bool = False,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    metrics: Metrics | None = None,
+) -> FastAPI:
+    """The API over the configured event store and caseload view.
+
+    Tokens default to `PES_API_TOKENS` / `PES_API_TOKENS_FILE`; with none, it refuses to start
+    unless `development` is set (fixed, documented dev tokens; a warning is logged).
+    """
+    accepted_tokens = resolve_tokens(tokens, development)
+    # Personal data routes only with a master key (or in development mode)
+    personal_data = (
+        open_personal_data_store(settings, development=development)
+        if settings.personal_data_key is not None or development
+        else None
+    )
+    if personal_data is None:
+        log.warning("PES_PERSONAL_DATA_KEY is not set: the API starts without personal data routes")
+    metrics = metrics or Metrics()
+    cases = build_case_management(settings, metrics=metrics)
+    caseload = open_caseload_view(settings, cases.policies)
+    idempotency = IdempotencyStore(settings.data_dir / "idempotency.sqlite")
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            caseload.close()
+            cases.close()
+            if personal_data is not None:
+                personal_data.close()
+
+    app = FastAPI(
+        title="Post-employment services case management",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+
+    authorized = authorizer(authenticator(accepted_tokens))
+    app.include_router(command_router(CommandRunner(cases, idempotency), authorized))
+    app.include_router(query_router(cases, caseload, authorized))
+    if personal_data is not None:
+        app.include_router(personal_data_router(personal_data, authorized))
+
+    # Unauthenticated like any Prometheus target, and outside the OpenAPI
+    # document and role matrix; its labels hold no case or person data (docs/operations.md).
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(metrics.exposition(), media_type=EXPOSITION_CONTENT_TYPE)
+
+    return app
+
+
+def serve(
+    settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, development: bool = False
+) -> None:
+    """Serves the API with uvicorn until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings, development=development), host=host, port=port)

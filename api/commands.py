@@ -1,0 +1,357 @@
+"""Every command of the domain as a POST on a case (sub-)resource.
+
+A route's request body is its command model without the ids the path carries; each route
+parses, checks the caller's role, hands the command to the application and maps the result.
+"""
+
+# No postponed annotations here: FastAPI evaluates the endpoints' annotations at runtime,
+# and they name dependencies built in closures.
+
+import hashlib
+import inspect
+import re
+from collections.abc import Callable
+from copy import copy
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from api.access import require_override_authority
+from api.idempotency import IdempotencyStore, StoredResponse
+from api.problems import MALFORMED_REQUEST, ApiProblem, problem_responses
+from application.cases import CaseManagement, Recorded
+from domain.base import Actor
+from domain.commands import (
+    EARLIEST_BUSINESS_DATE,
+    LATEST_BUSINESS_DATE,
+    AuthorizeService,
+    CancelAuthorization,
+    CaseCommand,
+    Command,
+    DecideReview,
+    DetermineNewEmploymentCase,
+    DetermineNotAppropriate,
+    DeterminePEAppropriate,
+    OpenCase,
+    PayInvoice,
+    ReceiveInvoice,
+    RecognizeGrandfathering,
+    RecordOutcome,
+    RecordServiceProvided,
+    RemoveFromPEServices,
+    RequestPEServices,
+    RequestReview,
+    ReturnToMonitoring,
+    TerminateCase,
+    UnencumberBalance,
+)
+
+PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+ENTITY_TAG = re.compile(r'"(\d{1,18})"')
+PATH_ID_DESCRIPTIONS = {
+    "case_id": "The case's id (from the Location of POST /cases)",
+    "request_id": "The service request's id, chosen when it was requested",
+    "authorization_id": "The authorization's id, chosen when the service was authorized",
+    "invoice_id": "The invoice's id, chosen when it was received",
+}
+
+
+BusinessDate = Annotated[
+    date,
+    Field(
+        ge=EARLIEST_BUSINESS_DATE,
+        le=LATEST_BUSINESS_DATE,
+        description=f"A date from {EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE}",
+    ),
+]
+"""The dates a request may carry: policy clocks add months to them, which must stay in the
+calendar (the domain has no bound of its own yet)."""
+
+
+def request_body_model(command: type[Command], path_fields: tuple[str, ...]) -> type[BaseModel]:
+    """The command's model without the fields the path carries; unknown fields refused."""
+    unknown = set(path_fields) - set(command.model_fields)
+    if unknown:
+        raise ValueError(f"the path names fields {command.__name__} lacks: {unknown}")
+    fields: dict[str, Any] = {
+        name: (BusinessDate if info.annotation is date else info.annotation, copy(info))
+        for name, info in command.model_fields.items()
+        if name not in path_fields
+    }
+    return create_model(
+        command.__name__,
+        __config__=ConfigDict(extra="forbid", frozen=True),
+        __doc__=command.__doc__,
+        **fields,
+    )
+
+
+def fields_of(body: BaseModel) -> dict[str, Any]:
+    return {name: getattr(body, name) for name in type(body).model_fields}
+
+
+@dataclass(frozen=True)
+class CommandRoute:
+    """One case command as an HTTP POST: operation id, command class and path."""
+
+    operation: str
+    command: type[CaseCommand]
+    path: str
+
+    @property
+    def path_fields(self) -> tuple[str, ...]:
+        return tuple(PATH_PARAMETER.findall(self.path))
+
+    def body_model(self) -> type[BaseModel]:
+        return request_body_model(self.command, self.path_fields)
+
+    def to_command(self, body: BaseModel, path_values: dict[str, UUID]) -> CaseCommand:
+        return self.command.model_validate({**fields_of(body), **path_values})
+
+
+CASE_COMMAND_ROUTES: tuple[CommandRoute, ...] = (
+    CommandRoute("record_outcome", RecordOutcome, "/cases/{case_id}/outcome"),
+    CommandRoute(
+        "recognize_grandfathering", RecognizeGrandfathering, "/cases/{case_id}/grandfathering"
+    ),
+    CommandRoute("request_pe_services", RequestPEServices, "/cases/{case_id}/requests"),
+    CommandRoute(
+        "determine_pe_appropriate",
+        DeterminePEAppropriate,
+        "/cases/{case_id}/requests/{request_id}/determination/pe-appropriate",
+    ),
+    CommandRoute(
+        "determine_new_employment_case",
+        DetermineNewEmploymentCase,
+        "/cases/{case_id}/requests/{request_id}/determination/new-employment-case",
+    ),
+    CommandRoute(
+        "determine_not_appropriate",
+        DetermineNotAppropriate,
+        "/cases/{case_id}/requests/{request_id}/determination/not-appropriate",
+    ),
+    CommandRoute("request_review", RequestReview, "/cases/{case_id}/requests/{request_id}/review"),
+    CommandRoute(
+        "decide_review", DecideReview, "/cases/{case_id}/requests/{request_id}/review/decision"
+    ),
+    CommandRoute("authorize_service", AuthorizeService, "/cases/{case_id}/authorizations"),
+    CommandRoute(
+        "cancel_authorization",
+        CancelAuthorization,
+        "/cases/{case_id}/authorizations/{authorization_id}/cancellation",
+    ),
+    CommandRoute(
+        "record_service_provided",
+        RecordServiceProvided,
+        "/cases/{case_id}/authorizations/{authorization_id}/provision",
+    ),
+    CommandRoute("receive_invoice", ReceiveInvoice, "/cases/{case_id}/invoices"),
+    CommandRoute("pay_invoice", PayInvoice, "/cases/{case_id}/invoices/{invoice_id}/payment"),
+    CommandRoute(
+        "unencumber_balance",
+        UnencumberBalance,
+        "/cases/{case_id}/authorizations/{authorization_id}/unencumbrance",
+    ),
+    CommandRoute(
+        "return_to_monitoring", ReturnToMonitoring, "/cases/{case_id}/return-to-monitoring"
+    ),
+    CommandRoute(
+        "remove_from_pe_services", RemoveFromPEServices, "/cases/{case_id}/removal-from-pe-services"
+    ),
+    CommandRoute("terminate_case", TerminateCase, "/cases/{case_id}/termination"),
+)
+OPEN_CASE_OPERATION = "open_case"
+OPEN_CASE_PATH = "/cases"
+OpenCaseBody = request_body_model(OpenCase, ())
+
+
+class CommandResult(BaseModel):
+    """What a command recorded: the case, its version afterwards and how many events it added."""
+
+    case_id: UUID
+    version: int = Field(description="The case's version after the command; also the ETag")
+    events: int = Field(description="Events recorded by this request (0 for a retried creation)")
+
+
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        description='The case version the command expects, as its ETag: "3". '
+        "A case at another version refuses the command (409)."
+    ),
+]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="A key unique to this request; a retry with the same key and body returns "
+        "the original response without recording anything again.",
+    ),
+]
+
+COMMAND_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422)
+
+
+def expected_version(if_match: str | None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = ENTITY_TAG.fullmatch(if_match.strip())
+    if match is None:
+        raise ApiProblem(
+            MALFORMED_REQUEST,
+            f'If-Match must be one case version as an ETag, e.g. "3"; got {if_match!r}',
+        )
+    return int(match.group(1))
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def request_hash(operation: str, command: Command) -> str:
+    """What identifies a request for its idempotency key: the operation and the full command."""
+    return hashlib.sha256(f"{operation}\n{command.model_dump_json()}".encode()).hexdigest()
+
+
+def recorded_response(
+    recorded: Recorded, status: int, location: str | None = None
+) -> StoredResponse:
+    result = CommandResult(
+        case_id=recorded.case_id, version=recorded.version, events=recorded.events
+    )
+    headers = {"ETag": etag(recorded.version)}
+    if location is not None:
+        headers["Location"] = location
+    return StoredResponse(status, result.model_dump_json().encode(), headers)
+
+
+def as_response(stored: StoredResponse) -> Response:
+    headers = dict(stored.headers)
+    if stored.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(stored.body, stored.status, headers, media_type="application/json")
+
+
+class CommandRunner:
+    """Runs commands for routes, once per idempotency key."""
+
+    def __init__(self, cases: CaseManagement, idempotency: IdempotencyStore) -> None:
+        self.cases = cases
+        self.idempotency = idempotency
+
+    def run(
+        self,
+        operation: str,
+        command: Command,
+        actor: Actor,
+        idempotency_key: str | None,
+        execute: Callable[[], StoredResponse],
+    ) -> Response:
+        require_override_authority(actor, command)
+        if idempotency_key is None:
+            return as_response(execute())
+        return as_response(
+            self.idempotency.replay_or_run(
+                actor.id, idempotency_key, request_hash(operation, command), execute
+            )
+        )
+
+
+def command_router(
+    runner: CommandRunner, authorized: Callable[[str], Callable[..., Actor]]
+) -> APIRouter:
+    router = APIRouter(tags=["commands"])
+
+    def open_case(
+        request: Request,
+        body: Annotated[OpenCaseBody, Body()],  # type: ignore[valid-type]
+        actor: Annotated[Actor, Depends(authorized(OPEN_CASE_OPERATION))],
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response:
+        command = OpenCase.model_validate(fields_of(body))
+
+        def execute() -> StoredResponse:
+            recorded = runner.cases.open_case(command, actor)
+            location = str(request.url_for("get_case", case_id=str(recorded.case_id)))
+            return recorded_response(recorded, 201, location)
+
+        return runner.run(OPEN_CASE_OPERATION, command, actor, idempotency_key, execute)
+
+    router.add_api_route(
+        OPEN_CASE_PATH,
+        open_case,
+        methods=["POST"],
+        name=OPEN_CASE_OPERATION,
+        operation_id=OPEN_CASE_OPERATION,
+        summary=OpenCase.__doc__,
+        status_code=201,
+        response_model=CommandResult,
+        responses=COMMAND_PROBLEMS,
+    )
+    for route in CASE_COMMAND_ROUTES:
+        router.add_api_route(
+            route.path,
+            case_command_endpoint(route, runner, authorized(route.operation)),
+            methods=["POST"],
+            name=route.operation,
+            operation_id=route.operation,
+            summary=route.command.__doc__,
+            status_code=200,
+            response_model=CommandResult,
+            responses=COMMAND_PROBLEMS,
+        )
+    return router
+
+
+def case_command_endpoint(
+    route: CommandRoute, runner: CommandRunner, authorized_actor: Callable[..., Actor]
+) -> Callable[..., Response]:
+    """The endpoint of one case command, its signature built from the path and the command."""
+
+    def endpoint(
+        *,
+        body: BaseModel,
+        actor: Actor,
+        if_match: str | None,
+        idempotency_key: str | None,
+        **path_values: UUID,
+    ) -> Response:
+        command = route.to_command(body, path_values)
+        version = expected_version(if_match)
+
+        def execute() -> StoredResponse:
+            return recorded_response(runner.cases.handle(command, actor, version), 200)
+
+        return runner.run(route.operation, command, actor, idempotency_key, execute)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    path_parameters = [
+        inspect.Parameter(
+            name,
+            keyword,
+            annotation=Annotated[UUID, Path(description=PATH_ID_DESCRIPTIONS.get(name))],
+        )
+        for name in route.path_fields
+    ]
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            *path_parameters,
+            inspect.Parameter("body", keyword, annotation=Annotated[route.body_model(), Body()]),
+            inspect.Parameter(
+                "actor", keyword, annotation=Annotated[Actor, Depends(authorized_actor)]
+            ),
+            inspect.Parameter("if_match", keyword, annotation=IfMatchHeader, default=None),
+            inspect.Parameter(
+                "idempotency_key", keyword, annotation=IdempotencyKeyHeader, default=None
+            ),
+        ],
+        return_annotation=Response,
+    )
+    endpoint.__name__ = route.operation
+    return endpoint

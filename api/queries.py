@@ -1,0 +1,283 @@
+"""Reads: a case as it stands, its history as of a date, and caseloads from the caseload view."""
+
+# No postponed annotations here: FastAPI evaluates the endpoints' annotations at runtime,
+# and they name dependencies built in closures.
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated, Any, Self
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.problems import problem_responses
+from application.cases import CaseManagement
+from domain.base import Actor
+from domain.case import Case, CaseStatus, Program
+from domain.records import Authorization, Invoice, ServiceRequest
+from domain.values import (
+    AuthorizationStatus,
+    RequestPurpose,
+    RequestStatus,
+    ReviewDecision,
+    ServiceCategory,
+    ServiceType,
+)
+from projections.caseload import CaseloadView
+
+EVENT_ENVELOPE_FIELDS = frozenset(
+    {
+        "originator_id",
+        "originator_version",
+        "originator_topic",
+        "timestamp",
+        "actor",
+        "effective_on",
+    }
+)
+QUERY_PROBLEMS = problem_responses(401, 403, 404, 422)
+
+
+class RequestSummary(BaseModel):
+    """A service request and where its determination stands."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    request_id: UUID
+    requested_on: date
+    purpose: RequestPurpose
+    status: RequestStatus
+    determined_on: date | None
+    linked_case_number: str | None
+    review_decision: ReviewDecision | None
+
+    @classmethod
+    def of(cls, request: ServiceRequest) -> Self:
+        return cls.model_validate(request)
+
+
+class AuthorizationSummary(BaseModel):
+    """An authorized service and its money: amount, invoiced, paid, still encumbered."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    authorization_id: UUID
+    request_id: UUID
+    service_type: ServiceType
+    category: ServiceCategory
+    provider: str
+    planned_start: date
+    planned_end: date
+    status: AuthorizationStatus
+    amount_cents: int
+    invoiced_cents: int
+    paid_cents: int
+    encumbered_cents: int
+    grandfathered: bool
+    closed: bool = Field(validation_alias="is_closed")
+
+    @classmethod
+    def of(cls, authorization: Authorization) -> Self:
+        return cls.model_validate(authorization)
+
+
+class InvoiceSummary(BaseModel):
+    """A provider's invoice and its payment."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    invoice_id: UUID
+    authorization_id: UUID
+    invoice_number: str
+    amount_cents: int
+    received_on: date
+    paid_cents: int | None
+    paid_on: date | None
+
+    @classmethod
+    def of(cls, invoice: Invoice) -> Self:
+        return cls.model_validate(invoice)
+
+
+class CaseSummary(BaseModel):
+    """A case as it stands now, read from its events (always current)."""
+
+    case_id: UUID
+    case_number: str
+    program: Program
+    client_ref: str
+    caseworker_id: str
+    status: CaseStatus
+    opened_on: date
+    outcome_date: date | None
+    employer: str | None
+    job_title: str | None
+    grandfathered: bool
+    scheduled_termination: date | None = Field(
+        description="The VR-11 date as things stand; null while in PE services or without outcome"
+    )
+    encumbered_cents: int
+    version: int
+    requests: list[RequestSummary]
+    authorizations: list[AuthorizationSummary]
+    invoices: list[InvoiceSummary]
+
+
+class HistoryEvent(BaseModel):
+    """One recorded event: what, when it took effect, when it was recorded, by whom."""
+
+    type: str
+    version: int
+    effective_on: date
+    recorded_at: datetime
+    actor: Actor
+    data: dict[str, Any] = Field(description="The event's own fields (see docs/domain.md)")
+
+
+class CaseHistory(BaseModel):
+    """A case's events in order, only those effective on or before `as_of` if given."""
+
+    case_id: UUID
+    as_of: date | None
+    events: list[HistoryEvent]
+
+
+class CaseloadEntry(BaseModel):
+    """One case as the caseload view has it."""
+
+    case_id: UUID
+    case_number: str
+    program: str
+    caseworker_id: str
+    status: str
+    outcome_date: date | None
+    version: int
+
+
+class Caseload(BaseModel):
+    """Cases from the caseload view, which follows the event stream (eventually consistent)."""
+
+    cases: list[CaseloadEntry]
+
+
+def case_summary(case: Case, cases: CaseManagement) -> CaseSummary:
+    return CaseSummary(
+        case_id=case.id,
+        case_number=case.case_number,
+        program=case.program,
+        client_ref=case.client_ref,
+        caseworker_id=case.caseworker_id,
+        status=case.status,
+        opened_on=case.opened_on,
+        outcome_date=case.outcome_date,
+        employer=case.employer,
+        job_title=case.job_title,
+        grandfathered=case.grandfathering is not None,
+        scheduled_termination=case.termination_date(case.governing_policy(cases.policies)),
+        encumbered_cents=case.encumbered_cents,
+        version=case.version,
+        requests=[RequestSummary.of(r) for r in case.requests.values()],
+        authorizations=[AuthorizationSummary.of(a) for a in case.authorizations.values()],
+        invoices=[InvoiceSummary.of(i) for i in case.invoices.values()],
+    )
+
+
+def history_event(event: Any) -> HistoryEvent:
+    return HistoryEvent(
+        type=type(event).__name__,
+        version=event.originator_version,
+        effective_on=event.effective_on,
+        recorded_at=event.timestamp,
+        actor=event.actor,
+        data=event.model_dump(mode="json", exclude=set(EVENT_ENVELOPE_FIELDS)),
+    )
+
+
+CaseIdPath = Annotated[UUID, Path(description="The case's id (the Location of POST /cases)")]
+
+
+def query_router(
+    cases: CaseManagement,
+    caseload: CaseloadView,
+    authorized: Callable[[str], Callable[..., Actor]],
+) -> APIRouter:
+    router = APIRouter(tags=["queries"])
+
+    @router.get(
+        "/cases/{case_id}",
+        name="get_case",
+        operation_id="get_case",
+        response_model=CaseSummary,
+        responses=QUERY_PROBLEMS,
+    )
+    def get_case(
+        case_id: CaseIdPath,
+        response: Response,
+        actor: Annotated[Actor, Depends(authorized("get_case"))],
+    ) -> CaseSummary:
+        """The case as it stands, with its version as ETag (for If-Match on commands)."""
+        summary = case_summary(cases.get_case(case_id), cases)
+        response.headers["ETag"] = f'"{summary.version}"'
+        return summary
+
+    @router.get(
+        "/cases/{case_id}/history",
+        name="get_case_history",
+        operation_id="get_case_history",
+        response_model=CaseHistory,
+        responses=QUERY_PROBLEMS,
+    )
+    def get_case_history(
+        case_id: CaseIdPath,
+        actor: Annotated[Actor, Depends(authorized("get_case_history"))],
+        as_of: Annotated[
+            date | None,
+            Query(description="Only events effective on or before this date (YYYY-MM-DD)"),
+        ] = None,
+    ) -> CaseHistory:
+        """The case's events in order: type, version, effective date, recording time, actor."""
+        events = [
+            history_event(event)
+            for event in cases.history(case_id)
+            if as_of is None or event.effective_on <= as_of
+        ]
+        return CaseHistory(case_id=case_id, as_of=as_of, events=events)
+
+    @router.get(
+        "/caseloads",
+        name="get_caseloads",
+        operation_id="get_caseloads",
+        response_model=Caseload,
+        responses=problem_responses(401, 403, 422),
+    )
+    def get_caseloads(
+        actor: Annotated[Actor, Depends(authorized("get_caseloads"))],
+        caseworker: Annotated[str | None, Query(max_length=100)] = None,
+        status: CaseStatus | None = None,
+    ) -> Caseload:
+        """Cases by caseworker and status, from the caseload view.
+
+        The view is built from the Kafka event stream, so it is eventually consistent: a
+        command's effect shows here after the relay and the projection have passed it
+        (compare each entry's version with GET /cases/{case_id}).
+        """
+        entries = caseload.cases(
+            caseworker_id=caseworker, status=status.value if status is not None else None
+        )
+        return Caseload(
+            cases=[
+                CaseloadEntry(
+                    case_id=UUID(entry.case_id),
+                    case_number=entry.case_number,
+                    program=entry.program,
+                    caseworker_id=entry.caseworker_id,
+                    status=entry.status,
+                    outcome_date=entry.outcome_date,
+                    version=entry.version,
+                )
+                for entry in entries
+            ]
+        )
+
+    return router
