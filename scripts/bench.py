@@ -1,0 +1,444 @@
+"""`make bench`: the project's throughput beside a raw baseline measured in the same run.
+
+Each figure is printed with its ratio to the baseline. Nothing here asserts a time: the targets
+in docs/benchmarks.md are read off this output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import JSONTranscoder, StoredEvent, Transcoding
+from fastavro import schemaless_reader, schemaless_writer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from adapters.avro import HEADER_LENGTH, AvroCodec, published_schemas
+from adapters.contract import contract_record, outgoing_message
+from adapters.kafka import TopicSpec, ensure_topics, idempotent_producer
+from application.bootstrap import (
+    build_case_management,
+    build_caseload_projection,
+    build_relay,
+    event_store_env,
+    open_caseload_view,
+    rebuild_caseload,
+)
+from application.settings import Settings
+from application.synthetic import SyntheticCaseload, drive
+from domain.base import Actor, Role
+from domain.case import Program, case_id_for
+from domain.commands import OpenCase, RecordOutcome
+
+ACTOR = Actor(id="bench", role=Role.CASEWORKER)
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else float("inf")
+
+
+def timed(action: Callable[[], int]) -> tuple[int, float]:
+    start = time.perf_counter()
+    count = action()
+    return count, time.perf_counter() - start
+
+
+def report(
+    name: str, project: float, baseline: float, baseline_name: str, target: float | None
+) -> None:
+    ratio = project / baseline
+    verdict = (
+        ""
+        if target is None
+        else f"  (target >= {target:.2f}: {'met' if ratio >= target else 'NOT met'})"
+    )
+    print(
+        f"{name:<34} {project:>11,.0f}/s   {baseline_name:<30} {baseline:>11,.0f}/s   ratio {ratio:5.2f}{verdict}"
+    )
+
+
+def commands(cases: int, prefix: str) -> list[tuple[OpenCase, RecordOutcome]]:
+    return [
+        (
+            OpenCase(
+                case_number=f"{prefix}-{i:07d}",
+                program=Program.VR,
+                client_ref=f"CL-{i:07d}",
+                caseworker_id=f"cw-{i % 40}",
+                opened_on=date(2024, 1, 2),
+            ),
+            RecordOutcome(
+                case_id=case_id_for(f"{prefix}-{i:07d}"),
+                outcome_date=date(2024, 3, 1),
+                employer="Bench Employer",
+                job_title="Technician",
+                hourly_wage_cents=2000 + i % 500,
+                weekly_hours=35,
+            ),
+        )
+        for i in range(cases)
+    ]
+
+
+class PlainCase(Aggregate):
+    """The same two facts as a plain library aggregate: the raw eventsourcing baseline."""
+
+    @event("CaseOpened")
+    def __init__(
+        self,
+        case_number: str,
+        program: str,
+        client_ref: str,
+        caseworker_id: str,
+        effective_on: date,
+        actor: dict[str, str],
+    ) -> None:
+        self.case_number = case_number
+        self.outcome_date: date | None = None
+
+    @event("OutcomeAchieved")
+    def achieve_outcome(
+        self,
+        effective_on: date,
+        employer: str,
+        job_title: str,
+        hourly_wage_cents: int,
+        weekly_hours: float,
+        actor: dict[str, str],
+    ) -> None:
+        self.outcome_date = effective_on
+
+
+class PlainApplication(Application[UUID]):
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def bench_append(cases: int) -> None:
+    work = commands(cases, "BENCH")
+    with ExitStack() as stack:
+        project_dir, plain_dir, raw_dir = (
+            Path(stack.enter_context(tempfile.TemporaryDirectory())) for _ in range(3)
+        )
+        app = build_case_management(Settings(data_dir=project_dir))
+
+        def through_the_project() -> int:
+            for open_command, outcome_command in work:
+                app.open_case(open_command, ACTOR)
+                app.handle(outcome_command, ACTOR)
+            return 2 * cases
+
+        plain = PlainApplication(env=event_store_env(Settings(data_dir=plain_dir)))
+        actor = {"id": ACTOR.id, "role": ACTOR.role.value}
+
+        def through_the_plain_library() -> int:
+            for open_command, outcome_command in work:
+                case = PlainCase(
+                    case_number=open_command.case_number,
+                    program=open_command.program.value,
+                    client_ref=open_command.client_ref,
+                    caseworker_id=open_command.caseworker_id,
+                    effective_on=open_command.opened_on,
+                    actor=actor,
+                )
+                plain.save(case)
+                case = plain.repository.get(case.id)
+                case.achieve_outcome(
+                    effective_on=outcome_command.outcome_date,
+                    employer=outcome_command.employer,
+                    job_title=outcome_command.job_title,
+                    hourly_wage_cents=outcome_command.hourly_wage_cents,
+                    weekly_hours=outcome_command.weekly_hours,
+                    actor=actor,
+                )
+                plain.save(case)
+            return 2 * cases
+
+        project_events, project_seconds = timed(through_the_project)
+        plain_events, plain_seconds = timed(through_the_plain_library)
+
+        # The floor: the same stored bytes inserted straight through the recorder, one per commit.
+        stored = [
+            StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
+            for n in app.recorder.select_notifications(start=1, limit=2 * cases)
+        ]
+        raw_app = build_case_management(Settings(data_dir=raw_dir))
+
+        def recorder_only() -> int:
+            for event in stored:
+                raw_app.recorder.insert_events([event])
+            return len(stored)
+
+        raw_events, raw_seconds = timed(recorder_only)
+        project_rate = rate(project_events, project_seconds)
+        report(
+            "append: command -> event store",
+            project_rate,
+            rate(plain_events, plain_seconds),
+            "raw eventsourcing app.save",
+            0.8,
+        )
+        report(
+            "append (vs the recorder floor)",
+            project_rate,
+            rate(raw_events, raw_seconds),
+            "recorder.insert_events only",
+            None,
+        )
+
+
+def iter_all_events(app: Application[UUID], cases: int) -> Iterator[Any]:
+    for notification in app.recorder.select_notifications(start=1, limit=2 * cases + 10):
+        yield app.mapper.to_domain_event(notification)
+
+
+def bench_relay(cases: int, bootstrap: str) -> None:
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings(
+            data_dir=Path(data_dir),
+            kafka_bootstrap_servers=bootstrap,
+            case_events_topic=f"bench.case-events.{os.getpid()}.{time.time_ns()}",
+        )
+        app = build_case_management(settings)
+        for open_command, outcome_command in commands(cases, "RELAY"):
+            app.open_case(open_command, ACTOR)
+            app.handle(outcome_command, ACTOR)
+        relay = build_relay(settings, app)
+        codec = relay.codec
+        sample = [
+            outgoing_message(n.originator_id, n.originator_version, n.state, n.id, codec)
+            for n in app.recorder.select_notifications(start=1, limit=2 * cases)
+        ]
+
+        def project_relay() -> int:
+            return relay.drain()
+
+        relayed, relay_seconds = timed(project_relay)
+        relay.close()
+
+        raw_topic = settings.case_events_topic + ".raw"
+        ensure_topics(bootstrap, [TopicSpec(raw_topic, settings.case_events_partitions)])
+        producer: KafkaProducer = idempotent_producer(bootstrap, client_id="bench-raw")
+
+        def raw_producer() -> int:
+            futures = [
+                producer.send(raw_topic, key=m.key, value=m.value, headers=m.headers)
+                for m in sample
+            ]
+            producer.flush()
+            for future in futures:
+                future.get()
+            return len(futures)
+
+        raw_sent, raw_seconds = timed(raw_producer)
+        producer.close()
+        size = sum(len(m.value) for m in sample) / len(sample)
+        report(
+            f"relay: event store -> Kafka ({size:.0f} B)",
+            rate(relayed, relay_seconds),
+            rate(raw_sent, raw_seconds),
+            "raw kafka-python producer",
+            0.7,
+        )
+
+
+def bench_avro(count: int) -> None:
+    codec = AvroCodec(published_schemas())
+    app = build_case_management(Settings(data_dir=Path(tempfile.mkdtemp())))
+    for open_command, outcome_command in commands(100, "AVRO"):
+        app.open_case(open_command, ACTOR)
+        app.handle(outcome_command, ACTOR)
+    events = list(iter_all_events(app, 100))
+    records = [(type(e).__name__, contract_record(e)) for e in events]
+    work = (records * (count // len(records) + 1))[:count]
+
+    # Each event type at its current version, as the project writes it.
+    schemas = {name: codec.schemas.latest(name).parsed for name, _ in records}
+    versions = {name: codec.schemas.latest(name).version for name, _ in records}
+
+    def project_encode() -> int:
+        for event_type, record in work:
+            codec.encode(event_type, versions[event_type], record)
+        return len(work)
+
+    def raw_encode() -> int:
+        for event_type, record in work:
+            buffer = io.BytesIO()
+            schemaless_writer(buffer, schemas[event_type], record)
+            buffer.getvalue()
+        return len(work)
+
+    encoded, encode_seconds = timed(project_encode)
+    raw_encoded, raw_encode_seconds = timed(raw_encode)
+    report(
+        "avro encode (single-object)",
+        rate(encoded, encode_seconds),
+        rate(raw_encoded, raw_encode_seconds),
+        "raw fastavro schemaless_writer",
+        None,
+    )
+
+    values = [codec.encode(t, versions[t], r) for t, r in work]
+
+    def project_decode() -> int:
+        for value in values:
+            codec.decode(value)
+        return len(values)
+
+    def raw_decode() -> int:
+        for (event_type, _), value in zip(work, values, strict=True):
+            schemaless_reader(io.BytesIO(value[HEADER_LENGTH:]), schemas[event_type], None)
+        return len(values)
+
+    decoded, decode_seconds = timed(project_decode)
+    raw_decoded, raw_decode_seconds = timed(raw_decode)
+    report(
+        "avro decode (by fingerprint)",
+        rate(decoded, decode_seconds),
+        rate(raw_decoded, raw_decode_seconds),
+        "raw fastavro schemaless_reader",
+        None,
+    )
+
+
+def bench_rebuild_and_latency(cases: int, bootstrap: str) -> None:
+    with ExitStack() as stack:
+        data = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        settings = Settings(
+            data_dir=data / "live",
+            kafka_bootstrap_servers=bootstrap,
+            case_events_topic=f"bench.views.{os.getpid()}.{time.time_ns()}",
+            deadline_alerts_topic=f"bench.alerts.{os.getpid()}.{time.time_ns()}",
+            consumer_max_poll_records=2000,
+        )
+        app = build_case_management(settings)
+        drive(app, SyntheticCaseload(seed=9, cases=cases).commands())
+        relay = build_relay(settings, app)
+        events = relay.drain()
+        codec = AvroCodec(published_schemas())
+
+        def raw_consume_and_decode() -> int:
+            consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+            partitions = [
+                TopicPartition(settings.case_events_topic, p)
+                for p in consumer.partitions_for_topic(settings.case_events_topic) or ()
+            ]
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+            ends = consumer.end_offsets(partitions)
+            decoded = 0
+            while any(consumer.position(tp) < ends[tp] for tp in partitions):
+                for batch in consumer.poll(timeout_ms=500, max_records=2000).values():
+                    for message in batch:
+                        codec.decode(message.value)
+                        decoded += 1
+            consumer.close()
+            return decoded
+
+        raw, raw_seconds = timed(raw_consume_and_decode)
+        rebuilt_settings = settings.model_copy(update={"data_dir": data / "rebuilt"})
+        rebuilt, rebuild_seconds = timed(lambda: rebuild_caseload(rebuilt_settings))
+        rebuild_rate = rate(rebuilt, rebuild_seconds)
+        report(
+            "view rebuild from Kafka",
+            rebuild_rate,
+            rate(raw, raw_seconds),
+            "raw consume + Avro decode",
+            0.6,
+        )
+        print(
+            f"{'':<34} ({events} events; 1,000,000 would take {1_000_000 / rebuild_rate:,.0f} s at this rate; target <= 60 s)"
+        )
+
+        stop = threading.Event()
+        projection = build_caseload_projection(settings, group_id="bench-latency")
+        view = open_caseload_view(settings)
+        workers = [
+            threading.Thread(target=relay.run, args=(stop, 0.005), daemon=True),
+            threading.Thread(target=projection.run, args=(stop,), daemon=True),
+        ]
+        for worker in workers:
+            worker.start()
+        latencies = []
+        for i in range(200):
+            number = f"LAT-{i:05d}"
+            start = time.perf_counter()
+            app.open_case(
+                OpenCase(
+                    case_number=number,
+                    program=Program.VR,
+                    client_ref=f"CL-L{i}",
+                    caseworker_id="cw-lat",
+                    opened_on=date(2025, 1, 2),
+                ),
+                ACTOR,
+            )
+            case_id = str(case_id_for(number))
+            while view.case(case_id) is None:
+                time.sleep(0.001)
+            latencies.append(time.perf_counter() - start)
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+        projection.close()
+        relay.close()
+        view.close()
+        latencies.sort()
+        p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
+        print(
+            f"{'command -> visible in caseload':<34} p50 {p50 * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms   (target p95 <= 250 ms)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__)
+    parser.add_argument(
+        "--cases", type=int, default=5000, help="cases per benchmark (2 events each)"
+    )
+    parser.add_argument("--avro-events", type=int, default=100_000)
+    parser.add_argument(
+        "--view-cases", type=int, default=3000, help="synthetic cases for the view benchmarks"
+    )
+    args = parser.parse_args()
+    print(f"cpu cores: {os.cpu_count()}; cases: {args.cases} (2 events each); SQLite event store")
+    bench_append(args.cases)
+    bench_avro(args.avro_events)
+    with ExitStack() as stack:
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if not bootstrap:
+            from scripts.local_kafka import LocalKafka
+
+            broker = stack.enter_context(
+                LocalKafka(Path(stack.enter_context(tempfile.TemporaryDirectory())))
+            )
+            bootstrap = broker.bootstrap_servers
+        bench_relay(args.cases, bootstrap)
+        bench_rebuild_and_latency(args.view_cases, bootstrap)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,453 @@
+"""`pes`: the command line of the post-employment services backend."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from datetime import date, timedelta
+from pathlib import Path
+
+from adapters.metrics import Metrics
+from adapters.structured_logging import configure_logging
+from application.bootstrap import (
+    build_case_management,
+    build_caseload_projection,
+    build_deadline_enforcer,
+    build_relay,
+)
+from application.settings import Settings
+from consumers.deadline_enforcement import DeadlineEnforcer, TickReport, utc_today
+from projections.caseload import CaseloadView
+
+log = logging.getLogger("pes")
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    return stop
+
+
+def _serve_metrics(args: argparse.Namespace, stack: ExitStack) -> Metrics | None:
+    """With `--metrics-port`, a registry served on its own thread until `stack` closes."""
+    if args.metrics_port is None:
+        return None
+    metrics = Metrics()
+    server = metrics.serve(args.metrics_port, args.metrics_host)
+    stack.callback(server.close)
+    log.info("metrics at http://%s:%d/metrics", args.metrics_host, server.port)
+    return metrics
+
+
+def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
+    stop = _stop_on_signals()  # first: a stop requested while starting up is still graceful
+    with ExitStack() as stack:
+        metrics = _serve_metrics(args, stack)
+        relay = build_relay(settings, metrics=metrics)
+        stack.callback(relay.close)
+        relay.run(stop, settings.relay_poll_interval_seconds)
+    return 0
+
+
+def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
+    stop = _stop_on_signals()  # first: a stop requested while starting up is still graceful
+    with ExitStack() as stack:
+        metrics = _serve_metrics(args, stack)
+        projection = build_caseload_projection(settings, metrics=metrics)
+        stack.callback(projection.close)
+        projection.run(stop)
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Starts the local broker (unless one is configured), the relay, the caseload view and the
+    deadline process."""
+    stop = _stop_on_signals()
+    with ExitStack() as stack:
+        metrics = _serve_metrics(args, stack)
+        if not settings.kafka_bootstrap_servers:
+            from scripts.local_kafka import LocalKafka
+
+            broker = stack.enter_context(
+                LocalKafka(settings.data_dir / "kafka", port=args.kafka_port)
+            )
+            settings = settings.model_copy(
+                update={"kafka_bootstrap_servers": broker.bootstrap_servers}
+            )
+        log.info(
+            "Kafka at %s; event store: %s", settings.kafka_bootstrap_servers, settings.event_store
+        )
+        relay = build_relay(settings, metrics=metrics)
+        stack.callback(relay.close)
+        projection = build_caseload_projection(settings, metrics=metrics)
+        stack.callback(projection.close)
+        enforcer = build_deadline_enforcer(settings, metrics=metrics)
+        stack.callback(enforcer.close)
+        failed: list[str] = []
+        workers = [
+            _worker("relay", lambda: relay.run(stop), stop, failed),
+            _worker("caseload", lambda: projection.run(stop), stop, failed),
+            _worker(
+                "deadlines", lambda: tick_until(enforcer, stop, args.tick, metrics), stop, failed
+            ),
+        ]
+        for worker in workers:
+            worker.start()
+        if args.demo:
+            load_demo(settings, args.demo, metrics)
+        print(
+            f"pes is running: Kafka {settings.kafka_bootstrap_servers}, "
+            f"events in {settings.sqlite_path if settings.event_store == 'sqlite' else 'PostgreSQL'}, "
+            f"caseload view in {settings.views_path}. Ctrl-C stops.",
+            flush=True,
+        )
+        stop.wait()
+        for worker in workers:
+            worker.join(timeout=30)
+    if failed:
+        log.error("stopped because %s failed", ", ".join(failed))
+        return 1
+    return 0
+
+
+def _worker(
+    name: str, work: Callable[[], None], stop: threading.Event, failed: list[str]
+) -> threading.Thread:
+    """A thread of `pes run`: if it fails, the whole system stops rather than run without it."""
+
+    def guarded() -> None:
+        try:
+            work()
+        except Exception:
+            log.exception("%s failed; stopping pes run", name)
+            failed.append(name)
+            stop.set()
+
+    return threading.Thread(target=guarded, name=name, daemon=True)
+
+
+def progress_bar(unit: str) -> Callable[[int, int], None]:
+    """A one-line progress bar on stderr, redrawn in place."""
+
+    def show(done: int, total: int) -> None:
+        width = 40
+        filled = width * done // total if total else width
+        end = "\n" if done >= total else ""
+        print(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
+
+
+def load_demo(settings: Settings, cases: int, metrics: Metrics | None = None) -> None:
+    """Records a synthetic caseload whose first cases opened 18 months ago (deterministic, seed 1),
+    up to today."""
+    from application.synthetic import DriveResult, SyntheticCaseload, drive
+
+    app = build_case_management(settings, metrics=metrics)
+    if app.recorder.max_notification_id():
+        log.info("demo: the event store already holds events; not loading the demo caseload")
+        return
+    caseload = SyntheticCaseload(seed=1, cases=cases, start=utc_today() - timedelta(days=540))
+    today = utc_today()
+    items = [item for item in caseload.commands() if item.command.effective_on <= today]
+    show = progress_bar("commands")
+    result = DriveResult()
+    for start in range(0, len(items), 500):
+        part = drive(app, items[start : start + 500])
+        result.accepted += part.accepted
+        result.unexpected += part.unexpected
+        for rule, count in part.refused.items():
+            result.refused[rule] = result.refused.get(rule, 0) + count
+        show(min(start + 500, len(items)), len(items))
+    log.info(
+        "demo: %d commands recorded, %d refused as the policy requires (%s)",
+        result.accepted,
+        sum(result.refused.values()),
+        ", ".join(f"{rule} x{n}" for rule, n in sorted(result.refused.items())),
+    )
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Loads the synthetic caseload, runs the whole path once, and prints caseloads and deadlines."""
+    from application.bootstrap import open_caseload_view, rebuild_caseload
+
+    with ExitStack() as stack:
+        if not settings.kafka_bootstrap_servers:
+            from scripts.local_kafka import LocalKafka
+
+            broker = stack.enter_context(LocalKafka(settings.data_dir / "kafka"))
+            settings = settings.model_copy(
+                update={"kafka_bootstrap_servers": broker.bootstrap_servers}
+            )
+        load_demo(settings, args.cases)
+        relay = build_relay(settings)
+        stack.callback(relay.close)
+        relay.drain()
+        rebuild_caseload(settings, progress=progress_bar("messages"))
+        enforcer = build_deadline_enforcer(settings)
+        stack.callback(enforcer.close)
+        report = enforcer.tick()
+        print(_tick_summary(report))
+        relay.drain()
+        rebuild_caseload(settings)  # catches up from the view's own positions
+        view = open_caseload_view(settings)
+        stack.callback(view.close)
+        print_caseloads_and_deadlines(view, report.today)
+    return 0
+
+
+def print_caseloads_and_deadlines(view: CaseloadView, today: date) -> None:
+    counts = view.counts()
+    statuses = sorted({status for _, status in counts})
+    workers = sorted({worker for worker, _ in counts})
+    print(f"\nCaseloads on {today}")
+    print(f"{'caseworker':<12}" + "".join(f"{s:>16}" for s in statuses))
+    for worker in workers:
+        print(f"{worker:<12}" + "".join(f"{counts.get((worker, s), 0):>16}" for s in statuses))
+    overdue = view.overdue(today)
+    upcoming = [
+        d for d in view.unmet_due_by(today + timedelta(days=30), as_of=today) if d not in overdue
+    ]
+    print(f"\nOverdue ({len(overdue)})")
+    for d in overdue[:15]:
+        print(
+            f"  {d.due_on}  {d.case_number:<16} {d.caseworker_id:<8} {d.kind.value:<22} {d.rule_id or ''}"
+        )
+    print(f"\nDue in the next 30 days ({len(upcoming)})")
+    for d in upcoming[:15]:
+        print(
+            f"  {d.due_on}  {d.case_number:<16} {d.caseworker_id:<8} {d.kind.value:<22} {d.rule_id or ''}"
+        )
+
+
+def cmd_caseload(settings: Settings, args: argparse.Namespace) -> int:
+    from application.bootstrap import open_caseload_view
+
+    view = open_caseload_view(settings)
+    try:
+        entries = view.cases(caseworker_id=args.caseworker, status=args.status)
+        print(f"{'case':<14} {'program':<16} {'caseworker':<12} {'status':<16} outcome")
+        for e in entries:
+            print(
+                f"{e.case_number:<14} {e.program:<16} {e.caseworker_id:<12} {e.status:<16} "
+                f"{e.outcome_date or '-'}"
+            )
+        print(f"{len(entries)} case(s)")
+    finally:
+        view.close()
+    return 0
+
+
+def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
+    """Where the relay and the caseload view are, and how far behind."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    from adapters.relay import position_name
+    from application.bootstrap import build_tracking_recorder, open_caseload_view
+
+    app = build_case_management(settings)
+    recorded = app.recorder.max_notification_id() or 0
+    tracking = build_tracking_recorder(settings, "relay")
+    published = tracking.max_tracking_id(position_name(settings.case_events_topic)) or 0
+    print(
+        f"event store: {recorded} events recorded; relay published up to {published} (lag {recorded - published})"
+    )
+    view = open_caseload_view(settings)
+    positions = view.next_offsets(settings.case_events_topic)
+    view.close()
+    if not settings.kafka_bootstrap_servers:
+        print(
+            "caseload view positions:",
+            positions or "none yet",
+            "(set KAFKA_BOOTSTRAP_SERVERS for lag)",
+        )
+        return 0
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        partitions = [
+            TopicPartition(settings.case_events_topic, p)
+            for p in sorted(consumer.partitions_for_topic(settings.case_events_topic) or ())
+        ]
+        ends = consumer.end_offsets(partitions)
+    finally:
+        consumer.close()
+    for tp in partitions:
+        done = positions.get(tp.partition, 0)
+        print(
+            f"caseload view {tp.topic}[{tp.partition}]: at {done} of {ends[tp]} (lag {ends[tp] - done})"
+        )
+    return 0
+
+
+def cmd_deadlines(settings: Settings, args: argparse.Namespace) -> int:
+    """Runs the deadline process: once for a given day, or every few seconds on the real clock."""
+    if args.today:
+        enforcer = build_deadline_enforcer(settings, clock=lambda: args.today)
+        print(_tick_summary(enforcer.tick()))
+        enforcer.close()
+        return 0
+    stop = _stop_on_signals()
+    with ExitStack() as stack:
+        metrics = _serve_metrics(args, stack)
+        enforcer = build_deadline_enforcer(settings, metrics=metrics)
+        stack.callback(enforcer.close)
+        tick_until(enforcer, stop, args.every, metrics)
+    return 0
+
+
+def tick_until(
+    enforcer: DeadlineEnforcer,
+    stop: threading.Event,
+    every: float,
+    metrics: Metrics | None = None,
+) -> None:
+    while not stop.is_set():
+        report = enforcer.tick()
+        if metrics is not None:
+            metrics.deadline_tick(report)
+        log.info(_tick_summary(report))
+        stop.wait(every)
+
+
+def _tick_summary(report: TickReport) -> str:
+    return (
+        f"{report.today}: terminated {len(report.terminated)} case(s), "
+        f"deferred {len(report.deferred)}, raised {report.alerts} alert(s)"
+    )
+
+
+def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    """Rebuilds a view from offset zero: into an empty folder, or in place (stop its projection first)."""
+    from application.bootstrap import open_caseload_view, rebuild_caseload
+
+    if args.into:
+        settings = settings.model_copy(update={"data_dir": Path(args.into), "view_store": "sqlite"})
+    view = open_caseload_view(settings)
+    view.reset()
+    view.close()
+
+    consumed = rebuild_caseload(settings, progress=progress_bar("messages"))
+    print(f"\nrebuilt the caseload view from {consumed} messages", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Serves the HTTP API (tokens from PES_API_TOKENS or PES_API_TOKENS_FILE)."""
+    from api import TokenConfigurationError, serve
+
+    try:
+        serve(settings, args.host, args.port, development=args.development)
+    except TokenConfigurationError as error:
+        print(f"pes serve: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_schemas(_settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.schema_generation import write_schemas
+
+    for path in write_schemas(Path(args.directory)):
+        print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pes", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="text for people (default) or one JSON object per line (docs/operations.md)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[Settings, argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    def with_metrics(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument(
+            "--metrics-port",
+            type=int,
+            metavar="PORT",
+            help="serve Prometheus metrics at http://HOST:PORT/metrics (off by default)",
+        )
+        sub.add_argument(
+            "--metrics-host", default="127.0.0.1", help="address of the metrics server"
+        )
+        return sub
+
+    run = with_metrics(
+        add("run", cmd_run, "run the whole local system: broker, relay and caseload view")
+    )
+    run.add_argument("--kafka-port", type=int, default=None, help="port of the local broker")
+    run.add_argument(
+        "--demo", type=int, default=0, metavar="N", help="also load N synthetic demo cases"
+    )
+    run.add_argument(
+        "--tick", type=float, default=60.0, metavar="SECONDS", help="deadline process interval"
+    )
+    serve = add("serve", cmd_serve, "serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--development",
+        action="store_true",
+        help="DEVELOPMENT MODE: accept the public dev-* tokens of docs/api.md; never in production",
+    )
+    with_metrics(
+        add("relay", cmd_relay, "publish every recorded event to Kafka (the outbox relay)")
+    )
+    project = with_metrics(add("project", cmd_project, "build the caseload view from Kafka"))
+    project.add_argument("view", choices=["caseload"], help="the view to build")
+    caseload = add("caseload", cmd_caseload, "print the caseload view")
+    caseload.add_argument("--caseworker", help="only this caseworker's cases")
+    caseload.add_argument("--status", help="only cases with this status")
+    deadlines = with_metrics(
+        add("deadlines", cmd_deadlines, "record due VR-11 terminations and raise deadline alerts")
+    )
+    deadlines.add_argument(
+        "--today", type=date.fromisoformat, help="run once as of this day (YYYY-MM-DD)"
+    )
+    deadlines.add_argument(
+        "--every", type=float, default=60.0, metavar="SECONDS", help="tick interval"
+    )
+    demo = add("demo", cmd_demo, "load the synthetic caseload and print caseloads and deadlines")
+    demo.add_argument("--cases", type=int, default=200, help="synthetic cases to load")
+    rebuild = add("rebuild", cmd_rebuild, "rebuild a view from offset zero")
+    rebuild.add_argument("view", choices=["caseload"], help="the view to rebuild")
+    rebuild.add_argument("--into", metavar="DIR", help="build into this folder instead of in place")
+    add("status", cmd_status, "show the relay's and the caseload view's positions and lag")
+    schemas = add("schemas", cmd_schemas, "write the Avro schema of every event's current version")
+    schemas.add_argument("--directory", default="schemas", help="where the .avsc files go")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_format, logging.DEBUG if args.verbose else logging.INFO)
+    return int(args.handler(Settings(), args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
