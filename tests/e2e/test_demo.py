@@ -1,0 +1,43 @@
+"""`pes demo` loads the synthetic caseload and prints caseloads and deadlines."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import unique
+
+pytestmark = pytest.mark.kafka
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def test_the_demo_prints_every_caseworkers_caseload_and_the_deadlines(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PES_")}
+    env.update(
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        PES_DATA_DIR=str(tmp_path),
+        PES_CASE_EVENTS_TOPIC=unique("demo.case-events"),
+        PES_DEADLINE_ALERTS_TOPIC=unique("demo.alerts"),
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "demo", "--cases", "60"],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Caseloads on " in out and "Overdue (" in out and "Due in the next 30 days (" in out
+    rows = [line for line in out.splitlines() if line.startswith("cw-")]
+    assert rows and sum(sum(int(n) for n in row.split()[1:]) for row in rows) == 60

@@ -1,0 +1,131 @@
+"""The event store on SQLite and PostgreSQL: commands record events, refusals record nothing."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from uuid import UUID
+
+import pytest
+from pydantic import ValidationError
+
+from application.bootstrap import build_case_management, event_store_env
+from application.cases import CaseManagement
+from application.settings import Settings
+from domain.case import Case, CaseStatus, case_id_for
+from domain.commands import RecordOutcome
+from domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrencyConflict, RuleViolation
+from tests.builders import CASEWORKER, open_case, record_outcome
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_case_opened_and_its_outcome_recorded_reload_from_the_store(
+    store_settings: Settings,
+) -> None:
+    app = build_case_management(store_settings)
+    app.open_case(open_case("VR-100"), CASEWORKER)
+    recorded = app.handle(record_outcome("VR-100", date(2024, 3, 1)), CASEWORKER)
+
+    fresh = build_case_management(store_settings)
+    case = fresh.get_case(case_id_for("VR-100"))
+    assert recorded.version == 2
+    assert case.version == 2
+    assert case.status is CaseStatus.MONITORING
+    assert case.outcome_date == date(2024, 3, 1)
+    assert [type(e).__name__ for e in fresh.history(case.id)] == ["CaseOpened", "OutcomeAchieved"]
+    assert all(e.actor == CASEWORKER for e in fresh.history(case.id))
+
+
+def test_a_refused_command_records_nothing_VR_01(store_settings: Settings) -> None:
+    app = build_case_management(store_settings)
+    app.open_case(open_case("VR-101"), CASEWORKER)
+    app.handle(record_outcome("VR-101"), CASEWORKER)
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(RuleViolation) as refusal:
+        app.handle(record_outcome("VR-101", date(2024, 6, 1)), CASEWORKER)
+
+    assert refusal.value.rule_id == "VR-01"
+    assert "already has an employment outcome" in str(refusal.value)
+    assert app.recorder.max_notification_id() == before
+
+
+def test_malformed_input_is_refused_before_it_reaches_the_case(store_settings: Settings) -> None:
+    app = build_case_management(store_settings)
+    app.open_case(open_case("VR-102"), CASEWORKER)
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(ValidationError, match="hourly_wage_cents"):
+        RecordOutcome.model_validate(
+            {**record_outcome("VR-102").model_dump(), "hourly_wage_cents": -5}
+        )
+    with pytest.raises(CaseNotFound, match="no case with id"):
+        app.handle(record_outcome("VR-404"), CASEWORKER)
+
+    assert app.recorder.max_notification_id() == before
+
+
+def test_opening_a_case_number_twice_is_refused(store_settings: Settings) -> None:
+    app = build_case_management(store_settings)
+    app.open_case(open_case("VR-103"), CASEWORKER)
+
+    with pytest.raises(CaseAlreadyExists, match="VR-103"):
+        app.open_case(open_case("VR-103"), CASEWORKER)
+    assert len(app.history(case_id_for("VR-103"))) == 1
+
+
+class WritersMeetAfterLoading(CaseManagement):
+    """Both writers load the case before either saves: the race the event store must settle."""
+
+    name = CaseManagement.name  # the library names tables after the application
+
+    def __init__(self, settings: Settings, barrier: threading.Barrier) -> None:
+        super().__init__(env=event_store_env(settings))
+        self.barrier = barrier
+
+    def get_case(self, case_id: UUID, version: int | None = None) -> Case:
+        case = super().get_case(case_id, version)
+        self.barrier.wait(timeout=30)
+        return case
+
+
+def test_two_writers_on_one_case_one_wins_the_other_gets_a_conflict(
+    store_settings: Settings,
+) -> None:
+    build_case_management(store_settings).open_case(open_case("VR-104"), CASEWORKER)
+    barrier = threading.Barrier(2)
+    writers = [WritersMeetAfterLoading(store_settings, barrier) for _ in range(2)]
+    outcomes: list[object] = []
+
+    def write(app: CaseManagement, outcome_date: date) -> None:
+        try:
+            outcomes.append(app.handle(record_outcome("VR-104", outcome_date), CASEWORKER))
+        except ConcurrencyConflict as conflict:
+            outcomes.append(conflict)
+
+    threads = [
+        threading.Thread(target=write, args=(app, date(2024, 3, d)))
+        for app, d in zip(writers, (1, 2), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    conflicts = [o for o in outcomes if isinstance(o, ConcurrencyConflict)]
+    assert len(outcomes) == 2 and len(conflicts) == 1
+    assert str(case_id_for("VR-104")) in str(conflicts[0])
+    history = build_case_management(store_settings).history(case_id_for("VR-104"))
+    assert [type(e).__name__ for e in history] == ["CaseOpened", "OutcomeAchieved"]
+
+
+def test_a_command_on_a_stale_version_is_a_conflict_naming_the_case(
+    store_settings: Settings,
+) -> None:
+    app = build_case_management(store_settings)
+    app.open_case(open_case("VR-105"), CASEWORKER)
+
+    with pytest.raises(ConcurrencyConflict, match=str(case_id_for("VR-105"))):
+        app.handle(record_outcome("VR-105"), CASEWORKER, expected_version=7)
+    assert len(app.history(case_id_for("VR-105"))) == 1

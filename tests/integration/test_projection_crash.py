@@ -1,0 +1,104 @@
+"""A projection killed with SIGKILL mid-batch, again and again, ends equal to a clean rebuild."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+from application.bootstrap import (
+    build_case_management,
+    build_relay,
+    open_caseload_view,
+    rebuild_caseload,
+)
+from application.settings import Settings, as_environment
+from application.synthetic import SyntheticCaseload, drive
+from tests.conftest import unique
+from tests.topic_reader import wait_for
+
+pytestmark = pytest.mark.kafka
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def test_a_projection_killed_mid_batch_resumes_without_double_counts_or_gaps(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "live",
+        kafka_bootstrap_servers=kafka_bootstrap,
+        case_events_topic=unique("test.case-events"),
+        deadline_alerts_topic=unique("test.alerts"),
+        case_events_partitions=3,
+        caseload_group_id=unique("test-crash"),
+        consumer_max_poll_records=40,  # many small transactions, so kills land between and inside
+    )
+    app = build_case_management(settings)
+    assert drive(app, SyntheticCaseload(seed=5, cases=250).commands()).unexpected == []
+    relay = build_relay(settings, app)
+    total = relay.drain()
+    relay.close()
+    live = open_caseload_view(settings)
+    env = {**os.environ, **as_environment(settings)}
+    log_path = tmp_path / "projection.log"
+
+    with log_path.open("ab") as log:
+
+        def start_projection() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [sys.executable, "-m", "scripts.cli", "project", "caseload"],
+                cwd=REPOSITORY,
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+
+        def wait_until(condition: Callable[[], bool], what: str) -> None:
+            try:
+                wait_for(condition, timeout=180, what=what)
+            except TimeoutError as error:
+                raise AssertionError(f"{error}; projection log:\n{log_path.read_text()}") from None
+
+        for kill_at in (total // 5, total // 2, 4 * total // 5):
+            projection = start_projection()
+            try:
+                wait_until(
+                    lambda p=projection, k=kill_at: (
+                        live.positions_total(settings.case_events_topic) >= k
+                        or p.poll() is not None
+                    ),
+                    f"the projection to pass {kill_at} messages",
+                )
+                assert projection.poll() is None, log_path.read_text()
+            finally:
+                projection.send_signal(signal.SIGKILL)
+                projection.wait(timeout=30)
+
+        projection = start_projection()
+        try:
+            wait_until(
+                lambda: live.positions_total(settings.case_events_topic) >= total,
+                "the projection to finish",
+            )
+        finally:
+            projection.send_signal(signal.SIGTERM)
+            exit_code = projection.wait(timeout=30)
+        assert exit_code == 0, log_path.read_text()
+
+    clean = settings.model_copy(update={"data_dir": tmp_path / "rebuilt"})
+    assert rebuild_caseload(clean) == total
+    rebuilt = open_caseload_view(clean)
+    live_cases, live_deadlines = live.snapshot()
+    assert (live_cases, live_deadlines) == rebuilt.snapshot()
+    assert len(live_cases) == 250 and live_deadlines
+    for entry in live.cases():
+        assert entry.version == app.get_case(UUID(entry.case_id)).version
+    live.close()
+    rebuilt.close()

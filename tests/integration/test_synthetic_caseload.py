@@ -1,0 +1,85 @@
+"""A synthetic VR caseload through the whole path: application, event store, relay, Kafka, view."""
+
+from __future__ import annotations
+
+from enum import Enum
+from uuid import UUID
+
+import pytest
+
+from adapters.avro import AvroCodec, published_schemas
+from adapters.contract import contract_record
+from adapters.schema_generation import domain_event_classes
+from application.bootstrap import (
+    build_case_management,
+    build_caseload_projection,
+    build_relay,
+    open_caseload_view,
+)
+from application.settings import Settings
+from application.synthetic import SyntheticCaseload, drive
+from domain.case import CaseStatus
+from domain.termination import DEADLINE_PROCESS
+from tests.topic_reader import read_topic, wait_for
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+
+def as_avro_returns_it(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: as_avro_returns_it(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [as_avro_returns_it(v) for v in value]
+    return value.value if isinstance(value, Enum) else value
+
+
+def test_every_accepted_command_reaches_kafka_decodable_and_the_caseload_agrees(
+    settings: Settings,
+) -> None:
+    app = build_case_management(settings)
+    caseload = SyntheticCaseload(seed=11, cases=90)
+    result = drive(app, caseload.commands())
+    assert result.unexpected == []
+    assert result.accepted > 90 and sum(result.refused.values()) > 0
+    due = sorted(caseload.termination_commands(), key=lambda entry: entry[0])
+    for _, terminate in due[: len(due) // 2]:
+        app.handle(terminate, DEADLINE_PROCESS)
+
+    relay = build_relay(settings, app)
+    relay.drain()
+    relay.close()
+
+    codec = AvroCodec(published_schemas())
+    messages = read_topic(settings.kafka_bootstrap_servers or "", settings.case_events_topic)
+    recorded = app.recorder.select_notifications(start=1, limit=100_000)
+    assert len(messages) == len(recorded)
+    stored_records = {
+        (n.originator_id, n.originator_version): contract_record(app.mapper.to_domain_event(n))
+        for n in recorded
+    }
+    published_types = {codec.decode(m.value).event_type for m in messages}
+    assert published_types == {c.__name__ for c in domain_event_classes()}
+    for message in messages:
+        decoded = codec.decode(message.value).record
+        expected = stored_records[(decoded["case_id"], decoded["case_version"])]
+        assert decoded == as_avro_returns_it(expected)
+
+    projection = build_caseload_projection(settings, group_id="test-synthetic")
+    view = open_caseload_view(settings)
+    try:
+        wait_for(
+            lambda: (
+                projection.poll_once(timeout_ms=100) >= 0
+                and sum(e.version for e in view.cases()) == len(recorded)
+            ),
+            what="every event in the caseload view",
+        )
+    finally:
+        projection.close()
+    entries = view.cases()
+    assert len(entries) == 90
+    for entry in entries:
+        case = app.get_case(UUID(entry.case_id))
+        assert (entry.status, entry.version) == (case.status.value, case.version)
+    statuses = {e.status for e in entries}
+    assert CaseStatus.TERMINATED.value in statuses and CaseStatus.MONITORING.value in statuses

@@ -1,0 +1,42 @@
+"""Reads a whole topic as it stands, partition by partition, without a consumer group."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+
+
+def read_topic(bootstrap_servers: str, topic: str, timeout: float = 60.0) -> list[Any]:
+    """Every message up to the current end offsets, in partition then offset order."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    try:
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        messages: list[Any] = []
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {topic} to its end within {timeout}s")
+            for batch in consumer.poll(timeout_ms=500).values():
+                messages.extend(batch)
+        return sorted(messages, key=lambda m: (m.partition, m.offset))
+    finally:
+        consumer.close()
+
+
+def wait_for(condition: Any, timeout: float = 60.0, what: str = "condition") -> Any:
+    """Polls `condition` until it returns something truthy; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
