@@ -70,6 +70,18 @@ class PositionedStore(Protocol):
         ...
 
 
+class ReadModelStore(PositionedStore, Protocol):
+    """A positioned store that can be emptied and rebuilt from offset zero."""
+
+    def reset(self) -> None: ...
+
+    def applied_versions(self) -> dict[str, int]:
+        """The version each case has been applied up to."""
+        ...
+
+    def positions_total(self, topic: str) -> int: ...
+
+
 class ConsumerObserver(Protocol):
     """Told where a consumer is (metrics); calls are cheap and must not raise."""
 

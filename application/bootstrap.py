@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from uuid import uuid4
 
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
@@ -10,7 +12,7 @@ from eventsourcing.utils import Environment
 from kafka import KafkaConsumer, TopicPartition
 
 from adapters.avro import AvroCodec, published_schemas
-from adapters.consumer import DeadLetters, TrackedConsumer
+from adapters.consumer import DeadLetters, ReadModelStore, TrackedConsumer
 from adapters.event_store import AvroMapper
 from adapters.kafka import TopicSpec, ensure_topics, idempotent_producer, manual_commit_consumer
 from adapters.metrics import Metrics
@@ -20,6 +22,8 @@ from adapters.view_database import ViewDatabase
 from application.cases import CaseManagement, CommandObserver
 from application.personal_data import PersonalDataStore, master_key_from_settings
 from application.settings import Settings
+from consumers.billing.fiscal import FiscalCalendar
+from consumers.billing.ledger import BillingLedger
 from consumers.deadline_enforcement import Clock, DeadlineEnforcer, utc_today
 from domain.policy import PolicyBook
 from projections.caseload import CaseloadView
@@ -109,9 +113,11 @@ def build_relay(
     )
 
 
-def open_view_database(settings: Settings) -> ViewDatabase:
+def open_view_database(settings: Settings, sqlite_path: Path | None = None) -> ViewDatabase:
+    """The read model database: a SQLite file of its own (default: the caseload's), or the
+    configured PostgreSQL database, where each read model keeps its own tables."""
     if settings.view_store == "sqlite":
-        return ViewDatabase.sqlite(settings.views_path)
+        return ViewDatabase.sqlite(sqlite_path or settings.views_path)
     return ViewDatabase.postgres(settings.postgres_conninfo())
 
 
@@ -130,10 +136,36 @@ def open_caseload_view(settings: Settings, policies: PolicyBook | None = None) -
     return CaseloadView(open_view_database(settings), policies, settings.due_soon_days)
 
 
-def build_caseload_projection(
-    settings: Settings, group_id: str | None = None, metrics: Metrics | None = None
+def open_billing_ledger(settings: Settings) -> BillingLedger:
+    return BillingLedger(
+        open_view_database(settings, settings.billing_path),
+        FiscalCalendar(settings.fiscal_year_start_month),
+    )
+
+
+@dataclass(frozen=True)
+class ReadModel:
+    """A store fed by the case event topic, and the consumer group that feeds it."""
+
+    open: Callable[[Settings], ReadModelStore]
+    group_id: Callable[[Settings], str]
+
+
+READ_MODELS: dict[str, ReadModel] = {
+    "caseload": ReadModel(open_caseload_view, lambda s: s.caseload_group_id),
+    "billing": ReadModel(open_billing_ledger, lambda s: s.billing_group_id),
+}
+
+
+def build_projection(
+    settings: Settings,
+    read_model: str,
+    group_id: str | None = None,
+    metrics: Metrics | None = None,
 ) -> TrackedConsumer:
-    group_id = group_id or settings.caseload_group_id
+    """The consumer that feeds one read model (`READ_MODELS`) from the case event topic."""
+    model = READ_MODELS[read_model]
+    group_id = group_id or model.group_id(settings)
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
     return TrackedConsumer(
@@ -143,12 +175,18 @@ def build_caseload_projection(
             client_id=group_id,
             max_poll_records=settings.consumer_max_poll_records,
         ),
-        store=open_caseload_view(settings),
+        store=model.open(settings),
         decode=AvroMapper(AvroCodec(published_schemas())).event_from_message,
         topic=settings.case_events_topic,
         dead_letters=DeadLetters(idempotent_producer(servers, client_id=group_id), group_id),
-        observer=metrics.consumer_observer("caseload") if metrics else None,
+        observer=metrics.consumer_observer(read_model) if metrics else None,
     )
+
+
+def build_caseload_projection(
+    settings: Settings, group_id: str | None = None, metrics: Metrics | None = None
+) -> TrackedConsumer:
+    return build_projection(settings, "caseload", group_id, metrics)
 
 
 def build_deadline_enforcer(
@@ -170,9 +208,11 @@ def build_deadline_enforcer(
     )
 
 
-def rebuild_caseload(settings: Settings, progress: Callable[[int, int], None] | None = None) -> int:
-    """Builds the caseload view from offset zero into `settings`' (empty) view store, up to the
-    topic's end as it stood when the rebuild began; returns the number of messages consumed."""
+def rebuild(
+    settings: Settings, read_model: str, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Builds a read model from offset zero into `settings`' (empty) store, up to the topic's
+    end as it stood when the rebuild began; returns the number of messages consumed."""
     servers = require_kafka(settings)
     probe = KafkaConsumer(bootstrap_servers=servers)
     try:
@@ -183,14 +223,14 @@ def rebuild_caseload(settings: Settings, progress: Callable[[int, int], None] | 
         ends = {tp.partition: end for tp, end in probe.end_offsets(partitions).items()}
     finally:
         probe.close()
-    group_id = f"pes-caseload-rebuild-{uuid4().hex[:12]}"
-    projection = build_caseload_projection(settings, group_id=group_id)
-    view = projection.store
+    group_id = f"pes-{read_model}-rebuild-{uuid4().hex[:12]}"
+    projection = build_projection(settings, read_model, group_id=group_id)
+    store = projection.store
     target = sum(ends.values())
     consumed = 0
     try:
         while True:
-            done = view.next_offsets(settings.case_events_topic)
+            done = store.next_offsets(settings.case_events_topic)
             if all(done.get(p, 0) >= end for p, end in ends.items()):
                 if progress:
                     progress(target, target)
@@ -200,3 +240,7 @@ def rebuild_caseload(settings: Settings, progress: Callable[[int, int], None] | 
                 progress(min(sum(done.values()), target), target)
     finally:
         projection.close()
+
+
+def rebuild_caseload(settings: Settings, progress: Callable[[int, int], None] | None = None) -> int:
+    return rebuild(settings, "caseload", progress)

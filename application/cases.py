@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.utils import get_topic
 
 from adapters.avro import AvroCodec, published_schemas
 from adapters.event_store import AvroMapper
@@ -107,6 +108,14 @@ class CaseManagement(Application[UUID]):
         except AggregateNotFoundError:
             raise CaseNotFound(f"no case with id {case_id}") from None
         return case
+
+    def case_ids(self, page_size: int = 1000) -> Iterator[UUID]:
+        """Every case in the event store, in the order they were opened."""
+        opened = [get_topic(Case.CaseOpened)]
+        start = 1
+        while page := self.recorder.select_notifications(start, page_size, topics=opened):
+            yield from (UUID(str(n.originator_id)) for n in page)
+            start = page[-1].id + 1
 
     def history(self, case_id: UUID) -> list[Any]:
         events = list(self.events.get(case_id))

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     case_events_partitions: int = Field(6, ge=1)
     deadline_alerts_topic: str = "pes.deadline-alerts"
     caseload_group_id: str = "pes-caseload"
+    billing_group_id: str = "pes-billing"
+    reporting_group_id: str = "pes-reporting"
+    fiscal_year_start_month: int = Field(10, ge=1, le=12)
+    """The month the agency's fiscal year starts (10: the US federal fiscal year)."""
     due_soon_days: int = Field(7, ge=0, le=365)
 
     consumer_max_poll_records: int = Field(500, ge=1, le=10_000)
@@ -52,6 +56,14 @@ class Settings(BaseSettings):
     @property
     def views_path(self) -> Path:
         return self.data_dir / "views.sqlite"
+
+    @property
+    def billing_path(self) -> Path:
+        return self.data_dir / "billing.sqlite"
+
+    @property
+    def reporting_path(self) -> Path:
+        return self.data_dir / "reporting.sqlite"
 
     @property
     def personal_data_path(self) -> Path:

@@ -243,6 +243,13 @@ class CaseloadView:
         )
         return cases, rows
 
+    def applied_versions(self) -> dict[str, int]:
+        """The version each case has been applied up to."""
+        return {
+            case_id: int(v)
+            for case_id, v in self.db.execute("SELECT case_id, version FROM caseload")
+        }
+
     def positions_total(self, topic: str) -> int:
         return sum(self.next_offsets(topic).values())
 

@@ -10,19 +10,22 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from adapters.metrics import Metrics
 from adapters.structured_logging import configure_logging
 from application.bootstrap import (
+    READ_MODELS,
     build_case_management,
-    build_caseload_projection,
     build_deadline_enforcer,
+    build_projection,
     build_relay,
 )
 from application.settings import Settings
 from consumers.deadline_enforcement import DeadlineEnforcer, TickReport, utc_today
 from projections.caseload import CaseloadView
+from scripts.billing_cli import add_billing_commands, cmd_billing
 
 log = logging.getLogger("pes")
 
@@ -64,7 +67,7 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
     stop = _stop_on_signals()  # first: a stop requested while starting up is still graceful
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
-        projection = build_caseload_projection(settings, metrics=metrics)
+        projection = build_projection(settings, args.read_model, metrics=metrics)
         stack.callback(projection.close)
         projection.run(stop)
     return 0
@@ -90,18 +93,19 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         )
         relay = build_relay(settings, metrics=metrics)
         stack.callback(relay.close)
-        projection = build_caseload_projection(settings, metrics=metrics)
-        stack.callback(projection.close)
         enforcer = build_deadline_enforcer(settings, metrics=metrics)
         stack.callback(enforcer.close)
         failed: list[str] = []
         workers = [
             _worker("relay", lambda: relay.run(stop), stop, failed),
-            _worker("caseload", lambda: projection.run(stop), stop, failed),
             _worker(
                 "deadlines", lambda: tick_until(enforcer, stop, args.tick, metrics), stop, failed
             ),
         ]
+        for name in READ_MODELS:
+            projection = build_projection(settings, name, metrics=metrics)
+            stack.callback(projection.close)
+            workers.append(_worker(name, partial(projection.run, stop), stop, failed))
         for worker in workers:
             worker.start()
         if args.demo:
@@ -109,7 +113,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         print(
             f"pes is running: Kafka {settings.kafka_bootstrap_servers}, "
             f"events in {settings.sqlite_path if settings.event_store == 'sqlite' else 'PostgreSQL'}, "
-            f"caseload view in {settings.views_path}. Ctrl-C stops.",
+            f"read models ({', '.join(READ_MODELS)}) in {settings.data_dir}. Ctrl-C stops.",
             flush=True,
         )
         stop.wait()
@@ -333,17 +337,18 @@ def _tick_summary(report: TickReport) -> str:
 
 
 def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
-    """Rebuilds a view from offset zero: into an empty folder, or in place (stop its projection first)."""
-    from application.bootstrap import open_caseload_view, rebuild_caseload
+    """Rebuilds a read model from offset zero: into an empty folder, or in place (stop its
+    consumer first)."""
+    from application.bootstrap import rebuild
 
     if args.into:
         settings = settings.model_copy(update={"data_dir": Path(args.into), "view_store": "sqlite"})
-    view = open_caseload_view(settings)
-    view.reset()
-    view.close()
+    store = READ_MODELS[args.read_model].open(settings)
+    store.reset()
+    store.close()
 
-    consumed = rebuild_caseload(settings, progress=progress_bar("messages"))
-    print(f"\nrebuilt the caseload view from {consumed} messages", file=sys.stderr)
+    consumed = rebuild(settings, args.read_model, progress=progress_bar("messages"))
+    print(f"\nrebuilt the {args.read_model} read model from {consumed} messages", file=sys.stderr)
     return 0
 
 
@@ -418,8 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
     with_metrics(
         add("relay", cmd_relay, "publish every recorded event to Kafka (the outbox relay)")
     )
-    project = with_metrics(add("project", cmd_project, "build the caseload view from Kafka"))
-    project.add_argument("view", choices=["caseload"], help="the view to build")
+    project = with_metrics(
+        add("project", cmd_project, "feed a read model from Kafka (its own consumer group)")
+    )
+    project.add_argument("read_model", choices=list(READ_MODELS), help="the read model to feed")
     caseload = add("caseload", cmd_caseload, "print the caseload view")
     caseload.add_argument("--caseworker", help="only this caseworker's cases")
     caseload.add_argument("--status", help="only cases with this status")
@@ -434,9 +441,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo = add("demo", cmd_demo, "load the synthetic caseload and print caseloads and deadlines")
     demo.add_argument("--cases", type=int, default=200, help="synthetic cases to load")
-    rebuild = add("rebuild", cmd_rebuild, "rebuild a view from offset zero")
-    rebuild.add_argument("view", choices=["caseload"], help="the view to rebuild")
+    rebuild = add("rebuild", cmd_rebuild, "rebuild a read model from offset zero")
+    rebuild.add_argument("read_model", choices=list(READ_MODELS), help="the read model to rebuild")
     rebuild.add_argument("--into", metavar="DIR", help="build into this folder instead of in place")
+    add_billing_commands(
+        add("billing", cmd_billing, "the billing ledger: balances, unpaid invoices, reconciliation")
+    )
     add("status", cmd_status, "show the relay's and the caseload view's positions and lag")
     schemas = add("schemas", cmd_schemas, "write the Avro schema of every event's current version")
     schemas.add_argument("--directory", default="schemas", help="where the .avsc files go")

@@ -1,4 +1,5 @@
-"""A projection killed with SIGKILL mid-batch, again and again, ends equal to a clean rebuild."""
+"""A read model's consumer killed with SIGKILL mid-batch, again and again, ends equal to a clean
+rebuild: the caseload view, the billing ledger and the reports alike."""
 
 from __future__ import annotations
 
@@ -8,16 +9,10 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from uuid import UUID
 
 import pytest
 
-from application.bootstrap import (
-    build_case_management,
-    build_relay,
-    open_caseload_view,
-    rebuild_caseload,
-)
+from application.bootstrap import READ_MODELS, build_case_management, build_relay, rebuild
 from application.settings import Settings, as_environment
 from application.synthetic import SyntheticCaseload, drive
 from tests.conftest import unique
@@ -28,8 +23,9 @@ pytestmark = pytest.mark.kafka
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
-def test_a_projection_killed_mid_batch_resumes_without_double_counts_or_gaps(
-    tmp_path: Path, kafka_bootstrap: str
+@pytest.mark.parametrize("read_model", list(READ_MODELS))
+def test_a_consumer_killed_mid_batch_resumes_without_double_counts_or_gaps(
+    tmp_path: Path, kafka_bootstrap: str, read_model: str
 ) -> None:
     settings = Settings(
         data_dir=tmp_path / "live",
@@ -37,7 +33,7 @@ def test_a_projection_killed_mid_batch_resumes_without_double_counts_or_gaps(
         case_events_topic=unique("test.case-events"),
         deadline_alerts_topic=unique("test.alerts"),
         case_events_partitions=3,
-        caseload_group_id=unique("test-crash"),
+        **{f"{read_model}_group_id": unique("test-crash")},
         consumer_max_poll_records=40,  # many small transactions, so kills land between and inside
     )
     app = build_case_management(settings)
@@ -45,7 +41,7 @@ def test_a_projection_killed_mid_batch_resumes_without_double_counts_or_gaps(
     relay = build_relay(settings, app)
     total = relay.drain()
     relay.close()
-    live = open_caseload_view(settings)
+    live = READ_MODELS[read_model].open(settings)
     env = {**os.environ, **as_environment(settings)}
     log_path = tmp_path / "projection.log"
 
@@ -53,7 +49,7 @@ def test_a_projection_killed_mid_batch_resumes_without_double_counts_or_gaps(
 
         def start_projection() -> subprocess.Popen[bytes]:
             return subprocess.Popen(
-                [sys.executable, "-m", "scripts.cli", "project", "caseload"],
+                [sys.executable, "-m", "scripts.cli", "project", read_model],
                 cwd=REPOSITORY,
                 env=env,
                 stdout=log,
@@ -93,12 +89,11 @@ def test_a_projection_killed_mid_batch_resumes_without_double_counts_or_gaps(
         assert exit_code == 0, log_path.read_text()
 
     clean = settings.model_copy(update={"data_dir": tmp_path / "rebuilt"})
-    assert rebuild_caseload(clean) == total
-    rebuilt = open_caseload_view(clean)
-    live_cases, live_deadlines = live.snapshot()
-    assert (live_cases, live_deadlines) == rebuilt.snapshot()
-    assert len(live_cases) == 250 and live_deadlines
-    for entry in live.cases():
-        assert entry.version == app.get_case(UUID(entry.case_id)).version
+    assert rebuild(clean, read_model) == total
+    rebuilt = READ_MODELS[read_model].open(clean)
+    assert live.snapshot() == rebuilt.snapshot()
+    recorded = {str(case_id): app.get_case(case_id).version for case_id in app.case_ids()}
+    assert len(recorded) == 250
+    assert live.applied_versions() == recorded
     live.close()
     rebuilt.close()

@@ -1,0 +1,154 @@
+"""A read model fed each case's events in order, exactly once in effect.
+
+Downstream stores (the billing ledger, the reports) share one discipline: per partition batch,
+one transaction applies the new events of each case in `case_version` order, records the
+version each case reached and the topic position, and commits. A redelivered event (version
+already applied) is skipped; a gap is rejected to dead letters. Each event is applied inside a
+savepoint, so an event the store refuses leaves no half-written rows behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from adapters.consumer import Delivery
+from adapters.view_database import ViewDatabase
+
+POSITIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS view_positions (
+    view TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    partition INTEGER NOT NULL,
+    next_offset INTEGER NOT NULL,
+    PRIMARY KEY (view, topic, partition)
+);
+CREATE TABLE IF NOT EXISTS applied_versions (
+    view TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (view, case_id)
+)
+"""
+
+
+class Refused(ValueError):
+    """The store cannot apply this event; the reason goes to the dead-letter topic."""
+
+
+class CaseOrderedStore:
+    """Base of stores that apply case events in order; subclasses implement `apply_event`."""
+
+    view_name: str
+    schema: str
+
+    def __init__(self, db: ViewDatabase) -> None:
+        self.db = db
+        db.create(POSITIONS_SCHEMA)
+        db.create(self.schema)
+
+    def apply_event(self, event: Any) -> None:
+        """Writes what the event changes, inside the batch's transaction; raises `Refused`."""
+        raise NotImplementedError
+
+    def tables(self) -> Sequence[str]:
+        """The store's own tables, emptied by `reset`."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.db.close()
+
+    def next_offsets(self, topic: str) -> dict[int, int]:
+        rows = self.db.execute(
+            "SELECT partition, next_offset FROM view_positions WHERE view = ? AND topic = ?",
+            (self.view_name, topic),
+        )
+        return {int(p): int(o) for p, o in rows}
+
+    def positions_total(self, topic: str) -> int:
+        return sum(self.next_offsets(topic).values())
+
+    def applied_versions(self) -> dict[str, int]:
+        """The version each case has been applied up to."""
+        rows = self.db.execute(
+            "SELECT case_id, version FROM applied_versions WHERE view = ?", (self.view_name,)
+        )
+        return {case_id: int(version) for case_id, version in rows}
+
+    def apply(
+        self,
+        topic: str,
+        partition: int,
+        deliveries: Sequence[Delivery],
+        next_offset: int,
+        before_commit: Callable[[list[tuple[Delivery, str]]], None],
+    ) -> None:
+        with self.db.transaction():
+            versions: dict[str, int] = {}
+            rejected: list[tuple[Delivery, str]] = []
+            for delivery in deliveries:
+                event = delivery.event
+                case_id = str(event.originator_id)
+                if case_id not in versions:
+                    versions[case_id] = self._applied_version(case_id)
+                known = versions[case_id]
+                if event.originator_version <= known:
+                    continue
+                if event.originator_version != known + 1:
+                    rejected.append(
+                        (
+                            delivery,
+                            f"out of order: case {case_id} version {event.originator_version} "
+                            f"arrived after version {known}",
+                        )
+                    )
+                    continue
+                self.db.execute("SAVEPOINT event")
+                try:
+                    self.apply_event(event)
+                except Refused as refusal:
+                    self.db.execute("ROLLBACK TO SAVEPOINT event")
+                    rejected.append((delivery, str(refusal)))
+                    continue
+                finally:
+                    self.db.execute("RELEASE SAVEPOINT event")
+                versions[case_id] = event.originator_version
+            self.db.execute_many(
+                "INSERT INTO applied_versions VALUES (?, ?, ?) ON CONFLICT (view, case_id) "
+                "DO UPDATE SET version = excluded.version",
+                [(self.view_name, case_id, version) for case_id, version in versions.items()],
+            )
+            self.db.execute(
+                "INSERT INTO view_positions VALUES (?, ?, ?, ?) ON CONFLICT (view, topic, partition) "
+                "DO UPDATE SET next_offset = excluded.next_offset",
+                (self.view_name, topic, partition, next_offset),
+            )
+            before_commit(rejected)
+
+    def _applied_version(self, case_id: str) -> int:
+        rows = self.db.execute(
+            "SELECT version FROM applied_versions WHERE view = ? AND case_id = ?",
+            (self.view_name, case_id),
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table, in a stable order: to compare two stores."""
+        snapshot = {
+            table: sorted(self.db.execute(f"SELECT * FROM {table}"), key=_sort_key)
+            for table in self.tables()
+        }
+        snapshot["applied_versions"] = sorted(self.applied_versions().items())
+        return snapshot
+
+    def reset(self) -> None:
+        """Empties the store and forgets its positions, so the next consumer starts at zero."""
+        with self.db.transaction():
+            for table in self.tables():
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("DELETE FROM applied_versions WHERE view = ?", (self.view_name,))
+            self.db.execute("DELETE FROM view_positions WHERE view = ?", (self.view_name,))
+
+
+def _sort_key(row: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(map(str, row))

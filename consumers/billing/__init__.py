@@ -1,0 +1,1 @@
+"""The billing ledger consumer: balances per authorization, provider and fiscal period."""

@@ -1,0 +1,82 @@
+"""The billing ledger fed from the real broker reconciles with the event store, on both stores."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.consumer import TrackedConsumer
+from application.bootstrap import build_case_management, build_projection, build_relay
+from application.settings import Settings, as_environment
+from application.synthetic import SyntheticCaseload, drive
+from consumers.billing.ledger import BillingLedger
+from consumers.billing.reconciliation import reconcile
+from tests.topic_reader import wait_for
+
+pytestmark = pytest.mark.kafka
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def consume_everything(projection: TrackedConsumer, published: int, topic: str) -> None:
+    ledger = projection.store
+    assert isinstance(ledger, BillingLedger)
+    wait_for(
+        lambda: (
+            projection.poll_once(timeout_ms=100) >= 0 and ledger.positions_total(topic) >= published
+        ),
+        timeout=120,
+        what="the ledger to apply every published event",
+    )
+
+
+def test_the_ledger_of_the_synthetic_caseload_reconciles_and_a_corrupted_row_is_reported(
+    settings: Settings,
+) -> None:
+    app = build_case_management(settings)
+    assert drive(app, SyntheticCaseload(seed=11, cases=120).commands()).unexpected == []
+    relay = build_relay(settings, app)
+    published = relay.drain()
+    relay.close()
+    projection = build_projection(settings, "billing", group_id=f"{settings.case_events_topic}-b")
+    try:
+        consume_everything(projection, published, settings.case_events_topic)
+        ledger = projection.store
+        assert isinstance(ledger, BillingLedger)
+
+        report = reconcile(ledger, app)
+        assert report.differences == []
+        assert (report.cases_checked, report.cases_behind) == (120, 0)
+        authorizations = ledger.authorizations()
+        assert len(authorizations) > 50 and any(a.paid_cents for a in authorizations)
+        assert ledger.period_totals()
+
+        paid = next(a for a in authorizations if a.paid_cents)
+        ledger.db.execute(
+            "UPDATE billing_authorizations SET invoiced_cents = invoiced_cents + 100 "
+            "WHERE authorization_id = ?",
+            (paid.authorization_id,),
+        )
+        report = reconcile(ledger, app)
+        assert [(d.case_id, d.field) for d in report.differences] == [
+            (paid.case_id, "invoiced_cents"),
+        ] + ([(paid.case_id, "remaining_cents")] if paid.unencumbered_on is None else [])
+
+        command = subprocess.run(
+            [sys.executable, "-m", "scripts.cli", "billing", "reconcile"],
+            cwd=REPOSITORY,
+            env={**os.environ, **as_environment(settings)},
+            capture_output=True,
+            text=True,
+        )
+        assert command.returncode == 1, command.stderr
+        assert f"case {paid.case_id} authorization {paid.authorization_id}: invoiced_cents" in (
+            command.stdout
+        )
+        assert "120 case(s) checked, 0 not yet fully applied by the ledger, " in command.stdout
+    finally:
+        projection.close()
