@@ -15,6 +15,7 @@ from application.settings import Settings, as_environment
 from application.synthetic import SyntheticCaseload, drive
 from consumers.billing.ledger import BillingLedger
 from consumers.billing.reconciliation import reconcile
+from tests.conftest import unique
 from tests.topic_reader import wait_for
 
 pytestmark = pytest.mark.kafka
@@ -80,3 +81,57 @@ def test_the_ledger_of_the_synthetic_caseload_reconciles_and_a_corrupted_row_is_
         assert "120 case(s) checked, 0 not yet fully applied by the ledger, " in command.stdout
     finally:
         projection.close()
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path, kafka_bootstrap: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        case_events_topic=unique("test.case-events"),
+        case_events_partitions=3,
+    )
+
+
+def test_two_ledger_consumers_in_one_group_split_the_partitions_and_still_reconcile(
+    sqlite_settings: Settings,
+) -> None:
+    settings = sqlite_settings
+    group = f"{settings.case_events_topic}-scaled"
+    members = [build_projection(settings, "billing", group_id=group) for _ in range(2)]
+    ledger = members[0].store
+    assert isinstance(ledger, BillingLedger)
+    try:
+        wait_for(
+            lambda: (
+                sum(m.poll_once(timeout_ms=100) >= 0 for m in members) == 2
+                and all(m.consumer.assignment() for m in members)
+            ),
+            timeout=120,
+            what="both members to be assigned partitions",
+        )
+        assignments = [m.consumer.assignment() for m in members]
+        assert not assignments[0] & assignments[1]
+        assert len(assignments[0] | assignments[1]) == settings.case_events_partitions
+
+        app = build_case_management(settings)
+        assert drive(app, SyntheticCaseload(seed=12, cases=60).commands()).unexpected == []
+        relay = build_relay(settings, app)
+        published = relay.drain()
+        relay.close()
+        applied = [0, 0]
+
+        def poll_both() -> bool:
+            for index, member in enumerate(members):
+                applied[index] += member.poll_once(timeout_ms=100)
+            return ledger.positions_total(settings.case_events_topic) >= published
+
+        wait_for(poll_both, timeout=120, what="the two members to apply every published event")
+        assert all(applied)  # each member did part of the work
+
+        report = reconcile(ledger, app)
+        assert report.differences == []
+        assert (report.cases_checked, report.cases_behind) == (60, 0)
+    finally:
+        for member in members:
+            member.close()
