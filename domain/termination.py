@@ -12,6 +12,7 @@ policy it was recorded with, the two agree (the aggregate refuses any other date
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from domain.base import Actor, Aggregate, Role
@@ -20,8 +21,36 @@ from domain.policy import PolicyBook, VRPolicy
 
 DEADLINE_PROCESS = Actor(id="system:deadlines", role=Role.SYSTEM)
 
-_ENTERS_PE_SERVICES = (Case.PEServicesRequested, Case.ReviewRequested)
-_LEAVES_PE_SERVICES = (Case.ReturnedToMonitoring, Case.RemovedFromPEServices)
+_ENTERS_PE_SERVICES = frozenset({"PEServicesRequested", "ReviewRequested"})
+_LEAVES_PE_SERVICES = frozenset({"ReturnedToMonitoring", "RemovedFromPEServices"})
+
+
+@dataclass(slots=True)
+class ServicesClock:
+    """What VR-11 needs from a history, folded one event (type name, business date) at a time.
+
+    Event type names rather than classes, so a policy replay can fold decoded records without
+    rebuilding events.
+    """
+
+    outcome_date: date | None = None
+    in_pe_services: bool = False
+    left_pe_services_on: date | None = None
+
+    def observe(self, event_type: str, effective_on: date) -> None:
+        if event_type == "OutcomeAchieved":
+            self.outcome_date = effective_on
+        elif event_type in _ENTERS_PE_SERVICES:
+            self.in_pe_services = True
+        elif event_type in _LEAVES_PE_SERVICES:
+            self.in_pe_services = False
+            self.left_pe_services_on = effective_on
+
+    def termination_on(self, policy: VRPolicy) -> date | None:
+        """None when no outcome is recorded or a PE service is open."""
+        if self.outcome_date is None or self.in_pe_services:
+            return None
+        return policy.termination_on(self.outcome_date, self.left_pe_services_on)
 
 
 def termination_date(
@@ -33,22 +62,11 @@ def termination_date(
     None when no outcome is recorded or a PE service is open; a date after `as_of` is the
     scheduled date, which moves if the case enters PE services before it.
     """
-    outcome_date: date | None = None
-    in_pe_services = False
-    left_pe_services_on: date | None = None
+    clock = ServicesClock()
     for domain_event in sorted(events, key=lambda e: e.originator_version):
-        if as_of is not None and domain_event.effective_on > as_of:
-            continue
-        if isinstance(domain_event, Case.OutcomeAchieved):
-            outcome_date = domain_event.effective_on
-        elif isinstance(domain_event, _ENTERS_PE_SERVICES):
-            in_pe_services = True
-        elif isinstance(domain_event, _LEAVES_PE_SERVICES):
-            in_pe_services = False
-            left_pe_services_on = domain_event.effective_on
-    if outcome_date is None or in_pe_services:
-        return None
-    return policy.termination_on(outcome_date, left_pe_services_on)
+        if as_of is None or domain_event.effective_on <= as_of:
+            clock.observe(type(domain_event).__name__, domain_event.effective_on)
+    return clock.termination_on(policy)
 
 
 def scheduled_termination(
