@@ -352,6 +352,31 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
+    """Replays the recorded history under a candidate policy; writes JSON, CSV and HTML."""
+    from adapters.replay_report import write_reports
+    from application.policy_replay import (
+        CandidatePolicyError,
+        load_candidate_changes,
+        replay_policy,
+    )
+
+    try:
+        changes = load_candidate_changes(Path(args.policy))
+        findings = replay_policy(settings, changes, args.source, progress_bar("events"))
+    except CandidatePolicyError as error:
+        print(f"pes replay: {error}", file=sys.stderr)
+        return 2
+    for path in write_reports(findings, Path(args.out)):
+        print(path)
+    summary = findings.summary()
+    print(
+        f"{summary['cases']} case(s) replayed, {summary['cases_affected']} affected: "
+        + (", ".join(f"{k} x{n}" for k, n in summary["by_rule"].items()) or "no difference")
+    )
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serves the HTTP API (tokens from PES_API_TOKENS or PES_API_TOKENS_FILE)."""
     from api import TokenConfigurationError, serve
@@ -447,6 +472,24 @@ def build_parser() -> argparse.ArgumentParser:
     add_billing_commands(
         add("billing", cmd_billing, "the billing ledger: balances, unpaid invoices, reconciliation")
     )
+    replay = add(
+        "replay",
+        cmd_replay,
+        "replay the recorded history under a candidate policy and report what would differ",
+    )
+    replay.add_argument(
+        "--policy",
+        required=True,
+        metavar="FILE",
+        help="JSON object of VR policy parameters to change",
+    )
+    replay.add_argument(
+        "--source",
+        choices=["store", "kafka"],
+        default="store",
+        help="read the event store (default) or the case event topic from offset zero",
+    )
+    replay.add_argument("--out", default="replay", metavar="DIR", help="where the reports go")
     add("status", cmd_status, "show the relay's and the caseload view's positions and lag")
     schemas = add("schemas", cmd_schemas, "write the Avro schema of every event's current version")
     schemas.add_argument("--directory", default="schemas", help="where the .avsc files go")

@@ -2,6 +2,7 @@
 # Installs the system packages the local infrastructure needs, on Debian 12 as root (CI):
 #   postgresql                          server binaries for scripts/local_postgres.py
 #   kcat                                an independent Kafka client used by the tests
+#   chromium                            a real headless browser that renders the HTML reports in tests
 #   openjdk-17-jre-headless, maven      run and resolve the broker of scripts/local_kafka.py
 # Idempotent: installs only what is missing, and runs `apt-get update` only if it must install.
 set -euo pipefail
@@ -35,6 +36,12 @@ if command -v kcat >/dev/null 2>&1; then
     echo "kcat: present ($(command -v kcat))"
 else
     missing+=(kcat)
+fi
+
+if command -v chromium >/dev/null 2>&1; then
+    echo "chromium: present ($(command -v chromium))"
+else
+    missing+=(chromium)
 fi
 
 if command -v java >/dev/null 2>&1 && [[ $(java_major) -ge 17 ]]; then
