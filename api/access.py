@@ -27,6 +27,7 @@ OVERRIDE_ROLES = frozenset({Role.SUPERVISOR})
 ROLES_BY_OPERATION: dict[str, frozenset[Role]] = {
     "open_case": CASE_STAFF,
     "record_outcome": CASE_STAFF,
+    "correct_outcome_date": SUPERVISOR,
     "recognize_grandfathering": CASE_STAFF,
     "request_pe_services": CASE_STAFF,
     "determine_pe_appropriate": CASE_STAFF,

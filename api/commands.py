@@ -32,6 +32,7 @@ from domain.commands import (
     CancelAuthorization,
     CaseCommand,
     Command,
+    CorrectOutcomeDate,
     DecideReview,
     DetermineNewEmploymentCase,
     DetermineNotAppropriate,
@@ -115,6 +116,9 @@ class CommandRoute:
 
 CASE_COMMAND_ROUTES: tuple[CommandRoute, ...] = (
     CommandRoute("record_outcome", RecordOutcome, "/cases/{case_id}/outcome"),
+    CommandRoute(
+        "correct_outcome_date", CorrectOutcomeDate, "/cases/{case_id}/outcome/date-correction"
+    ),
     CommandRoute(
         "recognize_grandfathering", RecognizeGrandfathering, "/cases/{case_id}/grandfathering"
     ),

@@ -105,6 +105,15 @@ class Case(Aggregate):
             """Version 2 added the occupation code; outcomes recorded before it have none."""
             state["occupation_code"] = None
 
+    class OutcomeDateCorrected(Aggregate.Event):
+        """A wrongly recorded outcome date was corrected on `effective_on`, with reason and evidence."""
+
+        original_outcome_date: date
+        corrected_outcome_date: date
+        reason: str
+        evidence_ref: str
+        policy_version: str
+
     class GrandfatheringRecognized(Aggregate.Event):
         """The case was found to be receiving EW services on the grandfathering date (VR-12)."""
 
@@ -342,6 +351,89 @@ class Case(Aggregate):
         self.occupation_code = occupation_code
         self.status = CaseStatus.MONITORING
         self._note_activity(effective_on)
+
+    def correct_outcome_date(
+        self,
+        corrected_outcome_date: date,
+        corrected_on: date,
+        reason: str,
+        evidence_ref: str,
+        actor: Actor,
+        policies: PolicyBook,
+    ) -> None:
+        """Corrects a wrongly recorded outcome date, with a reason and the evidence for it.
+
+        The original stays in the history; every date derived from the outcome (the VR-02
+        window, the VR-11 termination) follows the corrected date from then on. Refused when the case's recorded requests and authorizations would not have been
+        allowed under the corrected date (VR-02..VR-04, VR-06): the correction must not make
+        the history break the rules it was checked against.
+        """
+        self._refuse_if_terminated()
+        if self.outcome_date is None:
+            raise RuleViolation("VR-01", f"case {self.case_number} has no outcome to correct")
+        if corrected_outcome_date == self.outcome_date:
+            raise InvalidCommand(f"the outcome date is already {corrected_outcome_date}")
+        if corrected_outcome_date < self.opened_on:
+            raise RuleViolation("VR-01", "the outcome date cannot precede the case's opening")
+        if corrected_outcome_date > corrected_on:
+            raise InvalidCommand("an outcome date cannot be after the day it is corrected")
+        self._require_not_before_last_activity(corrected_on)
+        if not reason.strip() or not evidence_ref.strip():
+            raise InvalidCommand("a correction needs a reason and a reference to its evidence")
+        policy = policies.vr_in_force_on(corrected_outcome_date)
+        self._require_history_allowed_from(corrected_outcome_date, policy)
+        self._correct_outcome_date(
+            effective_on=corrected_on,
+            original_outcome_date=self.outcome_date,
+            corrected_outcome_date=corrected_outcome_date,
+            reason=reason,
+            evidence_ref=evidence_ref,
+            policy_version=policy.version,
+            actor=actor,
+        )
+
+    @event(OutcomeDateCorrected)
+    def _correct_outcome_date(
+        self,
+        effective_on: date,
+        original_outcome_date: date,
+        corrected_outcome_date: date,
+        reason: str,
+        evidence_ref: str,
+        policy_version: str,
+        actor: Actor,
+    ) -> None:
+        self.outcome_date = corrected_outcome_date
+        self._note_activity(effective_on)
+
+    def _require_history_allowed_from(self, outcome_date: date, policy: VRPolicy) -> None:
+        window_closes = policy.initiation_window_closes(outcome_date)
+        if self.grandfathering is None:
+            for request in self.requests.values():
+                if not outcome_date <= request.requested_on <= window_closes:
+                    raise RuleViolation(
+                        "VR-02",
+                        f"request {request.request_id} of {request.requested_on} would fall "
+                        f"outside the window {outcome_date}..{window_closes}",
+                    )
+        for authorization in self.authorizations.values():
+            if authorization.grandfathered:
+                continue
+            breaches = authorization_breaches(
+                policy,
+                outcome_date,
+                authorization.service_type,
+                authorization.planned_start,
+                authorization.planned_end,
+            )
+            overridden = {o.rule_id for o in authorization.overrides}
+            for rule_id, explanation in breaches:
+                if rule_id not in overridden:
+                    raise RuleViolation(
+                        rule_id,
+                        f"authorization {authorization.authorization_id} would breach it: "
+                        f"{explanation}",
+                    )
 
     # Grandfathering (VR-12)
 

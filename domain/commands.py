@@ -122,6 +122,29 @@ class RecordOutcome(CaseCommand):
         )
 
 
+class CorrectOutcomeDate(CaseCommand):
+    """Correct a wrongly recorded outcome date, citing the reason and the evidence (VR-01)."""
+
+    corrected_outcome_date: date
+    corrected_on: date
+    reason: str = Field(min_length=1, max_length=2000)
+    evidence_ref: str = Field(min_length=1, max_length=500)
+
+    @property
+    def effective_on(self) -> date:
+        return self.corrected_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.correct_outcome_date(
+            corrected_outcome_date=self.corrected_outcome_date,
+            corrected_on=self.corrected_on,
+            reason=self.reason,
+            evidence_ref=self.evidence_ref,
+            actor=actor,
+            policies=policies,
+        )
+
+
 class RecognizeGrandfathering(CaseCommand):
     """Record that the case was receiving EW services on the grandfathering date (VR-12)."""
 
@@ -472,6 +495,7 @@ class TerminateCase(CaseCommand):
 
 CASE_COMMANDS: tuple[type[CaseCommand], ...] = (
     RecordOutcome,
+    CorrectOutcomeDate,
     RecognizeGrandfathering,
     RequestPEServices,
     DeterminePEAppropriate,

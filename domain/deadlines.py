@@ -281,6 +281,8 @@ def _changes(timeline: CaseTimeline, event: Aggregate.Event) -> dict[str, Any] |
             return {"program": event.program, "opened_on": on}
         case Case.OutcomeAchieved():
             return {"outcome_on": on}
+        case Case.OutcomeDateCorrected():
+            return {"outcome_on": event.corrected_outcome_date}
         case Case.GrandfatheringRecognized():
             return {"grandfathered_on": on}
         case Case.PEServicesRequested() | Case.ReviewRequested():

@@ -33,6 +33,7 @@ EVENT_TYPES_JUDGED = frozenset(
     {
         "CaseOpened",
         "OutcomeAchieved",
+        "OutcomeDateCorrected",
         "GrandfatheringRecognized",
         "PEServicesRequested",
         "ReviewRequested",
@@ -176,7 +177,7 @@ class PolicyReplay:
             case = self._open[fact.case_id] = _CaseFacts(fact.case_id)
             self.totals.cases += 1
         kind, f = fact.event_type, fact.fields
-        case.clock.observe(kind, fact.effective_on)
+        case.clock.observe(kind, fact.effective_on, f.get("corrected_outcome_date"))
         if kind == "CaseOpened":
             case.case_number = f["case_number"]
         elif kind == "GrandfatheringRecognized":

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.base import Actor, Aggregate, Role
-from domain.case import Case
 from domain.policy import PolicyBook, VRPolicy
 
 DEADLINE_PROCESS = Actor(id="system:deadlines", role=Role.SYSTEM)
@@ -37,9 +36,14 @@ class ServicesClock:
     in_pe_services: bool = False
     left_pe_services_on: date | None = None
 
-    def observe(self, event_type: str, effective_on: date) -> None:
+    def observe(
+        self, event_type: str, effective_on: date, corrected_outcome_date: date | None = None
+    ) -> None:
+        """`corrected_outcome_date` is the field of an `OutcomeDateCorrected`."""
         if event_type == "OutcomeAchieved":
             self.outcome_date = effective_on
+        elif event_type == "OutcomeDateCorrected":
+            self.outcome_date = corrected_outcome_date
         elif event_type in _ENTERS_PE_SERVICES:
             self.in_pe_services = True
         elif event_type in _LEAVES_PE_SERVICES:
@@ -62,19 +66,27 @@ def termination_date(
     None when no outcome is recorded or a PE service is open; a date after `as_of` is the
     scheduled date, which moves if the case enters PE services before it.
     """
+    return _clock(events, as_of).termination_on(policy)
+
+
+def _clock(events: Iterable[Aggregate.Event], as_of: date | None = None) -> ServicesClock:
     clock = ServicesClock()
     for domain_event in sorted(events, key=lambda e: e.originator_version):
         if as_of is None or domain_event.effective_on <= as_of:
-            clock.observe(type(domain_event).__name__, domain_event.effective_on)
-    return clock.termination_on(policy)
+            clock.observe(
+                type(domain_event).__name__,
+                domain_event.effective_on,
+                getattr(domain_event, "corrected_outcome_date", None),
+            )
+    return clock
 
 
 def scheduled_termination(
     events: Iterable[Aggregate.Event], policies: PolicyBook, as_of: date | None = None
 ) -> date | None:
-    """`termination_date` under the policy that governs the case (in force on its outcome date)."""
-    history = list(events)
-    outcome = next((e for e in history if isinstance(e, Case.OutcomeAchieved)), None)
-    if outcome is None:
+    """`termination_date` under the policy that governs the case (in force on its outcome date,
+    as corrected)."""
+    clock = _clock(events, as_of)
+    if clock.outcome_date is None:
         return None
-    return termination_date(history, policies.vr_in_force_on(outcome.effective_on), as_of)
+    return clock.termination_on(policies.vr_in_force_on(clock.outcome_date))

@@ -383,4 +383,6 @@ def _advanced(row: _CaseRow | None, event: Any) -> _CaseRow:
         row.status = STATUS_AFTER_EVENT[event_type].value
     if isinstance(event, Case.OutcomeAchieved):
         row.outcome_date = event.effective_on
+    elif isinstance(event, Case.OutcomeDateCorrected):
+        row.outcome_date = event.corrected_outcome_date
     return row

@@ -23,6 +23,7 @@ from domain.commands import (
     CancelAuthorization,
     CaseCommand,
     Command,
+    CorrectOutcomeDate,
     DecideReview,
     DetermineNewEmploymentCase,
     DetermineNotAppropriate,
@@ -276,7 +277,8 @@ def served_case(number: str) -> list[tuple[Actor, Command]]:
 
 def reviewed_case(number: str) -> list[tuple[Actor, Command]]:
     """Not appropriate, reviewed and reversed, a new employment case; then an advancement with
-    a VR-04 override, cancelled, released, and the case removed from PE services."""
+    a VR-04 override, cancelled, released, the case removed from PE services, and its outcome
+    date corrected."""
     case_id = case_id_for(number)
     first = ids(number, "request", 1)
     authorization_id = ids(number, "authorization", 1)
@@ -357,6 +359,16 @@ def reviewed_case(number: str) -> list[tuple[Actor, Command]]:
             CASEWORKER,
             RemoveFromPEServices(
                 case_id=case_id, removed_on=date(2024, 6, 25), reason="The client declined."
+            ),
+        ),
+        (
+            SUPERVISOR,
+            CorrectOutcomeDate(
+                case_id=case_id,
+                corrected_outcome_date=date(2024, 3, 8),
+                corrected_on=date(2024, 7, 1),
+                reason="The outcome was keyed from the offer letter, not the first day of work.",
+                evidence_ref="Payroll record PR-2024-0311",
             ),
         ),
     ]

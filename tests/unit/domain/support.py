@@ -12,6 +12,7 @@ from domain.commands import (
     AuthorizeService,
     CancelAuthorization,
     CaseCommand,
+    CorrectOutcomeDate,
     DecideReview,
     DetermineNewEmploymentCase,
     DetermineNotAppropriate,
@@ -243,6 +244,13 @@ class CaseFile:
 
     def terminate(self, on: date) -> TerminateCase:
         return TerminateCase(case_id=self.id, terminated_on=on)
+
+    def correct_outcome(self, corrected: date, on: date, **kw: Any) -> CorrectOutcomeDate:
+        kw.setdefault("reason", "the outcome was keyed from the offer letter, not the start date")
+        kw.setdefault("evidence_ref", "DOC-2024-0117 payroll record")
+        return CorrectOutcomeDate(
+            case_id=self.id, corrected_outcome_date=corrected, corrected_on=on, **kw
+        )
 
     def grandfather(self, on: date, **kw: Any) -> RecognizeGrandfathering:
         kw.setdefault("evidence", "QE2 service record: EW job coaching active on 2013-08-01")

@@ -77,6 +77,7 @@ def test_the_catalog_holds_the_whole_vr_lifecycle() -> None:
     assert [e.__name__ for e in EVENTS] == [
         "CaseOpened",
         "OutcomeAchieved",
+        "OutcomeDateCorrected",
         "GrandfatheringRecognized",
         "PEServicesRequested",
         "PEServicesFoundAppropriate",

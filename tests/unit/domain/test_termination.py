@@ -162,6 +162,7 @@ AFTER = ANNIVERSARY + timedelta(days=1)
 COMMAND_SAMPLES: dict[str, Callable[[CaseFile, dict[str, UUID]], CaseCommand]] = {
     "RecordOutcome": lambda f, ids: f.record_outcome(AFTER),
     "RecognizeGrandfathering": lambda f, ids: f.grandfather(AFTER),
+    "CorrectOutcomeDate": lambda f, ids: f.correct_outcome(OUTCOME + timedelta(days=1), AFTER),
     "RequestPEServices": lambda f, ids: f.request(ANNIVERSARY),
     "DeterminePEAppropriate": lambda f, ids: f.appropriate(
         ids["request"],
