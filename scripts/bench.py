@@ -43,6 +43,7 @@ from application.synthetic import SyntheticCaseload, drive
 from domain.base import Actor, Role
 from domain.case import Program, case_id_for
 from domain.commands import OpenCase, RecordOutcome
+from scripts.bench_replay import bench_replay
 
 ACTOR = Actor(id="bench", role=Role.CASEWORKER)
 
@@ -426,6 +427,9 @@ def main() -> None:
     parser.add_argument(
         "--view-cases", type=int, default=3000, help="synthetic cases for the view benchmarks"
     )
+    parser.add_argument(
+        "--replay-events", type=int, default=1_000_000, help="events in the policy replay benchmark"
+    )
     args = parser.parse_args()
     print(f"cpu cores: {os.cpu_count()}; cases: {args.cases} (2 events each); SQLite event store")
     bench_append(args.cases)
@@ -441,6 +445,7 @@ def main() -> None:
             bootstrap = broker.bootstrap_servers
         bench_relay(args.cases, bootstrap)
         bench_rebuild_and_latency(args.view_cases, bootstrap)
+    bench_replay(args.replay_events)
 
 
 if __name__ == "__main__":
