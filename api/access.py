@@ -20,6 +20,7 @@ CASE_STAFF = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
 BILLING = frozenset({Role.BILLING})
 SYSTEM = frozenset({Role.SYSTEM})
 SUPERVISOR = frozenset({Role.SUPERVISOR})
+AUDIT = frozenset({Role.AUDITOR, Role.SUPERVISOR})
 
 OVERRIDE_ROLES = frozenset({Role.SUPERVISOR})
 """Who may send a command that asks for soft-rule overrides (`Command.requested_overrides()`)."""
@@ -47,6 +48,10 @@ ROLES_BY_OPERATION: dict[str, frozenset[Role]] = {
     "get_case": EVERYONE,
     "get_case_history": EVERYONE,
     "get_caseloads": EVERYONE,
+    # Audit: the decisions behind every fact, as of any date
+    "get_case_audit": AUDIT,
+    "get_case_audit_page": AUDIT,
+    "get_case_state": AUDIT,
     # Personal data: never billing, auditors, analysts or system
     "put_personal_data": CASE_STAFF,
     "get_personal_data": CASE_STAFF,

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Response
 
 from adapters.metrics import EXPOSITION_CONTENT_TYPE, Metrics
 from api.access import authorizer
+from api.audit import audit_router
 from api.auth import TokenMap, authenticator, resolve_tokens
 from api.commands import CommandRunner, command_router
 from api.idempotency import IdempotencyStore
@@ -83,6 +84,7 @@ def create_app(
     authorized = authorizer(authenticator(accepted_tokens))
     app.include_router(command_router(CommandRunner(cases, idempotency), authorized))
     app.include_router(query_router(cases, caseload, authorized))
+    app.include_router(audit_router(cases, authorized))
     if personal_data is not None:
         app.include_router(personal_data_router(personal_data, authorized))
 

@@ -377,6 +377,31 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    """Prints (or writes) a case's audit trail: JSON or a readable HTML page."""
+    from adapters.audit_report import audit_to_html, audit_to_json
+    from application.audit import audit_of, state_as_of
+    from domain.case import case_id_for
+    from domain.errors import CaseNotFound
+
+    app = build_case_management(settings)
+    case_id = case_id_for(args.case_number)
+    try:
+        audit = audit_of(app, case_id)
+    except CaseNotFound:
+        print(f"pes audit: no case {args.case_number}", file=sys.stderr)
+        return 1
+    then = state_as_of(app, case_id, args.as_of) if args.as_of else None
+    render = audit_to_html if args.format == "html" else audit_to_json
+    text = render(audit, args.as_of, then)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(args.out)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serves the HTTP API (tokens from PES_API_TOKENS or PES_API_TOKENS_FILE)."""
     from api import TokenConfigurationError, serve
@@ -472,6 +497,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_billing_commands(
         add("billing", cmd_billing, "the billing ledger: balances, unpaid invoices, reconciliation")
     )
+    audit = add(
+        "audit", cmd_audit, "a case's audit trail: every decision, and its state as of a date"
+    )
+    audit.add_argument("case_number", help="e.g. VR-1-000004")
+    audit.add_argument(
+        "--as-of", type=date.fromisoformat, help="also the state on this business date"
+    )
+    audit.add_argument("--format", choices=["json", "html"], default="json")
+    audit.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     replay = add(
         "replay",
         cmd_replay,

@@ -55,6 +55,12 @@ def operation_request(operation: str, role: Role) -> tuple[str, str, dict[str, o
         return "GET", f"/cases/{case_id_for(number)}/history", None
     if operation == "get_caseloads":
         return "GET", "/caseloads", None
+    if operation == "get_case_audit":
+        return "GET", f"/cases/{case_id_for(number)}/audit", None
+    if operation == "get_case_audit_page":
+        return "GET", f"/cases/{case_id_for(number)}/audit.html", None
+    if operation == "get_case_state":
+        return "GET", f"/cases/{case_id_for(number)}/state?version=1", None
     if operation == "put_personal_data":
         body = {"given_name": "Ada", "family_name": "Lovelace"}
         return "PUT", f"/clients/CL-by-{role.value}/personal-data", body

@@ -1,0 +1,94 @@
+"""Audit reads: the timeline of decisions, and a case as of a business date or at a version."""
+
+# No postponed annotations here: FastAPI evaluates the endpoints' annotations at runtime.
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import HTMLResponse
+from pydantic_core import to_jsonable_python
+
+from adapters.audit_report import audit_to_html, audit_to_json
+from api.problems import problem_responses
+from application.audit import audit_of, state_as_of, state_at_version
+from application.cases import CaseManagement
+from domain.base import Actor
+from domain.errors import InvalidCommand
+
+AUDIT_PROBLEMS = problem_responses(401, 403, 404, 422)
+CaseIdPath = Annotated[UUID, Path(description="The case's id")]
+AsOf = Annotated[
+    date | None,
+    Query(description="Also show the case as it stood on this business date (YYYY-MM-DD)"),
+]
+
+
+def audit_router(
+    cases: CaseManagement, authorized: Callable[[str], Callable[..., Actor]]
+) -> APIRouter:
+    router = APIRouter(tags=["audit"])
+
+    @router.get(
+        "/cases/{case_id}/audit",
+        name="get_case_audit",
+        operation_id="get_case_audit",
+        responses=AUDIT_PROBLEMS,
+    )
+    def get_case_audit(
+        case_id: CaseIdPath,
+        actor: Annotated[Actor, Depends(authorized("get_case_audit"))],
+        as_of: AsOf = None,
+    ) -> dict[str, Any]:
+        """Every event as a decision: business date, recording time, actor and role, rules,
+        policy version, overrides and reasons; the current state, and the state `as_of`."""
+        audit = audit_of(cases, case_id)
+        then = state_as_of(cases, case_id, as_of) if as_of else None
+        document: dict[str, Any] = json.loads(audit_to_json(audit, as_of, then))
+        return document
+
+    @router.get(
+        "/cases/{case_id}/audit.html",
+        name="get_case_audit_page",
+        operation_id="get_case_audit_page",
+        response_class=HTMLResponse,
+        responses=AUDIT_PROBLEMS,
+    )
+    def get_case_audit_page(
+        case_id: CaseIdPath,
+        actor: Annotated[Actor, Depends(authorized("get_case_audit_page"))],
+        as_of: AsOf = None,
+    ) -> HTMLResponse:
+        """The audit trail as a readable page (print it for the audit file)."""
+        audit = audit_of(cases, case_id)
+        then = state_as_of(cases, case_id, as_of) if as_of else None
+        return HTMLResponse(audit_to_html(audit, as_of, then))
+
+    @router.get(
+        "/cases/{case_id}/state",
+        name="get_case_state",
+        operation_id="get_case_state",
+        responses=AUDIT_PROBLEMS,
+    )
+    def get_case_state(
+        case_id: CaseIdPath,
+        actor: Annotated[Actor, Depends(authorized("get_case_state"))],
+        as_of: Annotated[date | None, Query(description="a business date (YYYY-MM-DD)")] = None,
+        version: Annotated[int | None, Query(ge=1, description="a version of the case")] = None,
+    ) -> dict[str, Any]:
+        """The case as it stood on a business date, or after its first `version` events."""
+        if as_of is not None and version is None:
+            state = state_as_of(cases, case_id, as_of)
+        elif version is not None and as_of is None:
+            state = state_at_version(cases, case_id, version)
+        else:
+            raise InvalidCommand("give exactly one of as_of and version")
+        document: dict[str, Any] = to_jsonable_python(
+            {"as_of": as_of, "version": version, "state": state}
+        )
+        return document
+
+    return router

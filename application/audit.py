@@ -1,0 +1,52 @@
+"""Audit use cases: a case's timeline of decisions, and its state as of a date or at a version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from application.cases import CaseManagement
+from domain.audit import AuditEntry, audit_entry, events_as_of, rebuild, state_of
+from domain.errors import CaseNotFound, InvalidCommand
+
+
+@dataclass(frozen=True)
+class CaseAudit:
+    """Everything recorded about a case, in order, and the state it reached."""
+
+    case_id: UUID
+    case_number: str
+    entries: list[AuditEntry]
+    state: dict[str, Any]
+
+
+def audit_of(app: CaseManagement, case_id: UUID) -> CaseAudit:
+    events = app.history(case_id)
+    case = rebuild(events)
+    if case is None:
+        raise CaseNotFound(f"no case with id {case_id}")
+    state = state_of(case, app.policies)
+    return CaseAudit(
+        case_id=case_id,
+        case_number=state["case_number"],
+        entries=[audit_entry(e) for e in events],
+        state=state,
+    )
+
+
+def state_as_of(app: CaseManagement, case_id: UUID, day: date) -> dict[str, Any] | None:
+    """The case as it stood on business date `day`; None if it had not been opened yet."""
+    case = rebuild(events_as_of(app.history(case_id), day))
+    return None if case is None else state_of(case, app.policies)
+
+
+def state_at_version(app: CaseManagement, case_id: UUID, version: int) -> dict[str, Any]:
+    """The case after its first `version` events."""
+    if version < 1:
+        raise InvalidCommand(f"a case's versions start at 1, not {version}")
+    case = app.get_case(case_id, version=version)
+    if case.version < version:
+        raise CaseNotFound(f"case {case_id} has no version {version} (it is at {case.version})")
+    return state_of(case, app.policies)
