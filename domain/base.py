@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar, cast
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate as LibraryAggregate
@@ -54,13 +56,53 @@ class Aggregate(LibraryAggregate):
     class Event(DomainEvent, CanMutateAggregate):
         """Something that happened to the aggregate, by an actor, effective on a business date."""
 
+        class_version: ClassVar[int] = 2
+
         actor: Actor
         effective_on: date
+        previous_hash: str | None = Field(
+            None,
+            description="content_hash of the case's previous event: the hash chain (none on the "
+            "first event, or before version 2 of the contract)",
+        )
+        content_hash: str | None = Field(
+            None,
+            description="SHA-256 (hex) of this event's content: every other field as canonical "
+            "JSON (docs/audit.md); none before version 2 of the contract",
+        )
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 2 chained the events; events recorded before it carry no hashes."""
+            state.setdefault("previous_hash", None)
+            state.setdefault("content_hash", None)
+
+        def mutate(self, aggregate: Any) -> Any:
+            aggregate = super().mutate(aggregate)
+            if self.content_hash is not None:
+                aggregate._chain_head = self.content_hash
+            return aggregate
 
     class Created(Event, CanInitAggregate):
         """The aggregate came into existence."""
 
         originator_topic: str
+
+    def collect_events(self) -> list[Any]:
+        """The pending events, sealed into the case's hash chain as they leave the aggregate.
+
+        Sealing happens here, once, when the events are about to be stored: each event gets the
+        hash of the one before it and the hash of its own content, so any later change,
+        removal or reordering of a recorded event breaks the chain (`verify_chain`).
+        """
+        head: str | None = getattr(self, "_chain_head", None)
+        sealed = []
+        for pending in super().collect_events():
+            linked = cast(BaseModel, pending).model_copy(update={"previous_hash": head})
+            head = content_digest(linked)
+            sealed.append(linked.model_copy(update={"content_hash": head}))
+        self._chain_head = head
+        return sealed
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -76,6 +118,17 @@ class Aggregate(LibraryAggregate):
                     if ancestor.__name__ == value.__name__ and doc:
                         value.__doc__ = doc
                         break
+
+
+def content_digest(event: BaseModel) -> str:
+    """SHA-256 (hex) of an event's content: every field but its own hash, as canonical JSON
+    (sorted keys, no spaces, UTF-8; fields without a value left out, so a field added later
+    with no value does not change the digest of events recorded before it)."""
+    content = event.model_dump(
+        mode="json", exclude={"content_hash", "originator_topic"}, exclude_none=True
+    )
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def event_id(aggregate_id: UUID, version: int) -> UUID:

@@ -90,7 +90,7 @@ class Case(Aggregate):
     class OutcomeAchieved(Aggregate.Event):
         """The client achieved a successful employment outcome on `effective_on` (VR-01)."""
 
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
 
         employer: str
         job_title: str
@@ -104,6 +104,11 @@ class Case(Aggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Version 2 added the occupation code; outcomes recorded before it have none."""
             state["occupation_code"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Version 3 chained the events (as version 2 of the other event types did)."""
+            Aggregate.Event.upcast_v1_v2(state)
 
     class OutcomeDateCorrected(Aggregate.Event):
         """A wrongly recorded outcome date was corrected on `effective_on`, with reason and evidence."""

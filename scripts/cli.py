@@ -402,6 +402,45 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    """Checks every case's hash chain in the event store and/or the topic; exit 1 on a break."""
+    from typing import cast
+
+    from adapters.event_store import AvroMapper
+    from application.bootstrap import require_kafka
+    from application.verification import compare_copies, verify_event_store, verify_topic
+
+    app = build_case_management(settings)
+    reports = []
+    if args.source in ("store", "both"):
+        reports.append(verify_event_store(app, progress_bar("cases")))
+    if args.source in ("kafka", "both"):
+        mapper = cast(AvroMapper, app.mapper)
+        reports.append(
+            verify_topic(
+                require_kafka(settings),
+                settings.case_events_topic,
+                mapper,
+                progress_bar("messages"),
+            )
+        )
+    broken = [link for report in reports for link in report.broken]
+    for report in reports:
+        print(
+            f"{report.source}: {report.cases} case(s), {report.events_checked} event(s) checked, "
+            f"{report.unchained_events} from before chaining, {len(report.broken)} broken chain(s)"
+        )
+        for link in report.broken:
+            print(f"  {link}")
+    if len(reports) == 2:
+        differences = compare_copies(*reports)
+        broken += differences
+        print(f"store vs topic: {len(differences)} case(s) whose copies end differently")
+        for link in differences:
+            print(f"  {link}")
+    return 1 if broken else 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serves the HTTP API (tokens from PES_API_TOKENS or PES_API_TOKENS_FILE)."""
     from api import TokenConfigurationError, serve
@@ -506,6 +545,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--format", choices=["json", "html"], default="json")
     audit.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    verify = add(
+        "verify", cmd_verify, "check every case's hash chain (tamper evidence); exit 1 on a break"
+    )
+    verify.add_argument(
+        "--source",
+        choices=["store", "kafka", "both"],
+        default="store",
+        help="the event store (default), the case event topic, or both and compare their heads",
+    )
     replay = add(
         "replay",
         cmd_replay,

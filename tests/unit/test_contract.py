@@ -145,7 +145,9 @@ def test_outcomes_recorded_before_version_2_have_no_occupation_code() -> None:
     state = {"employer": "e", "job_title": "j", "hourly_wage_cents": 1, "weekly_hours": 1.0}
     Case.OutcomeAchieved.upcast_v1_v2(state)
     assert state["occupation_code"] is None
-    assert SCHEMAS.latest("OutcomeAchieved").version == 2
+    Case.OutcomeAchieved.upcast_v2_v3(state)
+    assert (state["previous_hash"], state["content_hash"]) == (None, None)
+    assert SCHEMAS.latest("OutcomeAchieved").version == 3
 
 
 def sample_record_for(parsed_schema: dict) -> dict:
