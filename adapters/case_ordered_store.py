@@ -85,6 +85,7 @@ class CaseOrderedStore:
     ) -> None:
         with self.db.transaction():
             versions: dict[str, int] = {}
+            applied: dict[str, int] = {}
             rejected: list[tuple[Delivery, str]] = []
             for delivery in deliveries:
                 event = delivery.event
@@ -112,11 +113,11 @@ class CaseOrderedStore:
                     continue
                 finally:
                     self.db.execute("RELEASE SAVEPOINT event")
-                versions[case_id] = event.originator_version
+                versions[case_id] = applied[case_id] = event.originator_version
             self.db.execute_many(
                 "INSERT INTO applied_versions VALUES (?, ?, ?) ON CONFLICT (view, case_id) "
                 "DO UPDATE SET version = excluded.version",
-                [(self.view_name, case_id, version) for case_id, version in versions.items()],
+                [(self.view_name, case_id, version) for case_id, version in applied.items()],
             )
             self.db.execute(
                 "INSERT INTO view_positions VALUES (?, ?, ?, ?) ON CONFLICT (view, topic, partition) "

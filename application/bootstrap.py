@@ -25,6 +25,7 @@ from application.settings import Settings
 from consumers.billing.fiscal import FiscalCalendar
 from consumers.billing.ledger import BillingLedger
 from consumers.deadline_enforcement import Clock, DeadlineEnforcer, utc_today
+from consumers.reporting.store import ReportingStore
 from domain.policy import PolicyBook
 from projections.caseload import CaseloadView
 
@@ -143,6 +144,10 @@ def open_billing_ledger(settings: Settings) -> BillingLedger:
     )
 
 
+def open_reporting_store(settings: Settings) -> ReportingStore:
+    return ReportingStore(open_view_database(settings, settings.reporting_path))
+
+
 @dataclass(frozen=True)
 class ReadModel:
     """A store fed by the case event topic, and the consumer group that feeds it."""
@@ -154,6 +159,7 @@ class ReadModel:
 READ_MODELS: dict[str, ReadModel] = {
     "caseload": ReadModel(open_caseload_view, lambda s: s.caseload_group_id),
     "billing": ReadModel(open_billing_ledger, lambda s: s.billing_group_id),
+    "reporting": ReadModel(open_reporting_store, lambda s: s.reporting_group_id),
 }
 
 

@@ -1,8 +1,8 @@
 """What an auditor reads: each event as a decision (who, when, under which rule and policy, why),
 and a case's state as it stood on a business date or at a version.
 
-Pure: works on events already loaded. "As of a business date" counts the events effective on or
-before that date, in the order they were recorded; "at a version" counts the first N events.
+Pure: works on events already loaded. "As of a business date" counts the events recorded up to
+the first one effective after that date; "at a version" counts the first N events.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from itertools import takewhile
 from typing import Any
 
 from domain.base import Aggregate
@@ -91,8 +92,13 @@ def rebuild(events: Iterable[Aggregate.Event]) -> Case | None:
 
 
 def events_as_of(events: Sequence[Aggregate.Event], day: date) -> list[Aggregate.Event]:
-    """The events in force on `day`: effective on or before it, in recorded order."""
-    return [e for e in events if e.effective_on <= day]
+    """The events the case's record holds for `day`: in recorded order, up to the first one
+    effective after it.
+
+    A fact may be backdated (a request entered after a later-dated payment): it counts from
+    where it was recorded, because every later decision was taken knowing the ones before it.
+    """
+    return list(takewhile(lambda e: e.effective_on <= day, events))
 
 
 def state_of(case: Case, policies: PolicyBook) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from application.settings import Settings
 from consumers.deadline_enforcement import DeadlineEnforcer, TickReport, utc_today
 from projections.caseload import CaseloadView
 from scripts.billing_cli import add_billing_commands, cmd_billing
+from scripts.reports_cli import add_reports_commands, cmd_reports
 
 log = logging.getLogger("pes")
 
@@ -572,6 +573,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the event store (default) or the case event topic from offset zero",
     )
     replay.add_argument("--out", default="replay", metavar="DIR", help="where the reports go")
+    add_reports_commands(
+        add("reports", cmd_reports, "reports from the reporting read model (CSV or JSON)")
+    )
     add("status", cmd_status, "show the relay's and the caseload view's positions and lag")
     schemas = add("schemas", cmd_schemas, "write the Avro schema of every event's current version")
     schemas.add_argument("--directory", default="schemas", help="where the .avsc files go")

@@ -1,7 +1,7 @@
 from datetime import date
 
 from adapters.schema_generation import domain_event_classes
-from domain.audit import RULES_BY_EVENT, audit_entry, events_as_of
+from domain.audit import RULES_BY_EVENT, audit_entry, events_as_of, rebuild
 from domain.values import Override
 from tests.unit.domain.support import SUPERVISOR, CaseFile
 
@@ -37,3 +37,24 @@ def test_as_of_a_date_counts_the_events_effective_that_day() -> None:
 
     assert len(events_as_of(events, date(2024, 4, 1))) == 2
     assert len(events_as_of(events, date(2024, 4, 2))) == 3
+
+
+def test_a_backdated_fact_counts_from_where_it_was_recorded() -> None:
+    file = CaseFile()
+    request = file.open_request(date(2024, 4, 1))
+    authorization = file.authorized(request, date(2024, 4, 1))
+    file.do(file.provided(authorization, date(2024, 4, 20)))
+    file.do(file.request(date(2024, 3, 15)))  # entered late, dated earlier
+    events = file.all_events()
+
+    # 2024-04-10: the record holds everything up to the provision (2024-04-20), not the
+    # backdated request recorded after it.
+    assert [e.originator_version for e in events_as_of(events, date(2024, 4, 10))] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    assert len(events_as_of(events, date(2024, 4, 20))) == len(events)
+    assert rebuild(events_as_of(events, date(2024, 3, 20))) is not None

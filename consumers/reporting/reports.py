@@ -1,0 +1,388 @@
+"""The management reports, read from the reporting store: typed rows in a stable order.
+
+- `caseload_over_time`: cases per (date, caseworker, status), each case counted with the status
+  it had on that business date.
+- `timeliness` and `overrides_by_rule`: post-employment timeliness for periods (requests,
+  determinations, days to a determination and to a first authorization, authorizations inside
+  or outside the VR-02 initiation window, overrides by rule ID); `overrides` lists them.
+- `outcomes` and `outcome_totals`: employment outcomes and the days each was followed, as of a date.
+
+"On a business date" means: of a case's events, those effective on or before the date, folded
+in the case's order (as `domain.termination.termination_date(events, policy, as_of)` does).
+Dates the policy derives (the initiation window) come from the policy version governing each
+case: the one in force on its outcome date.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from consumers.reporting.store import DETERMINATION_KINDS, ReportingStore
+from domain.case import CaseStatus
+from domain.dates import add_months
+from domain.policy import PolicyBook
+
+_STATUS_ORDER = {status.value: index for index, status in enumerate(CaseStatus)}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of business dates, both ends included."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"a period cannot end ({self.end}) before it starts ({self.start})")
+
+    def bounds(self) -> tuple[str, str]:
+        return self.start.isoformat(), self.end.isoformat()
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of a month: the 31st of January moved on, clamped as the policy clamps."""
+    return add_months(date(year, 1, 31), month - 1)
+
+
+def month_ends(first: date, last: date) -> list[date]:
+    """Every month's last day from `first` to `last`, both included."""
+    ends = []
+    year, month = first.year, first.month
+    while (day := month_end(year, month)) <= last:
+        if day >= first:
+            ends.append(day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return ends
+
+
+def monthly_periods(first: date, last: date) -> list[Period]:
+    """The calendar months from `first`'s month to `last`'s month, whole."""
+    return [
+        Period(day.replace(day=1), day)
+        for day in month_ends(first.replace(day=1), month_end(last.year, last.month))
+    ]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Count, mean (2 decimals), median and maximum of some values; None without values."""
+
+    count: int
+    mean: float | None
+    median: float | None
+    max: float | None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Summary:
+        if not values:
+            return cls(0, None, None, None)
+        return cls(
+            count=len(values),
+            mean=round(statistics.fmean(values), 2),
+            median=float(statistics.median(values)),
+            max=max(values),
+        )
+
+
+# Caseload over time
+
+
+@dataclass(frozen=True)
+class CaseloadCount:
+    """How many of a caseworker's cases had a status on a business date."""
+
+    on: date
+    caseworker_id: str
+    status: str
+    cases: int
+
+
+def caseload_over_time(
+    store: ReportingStore, dates: Iterable[date], program: str | None = None
+) -> list[CaseloadCount]:
+    """Cases per (date, caseworker, status), by date, caseworker, then lifecycle order of status.
+
+    Every case opened by a date is counted on it, terminated cases included (as `terminated`).
+    `program` (`vr`, `cash_assistance`) keeps one program's cases.
+    """
+    program_join, program_params = (
+        ("JOIN reporting_cases c ON c.case_id = s.case_id AND c.program = ? ", (program,))
+        if program
+        else ("", ())
+    )
+    counts: list[CaseloadCount] = []
+    for day in sorted(set(dates)):
+        # A case's status on `day`: its last status change, in case order, effective by then.
+        rows = store.db.execute(
+            "SELECT s.caseworker_id, s.status, COUNT(*) FROM reporting_status_changes s "
+            f"{program_join}WHERE s.effective_on <= ? AND NOT EXISTS (SELECT 1 "
+            "FROM reporting_status_changes later WHERE later.case_id = s.case_id "
+            "AND later.case_version > s.case_version AND later.effective_on <= ?) "
+            "GROUP BY s.caseworker_id, s.status",
+            (*program_params, day.isoformat(), day.isoformat()),
+        )
+        counts.extend(
+            CaseloadCount(on=day, caseworker_id=worker, status=status, cases=int(n))
+            for worker, status, n in sorted(
+                rows, key=lambda r: (r[0], _STATUS_ORDER.get(r[1], len(_STATUS_ORDER)), r[1])
+            )
+        )
+    return counts
+
+
+# Post-employment timeliness
+
+
+@dataclass(frozen=True)
+class TimelinessRow:
+    """Post-employment timeliness in one period (VR-02, VR-03, VR-04, VR-08, VR-09, VR-12).
+
+    Days to a determination: from each request to its first determination made in the period
+    (a second determination, after a reversed review, counts among the determinations made but
+    not in the days). Days to a first authorization: from each request to its first
+    authorization, when that falls in the period. Authorizations made in the period are inside
+    the initiation window when their planned start is on or after the case's outcome date and on
+    or before the day the window closes (VR-02); only grandfathered ones may be outside (VR-12).
+    """
+
+    period_start: date
+    period_end: date
+    requests_received: int
+    determinations_made: int
+    found_pe_appropriate: int
+    new_employment_cases: int
+    found_not_appropriate: int
+    days_to_determination: Summary
+    days_to_first_authorization: Summary
+    authorizations: int
+    inside_initiation_window: int
+    outside_initiation_window: int
+    outside_window_grandfathered: int
+    overrides: int
+
+
+@dataclass(frozen=True)
+class OverrideCount:
+    """How many accepted overrides of a rule the authorizations of a period carry."""
+
+    period_start: date
+    period_end: date
+    rule_id: str
+    overrides: int
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    """One accepted override: who accepted it, when, on which authorization, and why."""
+
+    authorized_on: date
+    case_number: str
+    authorization_id: str
+    service_type: str
+    rule_id: str
+    actor_id: str
+    reason: str
+
+
+def timeliness(
+    store: ReportingStore, periods: Iterable[Period], policies: PolicyBook | None = None
+) -> list[TimelinessRow]:
+    """One row per period, in period order."""
+    policies = policies or PolicyBook.default()
+    return [_timeliness(store, period, policies) for period in sorted(set(periods), key=_key)]
+
+
+def overrides_by_rule(store: ReportingStore, periods: Iterable[Period]) -> list[OverrideCount]:
+    """Accepted overrides per period and rule ID (by authorization date); rules without any omitted."""
+    counts: list[OverrideCount] = []
+    for period in sorted(set(periods), key=_key):
+        rows = store.db.execute(
+            "SELECT rule_id, COUNT(*) FROM reporting_overrides "
+            "WHERE authorized_on BETWEEN ? AND ? GROUP BY rule_id",
+            period.bounds(),
+        )
+        counts.extend(
+            OverrideCount(period.start, period.end, rule_id, int(n)) for rule_id, n in sorted(rows)
+        )
+    return counts
+
+
+def overrides(store: ReportingStore, period: Period) -> list[OverrideRow]:
+    """Every override accepted on an authorization of the period, by date, case and rule."""
+    rows = store.db.execute(
+        "SELECT o.authorized_on, c.case_number, o.authorization_id, a.service_type, o.rule_id, "
+        "o.actor_id, o.reason FROM reporting_overrides o "
+        "JOIN reporting_authorizations a ON a.authorization_id = o.authorization_id "
+        "JOIN reporting_cases c ON c.case_id = o.case_id "
+        "WHERE o.authorized_on BETWEEN ? AND ? "
+        "ORDER BY o.authorized_on, c.case_number, o.authorization_id, o.rule_id",
+        period.bounds(),
+    )
+    return [OverrideRow(date.fromisoformat(r[0]), r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+
+
+def _timeliness(store: ReportingStore, period: Period, policies: PolicyBook) -> TimelinessRow:
+    bounds = period.bounds()
+    db = store.db
+    [(received,)] = db.execute(
+        "SELECT COUNT(*) FROM reporting_requests WHERE requested_on BETWEEN ? AND ?", bounds
+    )
+    kinds: Counter[str] = Counter(
+        {
+            kind: int(n)
+            for kind, n in db.execute(
+                "SELECT kind, COUNT(*) FROM reporting_determinations "
+                "WHERE determined_on BETWEEN ? AND ? GROUP BY kind",
+                bounds,
+            )
+        }
+    )
+    first_determinations = db.execute(
+        "SELECT r.requested_on, MIN(d.determined_on) FROM reporting_requests r "
+        "JOIN reporting_determinations d ON d.request_id = r.request_id "
+        "GROUP BY r.request_id, r.requested_on HAVING MIN(d.determined_on) BETWEEN ? AND ?",
+        bounds,
+    )
+    first_authorizations = db.execute(
+        "SELECT r.requested_on, MIN(a.authorized_on) FROM reporting_requests r "
+        "JOIN reporting_authorizations a ON a.request_id = r.request_id "
+        "GROUP BY r.request_id, r.requested_on HAVING MIN(a.authorized_on) BETWEEN ? AND ?",
+        bounds,
+    )
+    authorizations = db.execute(
+        "SELECT a.planned_start, a.grandfathered, c.outcome_date FROM reporting_authorizations a "
+        "JOIN reporting_cases c ON c.case_id = a.case_id WHERE a.authorized_on BETWEEN ? AND ?",
+        bounds,
+    )
+    inside = outside = outside_grandfathered = 0
+    for planned_start, grandfathered, outcome_on in authorizations:
+        if _inside_initiation_window(date.fromisoformat(planned_start), outcome_on, policies):
+            inside += 1
+        else:
+            outside += 1
+            outside_grandfathered += int(bool(grandfathered))
+    [(override_count,)] = db.execute(
+        "SELECT COUNT(*) FROM reporting_overrides WHERE authorized_on BETWEEN ? AND ?", bounds
+    )
+    return TimelinessRow(
+        period_start=period.start,
+        period_end=period.end,
+        requests_received=int(received),
+        determinations_made=sum(kinds.values()),
+        found_pe_appropriate=kinds[DETERMINATION_KINDS["PEServicesFoundAppropriate"]],
+        new_employment_cases=kinds[DETERMINATION_KINDS["NewEmploymentCaseOpened"]],
+        found_not_appropriate=kinds[DETERMINATION_KINDS["PEServicesFoundNotAppropriate"]],
+        days_to_determination=Summary.of(_days(first_determinations)),
+        days_to_first_authorization=Summary.of(_days(first_authorizations)),
+        authorizations=len(authorizations),
+        inside_initiation_window=inside,
+        outside_initiation_window=outside,
+        outside_window_grandfathered=outside_grandfathered,
+        overrides=int(override_count),
+    )
+
+
+def _inside_initiation_window(planned_start: date, outcome_on: Any, policies: PolicyBook) -> bool:
+    if outcome_on is None:
+        return False
+    outcome_date = date.fromisoformat(outcome_on)
+    window_closes = policies.vr_in_force_on(outcome_date).initiation_window_closes(outcome_date)
+    return outcome_date <= planned_start <= window_closes
+
+
+def _days(pairs: Iterable[tuple[Any, ...]]) -> list[int]:
+    return sorted(
+        (date.fromisoformat(later) - date.fromisoformat(earlier)).days for earlier, later in pairs
+    )
+
+
+def _key(period: Period) -> tuple[date, date]:
+    return period.start, period.end
+
+
+# Outcomes
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """A case's employment outcome (VR-01) and how long it was followed, as of a date.
+
+    `retention_days` runs from the outcome date to the termination date or the as-of date,
+    whichever comes first; `terminated_on` is empty when the case had not terminated by then.
+    """
+
+    as_of: date
+    case_number: str
+    caseworker_id: str
+    program: str
+    outcome_date: date
+    hourly_wage_cents: int
+    weekly_hours: float
+    terminated: bool
+    terminated_on: date | None
+    retention_days: int
+
+
+@dataclass(frozen=True)
+class OutcomeTotals:
+    """Every outcome recorded by a date, summed up."""
+
+    as_of: date
+    outcomes: int
+    terminated: int
+    hourly_wage_cents: Summary
+    weekly_hours: Summary
+    retention_days: Summary
+
+
+def outcomes(store: ReportingStore, as_of: date, program: str | None = None) -> list[OutcomeRow]:
+    """Each case whose (current) outcome date is on or before `as_of`, by case number."""
+    program_clause, program_params = ("AND program = ?", (program,)) if program else ("", ())
+    rows = store.db.execute(
+        "SELECT case_number, caseworker_id, program, outcome_date, hourly_wage_cents, "
+        "weekly_hours, terminated_on FROM reporting_cases "
+        f"WHERE outcome_date IS NOT NULL AND outcome_date <= ? {program_clause} "
+        "ORDER BY case_number, case_id",
+        (as_of.isoformat(), *program_params),
+    )
+    result = []
+    for number, worker, program_name, outcome_on, wage, hours, terminated_on in rows:
+        outcome_date = date.fromisoformat(outcome_on)
+        terminated = date.fromisoformat(terminated_on) if terminated_on else None
+        if terminated is not None and terminated > as_of:
+            terminated = None
+        followed_until = terminated or as_of
+        result.append(
+            OutcomeRow(
+                as_of=as_of,
+                case_number=number,
+                caseworker_id=worker,
+                program=program_name,
+                outcome_date=outcome_date,
+                hourly_wage_cents=int(wage),
+                weekly_hours=float(hours),
+                terminated=terminated is not None,
+                terminated_on=terminated,
+                retention_days=(followed_until - outcome_date).days,
+            )
+        )
+    return result
+
+
+def outcome_totals(store: ReportingStore, as_of: date, program: str | None = None) -> OutcomeTotals:
+    """The sums of `outcomes(store, as_of, program)`."""
+    rows = outcomes(store, as_of, program)
+    return OutcomeTotals(
+        as_of=as_of,
+        outcomes=len(rows),
+        terminated=sum(r.terminated for r in rows),
+        hourly_wage_cents=Summary.of([r.hourly_wage_cents for r in rows]),
+        weekly_hours=Summary.of([r.weekly_hours for r in rows]),
+        retention_days=Summary.of([r.retention_days for r in rows]),
+    )

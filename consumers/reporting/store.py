@@ -1,0 +1,345 @@
+"""The reporting store: the facts the management reports need, folded from the case events.
+
+One small row per fact, keyed so the reports can ask "as of a business date" questions:
+
+| table | one row per | holds |
+|---|---|---|
+| `reporting_cases` | case | number, program, caseworker, opening, current outcome (date, wage, hours), grandfathering and termination dates |
+| `reporting_status_changes` | event that sets a case's status (`STATUS_AFTER_EVENT`) | case version, effective date, status, event type, the case's caseworker, the actor |
+| `reporting_requests` | PE request | requested on, purpose, review (requested, decision, decided), how and when it ended |
+| `reporting_determinations` | determination (a reversed review leads to a second one) | request, kind, date, actor |
+| `reporting_authorizations` | authorization | request, dates, planned start and end, service type, category, grandfathered, policy version, status |
+| `reporting_overrides` | accepted override of a soft rule | authorization, rule ID, date, actor, reason |
+
+Events the reports do not need (invoices, payments, releases of balances) change nothing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.case_ordered_store import CaseOrderedStore, Refused
+from domain.case import STATUS_AFTER_EVENT, Case
+from domain.values import AuthorizationStatus
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS reporting_cases (
+    case_id TEXT PRIMARY KEY,
+    case_number TEXT NOT NULL,
+    program TEXT NOT NULL,
+    caseworker_id TEXT NOT NULL,
+    opened_on TEXT NOT NULL,
+    outcome_date TEXT,
+    hourly_wage_cents INTEGER,
+    weekly_hours DOUBLE PRECISION,
+    grandfathered_on TEXT,
+    terminated_on TEXT
+);
+CREATE INDEX IF NOT EXISTS reporting_cases_by_outcome ON reporting_cases (outcome_date);
+CREATE TABLE IF NOT EXISTS reporting_status_changes (
+    case_id TEXT NOT NULL,
+    case_version INTEGER NOT NULL,
+    effective_on TEXT NOT NULL,
+    status TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    caseworker_id TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    PRIMARY KEY (case_id, case_version)
+);
+CREATE INDEX IF NOT EXISTS reporting_status_changes_by_date
+    ON reporting_status_changes (effective_on, case_id, case_version);
+CREATE TABLE IF NOT EXISTS reporting_requests (
+    request_id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    requested_on TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    review_requested_on TEXT,
+    review_decision TEXT,
+    review_decided_on TEXT,
+    ended_as TEXT,
+    ended_on TEXT
+);
+CREATE INDEX IF NOT EXISTS reporting_requests_by_date ON reporting_requests (requested_on);
+CREATE TABLE IF NOT EXISTS reporting_determinations (
+    case_id TEXT NOT NULL,
+    case_version INTEGER NOT NULL,
+    request_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    determined_on TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    PRIMARY KEY (case_id, case_version)
+);
+CREATE INDEX IF NOT EXISTS reporting_determinations_by_request
+    ON reporting_determinations (request_id, determined_on);
+CREATE INDEX IF NOT EXISTS reporting_determinations_by_date
+    ON reporting_determinations (determined_on);
+CREATE TABLE IF NOT EXISTS reporting_authorizations (
+    authorization_id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    authorized_on TEXT NOT NULL,
+    service_type TEXT NOT NULL,
+    category TEXT NOT NULL,
+    planned_start TEXT NOT NULL,
+    planned_end TEXT NOT NULL,
+    grandfathered INTEGER NOT NULL,
+    policy_version TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    ended_on TEXT
+);
+CREATE INDEX IF NOT EXISTS reporting_authorizations_by_request
+    ON reporting_authorizations (request_id, authorized_on);
+CREATE INDEX IF NOT EXISTS reporting_authorizations_by_date
+    ON reporting_authorizations (authorized_on);
+CREATE TABLE IF NOT EXISTS reporting_overrides (
+    authorization_id TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    authorized_on TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (authorization_id, rule_id)
+);
+CREATE INDEX IF NOT EXISTS reporting_overrides_by_date ON reporting_overrides (authorized_on)
+"""
+
+DETERMINATION_KINDS: dict[str, str] = {
+    "PEServicesFoundAppropriate": "pe_appropriate",
+    "NewEmploymentCaseOpened": "new_employment_case",
+    "PEServicesFoundNotAppropriate": "not_appropriate",
+}
+"""The determination event types (VR-08) and the kind the reports call them."""
+
+
+class ReportingStore(CaseOrderedStore):
+    """The reporting tables in their own database, fed by the case event topic."""
+
+    view_name = "reporting"
+    schema = SCHEMA
+
+    def tables(self) -> Sequence[str]:
+        return (
+            "reporting_overrides",
+            "reporting_authorizations",
+            "reporting_determinations",
+            "reporting_requests",
+            "reporting_status_changes",
+            "reporting_cases",
+        )
+
+    def apply_event(self, event: Any) -> None:
+        case_id = str(event.originator_id)
+        event_type = type(event).__name__
+        if isinstance(event, Case.CaseOpened):
+            self._open(case_id, event)
+            caseworker_id = event.caseworker_id
+        else:
+            caseworker_id = self._caseworker_of(case_id)
+        if event_type in STATUS_AFTER_EVENT:
+            self.db.execute(
+                "INSERT INTO reporting_status_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    case_id,
+                    event.originator_version,
+                    event.effective_on.isoformat(),
+                    STATUS_AFTER_EVENT[event_type].value,
+                    event_type,
+                    caseworker_id,
+                    event.actor.id,
+                ),
+            )
+        if event_type in DETERMINATION_KINDS:
+            self._determine(case_id, event, DETERMINATION_KINDS[event_type])
+            return
+        on = event.effective_on.isoformat()
+        match event:
+            case Case.OutcomeAchieved():
+                self._update(
+                    "reporting_cases",
+                    "outcome_date = ?, hourly_wage_cents = ?, weekly_hours = ?",
+                    "case_id = ? AND outcome_date IS NULL",
+                    (on, event.hourly_wage_cents, float(event.weekly_hours), case_id),
+                    f"case {case_id} already has an outcome",
+                )
+            case Case.OutcomeDateCorrected():
+                self._update(
+                    "reporting_cases",
+                    "outcome_date = ?",
+                    "case_id = ? AND outcome_date IS NOT NULL",
+                    (event.corrected_outcome_date.isoformat(), case_id),
+                    f"case {case_id} has no outcome to correct",
+                )
+            case Case.GrandfatheringRecognized():
+                self._update(
+                    "reporting_cases",
+                    "grandfathered_on = ?",
+                    "case_id = ?",
+                    (on, case_id),
+                    f"case {case_id} is not in the reporting store",
+                )
+            case Case.PEServicesRequested():
+                self._insert(
+                    "reporting_requests (request_id, case_id, requested_on, purpose)",
+                    (str(event.request_id), case_id, on, event.purpose.value),
+                    f"request {event.request_id} was already recorded",
+                )
+            case Case.ReviewRequested():
+                self._update_request(
+                    case_id,
+                    event.request_id,
+                    "review_requested_on = ?",
+                    (on,),
+                )
+            case Case.ReviewDecided():
+                self._update_request(
+                    case_id,
+                    event.request_id,
+                    "review_decision = ?, review_decided_on = ?",
+                    (event.decision.value, on),
+                )
+            case Case.ServiceAuthorized():
+                self._authorize(case_id, event)
+            case Case.ServiceProvided():
+                self._end_authorization(case_id, event, AuthorizationStatus.PROVIDED)
+            case Case.AuthorizationCancelled():
+                self._end_authorization(case_id, event, AuthorizationStatus.CANCELLED)
+            case Case.ReturnedToMonitoring():
+                self._end_requests(case_id, event.completed_request_ids, "completed", on)
+            case Case.RemovedFromPEServices():
+                self._end_requests(case_id, event.closed_request_ids, "removed", on)
+            case Case.CaseTerminated():
+                self._update(
+                    "reporting_cases",
+                    "terminated_on = ?",
+                    "case_id = ? AND terminated_on IS NULL",
+                    (on, case_id),
+                    f"case {case_id} was already terminated",
+                )
+
+    def _open(self, case_id: str, event: Any) -> None:
+        self._insert(
+            "reporting_cases (case_id, case_number, program, caseworker_id, opened_on)",
+            (
+                case_id,
+                event.case_number,
+                event.program.value,
+                event.caseworker_id,
+                event.effective_on.isoformat(),
+            ),
+            f"case {case_id} was already opened",
+        )
+
+    def _caseworker_of(self, case_id: str) -> str:
+        rows = self.db.execute(
+            "SELECT caseworker_id FROM reporting_cases WHERE case_id = ?", (case_id,)
+        )
+        if not rows:
+            raise Refused(f"case {case_id} was never opened in the reporting store")
+        return str(rows[0][0])
+
+    def _determine(self, case_id: str, event: Any, kind: str) -> None:
+        self._require_request(case_id, event.request_id)
+        self.db.execute(
+            "INSERT INTO reporting_determinations VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                case_id,
+                event.originator_version,
+                str(event.request_id),
+                kind,
+                event.effective_on.isoformat(),
+                event.actor.id,
+            ),
+        )
+
+    def _authorize(self, case_id: str, event: Any) -> None:
+        self._require_request(case_id, event.request_id)
+        on = event.effective_on.isoformat()
+        authorization_id = str(event.authorization_id)
+        self._insert(
+            "reporting_authorizations",
+            (
+                authorization_id,
+                case_id,
+                str(event.request_id),
+                on,
+                event.service_type.value,
+                event.category.value,
+                event.planned_start.isoformat(),
+                event.planned_end.isoformat(),
+                int(event.grandfathered),
+                event.policy_version,
+                event.actor.id,
+                AuthorizationStatus.AUTHORIZED.value,
+                None,
+            ),
+            f"authorization {authorization_id} was already recorded",
+        )
+        rule_ids = [override.rule_id for override in event.overrides]
+        if len(set(rule_ids)) != len(rule_ids):
+            raise Refused(f"authorization {authorization_id} overrides a rule twice: {rule_ids}")
+        self.db.execute_many(
+            "INSERT INTO reporting_overrides VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (authorization_id, o.rule_id, case_id, on, event.actor.id, o.reason)
+                for o in event.overrides
+            ],
+        )
+
+    def _end_authorization(self, case_id: str, event: Any, status: AuthorizationStatus) -> None:
+        self._update(
+            "reporting_authorizations",
+            "status = ?, ended_on = ?",
+            "authorization_id = ? AND case_id = ? AND status = ?",
+            (
+                status.value,
+                event.effective_on.isoformat(),
+                str(event.authorization_id),
+                case_id,
+                AuthorizationStatus.AUTHORIZED.value,
+            ),
+            f"authorization {event.authorization_id} is not open on case {case_id}",
+        )
+
+    def _end_requests(
+        self, case_id: str, request_ids: Sequence[Any], ended_as: str, on: str
+    ) -> None:
+        for request_id in request_ids:
+            self._update_request(case_id, request_id, "ended_as = ?, ended_on = ?", (ended_as, on))
+
+    def _update_request(
+        self, case_id: str, request_id: Any, assignments: str, params: tuple[Any, ...]
+    ) -> None:
+        self._update(
+            "reporting_requests",
+            assignments,
+            "request_id = ? AND case_id = ?",
+            (*params, str(request_id), case_id),
+            f"request {request_id} is not a request of case {case_id}",
+        )
+
+    def _require_request(self, case_id: str, request_id: Any) -> None:
+        if not self.db.execute(
+            "SELECT 1 FROM reporting_requests WHERE request_id = ? AND case_id = ?",
+            (str(request_id), case_id),
+        ):
+            raise Refused(f"request {request_id} is not a request of case {case_id}")
+
+    def _insert(self, target: str, values: tuple[Any, ...], refusal: str) -> None:
+        placeholders = ", ".join("?" * len(values))
+        inserted = self.db.execute(
+            f"INSERT INTO {target} VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING 1",
+            values,
+        )
+        if not inserted:
+            raise Refused(refusal)
+
+    def _update(
+        self, table: str, assignments: str, where: str, params: tuple[Any, ...], refusal: str
+    ) -> None:
+        updated = self.db.execute(
+            f"UPDATE {table} SET {assignments} WHERE {where} RETURNING 1", params
+        )
+        if not updated:
+            raise Refused(refusal)

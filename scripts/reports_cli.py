@@ -1,0 +1,99 @@
+"""`pes reports ...`: caseload over time, post-employment timeliness, overrides, outcomes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from application.bootstrap import open_reporting_store
+from application.settings import Settings
+from consumers.deadline_enforcement import utc_today
+from consumers.reporting import reports
+from consumers.reporting.export import FORMATS, write_report
+from consumers.reporting.store import ReportingStore
+from domain.policy import PolicyBook
+
+Report = tuple[list[Any], type]
+
+
+def cmd_reports(settings: Settings, args: argparse.Namespace) -> int:
+    store = open_reporting_store(settings)
+    try:
+        rows, row_type = args.report(store, args)
+    finally:
+        store.close()
+    write_report(rows, row_type, Path(args.out) if args.out else sys.stdout, args.format)
+    if args.out:
+        print(args.out)
+    return 0
+
+
+def _caseload(store: ReportingStore, args: argparse.Namespace) -> Report:
+    dates = reports.month_ends(args.start, args.end)
+    return reports.caseload_over_time(store, dates, args.program), reports.CaseloadCount
+
+
+def _periods(args: argparse.Namespace) -> list[reports.Period]:
+    if args.monthly:
+        return reports.monthly_periods(args.start, args.end)
+    return [reports.Period(args.start, args.end)]
+
+
+def _timeliness(store: ReportingStore, args: argparse.Namespace) -> Report:
+    return reports.timeliness(store, _periods(args), PolicyBook.default()), reports.TimelinessRow
+
+
+def _overrides(store: ReportingStore, args: argparse.Namespace) -> Report:
+    if args.by_rule:
+        return reports.overrides_by_rule(store, _periods(args)), reports.OverrideCount
+    return reports.overrides(store, reports.Period(args.start, args.end)), reports.OverrideRow
+
+
+def _outcomes(store: ReportingStore, args: argparse.Namespace) -> Report:
+    as_of = args.as_of or utc_today()
+    if args.totals:
+        return [reports.outcome_totals(store, as_of, args.program)], reports.OutcomeTotals
+    return reports.outcomes(store, as_of, args.program), reports.OutcomeRow
+
+
+def add_reports_commands(parser: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(dest="report_name", required=True, metavar="REPORT")
+
+    def add(
+        name: str, report: Callable[[ReportingStore, argparse.Namespace], Report], help: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(report=report)
+        sub.add_argument("--format", choices=FORMATS, default="csv")
+        sub.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+        return sub
+
+    def span(sub: argparse.ArgumentParser, monthly: bool = True) -> None:
+        sub.add_argument("--from", dest="start", type=date.fromisoformat, required=True)
+        sub.add_argument("--to", dest="end", type=date.fromisoformat, required=True)
+        if monthly:
+            sub.add_argument("--monthly", action="store_true", help="one row per month")
+
+    caseload = add("caseload", _caseload, "cases per caseworker and status at each month end")
+    span(caseload, monthly=False)
+    caseload.add_argument("--program", choices=["vr", "cash_assistance"])
+    span(
+        add(
+            "timeliness",
+            _timeliness,
+            "requests, determinations, authorizations: days and VR-02 window",
+        )
+    )
+    overrides = add(
+        "overrides", _overrides, "accepted overrides with who and why, or counts by rule"
+    )
+    span(overrides)
+    overrides.add_argument("--by-rule", action="store_true", help="counts per rule ID")
+    outcomes = add("outcomes", _outcomes, "employment outcomes and retention days as of a date")
+    outcomes.add_argument("--as-of", type=date.fromisoformat, help="default: today")
+    outcomes.add_argument("--program", choices=["vr", "cash_assistance"])
+    outcomes.add_argument("--totals", action="store_true", help="one row of sums instead")
