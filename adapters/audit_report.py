@@ -34,7 +34,9 @@ def audit_to_html(
     rows = "".join(_entry_row(entry) for entry in audit.entries)
     as_of_section = ""
     if as_of is not None:
-        as_of_section = f'<h2>As of {as_of}</h2><section id="as-of">{_state_table(state_as_of)}</section>'
+        as_of_section = (
+            f'<h2>As of {as_of}</h2><section id="as-of">{_state_table(state_as_of)}</section>'
+        )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -96,7 +98,9 @@ def _state_table(state: dict[str, Any] | None) -> str:
     rows = []
     for key, value in state.items():
         if isinstance(value, list):
-            value = f"{len(value)}: " + "; ".join(_summary(item) for item in value) if value else "none"
+            value = (
+                f"{len(value)}: " + "; ".join(_summary(item) for item in value) if value else "none"
+            )
         rows.append(f"<tr><th>{html.escape(key)}</th><td>{html.escape(str(value))}</td></tr>")
     return "<table>" + "".join(rows) + "</table>"
 
