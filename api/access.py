@@ -48,6 +48,8 @@ ROLES_BY_OPERATION: dict[str, frozenset[Role]] = {
     "get_case": EVERYONE,
     "get_case_history": EVERYONE,
     "get_caseloads": EVERYONE,
+    "get_case_deadlines": EVERYONE,
+    "get_due_deadlines": EVERYONE,
     # Audit: the decisions behind every fact, as of any date
     "get_case_audit": AUDIT,
     "get_case_audit_page": AUDIT,

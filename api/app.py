@@ -13,6 +13,7 @@ from api.access import authorizer
 from api.audit import audit_router
 from api.auth import TokenMap, authenticator, resolve_tokens
 from api.commands import CommandRunner, command_router
+from api.deadlines import deadline_router
 from api.idempotency import IdempotencyStore
 from api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from api.personal_data import personal_data_router
@@ -84,6 +85,7 @@ def create_app(
     authorized = authorizer(authenticator(accepted_tokens))
     app.include_router(command_router(CommandRunner(cases, idempotency), authorized))
     app.include_router(query_router(cases, caseload, authorized))
+    app.include_router(deadline_router(caseload, authorized))
     app.include_router(audit_router(cases, authorized))
     if personal_data is not None:
         app.include_router(personal_data_router(personal_data, authorized))

@@ -517,6 +517,16 @@ def build_parser() -> argparse.ArgumentParser:
         add("project", cmd_project, "feed a read model from Kafka (its own consumer group)")
     )
     project.add_argument("read_model", choices=list(READ_MODELS), help="the read model to feed")
+    consume = with_metrics(
+        add(
+            "consume",
+            cmd_project,
+            "run a downstream consumer (billing ledger, reporting) from Kafka, in its own group",
+        )
+    )
+    consume.add_argument(
+        "read_model", choices=[m for m in READ_MODELS if m != "caseload"], help="the consumer"
+    )
     caseload = add("caseload", cmd_caseload, "print the caseload view")
     caseload.add_argument("--caseworker", help="only this caseworker's cases")
     caseload.add_argument("--status", help="only cases with this status")

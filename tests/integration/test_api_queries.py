@@ -178,3 +178,41 @@ def test_caseloads_list_the_views_cases_by_caseworker_and_status(tmp_path: Path)
         "version": 2,
     }
     assert nobody == {"cases": []}
+
+
+def test_deadlines_of_a_case_and_across_cases_with_their_status_on_a_day(tmp_path: Path) -> None:
+    with api_client(tmp_path) as client:
+        run(client, served_case("VR-311")[:7])  # provided 2024-07-15, invoiced 2024-07-20, unpaid
+        run(client, served_case("VR-312")[:2])  # outcome 2024-03-01, monitoring
+        project(Settings(data_dir=tmp_path), ["VR-311", "VR-312"])
+
+        case = client.get(
+            f"/cases/{case_id_for('VR-311')}/deadlines",
+            params={"today": "2024-08-25"},
+            headers=auth(CASEWORKER),
+        ).json()
+        due = client.get(
+            "/deadlines",
+            params={"due_by": "2024-08-31", "today": "2024-08-25"},
+            headers=auth(ANALYST),
+        ).json()
+        missing = client.get("/deadlines", headers=auth(ANALYST))
+
+    by_kind = {d["kind"]: d for d in case["deadlines"]}
+    assert case["today"] == "2024-08-25"
+    # The invoice received 2024-07-20 falls due 30 days later, 2024-08-19: overdue on 08-25.
+    invoice = by_kind["invoice_payment"]
+    assert (invoice["due_on"], invoice["met_on"], invoice["status"]) == (
+        "2024-08-19",
+        None,
+        "overdue",
+    )
+    assert by_kind["initiation_window"]["rule_id"] == "VR-02"
+    assert by_kind["initiation_window"]["due_on"] == "2025-03-01"
+    assert [(d["case_number"], d["kind"]) for d in due["deadlines"]] == [
+        ("VR-311", "invoice_payment")
+    ]
+    assert assert_problem(missing, 422, "validation-failed")["errors"][0]["loc"] == [
+        "query",
+        "due_by",
+    ]

@@ -42,6 +42,7 @@ def test_a_consumer_killed_mid_batch_resumes_without_double_counts_or_gaps(
     total = relay.drain()
     relay.close()
     live = READ_MODELS[read_model].open(settings)
+    command = "project" if read_model == "caseload" else "consume"
     env = {**os.environ, **as_environment(settings)}
     log_path = tmp_path / "projection.log"
 
@@ -49,7 +50,7 @@ def test_a_consumer_killed_mid_batch_resumes_without_double_counts_or_gaps(
 
         def start_projection() -> subprocess.Popen[bytes]:
             return subprocess.Popen(
-                [sys.executable, "-m", "scripts.cli", "project", read_model],
+                [sys.executable, "-m", "scripts.cli", command, read_model],
                 cwd=REPOSITORY,
                 env=env,
                 stdout=log,
