@@ -38,7 +38,10 @@ def audit_of(app: CaseManagement, case_id: UUID) -> CaseAudit:
 
 def state_as_of(app: CaseManagement, case_id: UUID, day: date) -> dict[str, Any] | None:
     """The case as it stood on business date `day`; None if it had not been opened yet."""
-    case = rebuild(events_as_of(app.history(case_id), day))
+    # Lazily: the events after the first one effective after `day` are never decoded.
+    case = rebuild(events_as_of(app.events_of(case_id), day))
+    if case is None and not app.recorder.select_events(case_id, limit=1):
+        raise CaseNotFound(f"no case with id {case_id}")
     return None if case is None else state_of(case, app.policies)
 
 

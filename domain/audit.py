@@ -7,8 +7,8 @@ the first one effective after that date; "at a version" counts the first N event
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from itertools import takewhile
 from typing import Any
@@ -91,7 +91,7 @@ def rebuild(events: Iterable[Aggregate.Event]) -> Case | None:
     return case
 
 
-def events_as_of(events: Sequence[Aggregate.Event], day: date) -> list[Aggregate.Event]:
+def events_as_of(events: Iterable[Aggregate.Event], day: date) -> list[Aggregate.Event]:
     """The events the case's record holds for `day`: in recorded order, up to the first one
     effective after it.
 
@@ -121,14 +121,25 @@ def state_of(case: Case, policies: PolicyBook) -> dict[str, Any]:
         "left_pe_services_on": case.left_pe_services_on,
         "scheduled_termination": case.termination_date(policy),
         "terminated_on": case.terminated_on,
-        "requests": [asdict(r) for r in case.requests.values()],
+        "requests": [_fields_of(r) for r in case.requests.values()],
         "authorizations": [
             {
-                **asdict(a),
+                **_fields_of(a),
                 "encumbered_cents": a.encumbered_cents,
                 "remaining_cents": a.remaining_cents,
             }
             for a in case.authorizations.values()
         ],
-        "invoices": [asdict(i) for i in case.invoices.values()],
+        "invoices": [_fields_of(i) for i in case.invoices.values()],
+    }
+
+
+def _fields_of(record: Any) -> dict[str, Any]:
+    """A record's fields as a dict: values are immutable but for id lists, which are copied.
+
+    Not `dataclasses.asdict`: its deep copies were half the cost of an as-of reconstruction.
+    """
+    return {
+        f.name: list(value) if isinstance(value := getattr(record, f.name), list) else value
+        for f in fields(record)
     }

@@ -43,6 +43,7 @@ from application.synthetic import SyntheticCaseload, drive
 from domain.base import Actor, Role
 from domain.case import Program, case_id_for
 from domain.commands import OpenCase, RecordOutcome
+from scripts.bench_audit import bench_as_of
 from scripts.bench_replay import bench_replay
 
 ACTOR = Actor(id="bench", role=Role.CASEWORKER)
@@ -446,6 +447,7 @@ def main() -> None:
         bench_relay(args.cases, bootstrap)
         bench_rebuild_and_latency(args.view_cases, bootstrap)
     bench_replay(args.replay_events)
+    bench_as_of(1000)
 
 
 if __name__ == "__main__":
