@@ -46,6 +46,7 @@ class DeadLetter:
     key: bytes | None
     value: bytes | None
     reason: str
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 class PositionedStore(Protocol):
@@ -105,7 +106,8 @@ class _NoObserver:
 
 
 class DeadLetters:
-    """Publishes rejected messages, their bytes intact, to `<topic>.dlq`."""
+    """Publishes rejected messages, key, value and headers intact, to `<topic>.dlq`, adding
+    the `dlq_*` headers that say why and where from."""
 
     def __init__(self, producer: KafkaProducer, group_id: str) -> None:
         self.producer = producer
@@ -118,6 +120,7 @@ class DeadLetters:
                 key=letter.key,
                 value=letter.value,
                 headers=[
+                    *letter.headers,
                     ("dlq_reason", letter.reason.encode()),
                     ("dlq_source_topic", letter.topic.encode()),
                     ("dlq_source_partition", str(letter.partition).encode()),
@@ -262,4 +265,5 @@ def _letter(message: Any, reason: str) -> DeadLetter:
         key=message.key,
         value=message.value,
         reason=reason,
+        headers=tuple((name, bytes(value)) for name, value in message.headers or ()),
     )

@@ -82,10 +82,11 @@ def build_tracking_recorder(settings: Settings, name: str) -> TrackingRecorder:
 
 def case_event_topics(settings: Settings) -> list[TopicSpec]:
     """The topics this system owns: the case events (kept forever) and their dead letters."""
+    replicas = settings.topic_replication_factor
     return [
-        TopicSpec(settings.case_events_topic, settings.case_events_partitions),
-        TopicSpec(f"{settings.case_events_topic}.dlq", settings.case_events_partitions),
-        TopicSpec(settings.deadline_alerts_topic, settings.case_events_partitions),
+        TopicSpec(settings.case_events_topic, settings.case_events_partitions, replicas),
+        TopicSpec(f"{settings.case_events_topic}.dlq", settings.case_events_partitions, replicas),
+        TopicSpec(settings.deadline_alerts_topic, settings.case_events_partitions, replicas),
     ]
 
 

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     )
     case_events_topic: str = "pes.case-events"
     case_events_partitions: int = Field(6, ge=1)
+    topic_replication_factor: int = Field(1, ge=1, le=10)
+    """Replicas of the topics the system creates: 1 for the local broker, 3 on a real cluster."""
     deadline_alerts_topic: str = "pes.deadline-alerts"
     caseload_group_id: str = "pes-caseload"
     billing_group_id: str = "pes-billing"

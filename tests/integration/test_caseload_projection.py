@@ -177,4 +177,6 @@ def test_an_event_that_arrives_before_its_predecessor_is_rejected_to_dead_letter
     assert reason.startswith("apply: out of order")
     assert f"case {unseen.id} version 2 arrived after version 0" in reason
     assert letter.value == message.value
+    # The original headers travel with the dead letter, ahead of why and where it was rejected.
+    assert letter.headers[: len(message.headers)] == message.headers
     assert view.case(str(unseen.id)) is None
