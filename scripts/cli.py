@@ -260,11 +260,11 @@ def cmd_caseload(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
-    """Where the relay and the caseload view are, and how far behind."""
+    """Where the relay and every read model are, and how far behind."""
     from kafka import KafkaConsumer, TopicPartition
 
     from adapters.relay import position_name
-    from application.bootstrap import build_tracking_recorder, open_caseload_view
+    from application.bootstrap import build_tracking_recorder
 
     app = build_case_management(settings)
     recorded = app.recorder.max_notification_id() or 0
@@ -273,15 +273,14 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     print(
         f"event store: {recorded} events recorded; relay published up to {published} (lag {recorded - published})"
     )
-    view = open_caseload_view(settings)
-    positions = view.next_offsets(settings.case_events_topic)
-    view.close()
+    positions = {}
+    for name, model in READ_MODELS.items():
+        store = model.open(settings)
+        positions[name] = store.next_offsets(settings.case_events_topic)
+        store.close()
     if not settings.kafka_bootstrap_servers:
-        print(
-            "caseload view positions:",
-            positions or "none yet",
-            "(set KAFKA_BOOTSTRAP_SERVERS for lag)",
-        )
+        for name, done in positions.items():
+            print(f"{name} positions:", done or "none yet", "(set KAFKA_BOOTSTRAP_SERVERS for lag)")
         return 0
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
     try:
@@ -292,11 +291,12 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
         ends = consumer.end_offsets(partitions)
     finally:
         consumer.close()
-    for tp in partitions:
-        done = positions.get(tp.partition, 0)
-        print(
-            f"caseload view {tp.topic}[{tp.partition}]: at {done} of {ends[tp]} (lag {ends[tp] - done})"
-        )
+    for name, done in positions.items():
+        lag = sum(ends[tp] - done.get(tp.partition, 0) for tp in partitions)
+        print(f"{name}: lag {lag} message(s) on {settings.case_events_topic}")
+        for tp in partitions:
+            at = done.get(tp.partition, 0)
+            print(f"  [{tp.partition}] at {at} of {ends[tp]} (lag {ends[tp] - at})")
     return 0
 
 
@@ -586,7 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_reports_commands(
         add("reports", cmd_reports, "reports from the reporting read model (CSV or JSON)")
     )
-    add("status", cmd_status, "show the relay's and the caseload view's positions and lag")
+    add("status", cmd_status, "show the relay's and every read model's positions and lag")
     schemas = add("schemas", cmd_schemas, "write the Avro schema of every event's current version")
     schemas.add_argument("--directory", default="schemas", help="where the .avsc files go")
     return parser
