@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import Enum
 from uuid import UUID
 
@@ -16,9 +17,12 @@ from application.bootstrap import (
     build_relay,
     open_caseload_view,
 )
+from application.cases import CaseManagement
 from application.settings import Settings
 from application.synthetic import SyntheticCaseload, drive
+from domain.base import Actor, Role
 from domain.case import CaseStatus
+from domain.commands import CorrectOutcomeDate
 from domain.termination import DEADLINE_PROCESS
 from tests.topic_reader import read_topic, wait_for
 
@@ -33,6 +37,26 @@ def as_avro_returns_it(value: object) -> object:
     return value.value if isinstance(value, Enum) else value
 
 
+def correct_one_outcome_date(app: CaseManagement) -> None:
+    """The generator never corrects a date; a supervisor corrects one case's outcome by a day."""
+    case = next(
+        c
+        for c in map(app.get_case, app.case_ids())
+        if c.status is CaseStatus.MONITORING and not c.requests and c.outcome_date is not None
+    )
+    assert case.outcome_date is not None
+    app.handle(
+        CorrectOutcomeDate(
+            case_id=case.id,
+            corrected_outcome_date=case.outcome_date + timedelta(days=1),
+            corrected_on=max(case.last_activity_on, case.outcome_date + timedelta(days=1)),
+            reason="the outcome was keyed from the offer letter",
+            evidence_ref="payroll record",
+        ),
+        Actor(id="sup-test", role=Role.SUPERVISOR),
+    )
+
+
 def test_every_accepted_command_reaches_kafka_decodable_and_the_caseload_agrees(
     settings: Settings,
 ) -> None:
@@ -44,6 +68,7 @@ def test_every_accepted_command_reaches_kafka_decodable_and_the_caseload_agrees(
     due = sorted(caseload.termination_commands(), key=lambda entry: entry[0])
     for _, terminate in due[: len(due) // 2]:
         app.handle(terminate, DEADLINE_PROCESS)
+    correct_one_outcome_date(app)
 
     relay = build_relay(settings, app)
     relay.drain()
