@@ -30,7 +30,7 @@ kafka-jars: install ## resolve the Apache Kafka broker's jars from Maven Central
 
 .PHONY: run
 run: install kafka-jars ## run the system locally: SQLite event store, local Kafka broker, relay, caseload view
-	$(PES) run --demo 200
+	$(PES) run --demo 200 --api-port 8000
 
 .PHONY: test
 test: install system-deps kafka-jars lint test-unit test-integration test-e2e ## everything CI runs: lint and all test tiers

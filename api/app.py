@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import uvicorn
 from fastapi import FastAPI, Response
 
 from adapters.metrics import EXPOSITION_CONTENT_TYPE, Metrics
@@ -103,6 +104,12 @@ def serve(
     settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, development: bool = False
 ) -> None:
     """Serves the API with uvicorn until interrupted."""
-    import uvicorn
+    api_server(settings, host, port, development=development).run()
 
-    uvicorn.run(create_app(settings, development=development), host=host, port=port)
+
+def api_server(
+    settings: Settings, host: str, port: int, *, development: bool = False
+) -> uvicorn.Server:
+    """A uvicorn server for the API, to run (`run()`, any thread) and stop (`should_exit`)."""
+    app = create_app(settings, development=development)
+    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))

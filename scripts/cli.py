@@ -109,15 +109,25 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             workers.append(_worker(name, partial(projection.run, stop), stop, failed))
         for worker in workers:
             worker.start()
+        server = None
+        if args.api_port is not None:
+            from api import api_server
+
+            server = api_server(settings, "127.0.0.1", args.api_port, development=True)
+            workers.append(_worker("api", server.run, stop, failed))
+            workers[-1].start()
         if args.demo:
             load_demo(settings, args.demo, metrics)
+        api = f", API http://127.0.0.1:{args.api_port}/docs" if args.api_port is not None else ""
         print(
-            f"pes is running: Kafka {settings.kafka_bootstrap_servers}, "
+            f"pes is running: Kafka {settings.kafka_bootstrap_servers}{api}, "
             f"events in {settings.sqlite_path if settings.event_store == 'sqlite' else 'PostgreSQL'}, "
             f"read models ({', '.join(READ_MODELS)}) in {settings.data_dir}. Ctrl-C stops.",
             flush=True,
         )
         stop.wait()
+        if server is not None:
+            server.should_exit = True
         for worker in workers:
             worker.join(timeout=30)
     if failed:
@@ -134,7 +144,7 @@ def _worker(
     def guarded() -> None:
         try:
             work()
-        except Exception:
+        except (Exception, SystemExit):  # uvicorn exits when it cannot bind its port
             log.exception("%s failed; stopping pes run", name)
             failed.append(name)
             stop.set()
@@ -496,6 +506,12 @@ def build_parser() -> argparse.ArgumentParser:
         add("run", cmd_run, "run the whole local system: broker, relay and caseload view")
     )
     run.add_argument("--kafka-port", type=int, default=None, help="port of the local broker")
+    run.add_argument(
+        "--api-port",
+        type=int,
+        metavar="PORT",
+        help="also serve the HTTP API on 127.0.0.1:PORT, in DEVELOPMENT MODE (the dev-* tokens)",
+    )
     run.add_argument(
         "--demo", type=int, default=0, metavar="N", help="also load N synthetic demo cases"
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from application.bootstrap import build_case_management, open_caseload_view
@@ -20,6 +22,12 @@ from tests.topic_reader import wait_for
 pytestmark = pytest.mark.kafka
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def pes_status(env: dict[str, str]) -> str:
@@ -38,9 +46,13 @@ def test_an_outcome_recorded_in_the_application_shows_in_the_caseload_view(tmp_p
     env["PES_DATA_DIR"] = str(tmp_path)
     env["PES_CASE_EVENTS_TOPIC"] = f"e2e.case-events.{tmp_path.name}"
     log_path = tmp_path / "pes-run.log"
+    api_port = free_port()
     with log_path.open("wb") as log:
         system = subprocess.Popen(
-            [sys.executable, "-m", "scripts.cli", "run", "--demo", "20", "--tick", "1"],
+            [
+                *(sys.executable, "-m", "scripts.cli", "run", "--demo", "20", "--tick", "1"),
+                *("--api-port", str(api_port)),
+            ],
             cwd=REPOSITORY,
             env=env,
             stdout=log,
@@ -68,6 +80,14 @@ def test_an_outcome_recorded_in_the_application_shows_in_the_caseload_view(tmp_p
             assert entry.caseworker_id == "cw-grace"
             # The twenty demo cases and ours; they sit in other partitions, so may arrive later.
             wait_for(lambda: len(view.cases()) == 21, what="all the cases in the view")
+            # The API `pes run` serves reads the same view (development tokens).
+            caseloads = httpx.get(
+                f"http://127.0.0.1:{api_port}/caseloads",
+                headers={"Authorization": "Bearer dev-caseworker"},
+                timeout=10,
+            )
+            assert caseloads.status_code == 200, caseloads.text
+            assert len(caseloads.json()["cases"]) == 21
             # The demo keeps recording, so the view is read before the count it must not exceed.
             projected = sum(e.version for e in view.cases())
             status = wait_for(
