@@ -4,7 +4,7 @@
 # and they name dependencies built in closures.
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Self
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from api.problems import problem_responses
 from application.cases import CaseManagement
 from domain.base import Actor
 from domain.case import Case, CaseStatus, Program
+from domain.deadlines import DeadlineKind, DeadlineStatus
 from domain.records import Authorization, Invoice, ServiceRequest
 from domain.values import (
     AuthorizationStatus,
@@ -143,8 +144,18 @@ class CaseHistory(BaseModel):
     events: list[HistoryEvent]
 
 
+class NextDeadline(BaseModel):
+    """A case's earliest deadline not met and not yet past."""
+
+    kind: DeadlineKind
+    rule_id: str | None
+    subject: str
+    due_on: date
+    status: DeadlineStatus
+
+
 class CaseloadEntry(BaseModel):
-    """One case as the caseload view has it."""
+    """One case as the caseload view has it, with its next deadline and overdue count."""
 
     case_id: UUID
     case_number: str
@@ -153,11 +164,14 @@ class CaseloadEntry(BaseModel):
     status: str
     outcome_date: date | None
     version: int
+    next_deadline: NextDeadline | None
+    overdue: int = Field(description="deadlines of the case overdue on `today`")
 
 
 class Caseload(BaseModel):
     """Cases from the caseload view, which follows the event stream (eventually consistent)."""
 
+    today: date
     cases: list[CaseloadEntry]
 
 
@@ -255,6 +269,10 @@ def query_router(
         actor: Annotated[Actor, Depends(authorized("get_caseloads"))],
         caseworker: Annotated[str | None, Query(max_length=100)] = None,
         status: CaseStatus | None = None,
+        today: Annotated[
+            date | None,
+            Query(description="The day deadlines are judged on (YYYY-MM-DD); default: today, UTC"),
+        ] = None,
     ) -> Caseload:
         """Cases by caseworker and status, from the caseload view.
 
@@ -262,22 +280,36 @@ def query_router(
         command's effect shows here after the relay and the projection have passed it
         (compare each entry's version with GET /cases/{case_id}).
         """
-        entries = caseload.cases(
-            caseworker_id=caseworker, status=status.value if status is not None else None
+        day = today or datetime.now(UTC).date()
+        lines = caseload.caseload(
+            day, caseworker_id=caseworker, status=status.value if status is not None else None
         )
         return Caseload(
+            today=day,
             cases=[
                 CaseloadEntry(
-                    case_id=UUID(entry.case_id),
-                    case_number=entry.case_number,
-                    program=entry.program,
-                    caseworker_id=entry.caseworker_id,
-                    status=entry.status,
-                    outcome_date=entry.outcome_date,
-                    version=entry.version,
+                    case_id=UUID(line.case.case_id),
+                    case_number=line.case.case_number,
+                    program=line.case.program,
+                    caseworker_id=line.case.caseworker_id,
+                    status=line.case.status,
+                    outcome_date=line.case.outcome_date,
+                    version=line.case.version,
+                    next_deadline=(
+                        NextDeadline(
+                            kind=line.next_deadline.kind,
+                            rule_id=line.next_deadline.rule_id,
+                            subject=line.next_deadline.subject,
+                            due_on=line.next_deadline.due_on,
+                            status=line.next_deadline.status,
+                        )
+                        if line.next_deadline and line.next_deadline.due_on
+                        else None
+                    ),
+                    overdue=line.overdue,
                 )
-                for entry in entries
-            ]
+                for line in lines
+            ],
         )
 
     return router

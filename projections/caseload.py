@@ -77,6 +77,15 @@ class CaseloadEntry:
 
 
 @dataclass(frozen=True)
+class CaseloadLine:
+    """A case in a caseload on a day: its next deadline not yet due and how many are overdue."""
+
+    case: CaseloadEntry
+    next_deadline: DeadlineEntry | None
+    overdue: int
+
+
+@dataclass(frozen=True)
 class DeadlineEntry:
     """One deadline of one case, with its status on the day asked about."""
 
@@ -271,6 +280,38 @@ class CaseloadView:
             params.append(status)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._select(where + " ORDER BY case_number", tuple(params))
+
+    def caseload(
+        self, today: date, caseworker_id: str | None = None, status: str | None = None
+    ) -> list[CaseloadLine]:
+        """The cases (as `cases`), each with its next deadline on or after `today` and the
+        number of its deadlines overdue on `today`."""
+        entries = self.cases(caseworker_id, status)
+        clauses, params = (
+            ["d.due_on IS NOT NULL", "(d.met_on IS NULL OR d.met_on > ?)"],
+            [today.isoformat()],
+        )
+        if caseworker_id is not None:
+            clauses.append("c.caseworker_id = ?")
+            params.append(caseworker_id)
+        if status is not None:
+            clauses.append("c.status = ?")
+            params.append(status)
+        unmet: dict[str, list[DeadlineEntry]] = {}
+        for deadline in self._deadlines("WHERE " + " AND ".join(clauses), tuple(params), today):
+            unmet.setdefault(deadline.case_id, []).append(deadline)
+        lines = []
+        for entry in entries:
+            deadlines_of_case = unmet.get(entry.case_id, [])
+            upcoming = [d for d in deadlines_of_case if d.due_on and d.due_on >= today]
+            lines.append(
+                CaseloadLine(
+                    case=entry,
+                    next_deadline=upcoming[0] if upcoming else None,
+                    overdue=sum(d.status is DeadlineStatus.OVERDUE for d in deadlines_of_case),
+                )
+            )
+        return lines
 
     def counts(self) -> dict[tuple[str, str], int]:
         """Number of cases per (caseworker, status)."""

@@ -254,16 +254,26 @@ def print_caseloads_and_deadlines(view: CaseloadView, today: date) -> None:
 def cmd_caseload(settings: Settings, args: argparse.Namespace) -> int:
     from application.bootstrap import open_caseload_view
 
+    today = args.today or utc_today()
     view = open_caseload_view(settings)
     try:
-        entries = view.cases(caseworker_id=args.caseworker, status=args.status)
-        print(f"{'case':<14} {'program':<16} {'caseworker':<12} {'status':<16} outcome")
-        for e in entries:
+        lines = view.caseload(today, caseworker_id=args.caseworker, status=args.status)
+        print(
+            f"{'case':<14} {'program':<16} {'caseworker':<12} {'status':<16} {'outcome':<11} "
+            f"{'overdue':>7}  next deadline (as of {today})"
+        )
+        for line in lines:
+            e, upcoming = line.case, line.next_deadline
+            shown = (
+                f"{upcoming.due_on} {upcoming.kind.value} {upcoming.rule_id or ''}"
+                if upcoming
+                else "-"
+            )
             print(
                 f"{e.case_number:<14} {e.program:<16} {e.caseworker_id:<12} {e.status:<16} "
-                f"{e.outcome_date or '-'}"
+                f"{e.outcome_date or '-'!s:<11} {line.overdue:>7}  {shown}"
             )
-        print(f"{len(entries)} case(s)")
+        print(f"{len(lines)} case(s)")
     finally:
         view.close()
     return 0
@@ -546,6 +556,9 @@ def build_parser() -> argparse.ArgumentParser:
     caseload = add("caseload", cmd_caseload, "print the caseload view")
     caseload.add_argument("--caseworker", help="only this caseworker's cases")
     caseload.add_argument("--status", help="only cases with this status")
+    caseload.add_argument(
+        "--today", type=date.fromisoformat, help="judge deadlines on this day (default: today)"
+    )
     deadlines = with_metrics(
         add("deadlines", cmd_deadlines, "record due VR-11 terminations and raise deadline alerts")
     )

@@ -150,18 +150,20 @@ def test_caseloads_list_the_views_cases_by_caseworker_and_status(tmp_path: Path)
         run(client, served_case("VR-301")[:3])  # in PE services
         run(client, served_case("VR-302")[:2])  # monitoring
         run(client, served_case("VR-303")[:1])  # open
-        before = client.get("/caseloads", headers=auth(CASEWORKER)).json()
+        before = client.get("/caseloads", headers=auth(CASEWORKER)).json()["cases"]
         project(Settings(data_dir=tmp_path), ["VR-301", "VR-302", "VR-303"])
 
-        everything = client.get("/caseloads", headers=auth(CASEWORKER)).json()
+        everything = client.get(
+            "/caseloads", params={"today": "2024-06-05"}, headers=auth(CASEWORKER)
+        ).json()
         monitoring = client.get(
             "/caseloads",
-            params={"caseworker": "cw-ada", "status": "monitoring"},
+            params={"caseworker": "cw-ada", "status": "monitoring", "today": "2024-06-05"},
             headers=auth(ANALYST),
         ).json()
         nobody = client.get("/caseloads?caseworker=cw-nobody", headers=auth(CASEWORKER)).json()
 
-    assert before == {"cases": []}, "the view is built from the event stream, not the store"
+    assert before == [], "the view is built from the event stream, not the store"
     assert [(c["case_number"], c["status"], c["version"]) for c in everything["cases"]] == [
         ("VR-301", "in_pe_services", 3),
         ("VR-302", "monitoring", 2),
@@ -176,8 +178,18 @@ def test_caseloads_list_the_views_cases_by_caseworker_and_status(tmp_path: Path)
         "status": "monitoring",
         "outcome_date": str(date(2024, 3, 1)),
         "version": 2,
+        # outcome 2024-03-01: the VR-02 window closes 2025-03-01, nothing is overdue
+        "next_deadline": {
+            "kind": "initiation_window",
+            "rule_id": "VR-02",
+            "subject": "",
+            "due_on": "2025-03-01",
+            "status": "pending",
+        },
+        "overdue": 0,
     }
-    assert nobody == {"cases": []}
+    assert monitoring["today"] == "2024-06-05"
+    assert nobody["cases"] == []
 
 
 def test_deadlines_of_a_case_and_across_cases_with_their_status_on_a_day(tmp_path: Path) -> None:
@@ -197,6 +209,9 @@ def test_deadlines_of_a_case_and_across_cases_with_their_status_on_a_day(tmp_pat
             headers=auth(ANALYST),
         ).json()
         missing = client.get("/deadlines", headers=auth(ANALYST))
+        caseload = client.get(
+            "/caseloads", params={"today": "2024-08-25"}, headers=auth(CASEWORKER)
+        ).json()
 
     by_kind = {d["kind"]: d for d in case["deadlines"]}
     assert case["today"] == "2024-08-25"
@@ -212,6 +227,10 @@ def test_deadlines_of_a_case_and_across_cases_with_their_status_on_a_day(tmp_pat
     assert [(d["case_number"], d["kind"]) for d in due["deadlines"]] == [
         ("VR-311", "invoice_payment")
     ]
+    lines = {c["case_number"]: c for c in caseload["cases"]}
+    assert lines["VR-311"]["overdue"] == 1  # the unpaid invoice
+    assert lines["VR-312"]["overdue"] == 0
+    assert lines["VR-311"]["next_deadline"]["due_on"] >= "2024-08-25"
     assert assert_problem(missing, 422, "validation-failed")["errors"][0]["loc"] == [
         "query",
         "due_by",
