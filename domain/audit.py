@@ -14,7 +14,7 @@ from itertools import takewhile
 from typing import Any
 
 from domain.base import Aggregate
-from domain.case import Case
+from domain.case import Case, Program
 from domain.policy import PolicyBook
 
 RULES_BY_EVENT: dict[str, tuple[str, ...]] = {
@@ -28,20 +28,46 @@ RULES_BY_EVENT: dict[str, tuple[str, ...]] = {
     "PEServicesFoundNotAppropriate": ("VR-08",),
     "ReviewRequested": ("VR-08",),
     "ReviewDecided": ("VR-08",),
-    "ServiceAuthorized": ("VR-02", "VR-03", "VR-04", "VR-06", "VR-09"),
-    "AuthorizationCancelled": ("VR-10",),
-    "ServiceProvided": ("VR-10",),
-    "InvoiceReceived": ("VR-10",),
-    "InvoicePaid": ("VR-10",),
-    "BalanceUnencumbered": ("VR-10",),
+    "ServiceAuthorized": ("VR-02", "VR-03", "VR-04", "VR-06", "VR-09", "TA-10"),
+    "AuthorizationCancelled": ("VR-10", "TA-10"),
+    "ServiceProvided": ("VR-10", "TA-10"),
+    "InvoiceReceived": ("VR-10", "TA-10"),
+    "InvoicePaid": ("VR-10", "TA-10"),
+    "BalanceUnencumbered": ("VR-10", "TA-10"),
     "ReturnedToMonitoring": ("VR-10", "VR-11"),
     "RemovedFromPEServices": ("VR-11",),
     "CaseTerminated": ("VR-11",),
+    "SelfSufficiencyPlanEstablished": ("TA-01",),
+    "PlanGoalSet": ("TA-01",),
+    "GoalStatusChanged": ("TA-01",),
+    "PlanReassessed": ("TA-01", "TA-02"),
+    "ContingencyPlanRecorded": ("TA-02",),
+    "InterventionLogged": ("TA-03",),
+    "CommunityReferralMade": ("TA-04",),
+    "CommunityReferralResultRecorded": ("TA-04",),
+    "ReachabilityRecorded": ("TA-05",),
+    "ContactPlanned": ("TA-05",),
+    "ContactMade": ("TA-05",),
+    "EligibilityRecorded": ("TA-06",),
+    "JobStarted": ("TA-07",),
+    "WageChanged": ("TA-07",),
+    "JobLost": ("TA-07",),
+    "SiteVisitConsentGiven": ("TA-08",),
+    "SiteVisitConsentRevoked": ("TA-08",),
+    "JobSiteVisited": ("TA-08",),
+    "CashAssistanceEnded": ("TA-09",),
+    "TrainingReferralMade": ("TA-09",),
+    "SkillIdentified": ("TA-11",),
 }
-"""The rules each kind of decision is checked against (docs/domain.md; POLICY.md)."""
+"""The rules each kind of decision is checked against (docs/domain.md; POLICY.md).
 
+The money events serve both programs: a VR case's are checked against the VR rules, a
+cash-assistance case's purchased services against TA-10 (which applies VR-09's and VR-10's
+money rules)."""
+
+_RULE_PREFIX = {Program.VR: "VR-", Program.CASH_ASSISTANCE: "TA-"}
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "actor", "effective_on"}
-_REASON_FIELDS = ("reason", "written_explanation", "grounds", "evidence")
+_REASON_FIELDS = ("reason", "written_explanation", "grounds", "evidence", "not_needed_reason")
 
 
 @dataclass(frozen=True)
@@ -61,11 +87,14 @@ class AuditEntry:
     facts: dict[str, Any]
 
 
-def audit_entry(event: Aggregate.Event) -> AuditEntry:
+def audit_entry(event: Aggregate.Event, program: Program | None = None) -> AuditEntry:
+    """The event as a decision; given the case's program, only that program's rules are named."""
     event_type = type(event).__name__
     fields = event.model_dump(mode="json", exclude=_ENVELOPE | {"originator_topic"})
     overrides = tuple((o.rule_id, o.reason) for o in getattr(event, "overrides", ()))
     rules = RULES_BY_EVENT.get(event_type, ())
+    if program is not None:
+        rules = tuple(rule for rule in rules if rule.startswith(_RULE_PREFIX[program]))
     if getattr(event, "grandfathered", False):
         rules = (*rules, "VR-12")
     return AuditEntry(
@@ -104,7 +133,7 @@ def events_as_of(events: Iterable[Aggregate.Event], day: date) -> list[Aggregate
 def state_of(case: Case, policies: PolicyBook) -> dict[str, Any]:
     """A case's state as plain values: what an auditor compares and what the audit page shows."""
     policy = case.governing_policy(policies)
-    return {
+    state: dict[str, Any] = {
         "case_number": case.case_number,
         "program": case.program.value,
         "caseworker_id": case.caseworker_id,
@@ -131,6 +160,44 @@ def state_of(case: Case, policies: PolicyBook) -> dict[str, Any]:
             for a in case.authorizations.values()
         ],
         "invoices": [_fields_of(i) for i in case.invoices.values()],
+    }
+    if case.program is Program.CASH_ASSISTANCE:
+        state |= _assistance_state(case, policies)
+    return state
+
+
+def _assistance_state(case: Case, policies: PolicyBook) -> dict[str, Any]:
+    """What a cash-assistance case keeps (TA-01..TA-11), as plain values."""
+    record, plan = case.assistance, case.assistance.plan
+    return {
+        "policy_version": policies.ta_in_force_on(case.opened_on).version,
+        "plan_established_on": plan.established_on if plan else None,
+        "emergent_needs": plan.emergent_needs if plan else (),
+        "resources_mobilised": plan.resources_mobilised if plan else (),
+        "next_reassessment_on": plan.next_reassessment_on if plan else None,
+        "uncovered_contingency_areas": tuple(
+            area.value for area in case.uncovered_contingency_areas(policies)
+        ),
+        "goals": [_fields_of(g) for g in plan.goals.values()] if plan else [],
+        "contingencies": [_fields_of(c) for c in plan.contingencies.values()] if plan else [],
+        "interventions": [
+            {"intervention_id": i, **_fields_of(v)} for i, v in record.interventions.items()
+        ],
+        "community_referrals": [_fields_of(r) for r in record.community_referrals.values()],
+        "contacts": [_fields_of(c) for c in record.contacts.values()],
+        "eligibility": [_fields_of(e) for e in record.eligibility.values()],
+        "jobs": [
+            {
+                **_fields_of(job),
+                "consent_changes": [_fields_of(c) for c in job.consent_changes],
+            }
+            for job in record.jobs.values()
+        ],
+        "site_visits": [_fields_of(v) for v in record.visits.values()],
+        "cash_assistance_ended_on": record.cash_assistance_ended_on,
+        "training_referral_window_closes": case.training_referral_window_closes(policies),
+        "training_referrals": [_fields_of(r) for r in record.training_referrals.values()],
+        "skills": [{"skill_id": i, **_fields_of(v)} for i, v in record.skills.items()],
     }
 
 

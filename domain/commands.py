@@ -13,6 +13,19 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
+from domain.assistance import (
+    ContactChannel,
+    ContingencyArea,
+    EligibilityStatus,
+    GoalStatus,
+    InterventionCategory,
+    InterventionKind,
+    JobLossReason,
+    ReferralResult,
+    ResponsibleParty,
+    SupportProgram,
+    TrainingPurpose,
+)
 from domain.base import Actor, ValueObject
 from domain.case import Case, Program
 from domain.policy import PolicyBook
@@ -29,6 +42,8 @@ from domain.values import (
 )
 
 Text = Annotated[str, Field(max_length=2000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Entries = Annotated[tuple[Annotated[str, Field(max_length=500)], ...], Field(max_length=50)]
 MAX_CENTS = 100_000_000_00
 
 
@@ -493,6 +508,553 @@ class TerminateCase(CaseCommand):
         case.terminate(terminated_on=self.terminated_on, actor=actor, policies=policies)
 
 
+# Cash-assistance program (TA-01..TA-11)
+
+
+class EstablishSelfSufficiencyPlan(CaseCommand):
+    """Establish the participant's post-employment self-sufficiency plan (TA-01)."""
+
+    established_on: date
+    emergent_needs: Entries = Field(description="The emergent needs, highest priority first")
+    resources_mobilised: Entries
+    next_reassessment_on: date
+
+    @property
+    def effective_on(self) -> date:
+        return self.established_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.establish_plan(
+            established_on=self.established_on,
+            emergent_needs=self.emergent_needs,
+            resources_mobilised=self.resources_mobilised,
+            next_reassessment_on=self.next_reassessment_on,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class SetPlanGoal(CaseCommand):
+    """Add a goal to the plan, with its target date and responsible party (TA-01)."""
+
+    goal_id: UUID
+    set_on: date
+    description: Text
+    target_date: date
+    responsible_party: ResponsibleParty
+
+    @property
+    def effective_on(self) -> date:
+        return self.set_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.set_goal(
+            goal_id=self.goal_id,
+            set_on=self.set_on,
+            description=self.description,
+            target_date=self.target_date,
+            responsible_party=self.responsible_party,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class ChangeGoalStatus(CaseCommand):
+    """Move a plan goal to in progress, achieved or discontinued (TA-01)."""
+
+    goal_id: UUID
+    changed_on: date
+    status: GoalStatus
+    note: Text = ""
+
+    @property
+    def effective_on(self) -> date:
+        return self.changed_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.change_goal_status(
+            goal_id=self.goal_id,
+            changed_on=self.changed_on,
+            status=self.status,
+            note=self.note,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class ReassessPlan(CaseCommand):
+    """Re-assess the plan: re-prioritise needs, resources, the next date (TA-01, TA-02)."""
+
+    reassessed_on: date
+    emergent_needs: Entries = Field(description="The emergent needs, highest priority first")
+    resources_mobilised: Entries
+    summary: Text
+    next_reassessment_on: date
+
+    @property
+    def effective_on(self) -> date:
+        return self.reassessed_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.reassess_plan(
+            reassessed_on=self.reassessed_on,
+            emergent_needs=self.emergent_needs,
+            resources_mobilised=self.resources_mobilised,
+            summary=self.summary,
+            next_reassessment_on=self.next_reassessment_on,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class RecordContingencyPlan(CaseCommand):
+    """Record one area's contingency plan, or why the area needs none (TA-02)."""
+
+    area: ContingencyArea
+    recorded_on: date
+    contingency: Text | None = None
+    not_needed_reason: Text | None = None
+
+    @property
+    def effective_on(self) -> date:
+        return self.recorded_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.record_contingency(
+            area=self.area,
+            recorded_on=self.recorded_on,
+            contingency=self.contingency,
+            not_needed_reason=self.not_needed_reason,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class LogIntervention(CaseCommand):
+    """Log problem solving or crisis intervention, its category and the action taken (TA-03)."""
+
+    intervention_id: UUID
+    logged_on: date
+    kind: InterventionKind
+    category: InterventionCategory
+    situation: Text
+    action_taken: Text
+
+    @property
+    def effective_on(self) -> date:
+        return self.logged_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.log_intervention(
+            intervention_id=self.intervention_id,
+            logged_on=self.logged_on,
+            kind=self.kind,
+            category=self.category,
+            situation=self.situation,
+            action_taken=self.action_taken,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class ReferToCommunityResource(CaseCommand):
+    """Refer the participant to a community resource for a need (TA-04)."""
+
+    referral_id: UUID
+    referred_on: date
+    need: Text
+    resource: Name
+
+    @property
+    def effective_on(self) -> date:
+        return self.referred_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.refer_to_community_resource(
+            referral_id=self.referral_id,
+            referred_on=self.referred_on,
+            need=self.need,
+            resource=self.resource,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class RecordReferralResult(CaseCommand):
+    """Record what came of a community referral (TA-04)."""
+
+    referral_id: UUID
+    recorded_on: date
+    result: ReferralResult
+    note: Text = ""
+
+    @property
+    def effective_on(self) -> date:
+        return self.recorded_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.record_referral_result(
+            referral_id=self.referral_id,
+            recorded_on=self.recorded_on,
+            result=self.result,
+            note=self.note,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class RecordReachability(CaseCommand):
+    """Record when and through which channels the participant can be reached (TA-05)."""
+
+    recorded_on: date
+    available_in_daytime: bool
+    best_times: Text = ""
+    channels: tuple[ContactChannel, ...] = Field(min_length=1, max_length=len(ContactChannel))
+
+    @property
+    def effective_on(self) -> date:
+        return self.recorded_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.record_reachability(
+            recorded_on=self.recorded_on,
+            available_in_daytime=self.available_in_daytime,
+            best_times=self.best_times,
+            channels=self.channels,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class PlanContact(CaseCommand):
+    """Put a contact on the scheduling matrix: its date and channel (TA-05)."""
+
+    contact_id: UUID
+    scheduled_on: date
+    planned_for: date
+    channel: ContactChannel
+    purpose: Text = ""
+
+    @property
+    def effective_on(self) -> date:
+        return self.scheduled_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.plan_contact(
+            contact_id=self.contact_id,
+            scheduled_on=self.scheduled_on,
+            planned_for=self.planned_for,
+            channel=self.channel,
+            purpose=self.purpose,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class RecordContact(CaseCommand):
+    """Log a contact made; a planned contact's id marks it made (TA-05)."""
+
+    contact_id: UUID
+    made_on: date
+    channel: ContactChannel
+    summary: Text
+
+    @property
+    def effective_on(self) -> date:
+        return self.made_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.record_contact(
+            contact_id=self.contact_id,
+            made_on=self.made_on,
+            channel=self.channel,
+            summary=self.summary,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class RecordEligibility(CaseCommand):
+    """Record the participant's status and renewal date in a support program (TA-06)."""
+
+    program: SupportProgram
+    recorded_on: date
+    status: EligibilityStatus
+    renewal_on: date | None = None
+    note: Text = ""
+
+    @property
+    def effective_on(self) -> date:
+        return self.recorded_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.record_eligibility(
+            program=self.program,
+            recorded_on=self.recorded_on,
+            status=self.status,
+            renewal_on=self.renewal_on,
+            note=self.note,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class StartJob(CaseCommand):
+    """Record a job the participant started: start date, wage and hours (TA-07)."""
+
+    job_id: UUID
+    started_on: date
+    employer: Name
+    job_title: Name
+    hourly_wage_cents: int = Field(gt=0, le=100_000_00)
+    weekly_hours: float = Field(gt=0, le=168)
+
+    @property
+    def effective_on(self) -> date:
+        return self.started_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.start_job(
+            job_id=self.job_id,
+            started_on=self.started_on,
+            employer=self.employer,
+            job_title=self.job_title,
+            hourly_wage_cents=self.hourly_wage_cents,
+            weekly_hours=self.weekly_hours,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class ChangeWage(CaseCommand):
+    """Record a new wage or new weekly hours in a job held (TA-07, TA-11)."""
+
+    job_id: UUID
+    changed_on: date
+    hourly_wage_cents: int = Field(gt=0, le=100_000_00)
+    weekly_hours: float = Field(gt=0, le=168)
+
+    @property
+    def effective_on(self) -> date:
+        return self.changed_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.change_wage(
+            job_id=self.job_id,
+            changed_on=self.changed_on,
+            hourly_wage_cents=self.hourly_wage_cents,
+            weekly_hours=self.weekly_hours,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class RecordJobLoss(CaseCommand):
+    """Record that the participant lost or left a job; re-employment starts (TA-07)."""
+
+    job_id: UUID
+    lost_on: date
+    reason: JobLossReason
+    note: Text = ""
+
+    @property
+    def effective_on(self) -> date:
+        return self.lost_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.lose_job(
+            job_id=self.job_id,
+            lost_on=self.lost_on,
+            reason=self.reason,
+            note=self.note,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class GiveSiteVisitConsent(CaseCommand):
+    """Record the participant's permission to visit a job's site, and how it was given (TA-08)."""
+
+    job_id: UUID
+    given_on: date
+    how_given: Text
+
+    @property
+    def effective_on(self) -> date:
+        return self.given_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.give_site_visit_consent(
+            job_id=self.job_id,
+            given_on=self.given_on,
+            how_given=self.how_given,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class RevokeSiteVisitConsent(CaseCommand):
+    """Record that the participant withdrew permission to visit a job's site (TA-08)."""
+
+    job_id: UUID
+    revoked_on: date
+
+    @property
+    def effective_on(self) -> date:
+        return self.revoked_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.revoke_site_visit_consent(
+            job_id=self.job_id, revoked_on=self.revoked_on, actor=actor, policies=policies
+        )
+
+
+class RecordJobSiteVisit(CaseCommand):
+    """Record a visit to a job site; refused without permission in force that day (TA-08)."""
+
+    visit_id: UUID
+    job_id: UUID
+    visited_on: date
+    purpose: Text
+
+    @property
+    def effective_on(self) -> date:
+        return self.visited_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.visit_job_site(
+            visit_id=self.visit_id,
+            job_id=self.job_id,
+            visited_on=self.visited_on,
+            purpose=self.purpose,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class EndCashAssistance(CaseCommand):
+    """Record the day the participant's cash assistance ended (TA-09)."""
+
+    ended_on: date
+    reason: Text
+
+    @property
+    def effective_on(self) -> date:
+        return self.ended_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.end_cash_assistance(
+            ended_on=self.ended_on, reason=self.reason, actor=actor, policies=policies
+        )
+
+
+class ReferToTraining(CaseCommand):
+    """Refer the participant to education or training; not after the TA-09 window closes."""
+
+    referral_id: UUID
+    referred_on: date
+    resource: Name
+    purpose: TrainingPurpose
+
+    @property
+    def effective_on(self) -> date:
+        return self.referred_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.refer_to_training(
+            referral_id=self.referral_id,
+            referred_on=self.referred_on,
+            resource=self.resource,
+            purpose=self.purpose,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class IdentifySkill(CaseCommand):
+    """Record a new personal skill of the participant and how it was identified (TA-11)."""
+
+    skill_id: UUID
+    identified_on: date
+    skill: Name
+    how_identified: Text
+
+    @property
+    def effective_on(self) -> date:
+        return self.identified_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.identify_skill(
+            skill_id=self.skill_id,
+            identified_on=self.identified_on,
+            skill=self.skill,
+            how_identified=self.how_identified,
+            actor=actor,
+            policies=policies,
+        )
+
+
+class AuthorizePurchasedService(CaseCommand):
+    """Authorize a service from contracted employment services for an open plan goal (TA-10)."""
+
+    authorization_id: UUID
+    goal_id: UUID
+    authorized_on: date
+    service_type: ServiceType
+    category: ServiceCategory
+    provider: Name
+    planned_start: date
+    planned_end: date
+    amount_cents: int = Field(ge=0, le=MAX_CENTS)
+    plan_entry: Text
+
+    @property
+    def effective_on(self) -> date:
+        return self.authorized_on
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        case.authorize_purchased_service(
+            authorization_id=self.authorization_id,
+            goal_id=self.goal_id,
+            authorized_on=self.authorized_on,
+            service_type=self.service_type,
+            category=self.category,
+            provider=self.provider,
+            planned_start=self.planned_start,
+            planned_end=self.planned_end,
+            amount_cents=self.amount_cents,
+            plan_entry=self.plan_entry,
+            actor=actor,
+            policies=policies,
+        )
+
+
+CASH_ASSISTANCE_COMMANDS: tuple[type[CaseCommand], ...] = (
+    EstablishSelfSufficiencyPlan,
+    SetPlanGoal,
+    ChangeGoalStatus,
+    ReassessPlan,
+    RecordContingencyPlan,
+    LogIntervention,
+    ReferToCommunityResource,
+    RecordReferralResult,
+    RecordReachability,
+    PlanContact,
+    RecordContact,
+    RecordEligibility,
+    StartJob,
+    ChangeWage,
+    RecordJobLoss,
+    GiveSiteVisitConsent,
+    RevokeSiteVisitConsent,
+    RecordJobSiteVisit,
+    EndCashAssistance,
+    ReferToTraining,
+    IdentifySkill,
+    AuthorizePurchasedService,
+)
+"""The commands only a cash-assistance case accepts. The money commands that follow an
+authorization (`CancelAuthorization` to `UnencumberBalance`) serve both programs."""
 CASE_COMMANDS: tuple[type[CaseCommand], ...] = (
     RecordOutcome,
     CorrectOutcomeDate,
@@ -512,5 +1074,6 @@ CASE_COMMANDS: tuple[type[CaseCommand], ...] = (
     ReturnToMonitoring,
     RemoveFromPEServices,
     TerminateCase,
+    *CASH_ASSISTANCE_COMMANDS,
 )
 COMMANDS_WITH_OVERRIDES: tuple[type[CaseCommand], ...] = (AuthorizeService,)

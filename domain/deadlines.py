@@ -1,4 +1,4 @@
-"""The deadlines of a VR case, derived from its event timeline (POLICY.md, "Deadlines").
+"""The deadlines of a case, derived from its event timeline (POLICY.md, "Deadlines").
 
 A read model keeps one `CaseTimeline` per case, folded from the case's events with `advance`
 (pure, JSON round-trippable), and recomputes `deadlines(timeline, policies)` after every event.
@@ -34,6 +34,23 @@ Choices:
   the same `VRPolicy.termination_on`; it is met on the date `CaseTerminated` records.
 - Only VR cases have these deadlines; a case without an outcome has none (VR-01).
 
+A cash-assistance case has its own, under the TA policy version in force on its opening (the
+VR deadlines above, termination included, never apply to it):
+
+| Kind | Subject | Due | Met |
+|---|---|---|---|
+| goal target (TA-01) | goal | its target date | achieved or discontinued |
+| plan re-assessment (TA-01) | case | the plan's next re-assessment date | replaced by the next one |
+| planned contact (TA-05) | contact | its planned date | the contact made |
+| benefit renewal (TA-06) | program (`eligibility_subject_id`) | the renewal date; due soon from the agency's lead time (30 days) | replaced when a new renewal date or status is recorded |
+| training referral window (TA-09) | case | cash assistance end + 12 months | the day after (the window closed) |
+| invoice payment (agency) | invoice | received + invoice payment days | paid |
+
+- A discontinued goal is no longer owed: it meets its deadline as an achieved one does.
+- The training referral window, like the VR initiation window, is informational: never overdue.
+- A renewal deadline exists while the program's latest status is eligible; any later record of
+  the program (renewed with a new date, lapsed, not eligible...) replaces it.
+
 A case has at most one deadline per (kind, subject), so a read model may key them so.
 Events are folded in the case's order. An event at or below the version already folded is a
 redelivery and leaves the timeline unchanged, so a consumer may fold at-least-once deliveries.
@@ -47,9 +64,17 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from pydantic import Field
+
+from domain.assistance import (
+    CLOSED_GOAL_STATUSES,
+    EligibilityStatus,
+    SupportProgram,
+    eligibility_subject_id,
+)
 from domain.base import Aggregate, ValueObject
 from domain.case import Case, Program
-from domain.policy import PolicyBook, VRPolicy
+from domain.policy import PolicyBook, TAPolicy, VRPolicy
 from domain.values import ReviewDecision
 
 
@@ -61,6 +86,11 @@ class DeadlineKind(StrEnum):
     INVOICE_PAYMENT = "invoice_payment"
     RETURN_TO_MONITORING = "return_to_monitoring"
     TERMINATION = "termination"
+    GOAL_TARGET = "goal_target"
+    PLAN_REASSESSMENT = "plan_reassessment"
+    PLANNED_CONTACT = "planned_contact"
+    BENEFIT_RENEWAL = "benefit_renewal"
+    TRAINING_REFERRAL_WINDOW = "training_referral_window"
 
 
 class DeadlineStatus(StrEnum):
@@ -81,6 +111,9 @@ class Deadline(ValueObject):
     due_on: date | None
     met_on: date | None
     policy_version: str
+    due_soon_from: date | None = Field(
+        None, description="Due soon from this day, if earlier than the reader's due-soon days"
+    )
 
     def status_on(self, today: date, due_soon_days: int = 7) -> DeadlineStatus:
         """The deadline's status on `today` (see `status_on`)."""
@@ -114,6 +147,29 @@ class InvoiceTimeline(ValueObject):
     paid_on: date | None = None
 
 
+class GoalTimeline(ValueObject):
+    """The dates of one plan goal that its deadline needs (TA-01)."""
+
+    goal_id: UUID
+    target_date: date
+    closed_on: date | None = None
+
+
+class ContactTimeline(ValueObject):
+    """The dates of one planned contact that its deadline needs (TA-05)."""
+
+    contact_id: UUID
+    planned_for: date
+    made_on: date | None = None
+
+
+class RenewalTimeline(ValueObject):
+    """A support program's pending renewal (TA-06)."""
+
+    program: SupportProgram
+    renewal_on: date
+
+
 class CaseTimeline(ValueObject):
     """What a case's deadlines depend on, folded from its events; JSON round-trippable."""
 
@@ -132,6 +188,11 @@ class CaseTimeline(ValueObject):
     ready_to_return_on: date | None = None
     left_pe_services_on: date | None = None
     terminated_on: date | None = None
+    goals: tuple[GoalTimeline, ...] = ()
+    next_reassessment_on: date | None = None
+    planned_contacts: tuple[ContactTimeline, ...] = ()
+    renewals: tuple[RenewalTimeline, ...] = ()
+    cash_assistance_ended_on: date | None = None
 
 
 def advance(timeline: CaseTimeline | None, event: Aggregate.Event) -> CaseTimeline:
@@ -175,7 +236,10 @@ def timeline_of(events: Iterable[Aggregate.Event]) -> CaseTimeline | None:
 
 
 def deadlines(timeline: CaseTimeline, policies: PolicyBook) -> list[Deadline]:
-    """Every deadline of the case, met or not: case-level first, then by authorization, invoice."""
+    """Every deadline of the case, met or not: case-level first, then by authorization, invoice
+    (for a cash-assistance case: case-level, then goals, contacts, renewals, invoices)."""
+    if timeline.program is Program.CASH_ASSISTANCE:
+        return _assistance_deadlines(timeline, policies)
     if timeline.program is not Program.VR or timeline.outcome_on is None:
         return []
     policy = policies.vr_in_force_on(timeline.outcome_on)
@@ -252,16 +316,19 @@ def status_on(deadline: Deadline, today: date, due_soon_days: int = 7) -> Deadli
         return DeadlineStatus.OVERDUE
     if (deadline.due_on - today).days <= due_soon_days:
         return DeadlineStatus.DUE_SOON
+    if deadline.due_soon_from is not None and today >= deadline.due_soon_from:
+        return DeadlineStatus.DUE_SOON
     return DeadlineStatus.PENDING
 
 
 def _deadline(
-    policy: VRPolicy,
+    policy: VRPolicy | TAPolicy,
     kind: DeadlineKind,
     rule_id: str | None,
     subject_id: UUID | None,
     due_on: date | None,
     met_on: date | None,
+    due_soon_from: date | None = None,
 ) -> Deadline:
     return Deadline(
         kind=kind,
@@ -270,7 +337,72 @@ def _deadline(
         due_on=due_on,
         met_on=met_on,
         policy_version=policy.version,
+        due_soon_from=due_soon_from,
     )
+
+
+def _assistance_deadlines(timeline: CaseTimeline, policies: PolicyBook) -> list[Deadline]:
+    if timeline.opened_on is None:
+        return []
+    policy = policies.ta_in_force_on(timeline.opened_on)
+    found = []
+    if timeline.next_reassessment_on is not None:
+        found.append(
+            _deadline(
+                policy,
+                DeadlineKind.PLAN_REASSESSMENT,
+                "TA-01",
+                None,
+                timeline.next_reassessment_on,
+                None,
+            )
+        )
+    if timeline.cash_assistance_ended_on is not None:
+        window_closes = policy.training_referral_window_closes(timeline.cash_assistance_ended_on)
+        found.append(
+            _deadline(
+                policy,
+                DeadlineKind.TRAINING_REFERRAL_WINDOW,
+                "TA-09",
+                None,
+                window_closes,
+                window_closes + timedelta(days=1),
+            )
+        )
+    found.extend(
+        _deadline(policy, DeadlineKind.GOAL_TARGET, "TA-01", g.goal_id, g.target_date, g.closed_on)
+        for g in timeline.goals
+    )
+    found.extend(
+        _deadline(
+            policy, DeadlineKind.PLANNED_CONTACT, "TA-05", c.contact_id, c.planned_for, c.made_on
+        )
+        for c in timeline.planned_contacts
+    )
+    found.extend(
+        _deadline(
+            policy,
+            DeadlineKind.BENEFIT_RENEWAL,
+            "TA-06",
+            eligibility_subject_id(timeline.case_id, r.program),
+            r.renewal_on,
+            None,
+            policy.renewal_due_soon_from(r.renewal_on),
+        )
+        for r in timeline.renewals
+    )
+    found.extend(
+        _deadline(
+            policy,
+            DeadlineKind.INVOICE_PAYMENT,
+            None,
+            invoice.invoice_id,
+            policy.invoice_payment_due(invoice.received_on),
+            invoice.paid_on,
+        )
+        for invoice in timeline.invoices
+    )
+    return found
 
 
 def _changes(timeline: CaseTimeline, event: Aggregate.Event) -> dict[str, Any] | None:
@@ -353,6 +485,45 @@ def _changes(timeline: CaseTimeline, event: Aggregate.Event) -> dict[str, Any] |
             }
         case Case.CaseTerminated():
             return {"terminated_on": on}
+        case Case.SelfSufficiencyPlanEstablished() | Case.PlanReassessed():
+            return {"next_reassessment_on": event.next_reassessment_on}
+        case Case.PlanGoalSet():
+            goal = GoalTimeline(goal_id=event.goal_id, target_date=event.target_date)
+            kept_goals = tuple(g for g in timeline.goals if g.goal_id != event.goal_id)
+            return {"goals": (*kept_goals, goal)}
+        case Case.GoalStatusChanged():
+            closed_on = on if event.status in CLOSED_GOAL_STATUSES else None
+            return {
+                "goals": tuple(
+                    g.model_copy(update={"closed_on": closed_on})
+                    if g.goal_id == event.goal_id
+                    else g
+                    for g in timeline.goals
+                )
+            }
+        case Case.ContactPlanned():
+            contact = ContactTimeline(contact_id=event.contact_id, planned_for=event.planned_for)
+            kept_contacts = tuple(
+                c for c in timeline.planned_contacts if c.contact_id != event.contact_id
+            )
+            return {"planned_contacts": (*kept_contacts, contact)}
+        case Case.ContactMade():
+            return {
+                "planned_contacts": tuple(
+                    c.model_copy(update={"made_on": on}) if c.contact_id == event.contact_id else c
+                    for c in timeline.planned_contacts
+                )
+            }
+        case Case.EligibilityRecorded():
+            renewals = tuple(r for r in timeline.renewals if r.program is not event.program)
+            if event.status is EligibilityStatus.ELIGIBLE and event.renewal_on is not None:
+                renewals = (
+                    *renewals,
+                    RenewalTimeline(program=event.program, renewal_on=event.renewal_on),
+                )
+            return {"renewals": renewals}
+        case Case.CashAssistanceEnded():
+            return {"cash_assistance_ended_on": on}
     return None
 
 

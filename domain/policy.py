@@ -6,6 +6,12 @@ from datetime import date, timedelta
 
 from pydantic import Field, model_validator
 
+from domain.assistance import (
+    ContactChannel,
+    ContingencyArea,
+    InterventionCategory,
+    SupportProgram,
+)
 from domain.base import ValueObject
 from domain.dates import add_months
 from domain.values import ServiceType
@@ -91,21 +97,75 @@ class VRPolicy(ValueObject):
         return services_closed_on + timedelta(days=self.return_to_monitoring_days)
 
 
+class TAPolicy(ValueObject):
+    """The cash-assistance post-employment services policy parameters (rules TA-01..TA-11)."""
+
+    name: str = "Cash-assistance post-employment services"
+    version: str = Field(min_length=1)
+    effective_from: date
+    contingency_areas: frozenset[ContingencyArea] = Field(
+        frozenset(ContingencyArea), min_length=1, description="TA-02"
+    )
+    intervention_categories: frozenset[InterventionCategory] = Field(
+        frozenset(InterventionCategory), min_length=1, description="TA-03"
+    )
+    contact_channels: frozenset[ContactChannel] = Field(
+        frozenset(ContactChannel), min_length=1, description="TA-05"
+    )
+    eligibility_programs: frozenset[SupportProgram] = Field(
+        frozenset(SupportProgram), min_length=1, description="TA-06"
+    )
+    training_referral_months: int = Field(12, ge=0, description="TA-09")
+    renewal_alert_days: int = Field(
+        30, ge=0, description="Agency setting: a renewal is due soon from this many days before."
+    )
+    invoice_payment_days: int = Field(30, ge=0, description="Agency setting: invoice due (TA-10).")
+
+    def training_referral_window_closes(self, cash_assistance_ended_on: date) -> date:
+        """The last day an education or training referral may be made (TA-09)."""
+        return add_months(cash_assistance_ended_on, self.training_referral_months)
+
+    def renewal_due_soon_from(self, renewal_on: date) -> date:
+        """The day a benefit renewal starts being due soon (TA-06, agency setting)."""
+        return renewal_on - timedelta(days=self.renewal_alert_days)
+
+    def invoice_payment_due(self, received_on: date) -> date:
+        """When a received invoice becomes overdue (agency setting)."""
+        return received_on + timedelta(days=self.invoice_payment_days)
+
+
+DEFAULT_TA_POLICY = TAPolicy(version="TA-3440", effective_from=date(2000, 1, 1))
+"""Section 3440 of the cash-assistance manual. The seed text carries no date; the version is in
+force for every case until the agency names the date of a revision."""
+
+
 class PolicyBook(ValueObject):
-    """The policy versions in force over time."""
+    """The policy versions in force over time, per program."""
 
     vr: tuple[VRPolicy, ...] = Field(min_length=1)
+    ta: tuple[TAPolicy, ...] = Field((DEFAULT_TA_POLICY,), min_length=1)
 
     @model_validator(mode="after")
     def _versions_are_unique(self) -> PolicyBook:
-        versions = [policy.version for policy in self.vr]
+        # Across programs too: an event's policy_version must name one policy.
+        versions = [p.version for p in self.vr] + [p.version for p in self.ta]
         if len(set(versions)) != len(versions):
             raise ValueError(f"policy versions must be unique, got {versions}")
         return self
 
     @classmethod
     def default(cls) -> PolicyBook:
-        return cls(vr=(VRPolicy(version="2018-10-02", effective_from=date(2018, 10, 2)),))
+        return cls(
+            vr=(VRPolicy(version="2018-10-02", effective_from=date(2018, 10, 2)),),
+            ta=(DEFAULT_TA_POLICY,),
+        )
+
+    def ta_in_force_on(self, day: date) -> TAPolicy:
+        """The cash-assistance version in force on `day`; before the first version, the first."""
+        in_force = [p for p in self.ta if p.effective_from <= day]
+        if in_force:
+            return max(in_force, key=lambda p: p.effective_from)
+        return min(self.ta, key=lambda p: p.effective_from)
 
     def vr_in_force_on(self, day: date) -> VRPolicy:
         """The version in force on `day`; before the first version, the first one."""

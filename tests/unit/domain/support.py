@@ -6,27 +6,62 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from domain.assistance import (
+    ContactChannel,
+    ContingencyArea,
+    EligibilityStatus,
+    GoalStatus,
+    InterventionCategory,
+    InterventionKind,
+    JobLossReason,
+    ReferralResult,
+    ResponsibleParty,
+    SupportProgram,
+    TrainingPurpose,
+)
 from domain.base import Actor, Aggregate, Role, numbered_id
 from domain.case import Case, Program
 from domain.commands import (
+    AuthorizePurchasedService,
     AuthorizeService,
     CancelAuthorization,
     CaseCommand,
+    ChangeGoalStatus,
+    ChangeWage,
     CorrectOutcomeDate,
     DecideReview,
     DetermineNewEmploymentCase,
     DetermineNotAppropriate,
     DeterminePEAppropriate,
+    EndCashAssistance,
+    EstablishSelfSufficiencyPlan,
+    GiveSiteVisitConsent,
+    IdentifySkill,
+    LogIntervention,
     OpenCase,
     PayInvoice,
+    PlanContact,
+    ReassessPlan,
     ReceiveInvoice,
     RecognizeGrandfathering,
+    RecordContact,
+    RecordContingencyPlan,
+    RecordEligibility,
+    RecordJobLoss,
+    RecordJobSiteVisit,
     RecordOutcome,
+    RecordReachability,
+    RecordReferralResult,
     RecordServiceProvided,
+    ReferToCommunityResource,
+    ReferToTraining,
     RemoveFromPEServices,
     RequestPEServices,
     RequestReview,
     ReturnToMonitoring,
+    RevokeSiteVisitConsent,
+    SetPlanGoal,
+    StartJob,
     TerminateCase,
     UnencumberBalance,
 )
@@ -289,3 +324,276 @@ def rebuilt(events: list[Aggregate.Event]) -> Case:
         case = domain_event.mutate(case)
     rebuilt_case: Case = case
     return rebuilt_case
+
+
+# The cash-assistance program (TA-01..TA-11)
+
+TA_POLICY = POLICIES.ta[0]
+# A month-end opening: month arithmetic from it clamps (TA-09).
+OPENED = date(2024, 1, 31)
+
+
+class AssistanceFile:
+    """One cash-assistance case and the events it recorded so far; the plan, its goals and a
+    job are added by the tests that need them."""
+
+    def __init__(
+        self,
+        opened_on: date = OPENED,
+        case_number: str = "TA-TEST-1",
+        policies: PolicyBook = POLICIES,
+    ) -> None:
+        self.policies = policies
+        self.case = OpenCase(
+            case_number=case_number,
+            program=Program.CASH_ASSISTANCE,
+            client_ref="CL-000002",
+            caseworker_id=CASEWORKER.id,
+            opened_on=opened_on,
+        ).create(CASEWORKER)
+        self.events: list[Aggregate.Event] = []
+        self.counters: dict[str, int] = {}
+
+    @property
+    def id(self) -> UUID:
+        return self.case.id
+
+    def do(self, command: CaseCommand, actor: Actor = CASEWORKER) -> None:
+        command.apply_to(self.case, actor, self.policies)
+
+    def all_events(self) -> list[Aggregate.Event]:
+        self.events.extend(self.case.collect_events())  # type: ignore[arg-type]
+        return list(self.events)
+
+    def last_event(self) -> Aggregate.Event:
+        return self.all_events()[-1]
+
+    def next_id(self, kind: str) -> UUID:
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        return numbered_id(self.id, kind, self.counters[kind])
+
+    # Commands with defaults
+
+    def establish(self, on: date, **kw: Any) -> EstablishSelfSufficiencyPlan:
+        kw.setdefault("emergent_needs", ("child care for the late shift", "bus fare"))
+        kw.setdefault("resources_mobilised", ("sister watches the children on Fridays",))
+        kw.setdefault("next_reassessment_on", on + timedelta(days=90))
+        return EstablishSelfSufficiencyPlan(case_id=self.id, established_on=on, **kw)
+
+    def goal(self, on: date, **kw: Any) -> SetPlanGoal:
+        kw.setdefault("goal_id", self.next_id("goal"))
+        kw.setdefault("description", "Keep the job through the probation period")
+        kw.setdefault("target_date", on + timedelta(days=90))
+        kw.setdefault("responsible_party", ResponsibleParty.PARTICIPANT)
+        return SetPlanGoal(case_id=self.id, set_on=on, **kw)
+
+    def goal_status(
+        self, goal_id: UUID, on: date, status: GoalStatus, note: str = ""
+    ) -> ChangeGoalStatus:
+        return ChangeGoalStatus(
+            case_id=self.id, goal_id=goal_id, changed_on=on, status=status, note=note
+        )
+
+    def reassess(self, on: date, **kw: Any) -> ReassessPlan:
+        kw.setdefault("emergent_needs", ("bus fare",))
+        kw.setdefault("resources_mobilised", ("transit pass from the county",))
+        kw.setdefault("summary", "Child care is settled; transport remains the risk.")
+        kw.setdefault("next_reassessment_on", on + timedelta(days=90))
+        return ReassessPlan(case_id=self.id, reassessed_on=on, **kw)
+
+    def contingency(
+        self,
+        area: ContingencyArea,
+        on: date,
+        contingency: str | None = "Neighbour as back-up",
+        not_needed_reason: str | None = None,
+    ) -> RecordContingencyPlan:
+        return RecordContingencyPlan(
+            case_id=self.id,
+            area=area,
+            recorded_on=on,
+            contingency=contingency,
+            not_needed_reason=not_needed_reason,
+        )
+
+    def intervention(self, on: date, **kw: Any) -> LogIntervention:
+        kw.setdefault("intervention_id", self.next_id("intervention"))
+        kw.setdefault("kind", InterventionKind.PROBLEM_SOLVING)
+        kw.setdefault("category", InterventionCategory.DIFFICULT_EMPLOYER)
+        kw.setdefault("situation", "Supervisor changed the shift without notice")
+        kw.setdefault("action_taken", "Role-played asking for the schedule a week ahead")
+        return LogIntervention(case_id=self.id, logged_on=on, **kw)
+
+    def community_referral(self, on: date, **kw: Any) -> ReferToCommunityResource:
+        kw.setdefault("referral_id", self.next_id("community_referral"))
+        kw.setdefault("need", "winter coats for the children")
+        kw.setdefault("resource", "Eastside Family Resource Center")
+        return ReferToCommunityResource(case_id=self.id, referred_on=on, **kw)
+
+    def referral_result(
+        self, referral_id: UUID, on: date, result: ReferralResult = ReferralResult.CONNECTED
+    ) -> RecordReferralResult:
+        return RecordReferralResult(
+            case_id=self.id, referral_id=referral_id, recorded_on=on, result=result
+        )
+
+    def reachability(self, on: date, **kw: Any) -> RecordReachability:
+        kw.setdefault("available_in_daytime", False)
+        kw.setdefault("best_times", "weekdays after 6 pm")
+        kw.setdefault("channels", (ContactChannel.MESSAGE, ContactChannel.POSTCARD))
+        return RecordReachability(case_id=self.id, recorded_on=on, **kw)
+
+    def plan_contact(self, on: date, planned_for: date, **kw: Any) -> PlanContact:
+        kw.setdefault("contact_id", self.next_id("contact"))
+        kw.setdefault("channel", ContactChannel.PHONE)
+        kw.setdefault("purpose", "monthly check-in")
+        return PlanContact(case_id=self.id, scheduled_on=on, planned_for=planned_for, **kw)
+
+    def contact(self, contact_id: UUID, on: date, **kw: Any) -> RecordContact:
+        kw.setdefault("channel", ContactChannel.PHONE)
+        kw.setdefault("summary", "Talked through the new schedule")
+        return RecordContact(case_id=self.id, contact_id=contact_id, made_on=on, **kw)
+
+    def eligibility(
+        self,
+        program: SupportProgram,
+        on: date,
+        status: EligibilityStatus = EligibilityStatus.ELIGIBLE,
+        renewal_on: date | None = None,
+        **kw: Any,
+    ) -> RecordEligibility:
+        if status is EligibilityStatus.ELIGIBLE and renewal_on is None:
+            renewal_on = on + timedelta(days=180)
+        return RecordEligibility(
+            case_id=self.id,
+            program=program,
+            recorded_on=on,
+            status=status,
+            renewal_on=renewal_on,
+            **kw,
+        )
+
+    def start_job(self, on: date, **kw: Any) -> StartJob:
+        kw.setdefault("job_id", self.next_id("job"))
+        kw.setdefault("employer", "Riverside Grocers")
+        kw.setdefault("job_title", "cashier")
+        kw.setdefault("hourly_wage_cents", 1_500)
+        kw.setdefault("weekly_hours", 30.0)
+        return StartJob(case_id=self.id, started_on=on, **kw)
+
+    def wage(
+        self, job_id: UUID, on: date, hourly_wage_cents: int, weekly_hours: float
+    ) -> ChangeWage:
+        return ChangeWage(
+            case_id=self.id,
+            job_id=job_id,
+            changed_on=on,
+            hourly_wage_cents=hourly_wage_cents,
+            weekly_hours=weekly_hours,
+        )
+
+    def lose_job(
+        self, job_id: UUID, on: date, reason: JobLossReason = JobLossReason.LAID_OFF
+    ) -> RecordJobLoss:
+        return RecordJobLoss(case_id=self.id, job_id=job_id, lost_on=on, reason=reason)
+
+    def consent(self, job_id: UUID, on: date) -> GiveSiteVisitConsent:
+        return GiveSiteVisitConsent(
+            case_id=self.id, job_id=job_id, given_on=on, how_given="signed release form"
+        )
+
+    def revoke(self, job_id: UUID, on: date) -> RevokeSiteVisitConsent:
+        return RevokeSiteVisitConsent(case_id=self.id, job_id=job_id, revoked_on=on)
+
+    def visit(self, job_id: UUID, on: date, **kw: Any) -> RecordJobSiteVisit:
+        kw.setdefault("visit_id", self.next_id("visit"))
+        kw.setdefault("purpose", "meet the supervisor about the schedule")
+        return RecordJobSiteVisit(case_id=self.id, job_id=job_id, visited_on=on, **kw)
+
+    def end_assistance(
+        self, on: date, reason: str = "earnings above the limit"
+    ) -> EndCashAssistance:
+        return EndCashAssistance(case_id=self.id, ended_on=on, reason=reason)
+
+    def training(self, on: date, **kw: Any) -> ReferToTraining:
+        kw.setdefault("referral_id", self.next_id("training_referral"))
+        kw.setdefault("resource", "Community college forklift course")
+        kw.setdefault("purpose", TrainingPurpose.QUALIFY_FOR_ADVANCEMENT)
+        return ReferToTraining(case_id=self.id, referred_on=on, **kw)
+
+    def skill(self, on: date, skill: str, how: str = "re-assessment") -> IdentifySkill:
+        return IdentifySkill(
+            case_id=self.id,
+            skill_id=self.next_id("skill"),
+            identified_on=on,
+            skill=skill,
+            how_identified=how,
+        )
+
+    def purchase(self, goal_id: UUID, on: date, **kw: Any) -> AuthorizePurchasedService:
+        kw.setdefault("authorization_id", self.next_id("authorization"))
+        kw.setdefault("service_type", ServiceType.EMPLOYMENT_JOB_RETENTION)
+        kw.setdefault("category", ServiceCategory.COMMUNITY)
+        kw.setdefault("provider", "Workforce Partners Inc.")
+        kw.setdefault("planned_start", on)
+        kw.setdefault("planned_end", on + timedelta(days=60))
+        kw.setdefault("amount_cents", 80_000)
+        kw.setdefault("plan_entry", "Job coaching for the first two months")
+        return AuthorizePurchasedService(case_id=self.id, goal_id=goal_id, authorized_on=on, **kw)
+
+    # The money commands both programs share (TA-10)
+
+    def provided(self, authorization_id: UUID, on: date) -> RecordServiceProvided:
+        return RecordServiceProvided(
+            case_id=self.id, authorization_id=authorization_id, provided_on=on
+        )
+
+    def cancel(self, authorization_id: UUID, on: date) -> CancelAuthorization:
+        return CancelAuthorization(
+            case_id=self.id, authorization_id=authorization_id, cancelled_on=on, reason="declined"
+        )
+
+    def invoice(self, authorization_id: UUID, on: date, amount_cents: int) -> ReceiveInvoice:
+        invoice_id = self.next_id("invoice")
+        return ReceiveInvoice(
+            case_id=self.id,
+            invoice_id=invoice_id,
+            authorization_id=authorization_id,
+            received_on=on,
+            invoice_number=f"INV-{self.counters['invoice']}",
+            amount_cents=amount_cents,
+        )
+
+    def pay(self, invoice_id: UUID, on: date, amount_cents: int) -> PayInvoice:
+        return PayInvoice(
+            case_id=self.id, invoice_id=invoice_id, paid_on=on, amount_cents=amount_cents
+        )
+
+    def unencumber(self, authorization_id: UUID, on: date) -> UnencumberBalance:
+        return UnencumberBalance(
+            case_id=self.id, authorization_id=authorization_id, unencumbered_on=on
+        )
+
+    # Steps of a typical history
+
+    def planned(self, on: date, **kw: Any) -> None:
+        """The plan, established on `on`."""
+        self.do(self.establish(on, **kw))
+
+    def goal_set(self, on: date, **kw: Any) -> UUID:
+        command = self.goal(on, **kw)
+        self.do(command)
+        return command.goal_id
+
+    def covered(self, on: date) -> None:
+        """Every contingency area covered on `on` (child care not needed)."""
+        self.do(self.contingency(ContingencyArea.CHILD_CARE, on, None, "no children at home"))
+        self.do(
+            self.contingency(ContingencyArea.TRANSPORTATION, on, "Cousin drives if the bus fails")
+        )
+        self.do(self.contingency(ContingencyArea.PREVENTABLE_CRISES, on, "Emergency fund of $200"))
+
+    def job_started(self, on: date, **kw: Any) -> UUID:
+        command = self.start_job(on, **kw)
+        self.do(command)
+        return command.job_id

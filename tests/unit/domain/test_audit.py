@@ -1,14 +1,18 @@
 from datetime import date
 
 from adapters.schema_generation import domain_event_classes
-from domain.audit import RULES_BY_EVENT, audit_entry, events_as_of, rebuild
+from domain.assistance import ContingencyArea
+from domain.audit import RULES_BY_EVENT, audit_entry, events_as_of, rebuild, state_of
+from domain.case import Program
 from domain.values import Override
-from tests.unit.domain.support import SUPERVISOR, CaseFile
+from tests.unit.domain.support import POLICIES, SUPERVISOR, AssistanceFile, CaseFile
 
 
 def test_every_event_type_names_the_rules_it_is_checked_against() -> None:
     assert set(RULES_BY_EVENT) == {cls.__name__ for cls in domain_event_classes()}
-    assert all(rule.startswith("VR-") for rules in RULES_BY_EVENT.values() for rule in rules)
+    assert all(
+        rule.startswith(("VR-", "TA-")) for rules in RULES_BY_EVENT.values() for rule in rules
+    )
 
 
 def test_an_entry_carries_the_override_and_its_reason_and_a_grandfathered_authorization_VR_12() -> (
@@ -58,3 +62,58 @@ def test_a_backdated_fact_counts_from_where_it_was_recorded() -> None:
     ]
     assert len(events_as_of(events, date(2024, 4, 20))) == len(events)
     assert rebuild(events_as_of(events, date(2024, 3, 20))) is not None
+
+
+def test_given_the_program_an_entry_names_only_that_programs_rules_TA_10() -> None:
+    assistance = AssistanceFile()
+    assistance.planned(date(2024, 3, 4))
+    goal_id = assistance.goal_set(date(2024, 3, 4))
+    assistance.do(assistance.purchase(goal_id, date(2024, 3, 4)))
+    purchase = assistance.last_event()
+    vr = CaseFile()
+    vr.authorized(vr.open_request(date(2024, 3, 4)), date(2024, 3, 4))
+    authorization = vr.all_events()[-1]
+
+    assert "TA-10" in audit_entry(purchase).rule_ids
+    assert audit_entry(purchase, Program.CASH_ASSISTANCE).rule_ids == ("TA-10",)
+    assert audit_entry(authorization, Program.VR).rule_ids == (
+        "VR-02",
+        "VR-03",
+        "VR-04",
+        "VR-06",
+        "VR-09",
+    )
+
+
+def test_a_cash_assistance_event_names_its_rule_and_policy_version_TA_02() -> None:
+    file = AssistanceFile()
+    file.planned(date(2024, 3, 4))
+    file.do(file.contingency(ContingencyArea.CHILD_CARE, date(2024, 3, 4), None, "no children"))
+    entry = audit_entry(file.last_event(), Program.CASH_ASSISTANCE)
+
+    assert (entry.rule_ids, entry.policy_version, entry.reason) == (
+        ("TA-02",),
+        "TA-3440",
+        "no children",
+    )
+
+
+def test_the_state_of_a_cash_assistance_case_holds_its_plan_jobs_and_window() -> None:
+    file = AssistanceFile()
+    job_id = file.job_started(date(2024, 2, 5))
+    file.planned(date(2024, 3, 4))
+    file.goal_set(date(2024, 3, 4))
+    file.do(file.contingency(ContingencyArea.CHILD_CARE, date(2024, 3, 4), None, "no children"))
+    file.do(file.consent(job_id, date(2024, 3, 5)))
+    file.do(file.end_assistance(date(2024, 2, 29)))
+    state = state_of(rebuild(file.all_events()), POLICIES)  # type: ignore[arg-type]
+
+    assert (state["program"], state["policy_version"], state["scheduled_termination"]) == (
+        "cash_assistance",
+        "TA-3440",
+        None,
+    )
+    assert state["uncovered_contingency_areas"] == ("preventable_crises", "transportation")
+    assert [g["status"] for g in state["goals"]] == ["open"]
+    assert state["jobs"][0]["consent_changes"][0]["given"] is True
+    assert state["training_referral_window_closes"] == date(2025, 2, 28)

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from application.synthetic import SyntheticCaseload
+from domain.assistance import SupportProgram, eligibility_subject_id
 from domain.base import Aggregate
 from domain.case import Case, Program
 from domain.commands import CaseCommand, OpenCase
@@ -33,6 +34,7 @@ from tests.unit.domain.support import (
     POLICIES,
     POLICY,
     SUPERVISOR,
+    TA_POLICY,
     CaseFile,
     day,
 )
@@ -436,7 +438,7 @@ def test_a_case_without_an_outcome_has_no_deadlines_VR_01() -> None:
 
 
 def test_a_cash_assistance_case_has_no_vr_deadlines() -> None:
-    file = CaseFile(program=Program.CASH_ASSISTANCE)
+    file = CaseFile(outcome=None, program=Program.CASH_ASSISTANCE)
     assert timeline(file).program is Program.CASH_ASSISTANCE
     assert deadlines(timeline(file), POLICIES) == []
 
@@ -600,6 +602,10 @@ def test_every_step_round_trips_keys_deadlines_once_and_terminates_on_the_VR_11_
 def overdue_by_brute_force(case_id: UUID, history: Events, today: date) -> set[Key]:
     """The overdue deadlines of a case on `today`, straight from its events up to that day."""
     happened = [e for e in history if e.effective_on <= today]
+    opened = history[0]
+    assert isinstance(opened, Case.CaseOpened)
+    if opened.program is Program.CASH_ASSISTANCE:
+        return assistance_overdue_by_brute_force(case_id, happened, today)
     if not any(isinstance(e, Case.OutcomeAchieved) for e in happened):
         return set()
     overdue: set[Key] = set()
@@ -656,6 +662,45 @@ def overdue_by_brute_force(case_id: UUID, history: Events, today: date) -> set[K
     return overdue
 
 
+def assistance_overdue_by_brute_force(case_id: UUID, happened: Events, today: date) -> set[Key]:
+    """A cash-assistance case's overdue deadlines (TA-01, TA-05, TA-06, invoices)."""
+    overdue: set[Key] = set()
+    closed = {
+        e.goal_id
+        for e in happened
+        if isinstance(e, Case.GoalStatusChanged) and e.status in ("achieved", "discontinued")
+    }
+    for goal in (e for e in happened if isinstance(e, Case.PlanGoalSet)):
+        if goal.goal_id not in closed and today > goal.target_date:
+            overdue.add((case_id, DeadlineKind.GOAL_TARGET, goal.goal_id))
+    reviews = [
+        e
+        for e in happened
+        if isinstance(e, Case.SelfSufficiencyPlanEstablished | Case.PlanReassessed)
+    ]
+    if reviews and today > reviews[-1].next_reassessment_on:
+        overdue.add((case_id, DeadlineKind.PLAN_REASSESSMENT, None))
+    made = {e.contact_id for e in happened if isinstance(e, Case.ContactMade)}
+    for contact in (e for e in happened if isinstance(e, Case.ContactPlanned)):
+        if contact.contact_id not in made and today > contact.planned_for:
+            overdue.add((case_id, DeadlineKind.PLANNED_CONTACT, contact.contact_id))
+    latest: dict[SupportProgram, Case.EligibilityRecorded] = {}
+    for e in happened:
+        if isinstance(e, Case.EligibilityRecorded):
+            latest[e.program] = e
+    for program, record in latest.items():
+        if record.renewal_on is not None and today > record.renewal_on:
+            overdue.add(
+                (case_id, DeadlineKind.BENEFIT_RENEWAL, eligibility_subject_id(case_id, program))
+            )
+    paid = {e.invoice_id for e in happened if isinstance(e, Case.InvoicePaid)}
+    for invoice in (e for e in happened if isinstance(e, Case.InvoiceReceived)):
+        payment_due = invoice.effective_on + timedelta(days=TA_POLICY.invoice_payment_days)
+        if invoice.invoice_id not in paid and today > payment_due:
+            overdue.add((case_id, DeadlineKind.INVOICE_PAYMENT, invoice.invoice_id))
+    return overdue
+
+
 CHECK_DATES = (
     *(date(2013, 6, 1) + timedelta(days=45 * n) for n in range(12)),
     *(date(2024, 2, 1) + timedelta(days=15 * n) for n in range(80)),
@@ -690,4 +735,8 @@ def test_the_overdue_deadlines_agree_with_a_brute_force_from_the_events(
         DeadlineKind.INVOICE_PAYMENT,
         DeadlineKind.RETURN_TO_MONITORING,
         DeadlineKind.TERMINATION,
+        DeadlineKind.GOAL_TARGET,
+        DeadlineKind.PLAN_REASSESSMENT,
+        DeadlineKind.PLANNED_CONTACT,
+        DeadlineKind.BENEFIT_RENEWAL,
     }

@@ -73,7 +73,7 @@ def problems_with(annotation: Any, where: str) -> list[str]:
 EVENTS = event_classes()
 
 
-def test_the_catalog_holds_the_whole_vr_lifecycle() -> None:
+def test_the_catalog_holds_the_vr_lifecycle_then_the_cash_assistance_events() -> None:
     assert [e.__name__ for e in EVENTS] == [
         "CaseOpened",
         "OutcomeAchieved",
@@ -94,6 +94,27 @@ def test_the_catalog_holds_the_whole_vr_lifecycle() -> None:
         "ReturnedToMonitoring",
         "RemovedFromPEServices",
         "CaseTerminated",
+        "SelfSufficiencyPlanEstablished",
+        "PlanGoalSet",
+        "GoalStatusChanged",
+        "PlanReassessed",
+        "ContingencyPlanRecorded",
+        "InterventionLogged",
+        "CommunityReferralMade",
+        "CommunityReferralResultRecorded",
+        "ReachabilityRecorded",
+        "ContactPlanned",
+        "ContactMade",
+        "EligibilityRecorded",
+        "JobStarted",
+        "WageChanged",
+        "JobLost",
+        "SiteVisitConsentGiven",
+        "SiteVisitConsentRevoked",
+        "JobSiteVisited",
+        "CashAssistanceEnded",
+        "TrainingReferralMade",
+        "SkillIdentified",
     ]
 
 

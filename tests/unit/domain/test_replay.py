@@ -19,7 +19,7 @@ from domain.replay import (
     fact_of,
 )
 from domain.values import Override, ServiceType
-from tests.unit.domain.support import BILLING, POLICIES, CaseFile
+from tests.unit.domain.support import BILLING, POLICIES, AssistanceFile, CaseFile
 
 WIDER_WINDOW = {"initiation_window_months": 18, "termination_after_months": 18}
 SHORTER_SERVICES = {"max_service_duration_months": 2}
@@ -199,3 +199,23 @@ def test_the_policy_in_force_replayed_against_itself_changes_nothing() -> None:
 
     assert result.differences == [] and result.totals.cases == 2
     assert result.totals.events == sum(len(f.all_events()) for f in files)
+
+
+def test_a_cash_assistance_case_is_never_judged_under_the_vr_policy() -> None:
+    file = AssistanceFile()
+    file.planned(date(2024, 3, 4))
+    goal_id = file.goal_set(date(2024, 3, 4))
+    # Job placement for six months: VR-06 excludes it and VR-04 caps a service at three.
+    file.do(
+        file.purchase(
+            goal_id,
+            date(2024, 3, 4),
+            service_type=ServiceType.EMPLOYMENT_JOB_PLACEMENT,
+            planned_end=date(2024, 9, 4),
+        )
+    )
+
+    result = replay(NO_JOB_RETENTION | SHORTER_SERVICES | WIDER_WINDOW, file)  # type: ignore[arg-type]
+
+    assert result.differences == []
+    assert result.totals.cases == 1

@@ -133,7 +133,7 @@ def test_a_request_id_reused_for_other_details_is_refused() -> None:
 
 
 def test_a_cash_assistance_case_takes_no_vr_requests() -> None:
-    file = CaseFile(program=Program.CASH_ASSISTANCE)
+    file = CaseFile(outcome=None, program=Program.CASH_ASSISTANCE)
     with pytest.raises(InvalidCommand, match="not a VR case"):
         file.do(file.request(OUTCOME))
 

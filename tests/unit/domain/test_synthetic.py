@@ -9,11 +9,26 @@ from uuid import UUID
 
 import pytest
 
-from application.synthetic import SyntheticCaseload, SyntheticCommand, generate_caseload
+from application import synthetic
+from application.synthetic import (
+    TA_REFUSALS,
+    SyntheticCaseload,
+    SyntheticCommand,
+    generate_caseload,
+)
+from domain.audit import RULES_BY_EVENT
 from domain.base import Aggregate, Role
-from domain.case import STATUS_AFTER_EVENT, Case, CaseStatus
-from domain.commands import AuthorizeService, CaseCommand, OpenCase, TerminateCase
+from domain.case import STATUS_AFTER_EVENT, Case, CaseStatus, Program, case_id_for
+from domain.commands import (
+    AuthorizeService,
+    CaseCommand,
+    OpenCase,
+    RecordJobSiteVisit,
+    ReferToTraining,
+    TerminateCase,
+)
 from domain.errors import DomainError
+from domain.measures import outcome_measures
 from domain.termination import DEADLINE_PROCESS, termination_date
 from tests.unit.domain.support import POLICIES, POLICY
 
@@ -80,6 +95,7 @@ def test_the_caseload_holds_refusals_of_many_rules(replay: Replay) -> None:
     assert {"VR-01", "VR-02", "VR-04", "VR-05", "VR-06", "VR-07", "VR-09", "VR-10", "VR-11"} <= set(
         replay.refused
     )
+    assert set(TA_REFUSALS) <= set(replay.refused)
 
 
 def test_the_caseload_holds_overrides_grandfathering_and_late_services(
@@ -112,14 +128,16 @@ def test_the_caseload_holds_overrides_grandfathering_and_late_services(
     assert paid_late
 
 
-def test_every_case_ends_in_monitoring_with_the_expected_termination_date_VR_11(
+def test_every_case_ends_in_monitoring_a_vr_case_with_its_termination_date_VR_11(
     caseload: SyntheticCaseload, replay: Replay
 ) -> None:
     expected = caseload.expected_terminations()
-    assert set(expected) == set(replay.cases)
+    cash_assistance = caseload.cash_assistance_case_ids()
+    assert not set(expected) & cash_assistance
+    assert set(expected) | cash_assistance == set(replay.cases)
     for case_id, case in replay.cases.items():
         assert case.status is CaseStatus.MONITORING
-        assert termination_date(replay.events[case_id], POLICY) == expected[case_id]
+        assert termination_date(replay.events[case_id], POLICY) == expected.get(case_id)
 
 
 def test_the_deadline_process_terminations_are_accepted_VR_11(
@@ -127,14 +145,121 @@ def test_the_deadline_process_terminations_are_accepted_VR_11(
 ) -> None:
     for _, command in caseload.termination_commands():
         command.apply_to(replay.cases[command.case_id], DEADLINE_PROCESS, POLICIES)
-    assert {c.status for c in replay.cases.values()} == {CaseStatus.TERMINATED}
+    statuses = {
+        case.program: {c.status for c in replay.cases.values() if c.program is case.program}
+        for case in replay.cases.values()
+    }
+    assert statuses == {
+        Program.VR: {CaseStatus.TERMINATED},
+        Program.CASH_ASSISTANCE: {CaseStatus.MONITORING},
+    }
 
 
 def test_no_command_is_dated_after_its_cases_termination_VR_11(caseload: SyntheticCaseload) -> None:
     expected = caseload.expected_terminations()
     for item in caseload.commands():
-        if isinstance(item.command, CaseCommand):
+        if isinstance(item.command, CaseCommand) and item.command.case_id in expected:
             assert item.command.effective_on <= expected[item.command.case_id]
+
+
+# The cash-assistance cases
+
+
+def test_a_fifth_of_the_cases_are_cash_assistance_cases(caseload: SyntheticCaseload) -> None:
+    share = len(caseload.cash_assistance_case_ids()) / caseload.cases
+    assert 0.15 < share < 0.25
+
+
+def test_the_cash_assistance_cases_do_not_change_the_vr_cases_histories(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with_both = SyntheticCaseload(seed=3, cases=80)
+    vr_ids = set(with_both.expected_terminations())
+    monkeypatch.setattr(synthetic, "TA_SHARE", 0.0)
+    vr_only = [i for i in SyntheticCaseload(seed=3, cases=80).commands() if case_of(i) in vr_ids]
+    assert [i for i in with_both.commands() if case_of(i) in vr_ids] == vr_only
+
+
+def case_of(item: SyntheticCommand) -> UUID:
+    command = item.command
+    if isinstance(command, OpenCase):
+        return case_id_for(command.case_number)
+    assert isinstance(command, CaseCommand)
+    return command.case_id
+
+
+def test_every_cash_assistance_event_type_is_in_the_caseload(replay: Replay) -> None:
+    recorded = {type(e).__name__ for events in replay.events.values() for e in events}
+    cash_assistance = {
+        name for name, rules in RULES_BY_EVENT.items() if any(r.startswith("TA-") for r in rules)
+    }
+    assert len(cash_assistance) == 21 + 6  # its own events and the money events it shares
+    assert cash_assistance <= recorded
+
+
+def test_cash_assistance_cases_lose_jobs_and_find_new_ones_TA_07(
+    caseload: SyntheticCaseload, replay: Replay
+) -> None:
+    as_of = date(2027, 1, 1)
+    spells = [
+        spell
+        for case_id in caseload.cash_assistance_case_ids()
+        for spell in outcome_measures(replay.events[case_id], as_of).reemployment
+    ]
+    assert any(s.days is not None for s in spells)
+    assert any(s.days is None for s in spells)
+
+
+def test_site_visits_come_with_permission_given_and_revoked_TA_08(
+    caseload: SyntheticCaseload, replay: Replay
+) -> None:
+    jobs = [
+        job
+        for case_id in caseload.cash_assistance_case_ids()
+        for job in replay.cases[case_id].assistance.jobs.values()
+    ]
+    consented = [j for j in jobs if j.consent_changes]
+    assert consented and all(
+        [c.given for c in j.consent_changes] == [True, False] for j in consented
+    )
+    assert any(j.visit_dates[0] == j.consent_changes[0].on for j in consented)
+    refused = [
+        i
+        for i in caseload.commands()
+        if isinstance(i.command, RecordJobSiteVisit) and i.expect_refusal_rule == "TA-08"
+    ]
+    assert refused
+
+
+def test_training_referrals_reach_the_last_day_of_the_window_and_the_day_after_is_refused_TA_09(
+    caseload: SyntheticCaseload, replay: Replay
+) -> None:
+    on_the_last_day = 0
+    for case_id in caseload.cash_assistance_case_ids():
+        case = replay.cases[case_id]
+        closes = case.training_referral_window_closes(POLICIES)
+        referred = [r.referred_on for r in case.assistance.training_referrals.values()]
+        assert closes is None or all(day <= closes for day in referred)
+        on_the_last_day += closes in referred
+    assert on_the_last_day > 0
+    late = [
+        i
+        for i in caseload.commands()
+        if isinstance(i.command, ReferToTraining) and i.expect_refusal_rule == "TA-09"
+    ]
+    assert late
+
+
+def test_purchased_services_are_billed_and_closed_TA_10(
+    caseload: SyntheticCaseload, replay: Replay
+) -> None:
+    purchases = [
+        a
+        for case_id in caseload.cash_assistance_case_ids()
+        for a in replay.cases[case_id].authorizations.values()
+    ]
+    assert purchases and all(a.is_closed for a in purchases)
+    assert any(a.paid_cents > 0 for a in purchases)
 
 
 def test_client_refs_are_opaque(caseload: SyntheticCaseload) -> None:

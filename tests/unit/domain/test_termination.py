@@ -8,6 +8,7 @@ from uuid import UUID
 
 import pytest
 
+from domain.assistance import ContingencyArea, GoalStatus, SupportProgram
 from domain.case import CaseStatus
 from domain.commands import CASE_COMMANDS, CaseCommand
 from domain.errors import RuleViolation
@@ -21,6 +22,7 @@ from tests.unit.domain.support import (
     POLICIES,
     POLICY,
     SUPERVISOR,
+    AssistanceFile,
     CaseFile,
     day,
 )
@@ -189,6 +191,47 @@ COMMAND_SAMPLES: dict[str, Callable[[CaseFile, dict[str, UUID]], CaseCommand]] =
     "ReturnToMonitoring": lambda f, ids: f.back_to_monitoring(AFTER),
     "RemoveFromPEServices": lambda f, ids: f.remove(AFTER),
     "TerminateCase": lambda f, ids: f.terminate(ANNIVERSARY),
+}
+
+
+def for_the_vr_case(
+    build: Callable[[AssistanceFile], CaseCommand],
+) -> Callable[[CaseFile, dict[str, UUID]], CaseCommand]:
+    """A cash-assistance command sent to the terminated VR case."""
+    return lambda f, ids: build(AssistanceFile()).model_copy(update={"case_id": f.id})
+
+
+COMMAND_SAMPLES |= {
+    "EstablishSelfSufficiencyPlan": for_the_vr_case(lambda a: a.establish(AFTER)),
+    "SetPlanGoal": for_the_vr_case(lambda a: a.goal(AFTER)),
+    "ChangeGoalStatus": for_the_vr_case(
+        lambda a: a.goal_status(a.next_id("goal"), AFTER, GoalStatus.ACHIEVED)
+    ),
+    "ReassessPlan": for_the_vr_case(lambda a: a.reassess(AFTER)),
+    "RecordContingencyPlan": for_the_vr_case(
+        lambda a: a.contingency(ContingencyArea.CHILD_CARE, AFTER)
+    ),
+    "LogIntervention": for_the_vr_case(lambda a: a.intervention(AFTER)),
+    "ReferToCommunityResource": for_the_vr_case(lambda a: a.community_referral(AFTER)),
+    "RecordReferralResult": for_the_vr_case(
+        lambda a: a.referral_result(a.next_id("community_referral"), AFTER)
+    ),
+    "RecordReachability": for_the_vr_case(lambda a: a.reachability(AFTER)),
+    "PlanContact": for_the_vr_case(lambda a: a.plan_contact(AFTER, AFTER)),
+    "RecordContact": for_the_vr_case(lambda a: a.contact(a.next_id("contact"), AFTER)),
+    "RecordEligibility": for_the_vr_case(
+        lambda a: a.eligibility(SupportProgram.FOOD_ASSISTANCE, AFTER)
+    ),
+    "StartJob": for_the_vr_case(lambda a: a.start_job(AFTER)),
+    "ChangeWage": for_the_vr_case(lambda a: a.wage(a.next_id("job"), AFTER, 1_600, 30.0)),
+    "RecordJobLoss": for_the_vr_case(lambda a: a.lose_job(a.next_id("job"), AFTER)),
+    "GiveSiteVisitConsent": for_the_vr_case(lambda a: a.consent(a.next_id("job"), AFTER)),
+    "RevokeSiteVisitConsent": for_the_vr_case(lambda a: a.revoke(a.next_id("job"), AFTER)),
+    "RecordJobSiteVisit": for_the_vr_case(lambda a: a.visit(a.next_id("job"), AFTER)),
+    "EndCashAssistance": for_the_vr_case(lambda a: a.end_assistance(AFTER)),
+    "ReferToTraining": for_the_vr_case(lambda a: a.training(AFTER)),
+    "IdentifySkill": for_the_vr_case(lambda a: a.skill(AFTER, "forklift operation")),
+    "AuthorizePurchasedService": for_the_vr_case(lambda a: a.purchase(a.next_id("goal"), AFTER)),
 }
 
 

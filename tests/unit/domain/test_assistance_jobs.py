@@ -1,0 +1,206 @@
+"""Jobs, job loss and re-employment (TA-07); job-site visits only with permission (TA-08)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import UUID
+
+import pytest
+
+from domain.assistance import JobLossReason
+from domain.errors import InvalidCommand, RuleViolation
+from tests.unit.domain.support import OPENED, AssistanceFile
+
+STARTED = date(2024, 2, 5)
+VISIT = date(2024, 4, 10)
+
+
+@pytest.fixture
+def file() -> AssistanceFile:
+    return AssistanceFile()
+
+
+@pytest.fixture
+def job_id(file: AssistanceFile) -> UUID:
+    return file.job_started(STARTED)
+
+
+# TA-07
+
+
+def test_a_job_records_its_start_date_wage_and_hours_TA_07(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    job = file.case.assistance.jobs[job_id]
+    assert (job.started_on, job.hourly_wage_cents, job.weekly_hours) == (STARTED, 1_500, 30.0)
+
+
+def test_a_job_cannot_start_before_the_case_opening_TA_07(file: AssistanceFile) -> None:
+    with pytest.raises(InvalidCommand):
+        file.do(file.start_job(OPENED - timedelta(days=1)))
+    file.do(file.start_job(OPENED))
+
+
+def test_a_started_job_retried_records_nothing_other_details_are_refused(
+    file: AssistanceFile,
+) -> None:
+    command = file.start_job(STARTED)
+    file.do(command)
+    events = len(file.all_events())
+    file.do(command)
+    assert len(file.all_events()) == events
+    with pytest.raises(InvalidCommand):
+        file.do(command.model_copy(update={"hourly_wage_cents": 1_600}))
+
+
+def test_a_raise_changes_the_wage_of_a_job_held_from_its_date_TA_07(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    file.do(file.wage(job_id, date(2024, 6, 1), 1_650, 32.0))
+    job = file.case.assistance.jobs[job_id]
+    assert (job.hourly_wage_cents, job.weekly_hours, job.starting_hourly_wage_cents) == (
+        1_650,
+        32.0,
+        1_500,
+    )
+    with pytest.raises(InvalidCommand):
+        file.do(file.wage(job_id, date(2024, 5, 31), 1_700, 32.0))
+
+
+def test_a_wage_change_outside_the_job_is_refused_TA_07(file: AssistanceFile, job_id: UUID) -> None:
+    with pytest.raises(InvalidCommand):
+        file.do(file.wage(job_id, STARTED - timedelta(days=1), 1_650, 30.0))
+    file.do(file.lose_job(job_id, date(2024, 6, 30)))
+    with pytest.raises(InvalidCommand):
+        file.do(file.wage(job_id, date(2024, 7, 1), 1_650, 30.0))
+
+
+def test_a_job_loss_ends_the_job_once_and_not_before_its_recorded_facts_TA_07(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    file.do(file.wage(job_id, date(2024, 6, 1), 1_650, 32.0))
+    with pytest.raises(InvalidCommand):
+        file.do(file.lose_job(job_id, date(2024, 5, 31)))
+    file.do(file.lose_job(job_id, date(2024, 6, 1), JobLossReason.DISMISSED))
+    file.do(file.lose_job(job_id, date(2024, 6, 1), JobLossReason.DISMISSED))  # a retry
+    with pytest.raises(InvalidCommand):
+        file.do(file.lose_job(job_id, date(2024, 6, 2)))
+    job = file.case.assistance.jobs[job_id]
+    assert (job.lost_on, job.loss_reason) == (date(2024, 6, 1), JobLossReason.DISMISSED)
+
+
+def test_re_employment_is_a_new_job_after_the_loss_TA_07(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    file.do(file.lose_job(job_id, date(2024, 6, 1)))
+    second = file.job_started(date(2024, 6, 20), employer="Metro Transit")
+    held = file.case.assistance.jobs_held_on(date(2024, 6, 20))
+    assert [j.job_id for j in held] == [second]
+
+
+# TA-08: consent on the day of the visit, revoked the day before
+
+
+def test_a_visit_without_any_permission_is_refused_TA_08(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    with pytest.raises(RuleViolation) as refusal:
+        file.do(file.visit(job_id, VISIT))
+    assert refusal.value.rule_id == "TA-08"
+    assert file.case.assistance.visits == {}
+
+
+def test_permission_given_the_day_of_the_visit_is_in_force_TA_08(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    file.do(file.consent(job_id, VISIT))
+    file.do(file.visit(job_id, VISIT))
+    assert len(file.case.assistance.visits) == 1
+
+
+def test_permission_given_the_day_after_the_visit_is_not_in_force_TA_08(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    file.do(file.consent(job_id, VISIT + timedelta(days=1)))
+    with pytest.raises(RuleViolation, match="TA-08"):
+        file.do(file.visit(job_id, VISIT))
+
+
+def test_permission_revoked_the_day_before_the_visit_is_not_in_force_TA_08(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    file.do(file.consent(job_id, date(2024, 3, 1)))
+    file.do(file.revoke(job_id, VISIT - timedelta(days=1)))
+    with pytest.raises(RuleViolation) as refusal:
+        file.do(file.visit(job_id, VISIT))
+    assert refusal.value.rule_id == "TA-08"
+
+
+def test_permission_revoked_the_day_of_the_visit_is_not_in_force_TA_08(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    file.do(file.consent(job_id, date(2024, 3, 1)))
+    file.do(file.revoke(job_id, VISIT))
+    with pytest.raises(RuleViolation, match="TA-08"):
+        file.do(file.visit(job_id, VISIT))
+
+
+def test_permission_revoked_the_day_after_the_visit_was_in_force_on_it_TA_08(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    file.do(file.consent(job_id, date(2024, 3, 1)))
+    file.do(file.revoke(job_id, VISIT + timedelta(days=1)))
+    file.do(file.visit(job_id, VISIT))  # recorded late; permission was in force that day
+
+
+def test_permission_given_again_after_a_revocation_is_in_force_from_its_day_TA_08(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    file.do(file.consent(job_id, date(2024, 3, 1)))
+    file.do(file.revoke(job_id, date(2024, 3, 20)))
+    file.do(file.consent(job_id, VISIT))
+    with pytest.raises(RuleViolation, match="TA-08"):
+        file.do(file.visit(job_id, VISIT - timedelta(days=1)))
+    file.do(file.visit(job_id, VISIT))
+
+
+def test_permission_is_per_job_TA_08(file: AssistanceFile, job_id: UUID) -> None:
+    other = file.job_started(date(2024, 3, 1), employer="Metro Transit")
+    file.do(file.consent(other, date(2024, 3, 1)))
+    with pytest.raises(RuleViolation, match="TA-08"):
+        file.do(file.visit(job_id, VISIT))
+    file.do(file.visit(other, VISIT))
+
+
+def test_permission_changes_are_recorded_in_order_and_say_how_it_was_given_TA_08(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    file.do(file.consent(job_id, date(2024, 3, 10)))
+    with pytest.raises(InvalidCommand):
+        file.do(file.revoke(job_id, date(2024, 3, 9)))
+    with pytest.raises(InvalidCommand):
+        file.do(file.consent(job_id, date(2024, 3, 11)))  # already given
+    file.do(file.revoke(job_id, date(2024, 3, 12)))
+    with pytest.raises(InvalidCommand):
+        file.do(file.revoke(job_id, date(2024, 3, 13)))  # nothing in force
+    with pytest.raises(RuleViolation, match="TA-08"):
+        file.do(file.consent(job_id, date(2024, 3, 14)).model_copy(update={"how_given": " "}))
+
+
+def test_a_visit_is_to_a_job_held_that_day(file: AssistanceFile, job_id: UUID) -> None:
+    file.do(file.consent(job_id, STARTED))
+    with pytest.raises(InvalidCommand):
+        file.do(file.visit(job_id, STARTED - timedelta(days=1)))
+    file.do(file.lose_job(job_id, date(2024, 5, 1)))
+    with pytest.raises(InvalidCommand):
+        file.do(file.visit(job_id, date(2024, 5, 2)))
+    file.do(file.visit(job_id, date(2024, 5, 1)))
+
+
+def test_a_job_cannot_be_lost_before_a_visit_already_recorded(
+    file: AssistanceFile, job_id: UUID
+) -> None:
+    file.do(file.consent(job_id, STARTED))
+    file.do(file.visit(job_id, VISIT))
+    with pytest.raises(InvalidCommand):
+        file.do(file.lose_job(job_id, VISIT - timedelta(days=1)))

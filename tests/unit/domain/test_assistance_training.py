@@ -1,0 +1,108 @@
+"""Education and training referrals: while receiving cash assistance and for 12 months after it
+ends, inclusive, months clamped to their end (TA-09)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from domain.errors import InvalidCommand, RuleViolation
+from domain.policy import TAPolicy
+from tests.unit.domain.support import OPENED, POLICIES, TA_POLICY, AssistanceFile
+
+
+def ended(on: date, opened_on: date = OPENED) -> AssistanceFile:
+    file = AssistanceFile(opened_on=opened_on)
+    file.do(file.end_assistance(on))
+    return file
+
+
+def test_referrals_are_allowed_while_cash_assistance_continues_TA_09() -> None:
+    file = AssistanceFile()
+    file.do(file.training(date(2030, 1, 1)))
+    assert file.last_event().window_closes_on is None  # type: ignore[attr-defined]
+
+
+def test_a_referral_on_the_last_day_of_the_window_is_accepted_TA_09() -> None:
+    file = ended(date(2024, 3, 15))
+    file.do(file.training(date(2025, 3, 15)))
+    assert file.last_event().window_closes_on == date(2025, 3, 15)  # type: ignore[attr-defined]
+
+
+def test_a_referral_the_day_after_the_window_is_refused_TA_09() -> None:
+    file = ended(date(2024, 3, 15))
+    with pytest.raises(RuleViolation) as refusal:
+        file.do(file.training(date(2025, 3, 16)))
+    assert refusal.value.rule_id == "TA-09"
+    assert "2025-03-15" in str(refusal.value)
+
+
+def test_the_window_of_a_leap_day_end_closes_on_the_last_day_of_february_TA_09() -> None:
+    # 2024-02-29 + 12 months has no 29th: the day clamps to 2025-02-28.
+    file = ended(date(2024, 2, 29))
+    file.do(file.training(date(2025, 2, 28)))
+    with pytest.raises(RuleViolation, match="TA-09"):
+        file.do(file.training(date(2025, 3, 1)))
+
+
+def test_the_window_of_a_month_end_closes_on_the_same_day_next_year_TA_09() -> None:
+    # 2024-01-31 + 12 months = 2025-01-31, no clamping needed.
+    file = ended(date(2024, 1, 31))
+    file.do(file.training(date(2025, 1, 31)))
+    with pytest.raises(RuleViolation, match="TA-09"):
+        file.do(file.training(date(2025, 2, 1)))
+
+
+def test_a_shorter_window_clamps_to_the_shorter_month_TA_09() -> None:
+    # Policy data: with a 1-month window, 2024-01-31 + 1 month = 2024-02-29 (leap year).
+    short = TAPolicy(version="TA-1m", effective_from=date(2000, 1, 1), training_referral_months=1)
+    file = AssistanceFile(policies=POLICIES.model_copy(update={"ta": (short,)}))
+    file.do(file.end_assistance(date(2024, 1, 31)))
+    file.do(file.training(date(2024, 2, 29)))
+    with pytest.raises(RuleViolation, match="TA-09"):
+        file.do(file.training(date(2024, 3, 1)))
+
+
+def test_cash_assistance_may_have_ended_before_the_case_was_opened_TA_09() -> None:
+    file = ended(date(2023, 11, 30), opened_on=date(2024, 1, 31))
+    assert file.case.training_referral_window_closes(POLICIES) == date(2024, 11, 30)
+    file.do(file.training(date(2024, 11, 30)))
+    with pytest.raises(RuleViolation, match="TA-09"):
+        file.do(file.training(date(2024, 12, 1)))
+
+
+def test_a_referral_dated_before_the_end_is_accepted_when_recorded_after_it_TA_09() -> None:
+    file = ended(date(2024, 3, 15))
+    file.do(file.training(date(2024, 3, 1)))
+
+
+def test_an_end_that_would_put_a_recorded_referral_outside_the_window_is_refused_TA_09() -> None:
+    file = AssistanceFile()
+    file.do(file.training(date(2025, 6, 1)))
+    with pytest.raises(RuleViolation, match="TA-09"):
+        file.do(file.end_assistance(date(2024, 5, 31)))  # window closes 2025-05-31
+    file.do(file.end_assistance(date(2024, 6, 1)))  # window closes 2025-06-01
+
+
+def test_cash_assistance_ends_once_a_retry_records_nothing_TA_09() -> None:
+    file = ended(date(2024, 3, 15))
+    events = len(file.all_events())
+    file.do(file.end_assistance(date(2024, 3, 15)))
+    assert len(file.all_events()) == events
+    with pytest.raises(InvalidCommand) as refusal:
+        file.do(file.end_assistance(date(2024, 4, 1)))
+    assert refusal.value.rule_id == "TA-09"
+
+
+def test_the_end_records_when_the_window_closes_TA_09() -> None:
+    file = ended(date(2024, 8, 31))
+    event = file.last_event()
+    assert event.training_window_closes_on == date(2025, 8, 31)  # type: ignore[attr-defined]
+    assert TA_POLICY.training_referral_window_closes(date(2024, 8, 31)) == date(2025, 8, 31)
+
+
+def test_a_training_referral_cannot_precede_the_case_opening() -> None:
+    file = AssistanceFile()
+    with pytest.raises(InvalidCommand):
+        file.do(file.training(OPENED - timedelta(days=1)))
