@@ -28,25 +28,47 @@ from domain.base import Actor
 from domain.commands import (
     EARLIEST_BUSINESS_DATE,
     LATEST_BUSINESS_DATE,
+    AuthorizePurchasedService,
     AuthorizeService,
     CancelAuthorization,
     CaseCommand,
+    ChangeGoalStatus,
+    ChangeWage,
     Command,
     CorrectOutcomeDate,
     DecideReview,
     DetermineNewEmploymentCase,
     DetermineNotAppropriate,
     DeterminePEAppropriate,
+    EndCashAssistance,
+    EstablishSelfSufficiencyPlan,
+    GiveSiteVisitConsent,
+    IdentifySkill,
+    LogIntervention,
     OpenCase,
     PayInvoice,
+    PlanContact,
+    ReassessPlan,
     ReceiveInvoice,
     RecognizeGrandfathering,
+    RecordContact,
+    RecordContingencyPlan,
+    RecordEligibility,
+    RecordJobLoss,
+    RecordJobSiteVisit,
     RecordOutcome,
+    RecordReachability,
+    RecordReferralResult,
     RecordServiceProvided,
+    ReferToCommunityResource,
+    ReferToTraining,
     RemoveFromPEServices,
     RequestPEServices,
     RequestReview,
     ReturnToMonitoring,
+    RevokeSiteVisitConsent,
+    SetPlanGoal,
+    StartJob,
     TerminateCase,
     UnencumberBalance,
 )
@@ -58,6 +80,9 @@ PATH_ID_DESCRIPTIONS = {
     "request_id": "The service request's id, chosen when it was requested",
     "authorization_id": "The authorization's id, chosen when the service was authorized",
     "invoice_id": "The invoice's id, chosen when it was received",
+    "goal_id": "The plan goal's id, chosen when it was set",
+    "referral_id": "The community referral's id, chosen when it was made",
+    "job_id": "The job's id, chosen when it was recorded",
 }
 
 
@@ -167,6 +192,66 @@ CASE_COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         "remove_from_pe_services", RemoveFromPEServices, "/cases/{case_id}/removal-from-pe-services"
     ),
     CommandRoute("terminate_case", TerminateCase, "/cases/{case_id}/termination"),
+    # Cash-assistance program (TA-01..TA-11); purchased services are invoiced, paid and
+    # released through the money routes above.
+    CommandRoute(
+        "establish_self_sufficiency_plan",
+        EstablishSelfSufficiencyPlan,
+        "/cases/{case_id}/self-sufficiency-plan",
+    ),
+    CommandRoute("set_plan_goal", SetPlanGoal, "/cases/{case_id}/self-sufficiency-plan/goals"),
+    CommandRoute(
+        "change_goal_status",
+        ChangeGoalStatus,
+        "/cases/{case_id}/self-sufficiency-plan/goals/{goal_id}/status",
+    ),
+    CommandRoute(
+        "reassess_plan", ReassessPlan, "/cases/{case_id}/self-sufficiency-plan/reassessments"
+    ),
+    CommandRoute(
+        "record_contingency_plan",
+        RecordContingencyPlan,
+        "/cases/{case_id}/self-sufficiency-plan/contingencies",
+    ),
+    CommandRoute(
+        "authorize_purchased_service",
+        AuthorizePurchasedService,
+        "/cases/{case_id}/self-sufficiency-plan/goals/{goal_id}/purchased-services",
+    ),
+    CommandRoute("log_intervention", LogIntervention, "/cases/{case_id}/interventions"),
+    CommandRoute(
+        "refer_to_community_resource",
+        ReferToCommunityResource,
+        "/cases/{case_id}/community-referrals",
+    ),
+    CommandRoute(
+        "record_referral_result",
+        RecordReferralResult,
+        "/cases/{case_id}/community-referrals/{referral_id}/result",
+    ),
+    CommandRoute("record_reachability", RecordReachability, "/cases/{case_id}/reachability"),
+    CommandRoute("plan_contact", PlanContact, "/cases/{case_id}/planned-contacts"),
+    CommandRoute("record_contact", RecordContact, "/cases/{case_id}/contacts"),
+    CommandRoute("record_eligibility", RecordEligibility, "/cases/{case_id}/eligibility"),
+    CommandRoute("start_job", StartJob, "/cases/{case_id}/jobs"),
+    CommandRoute("change_wage", ChangeWage, "/cases/{case_id}/jobs/{job_id}/wage"),
+    CommandRoute("record_job_loss", RecordJobLoss, "/cases/{case_id}/jobs/{job_id}/loss"),
+    CommandRoute(
+        "give_site_visit_consent",
+        GiveSiteVisitConsent,
+        "/cases/{case_id}/jobs/{job_id}/site-visit-consent",
+    ),
+    CommandRoute(
+        "revoke_site_visit_consent",
+        RevokeSiteVisitConsent,
+        "/cases/{case_id}/jobs/{job_id}/site-visit-consent/revocation",
+    ),
+    CommandRoute(
+        "record_job_site_visit", RecordJobSiteVisit, "/cases/{case_id}/jobs/{job_id}/site-visits"
+    ),
+    CommandRoute("end_cash_assistance", EndCashAssistance, "/cases/{case_id}/cash-assistance-end"),
+    CommandRoute("refer_to_training", ReferToTraining, "/cases/{case_id}/training-referrals"),
+    CommandRoute("identify_skill", IdentifySkill, "/cases/{case_id}/skills"),
 )
 OPEN_CASE_OPERATION = "open_case"
 OPEN_CASE_PATH = "/cases"

@@ -16,28 +16,63 @@ from api import TokenMap, create_app
 from api.commands import CASE_COMMAND_ROUTES, OPEN_CASE_PATH, CommandRoute
 from application.settings import Settings
 from application.synthetic import BILLING_CLERKS, CASEWORKERS, SUPERVISORS
+from domain.assistance import (
+    ContactChannel,
+    ContingencyArea,
+    EligibilityStatus,
+    GoalStatus,
+    InterventionCategory,
+    InterventionKind,
+    JobLossReason,
+    ReferralResult,
+    ResponsibleParty,
+    SupportProgram,
+    TrainingPurpose,
+)
 from domain.base import Actor, Role, numbered_id
 from domain.case import Program, case_id_for
 from domain.commands import (
+    AuthorizePurchasedService,
     AuthorizeService,
     CancelAuthorization,
     CaseCommand,
+    ChangeGoalStatus,
+    ChangeWage,
     Command,
     CorrectOutcomeDate,
     DecideReview,
     DetermineNewEmploymentCase,
     DetermineNotAppropriate,
     DeterminePEAppropriate,
+    EndCashAssistance,
+    EstablishSelfSufficiencyPlan,
+    GiveSiteVisitConsent,
+    IdentifySkill,
+    LogIntervention,
     OpenCase,
     PayInvoice,
+    PlanContact,
+    ReassessPlan,
     ReceiveInvoice,
     RecognizeGrandfathering,
+    RecordContact,
+    RecordContingencyPlan,
+    RecordEligibility,
+    RecordJobLoss,
+    RecordJobSiteVisit,
     RecordOutcome,
+    RecordReachability,
+    RecordReferralResult,
     RecordServiceProvided,
+    ReferToCommunityResource,
+    ReferToTraining,
     RemoveFromPEServices,
     RequestPEServices,
     RequestReview,
     ReturnToMonitoring,
+    RevokeSiteVisitConsent,
+    SetPlanGoal,
+    StartJob,
     TerminateCase,
     UnencumberBalance,
 )
@@ -155,10 +190,12 @@ def ids(number: str, kind: str, n: int = 1) -> UUID:
     return numbered_id(case_id_for(number), kind, n)
 
 
-def open_case(number: str, opened_on: date = date(2024, 1, 15)) -> OpenCase:
+def open_case(
+    number: str, opened_on: date = date(2024, 1, 15), program: Program = Program.VR
+) -> OpenCase:
     return OpenCase(
         case_number=number,
-        program=Program.VR,
+        program=program,
         client_ref=f"CL-{number}",
         caseworker_id="cw-ada",
         opened_on=opened_on,
@@ -391,13 +428,301 @@ def grandfathered_case(number: str) -> list[tuple[Actor, Command]]:
     ]
 
 
+def assisted_case(number: str) -> list[tuple[Actor, Command]]:
+    """A cash-assistance case through every command of the program (TA-01..TA-11): a job, the
+    plan with a goal and its contingencies, a purchased service billed and closed, support,
+    contacts, eligibility, a site visit with permission, a raise, a re-assessment, a job lost
+    and another found, the end of cash assistance and a training referral on the last day of
+    its window."""
+    case_id = case_id_for(number)
+    goal_id = ids(number, "goal")
+    first_job, second_job = ids(number, "job", 1), ids(number, "job", 2)
+    authorization_id = ids(number, "authorization")
+    invoice_id = ids(number, "invoice")
+    referral_id = ids(number, "community_referral")
+    contact_id = ids(number, "contact")
+    return [
+        (CASEWORKER, open_case(number, program=Program.CASH_ASSISTANCE)),
+        (
+            CASEWORKER,
+            StartJob(
+                case_id=case_id,
+                job_id=first_job,
+                started_on=date(2024, 1, 22),
+                employer="Riverside Grocers",
+                job_title="cashier",
+                hourly_wage_cents=1_500,
+                weekly_hours=30.0,
+            ),
+        ),
+        (
+            CASEWORKER,
+            RecordReachability(
+                case_id=case_id,
+                recorded_on=date(2024, 1, 22),
+                available_in_daytime=False,
+                best_times="weekdays after 6 pm",
+                channels=(ContactChannel.MESSAGE, ContactChannel.POSTCARD),
+            ),
+        ),
+        (
+            CASEWORKER,
+            EstablishSelfSufficiencyPlan(
+                case_id=case_id,
+                established_on=date(2024, 1, 29),
+                emergent_needs=("child care for the evening shift", "bus fare"),
+                resources_mobilised=("grandmother on weekends",),
+                next_reassessment_on=date(2024, 4, 29),
+            ),
+        ),
+        (
+            CASEWORKER,
+            SetPlanGoal(
+                case_id=case_id,
+                goal_id=goal_id,
+                set_on=date(2024, 1, 29),
+                description="Finish job coaching on customer de-escalation",
+                target_date=date(2024, 4, 30),
+                responsible_party=ResponsibleParty.CONTRACTED_PROVIDER,
+            ),
+        ),
+        *[
+            (
+                CASEWORKER,
+                RecordContingencyPlan(
+                    case_id=case_id,
+                    area=area,
+                    recorded_on=date(2024, 1, 29),
+                    contingency=None if area is ContingencyArea.CHILD_CARE else "A back-up plan",
+                    not_needed_reason="No children under 13"
+                    if area is ContingencyArea.CHILD_CARE
+                    else None,
+                ),
+            )
+            for area in ContingencyArea
+        ],
+        (
+            CASEWORKER,
+            AuthorizePurchasedService(
+                case_id=case_id,
+                authorization_id=authorization_id,
+                goal_id=goal_id,
+                authorized_on=date(2024, 2, 1),
+                service_type=ServiceType.EMPLOYMENT_JOB_RETENTION,
+                category=ServiceCategory.COMMUNITY,
+                provider="Workforce Partners Inc.",
+                planned_start=date(2024, 2, 1),
+                planned_end=date(2024, 3, 31),
+                amount_cents=50_000,
+                plan_entry="Job coaching, eight sessions",
+            ),
+        ),
+        (
+            CASEWORKER,
+            RecordServiceProvided(
+                case_id=case_id, authorization_id=authorization_id, provided_on=date(2024, 3, 1)
+            ),
+        ),
+        (
+            BILLING,
+            ReceiveInvoice(
+                case_id=case_id,
+                invoice_id=invoice_id,
+                authorization_id=authorization_id,
+                received_on=date(2024, 3, 5),
+                invoice_number="CES-1",
+                amount_cents=40_000,
+            ),
+        ),
+        (
+            BILLING,
+            PayInvoice(
+                case_id=case_id,
+                invoice_id=invoice_id,
+                paid_on=date(2024, 3, 20),
+                amount_cents=40_000,
+            ),
+        ),
+        (
+            BILLING,
+            UnencumberBalance(
+                case_id=case_id,
+                authorization_id=authorization_id,
+                unencumbered_on=date(2024, 3, 21),
+            ),
+        ),
+        (
+            CASEWORKER,
+            ChangeGoalStatus(
+                case_id=case_id,
+                goal_id=goal_id,
+                changed_on=date(2024, 3, 25),
+                status=GoalStatus.ACHIEVED,
+            ),
+        ),
+        (
+            CASEWORKER,
+            LogIntervention(
+                case_id=case_id,
+                intervention_id=ids(number, "intervention"),
+                logged_on=date(2024, 2, 10),
+                kind=InterventionKind.CRISIS_INTERVENTION,
+                category=InterventionCategory.DIFFICULT_EMPLOYER,
+                situation="The supervisor threatened to cut hours",
+                action_taken="Planned the conversation and called back the next day",
+            ),
+        ),
+        (
+            CASEWORKER,
+            ReferToCommunityResource(
+                case_id=case_id,
+                referral_id=referral_id,
+                referred_on=date(2024, 2, 12),
+                need="winter coats for the children",
+                resource="Eastside Family Center",
+            ),
+        ),
+        (
+            CASEWORKER,
+            RecordReferralResult(
+                case_id=case_id,
+                referral_id=referral_id,
+                recorded_on=date(2024, 2, 26),
+                result=ReferralResult.CONNECTED,
+            ),
+        ),
+        (
+            CASEWORKER,
+            PlanContact(
+                case_id=case_id,
+                contact_id=contact_id,
+                scheduled_on=date(2024, 1, 29),
+                planned_for=date(2024, 2, 28),
+                channel=ContactChannel.PHONE,
+                purpose="monthly check-in",
+            ),
+        ),
+        (
+            CASEWORKER,
+            RecordContact(
+                case_id=case_id,
+                contact_id=contact_id,
+                made_on=date(2024, 2, 27),
+                channel=ContactChannel.PHONE,
+                summary="The new schedule works.",
+            ),
+        ),
+        (
+            CASEWORKER,
+            RecordEligibility(
+                case_id=case_id,
+                program=SupportProgram.FOOD_ASSISTANCE,
+                recorded_on=date(2024, 2, 1),
+                status=EligibilityStatus.ELIGIBLE,
+                renewal_on=date(2024, 8, 1),
+            ),
+        ),
+        (
+            CASEWORKER,
+            GiveSiteVisitConsent(
+                case_id=case_id,
+                job_id=first_job,
+                given_on=date(2024, 3, 1),
+                how_given="signed release form",
+            ),
+        ),
+        (
+            CASEWORKER,
+            RecordJobSiteVisit(
+                case_id=case_id,
+                visit_id=ids(number, "visit"),
+                job_id=first_job,
+                visited_on=date(2024, 3, 1),
+                purpose="Meet the supervisor about the schedule",
+            ),
+        ),
+        (
+            CASEWORKER,
+            RevokeSiteVisitConsent(case_id=case_id, job_id=first_job, revoked_on=date(2024, 3, 15)),
+        ),
+        (
+            CASEWORKER,
+            ChangeWage(
+                case_id=case_id,
+                job_id=first_job,
+                changed_on=date(2024, 4, 1),
+                hourly_wage_cents=1_700,
+                weekly_hours=32.0,
+            ),
+        ),
+        (
+            CASEWORKER,
+            ReassessPlan(
+                case_id=case_id,
+                reassessed_on=date(2024, 4, 25),
+                emergent_needs=("bus fare",),
+                resources_mobilised=("county transit pass",),
+                summary="Coaching done; transport is the remaining risk.",
+                next_reassessment_on=date(2024, 7, 25),
+            ),
+        ),
+        (
+            CASEWORKER,
+            RecordJobLoss(
+                case_id=case_id,
+                job_id=first_job,
+                lost_on=date(2024, 5, 10),
+                reason=JobLossReason.LAID_OFF,
+            ),
+        ),
+        (
+            CASEWORKER,
+            StartJob(
+                case_id=case_id,
+                job_id=second_job,
+                started_on=date(2024, 5, 28),
+                employer="Metro Transit",
+                job_title="bus cleaner",
+                hourly_wage_cents=1_800,
+                weekly_hours=35.0,
+            ),
+        ),
+        (
+            CASEWORKER,
+            EndCashAssistance(
+                case_id=case_id, ended_on=date(2024, 5, 31), reason="Earnings above the limit"
+            ),
+        ),
+        (
+            CASEWORKER,
+            ReferToTraining(
+                case_id=case_id,
+                referral_id=ids(number, "training_referral"),
+                referred_on=date(2025, 5, 31),
+                resource="Community college forklift certificate",
+                purpose=TrainingPurpose.QUALIFY_FOR_ADVANCEMENT,
+            ),
+        ),
+        (
+            CASEWORKER,
+            IdentifySkill(
+                case_id=case_id,
+                skill_id=ids(number, "skill"),
+                identified_on=date(2024, 6, 10),
+                skill="customer de-escalation",
+                how_identified="job coaching",
+            ),
+        ),
+    ]
+
+
+SCENARIOS = (served_case, reviewed_case, grandfathered_case, assisted_case)
+"""Together they send every command of the domain over HTTP."""
+
+
 def sample_command(command_class: type[Command], number: str) -> Command:
     """A valid command of the class for case `number` (whether the case would accept it or not)."""
-    samples = [
-        command
-        for scenario in (served_case, reviewed_case, grandfathered_case)
-        for _, command in scenario(number)
-    ]
+    samples = [command for scenario in SCENARIOS for _, command in scenario(number)]
     return next(command for command in samples if type(command) is command_class)
 
 

@@ -28,6 +28,7 @@ from tests.integration.api_support import (
     TestClient,
     api_client,
     assert_problem,
+    assisted_case,
     auth,
     authorize,
     determine_appropriate,
@@ -63,7 +64,9 @@ def test_every_case_command_of_the_domain_has_exactly_one_route() -> None:
     assert max(routed.values()) == 1
 
 
-@pytest.mark.parametrize("scenario", [served_case, reviewed_case, grandfathered_case])
+@pytest.mark.parametrize(
+    "scenario", [served_case, reviewed_case, grandfathered_case, assisted_case]
+)
 def test_each_accepted_command_answers_with_the_new_version_as_etag(
     client: TestClient, scenario: Scenario
 ) -> None:
@@ -85,7 +88,7 @@ def test_each_accepted_command_answers_with_the_new_version_as_etag(
 def test_the_scenarios_together_send_every_command_of_the_domain() -> None:
     sent = {
         type(command)
-        for scenario in (served_case, reviewed_case, grandfathered_case)
+        for scenario in (served_case, reviewed_case, grandfathered_case, assisted_case)
         for _, command in scenario("VR-1")
     }
 
