@@ -31,7 +31,7 @@ def audit_of(app: CaseManagement, case_id: UUID) -> CaseAudit:
     return CaseAudit(
         case_id=case_id,
         case_number=state["case_number"],
-        entries=[audit_entry(e) for e in events],
+        entries=[audit_entry(e, case.program) for e in events],
         state=state,
     )
 

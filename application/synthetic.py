@@ -23,32 +23,67 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 from uuid import UUID
 
+from domain.assistance import (
+    ContactChannel,
+    ContingencyArea,
+    EligibilityStatus,
+    GoalStatus,
+    InterventionKind,
+    JobLossReason,
+    ReferralResult,
+    ResponsibleParty,
+    SupportProgram,
+    TrainingPurpose,
+)
 from domain.base import Actor, Role, numbered_id
 from domain.case import Program, case_id_for
 from domain.commands import (
+    AuthorizePurchasedService,
     AuthorizeService,
     CancelAuthorization,
     CaseCommand,
+    ChangeGoalStatus,
+    ChangeWage,
     Command,
     DecideReview,
     DetermineNewEmploymentCase,
     DetermineNotAppropriate,
     DeterminePEAppropriate,
+    EndCashAssistance,
+    EstablishSelfSufficiencyPlan,
+    GiveSiteVisitConsent,
+    IdentifySkill,
+    LogIntervention,
     OpenCase,
     PayInvoice,
+    PlanContact,
+    ReassessPlan,
     ReceiveInvoice,
     RecognizeGrandfathering,
+    RecordContact,
+    RecordContingencyPlan,
+    RecordEligibility,
+    RecordJobLoss,
+    RecordJobSiteVisit,
     RecordOutcome,
+    RecordReachability,
+    RecordReferralResult,
     RecordServiceProvided,
+    ReferToCommunityResource,
+    ReferToTraining,
     RemoveFromPEServices,
     RequestPEServices,
     RequestReview,
     ReturnToMonitoring,
+    RevokeSiteVisitConsent,
+    SetPlanGoal,
+    StartJob,
     TerminateCase,
     UnencumberBalance,
 )
+from domain.dates import add_months
 from domain.errors import DomainError
-from domain.policy import PolicyBook, VRPolicy
+from domain.policy import PolicyBook, TAPolicy, VRPolicy
 from domain.values import (
     AdvanceAssessment,
     AdvancementResult,
@@ -133,9 +168,30 @@ class SyntheticCommand(NamedTuple):
     expect_refusal_rule: str | None = None
 
 
+class _History:
+    """A case's commands as they are being written, with the ids they chose."""
+
+    rng: random.Random
+    case_id: UUID
+    steps: list[tuple[date, int, SyntheticCommand]]
+    counters: dict[str, int]
+
+    def add(self, actor: Actor, command: Command, refusal: str | None = None) -> None:
+        self.steps.append(
+            (command.effective_on, len(self.steps), SyntheticCommand(actor, command, refusal))
+        )
+
+    def next_id(self, kind: str) -> UUID:
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        return numbered_id(self.case_id, kind, self.counters[kind])
+
+    def days_after(self, day: date, low: int, high: int) -> date:
+        return day + timedelta(days=self.rng.randint(low, high))
+
+
 @dataclass
-class _CasePlan:
-    """One case's history as it is being written, with the facts VR-11 needs."""
+class _CasePlan(_History):
+    """One VR case's history as it is being written, with the facts VR-11 needs."""
 
     index: int
     rng: random.Random
@@ -147,15 +203,6 @@ class _CasePlan:
     steps: list[tuple[date, int, SyntheticCommand]] = field(default_factory=list)
     left_pe_services_on: date | None = None
     counters: dict[str, int] = field(default_factory=dict)
-
-    def add(self, actor: Actor, command: Command, refusal: str | None = None) -> None:
-        self.steps.append(
-            (command.effective_on, len(self.steps), SyntheticCommand(actor, command, refusal))
-        )
-
-    def next_id(self, kind: str) -> UUID:
-        self.counters[kind] = self.counters.get(kind, 0) + 1
-        return numbered_id(self.case_id, kind, self.counters[kind])
 
     @property
     def anniversary(self) -> date:
@@ -179,7 +226,7 @@ class SyntheticCaseload:
         self.cases = cases
         self.start = start
         self.policies = policies or PolicyBook.default()
-        self._plans: list[_CasePlan] | None = None
+        self._plans: list[_CasePlan | _AssistancePlan] | None = None
 
     def commands(self) -> Iterator[SyntheticCommand]:
         """Every case's commands, in business-date order across cases."""
@@ -191,8 +238,16 @@ class SyntheticCaseload:
             yield item
 
     def expected_terminations(self) -> dict[UUID, date]:
-        """Each case's VR-11 termination date once all its commands are applied."""
-        return {plan.case_id: plan.termination_date() for plan in self.plans()}
+        """Each VR case's VR-11 termination date once all its commands are applied
+        (cash-assistance cases never terminate)."""
+        return {
+            plan.case_id: plan.termination_date()
+            for plan in self.plans()
+            if isinstance(plan, _CasePlan)
+        }
+
+    def cash_assistance_case_ids(self) -> set[UUID]:
+        return {plan.case_id for plan in self.plans() if isinstance(plan, _AssistancePlan)}
 
     def termination_commands(self) -> list[tuple[date, TerminateCase]]:
         """The `TerminateCase` commands the deadline process is expected to issue, by date."""
@@ -204,12 +259,16 @@ class SyntheticCaseload:
             key=lambda entry: entry[0],
         )
 
-    def plans(self) -> list[_CasePlan]:
+    def plans(self) -> list[_CasePlan | _AssistancePlan]:
         if self._plans is None:
             self._plans = [self._plan(index) for index in range(1, self.cases + 1)]
         return self._plans
 
-    def _plan(self, index: int) -> _CasePlan:
+    def _plan(self, index: int) -> _CasePlan | _AssistancePlan:
+        # A stream of its own decides the program, so a VR case's history does not depend on
+        # how many cash-assistance cases there are.
+        if random.Random(f"pes-synthetic-program:{self.seed}:{index}").random() < TA_SHARE:
+            return self._assistance_plan(index)
         rng = random.Random(f"pes-synthetic:{self.seed}:{index}")
         scenario = _choose(rng)
         if scenario == "grandfathered":
@@ -231,6 +290,22 @@ class SyntheticCaseload:
         )
         _open_with_outcome(plan, opened_on)
         _SCENARIO_WRITERS[scenario](plan)
+        return plan
+
+    def _assistance_plan(self, index: int) -> _AssistancePlan:
+        rng = random.Random(f"pes-synthetic-ta:{self.seed}:{index}")
+        opened_on = self.start + timedelta(days=rng.randint(0, 364))
+        case_number = f"TA-{self.seed}-{index:06d}"
+        plan = _AssistancePlan(
+            index=index,
+            rng=rng,
+            policy=self.policies.ta_in_force_on(opened_on),
+            case_number=case_number,
+            case_id=case_id_for(case_number),
+            caseworker=rng.choice(CASEWORKERS),
+            opened_on=opened_on,
+        )
+        _assisted(plan)
         return plan
 
 
@@ -807,6 +882,590 @@ _SCENARIO_WRITERS = {
     "grandfathered": _grandfathered,
     "outcome_refusal": _outcome_refusal,
 }
+
+
+# The cash-assistance program (TA-01..TA-11)
+
+TA_SHARE = 0.2
+"""The share of synthetic cases in the cash-assistance program."""
+TA_REFUSALS = ("TA-02", "TA-08", "TA-09", "TA-10")
+"""The rules some cash-assistance commands of the caseload are there to be refused by."""
+
+NEEDS = (
+    "child care for the evening shift",
+    "bus fare until the first paycheck",
+    "work shoes",
+    "rent arrears",
+    "a phone that holds a charge",
+)
+RESOURCES = (
+    "grandmother watches the children on weekends",
+    "church food pantry",
+    "county transit pass program",
+    "employer's employee assistance line",
+)
+GOALS: tuple[tuple[str, ResponsibleParty], ...] = (
+    ("Complete the 90-day probation period", ResponsibleParty.PARTICIPANT),
+    ("Arrange back-up child care", ResponsibleParty.CAREER_NAVIGATOR),
+    ("Open a savings account with $300 for emergencies", ResponsibleParty.PARTICIPANT),
+    ("Finish job coaching on customer de-escalation", ResponsibleParty.CONTRACTED_PROVIDER),
+    ("Ask the supervisor about full-time hours", ResponsibleParty.PARTICIPANT),
+    ("Enroll the children in the after-school program", ResponsibleParty.COMMUNITY_PARTNER),
+)
+PURCHASED_SERVICES: tuple[tuple[ServiceType, ServiceCategory, str], ...] = (
+    (ServiceType.EMPLOYMENT_JOB_RETENTION, ServiceCategory.COMMUNITY, "Job retention coaching"),
+    (ServiceType.EMPLOYMENT_JOB_SEEKING_SKILLS, ServiceCategory.COMMUNITY, "Job search workshop"),
+    (ServiceType.WORK_CLOTHING, ServiceCategory.SUPPORT, "Uniform and safety shoes"),
+    (ServiceType.TRANSPORTATION, ServiceCategory.SUPPORT, "Gas card for the first month"),
+)
+TRAINING = (
+    "Community college forklift certificate",
+    "Certified nursing assistant course",
+    "GED preparation evenings",
+    "Bookkeeping basics at the adult school",
+)
+SKILLS = (
+    "forklift operation",
+    "budgeting",
+    "customer de-escalation",
+    "scheduling around school hours",
+    "spreadsheet basics",
+)
+
+
+@dataclass
+class _AssistancePlan(_History):
+    """One cash-assistance case's history as it is being written."""
+
+    index: int
+    rng: random.Random
+    policy: TAPolicy
+    case_number: str
+    case_id: UUID
+    caseworker: Actor
+    opened_on: date
+    steps: list[tuple[date, int, SyntheticCommand]] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+def _assisted(plan: _AssistancePlan) -> None:
+    """A participant employed soon after the case opens, followed through the TA services.
+
+    Every case has a plan, goals, contingencies, contacts, eligibility and a job; many have a
+    raise, a job loss and re-employment, job-site visits with permission given and revoked, the
+    end of cash assistance with training referrals near the TA-09 boundary, and purchased
+    services. Some commands are there to be refused (`TA_REFUSALS`).
+    """
+    rng, worker = plan.rng, plan.caseworker
+    plan.add(
+        worker,
+        OpenCase(
+            case_number=plan.case_number,
+            program=Program.CASH_ASSISTANCE,
+            client_ref=f"CL-{plan.index:06d}",
+            caseworker_id=worker.id,
+            opened_on=plan.opened_on,
+        ),
+    )
+    job_id, started_on = _job(plan, plan.days_after(plan.opened_on, 0, 10))
+    planned_on = plan.days_after(started_on, 1, 14)
+    _reachability(plan, plan.days_after(plan.opened_on, 0, 5))
+    next_reassessment = _establish(plan, planned_on)
+    goal_ids = [_goal(plan, planned_on) for _ in range(rng.randint(2, 3))]
+    if rng.random() < 0.4:
+        _purchase(plan, goal_ids[0], plan.days_after(planned_on, 0, 5))
+    covered_on = _contingencies(plan, planned_on)
+    _progress(plan, goal_ids, planned_on)
+    _reassess(plan, next_reassessment, covered_on)
+    _contacts(plan, planned_on)
+    _eligibility(plan, plan.days_after(planned_on, 0, 30))
+    for _ in range(rng.randint(0, 2)):
+        _intervention(plan, plan.days_after(planned_on, 0, 200))
+    if rng.random() < 0.6:
+        _community_referral(plan, plan.days_after(planned_on, 0, 60))
+    last_job_fact = started_on
+    if rng.random() < 0.4:
+        last_job_fact = _raise(plan, job_id, started_on)
+    if rng.random() < 0.5:
+        last_job_fact = max(last_job_fact, _site_visits(plan, job_id, started_on))
+    if rng.random() < 0.35:
+        lost_on = plan.days_after(last_job_fact, 10, 120)
+        plan.add(
+            worker,
+            RecordJobLoss(
+                case_id=plan.case_id,
+                job_id=job_id,
+                lost_on=lost_on,
+                reason=rng.choice(list(JobLossReason)),
+                note="Hours were cut after the holiday season.",
+            ),
+        )
+        if rng.random() < 0.85:
+            _job(plan, plan.days_after(lost_on, 0, 60))
+    _cash_assistance(plan, started_on, planned_on)
+    for _ in range(rng.randint(1, 3)):
+        plan.add(
+            worker,
+            IdentifySkill(
+                case_id=plan.case_id,
+                skill_id=plan.next_id("skill"),
+                identified_on=plan.days_after(planned_on, 0, 300),
+                skill=rng.choice(SKILLS),
+                how_identified=rng.choice(("re-assessment", "employer feedback", "training")),
+            ),
+        )
+
+
+def _job(plan: _AssistancePlan, started_on: date) -> tuple[UUID, date]:
+    job_id = plan.next_id("job")
+    plan.add(
+        plan.caseworker,
+        StartJob(
+            case_id=plan.case_id,
+            job_id=job_id,
+            started_on=started_on,
+            employer=plan.rng.choice(EMPLOYERS),
+            job_title=plan.rng.choice(JOBS),
+            hourly_wage_cents=plan.rng.randint(1_250, 2_400),
+            weekly_hours=float(plan.rng.choice((16, 20, 24, 30, 32, 35, 40))),
+        ),
+    )
+    return job_id, started_on
+
+
+def _reachability(plan: _AssistancePlan, on: date) -> None:
+    daytime = plan.rng.random() < 0.4
+    plan.add(
+        plan.caseworker,
+        RecordReachability(
+            case_id=plan.case_id,
+            recorded_on=on,
+            available_in_daytime=daytime,
+            best_times="" if daytime else plan.rng.choice(("after 6 pm", "weekends", "lunch")),
+            channels=tuple(plan.rng.sample(sorted(plan.policy.contact_channels), 2)),
+        ),
+    )
+
+
+def _establish(plan: _AssistancePlan, on: date) -> date:
+    next_reassessment = plan.days_after(on, 60, 120)
+    plan.add(
+        plan.caseworker,
+        EstablishSelfSufficiencyPlan(
+            case_id=plan.case_id,
+            established_on=on,
+            emergent_needs=tuple(plan.rng.sample(NEEDS, plan.rng.randint(1, 3))),
+            resources_mobilised=tuple(plan.rng.sample(RESOURCES, plan.rng.randint(1, 2))),
+            next_reassessment_on=next_reassessment,
+        ),
+    )
+    return next_reassessment
+
+
+def _goal(plan: _AssistancePlan, on: date) -> UUID:
+    description, party = plan.rng.choice(GOALS)
+    goal_id = plan.next_id("goal")
+    plan.add(
+        plan.caseworker,
+        SetPlanGoal(
+            case_id=plan.case_id,
+            goal_id=goal_id,
+            set_on=on,
+            description=description,
+            target_date=plan.days_after(on, 45, 240),
+            responsible_party=party,
+        ),
+    )
+    return goal_id
+
+
+def _contingencies(plan: _AssistancePlan, planned_on: date) -> date:
+    """Each area covered; sometimes a re-assessment is tried first and refused (TA-02)."""
+    rng = plan.rng
+    areas = list(ContingencyArea)
+    rng.shuffle(areas)
+    premature = rng.random() < 0.15
+    covered_on = plan.days_after(planned_on, 2 if premature else 0, 20)
+    for number, area in enumerate(areas, start=1):
+        on = covered_on if number == len(areas) else plan.days_after(planned_on, 0, 0)
+        needed = area is not ContingencyArea.CHILD_CARE or rng.random() < 0.65
+        plan.add(
+            plan.caseworker,
+            RecordContingencyPlan(
+                case_id=plan.case_id,
+                area=area,
+                recorded_on=on,
+                contingency=f"Back-up for {area.value.replace('_', ' ')}" if needed else None,
+                not_needed_reason=None if needed else "No children under 13 at home.",
+            ),
+        )
+    if premature:
+        _reassess_command(plan, planned_on + timedelta(days=1), "TA-02")
+    return covered_on
+
+
+def _reassess(plan: _AssistancePlan, due: date, covered_on: date) -> None:
+    # Mostly around the due date; sometimes late, as a missed re-assessment (TA-01).
+    on = due + timedelta(days=plan.rng.randint(-10, 5) if plan.rng.random() < 0.85 else 25)
+    _reassess_command(plan, max(on, covered_on + timedelta(days=1)))
+
+
+def _reassess_command(plan: _AssistancePlan, on: date, refusal: str | None = None) -> None:
+    plan.add(
+        plan.caseworker,
+        ReassessPlan(
+            case_id=plan.case_id,
+            reassessed_on=on,
+            emergent_needs=tuple(plan.rng.sample(NEEDS, plan.rng.randint(1, 2))),
+            resources_mobilised=tuple(plan.rng.sample(RESOURCES, plan.rng.randint(1, 3))),
+            summary="Reviewed the goals and the contingencies with the participant.",
+            next_reassessment_on=plan.days_after(on, 60, 120),
+        ),
+        refusal,
+    )
+
+
+def _progress(plan: _AssistancePlan, goal_ids: list[UUID], planned_on: date) -> None:
+    rng = plan.rng
+    for goal_id in goal_ids:
+        if rng.random() >= 0.7:
+            continue
+        started = plan.days_after(planned_on, 6, 30)
+        _goal_status(plan, goal_id, started, GoalStatus.IN_PROGRESS)
+        roll = rng.random()
+        if roll < 0.5:
+            _goal_status(plan, goal_id, plan.days_after(started, 10, 200), GoalStatus.ACHIEVED)
+        elif roll < 0.6:
+            _goal_status(
+                plan,
+                goal_id,
+                plan.days_after(started, 5, 60),
+                GoalStatus.DISCONTINUED,
+                "The participant changed jobs; the goal no longer applies.",
+            )
+
+
+def _goal_status(
+    plan: _AssistancePlan, goal_id: UUID, on: date, status: GoalStatus, note: str = ""
+) -> None:
+    plan.add(
+        plan.caseworker,
+        ChangeGoalStatus(
+            case_id=plan.case_id, goal_id=goal_id, changed_on=on, status=status, note=note
+        ),
+    )
+
+
+def _contacts(plan: _AssistancePlan, planned_on: date) -> None:
+    """A monthly scheduling matrix: most contacts made on time, some late, some never (TA-05)."""
+    rng = plan.rng
+    channels = sorted(plan.policy.contact_channels)
+    for month in range(1, rng.randint(3, 5) + 1):
+        contact_id = plan.next_id("contact")
+        planned_for = planned_on + timedelta(days=30 * month)
+        channel = rng.choice(channels)
+        plan.add(
+            plan.caseworker,
+            PlanContact(
+                case_id=plan.case_id,
+                contact_id=contact_id,
+                scheduled_on=planned_on,
+                planned_for=planned_for,
+                channel=channel,
+                purpose="monthly check-in",
+            ),
+        )
+        roll = rng.random()
+        if roll < 0.75:
+            made_on = max(planned_on, planned_for - timedelta(days=rng.randint(0, 3)))
+        elif roll < 0.9:
+            made_on = plan.days_after(planned_for, 1, 10)
+        else:
+            continue
+        _contact(plan, contact_id, made_on, channel)
+    if rng.random() < 0.5:
+        _contact(
+            plan, plan.next_id("contact"), plan.days_after(planned_on, 1, 90), rng.choice(channels)
+        )
+
+
+def _contact(plan: _AssistancePlan, contact_id: UUID, on: date, channel: ContactChannel) -> None:
+    plan.add(
+        plan.caseworker,
+        RecordContact(
+            case_id=plan.case_id,
+            contact_id=contact_id,
+            made_on=on,
+            channel=channel,
+            summary="Checked in on the schedule, child care and transport.",
+        ),
+    )
+
+
+def _eligibility(plan: _AssistancePlan, on: date) -> None:
+    rng = plan.rng
+    for program in rng.sample(sorted(plan.policy.eligibility_programs), rng.randint(2, 4)):
+        recorded_on = on
+        if rng.random() < 0.2:
+            plan.add(
+                plan.caseworker, _eligibility_record(plan, program, on, EligibilityStatus.APPLIED)
+            )
+            recorded_on = plan.days_after(on, 7, 30)
+        renewal_on = plan.days_after(recorded_on, 120, 365)
+        plan.add(
+            plan.caseworker,
+            _eligibility_record(plan, program, recorded_on, EligibilityStatus.ELIGIBLE, renewal_on),
+        )
+        if rng.random() < 0.4:
+            renewed_on = renewal_on - timedelta(days=rng.randint(0, 20))
+            plan.add(
+                plan.caseworker,
+                _eligibility_record(
+                    plan,
+                    program,
+                    max(renewed_on, recorded_on + timedelta(days=1)),
+                    EligibilityStatus.ELIGIBLE,
+                    renewal_on + timedelta(days=365),
+                ),
+            )
+
+
+def _eligibility_record(
+    plan: _AssistancePlan,
+    program: SupportProgram,
+    on: date,
+    status: EligibilityStatus,
+    renewal_on: date | None = None,
+) -> RecordEligibility:
+    return RecordEligibility(
+        case_id=plan.case_id,
+        program=program,
+        recorded_on=on,
+        status=status,
+        renewal_on=renewal_on,
+        note="Paperwork reviewed with the participant.",
+    )
+
+
+def _intervention(plan: _AssistancePlan, on: date) -> None:
+    rng = plan.rng
+    plan.add(
+        plan.caseworker,
+        LogIntervention(
+            case_id=plan.case_id,
+            intervention_id=plan.next_id("intervention"),
+            logged_on=on,
+            kind=rng.choice(list(InterventionKind)),
+            category=rng.choice(sorted(plan.policy.intervention_categories)),
+            situation="The participant called after a hard week at work.",
+            action_taken="Worked through options and agreed a first step for tomorrow.",
+        ),
+    )
+
+
+def _community_referral(plan: _AssistancePlan, on: date) -> None:
+    referral_id = plan.next_id("community_referral")
+    plan.add(
+        plan.caseworker,
+        ReferToCommunityResource(
+            case_id=plan.case_id,
+            referral_id=referral_id,
+            referred_on=on,
+            need=plan.rng.choice(NEEDS),
+            resource=plan.rng.choice(("Eastside Family Center", "United Way 211", "Food bank")),
+        ),
+    )
+    if plan.rng.random() < 0.8:
+        plan.add(
+            plan.caseworker,
+            RecordReferralResult(
+                case_id=plan.case_id,
+                referral_id=referral_id,
+                recorded_on=plan.days_after(on, 3, 30),
+                result=plan.rng.choice(list(ReferralResult)),
+                note="Followed up by phone.",
+            ),
+        )
+
+
+def _raise(plan: _AssistancePlan, job_id: UUID, started_on: date) -> date:
+    changed_on = plan.days_after(started_on, 60, 200)
+    plan.add(
+        plan.caseworker,
+        ChangeWage(
+            case_id=plan.case_id,
+            job_id=job_id,
+            changed_on=changed_on,
+            hourly_wage_cents=2_500 + plan.rng.randint(50, 300),
+            weekly_hours=float(plan.rng.choice((32, 35, 40))),
+        ),
+    )
+    return changed_on
+
+
+def _site_visits(plan: _AssistancePlan, job_id: UUID, started_on: date) -> date:
+    """Permission given, a visit (often the same day), permission revoked; sometimes a visit
+    tried before the permission or the day after the revocation, and refused (TA-08)."""
+    rng = plan.rng
+    given_on = plan.days_after(started_on, 5, 40)
+    if rng.random() < 0.3:
+        _visit(plan, job_id, given_on - timedelta(days=1), "TA-08")
+    plan.add(
+        plan.caseworker,
+        GiveSiteVisitConsent(
+            case_id=plan.case_id,
+            job_id=job_id,
+            given_on=given_on,
+            how_given=rng.choice(("signed release form", "verbal, noted in the file")),
+        ),
+    )
+    visited_on = given_on if rng.random() < 0.5 else plan.days_after(given_on, 1, 20)
+    _visit(plan, job_id, visited_on)
+    revoked_on = plan.days_after(visited_on, 5, 60)
+    plan.add(
+        plan.caseworker,
+        RevokeSiteVisitConsent(case_id=plan.case_id, job_id=job_id, revoked_on=revoked_on),
+    )
+    if rng.random() < 0.5:
+        _visit(plan, job_id, revoked_on + timedelta(days=1), "TA-08")
+    return revoked_on
+
+
+def _visit(plan: _AssistancePlan, job_id: UUID, on: date, refusal: str | None = None) -> None:
+    plan.add(
+        plan.caseworker,
+        RecordJobSiteVisit(
+            case_id=plan.case_id,
+            visit_id=plan.next_id("visit"),
+            job_id=job_id,
+            visited_on=on,
+            purpose="Meet the supervisor about the new schedule.",
+        ),
+        refusal,
+    )
+
+
+def _cash_assistance(plan: _AssistancePlan, started_on: date, planned_on: date) -> None:
+    """Cash assistance ends for most, sometimes on a month's last day; training referrals come
+    within the window, on its last day, or the day after it and are refused (TA-09)."""
+    rng = plan.rng
+    if rng.random() < 0.3:
+        if rng.random() < 0.4:
+            _training(plan, plan.days_after(planned_on, 0, 200))
+        return
+    ended_on = plan.days_after(started_on, 10, 120)
+    if rng.random() < 0.3:
+        ended_on = add_months(ended_on.replace(day=1), 1) - timedelta(days=1)
+    plan.add(
+        plan.caseworker,
+        EndCashAssistance(
+            case_id=plan.case_id, ended_on=ended_on, reason="Earnings above the grant limit."
+        ),
+    )
+    closes = plan.policy.training_referral_window_closes(ended_on)
+    roll = rng.random()
+    if roll < 0.5:
+        _training(plan, ended_on + timedelta(days=rng.randint(0, (closes - ended_on).days)))
+    elif roll < 0.75:
+        _training(plan, closes)
+    elif roll < 0.9:
+        _training(plan, closes + timedelta(days=1), "TA-09")
+
+
+def _training(plan: _AssistancePlan, on: date, refusal: str | None = None) -> None:
+    plan.add(
+        plan.caseworker,
+        ReferToTraining(
+            case_id=plan.case_id,
+            referral_id=plan.next_id("training_referral"),
+            referred_on=on,
+            resource=plan.rng.choice(TRAINING),
+            purpose=plan.rng.choice(list(TrainingPurpose)),
+        ),
+        refusal,
+    )
+
+
+def _purchase(plan: _AssistancePlan, goal_id: UUID, on: date) -> None:
+    """A service bought from contracted employment services for a goal, and paid (TA-10)."""
+    rng = plan.rng
+    billing = rng.choice(BILLING_CLERKS)
+    service_type, category, entry = rng.choice(PURCHASED_SERVICES)
+    authorization_id = plan.next_id("authorization")
+    amount = rng.randint(50, 1_200) * 100
+    plan.add(
+        plan.caseworker,
+        AuthorizePurchasedService(
+            case_id=plan.case_id,
+            authorization_id=authorization_id,
+            goal_id=goal_id,
+            authorized_on=on,
+            service_type=service_type,
+            category=category,
+            provider=f"CES-{rng.randint(1, 60):03d}",
+            planned_start=on,
+            planned_end=plan.days_after(on, 14, 120),
+            amount_cents=amount,
+            plan_entry=entry,
+        ),
+    )
+    if rng.random() < 0.15:
+        cancelled_on = plan.days_after(on, 1, 3)
+        plan.add(
+            plan.caseworker,
+            CancelAuthorization(
+                case_id=plan.case_id,
+                authorization_id=authorization_id,
+                cancelled_on=cancelled_on,
+                reason="The participant's employer provides it.",
+            ),
+        )
+        last = cancelled_on
+    else:
+        provided_on = plan.days_after(on, 5, 60)
+        plan.add(
+            plan.caseworker,
+            RecordServiceProvided(
+                case_id=plan.case_id, authorization_id=authorization_id, provided_on=provided_on
+            ),
+        )
+        received_on = plan.days_after(provided_on, 1, 15)
+        if rng.random() < 0.1:
+            plan.add(billing, _invoice(plan, authorization_id, received_on, amount + 1), "TA-10")
+        invoiced = max(1, amount * rng.randint(60, 100) // 100)
+        invoice = _invoice(plan, authorization_id, received_on, invoiced)
+        plan.add(billing, invoice)
+        last = plan.days_after(received_on, 3, 45)
+        plan.add(
+            billing,
+            PayInvoice(
+                case_id=plan.case_id,
+                invoice_id=invoice.invoice_id,
+                paid_on=last,
+                amount_cents=invoiced,
+            ),
+        )
+    plan.add(
+        billing,
+        UnencumberBalance(
+            case_id=plan.case_id,
+            authorization_id=authorization_id,
+            unencumbered_on=plan.days_after(last, 0, 5),
+        ),
+    )
+
+
+def _invoice(
+    plan: _AssistancePlan, authorization_id: UUID, on: date, amount_cents: int
+) -> ReceiveInvoice:
+    return ReceiveInvoice(
+        case_id=plan.case_id,
+        invoice_id=plan.next_id("invoice"),
+        authorization_id=authorization_id,
+        received_on=on,
+        invoice_number=f"CES-INV-{plan.rng.randint(10_000, 99_999)}",
+        amount_cents=amount_cents,
+    )
 
 
 @dataclass

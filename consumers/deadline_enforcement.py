@@ -30,7 +30,13 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], date]
 ALERT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:pes:deadline-alert")
-NOT_ALERTED = frozenset({DeadlineKind.TERMINATION, DeadlineKind.INITIATION_WINDOW})
+NOT_ALERTED = frozenset(
+    {
+        DeadlineKind.TERMINATION,
+        DeadlineKind.INITIATION_WINDOW,
+        DeadlineKind.TRAINING_REFERRAL_WINDOW,
+    }
+)
 
 ALERTS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS deadline_alerts_raised (

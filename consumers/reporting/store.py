@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from adapters.case_ordered_store import CaseOrderedStore, Refused
-from domain.case import STATUS_AFTER_EVENT, Case
+from domain.case import STATUS_AFTER_EVENT, Case, Program
 from domain.values import AuthorizationStatus
 
 SCHEMA = """
@@ -134,9 +134,9 @@ class ReportingStore(CaseOrderedStore):
         event_type = type(event).__name__
         if isinstance(event, Case.CaseOpened):
             self._open(case_id, event)
-            caseworker_id = event.caseworker_id
+            caseworker_id, program = event.caseworker_id, event.program.value
         else:
-            caseworker_id = self._caseworker_of(case_id)
+            caseworker_id, program = self._case_of(case_id)
         if event_type in STATUS_AFTER_EVENT:
             self.db.execute(
                 "INSERT INTO reporting_status_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -150,6 +150,10 @@ class ReportingStore(CaseOrderedStore):
                     event.actor.id,
                 ),
             )
+        if program == Program.CASH_ASSISTANCE.value:
+            # The request, determination and authorization tables feed VR reports (VR-02
+            # windows, PE timeliness, overrides); a cash-assistance case counts in the caseload.
+            return
         if event_type in DETERMINATION_KINDS:
             self._determine(case_id, event, DETERMINATION_KINDS[event_type])
             return
@@ -231,13 +235,14 @@ class ReportingStore(CaseOrderedStore):
             f"case {case_id} was already opened",
         )
 
-    def _caseworker_of(self, case_id: str) -> str:
+    def _case_of(self, case_id: str) -> tuple[str, str]:
+        """The case's caseworker and program."""
         rows = self.db.execute(
-            "SELECT caseworker_id FROM reporting_cases WHERE case_id = ?", (case_id,)
+            "SELECT caseworker_id, program FROM reporting_cases WHERE case_id = ?", (case_id,)
         )
         if not rows:
             raise Refused(f"case {case_id} was never opened in the reporting store")
-        return str(rows[0][0])
+        return str(rows[0][0]), str(rows[0][1])
 
     def _determine(self, case_id: str, event: Any, kind: str) -> None:
         self._require_request(case_id, event.request_id)

@@ -29,6 +29,7 @@ from domain.case import Program
 from domain.commands import OpenCase
 from domain.values import RequestPurpose, ReviewDecision
 from tests.conftest import unique
+from tests.integration.api_support import assisted_case
 from tests.pipeline import SteppedSystem
 from tests.topic_reader import read_topic
 from tests.unit.domain.support import BILLING, CASEWORKER, POLICY, SUPERVISOR, CaseFile
@@ -127,6 +128,12 @@ def record_every_kind_of_event(app: CaseManagement) -> None:
     app.handle(authorization, CASEWORKER)
     app.handle(unpaid.provided(authorization.authorization_id, date(2024, 6, 1)), CASEWORKER)
     app.handle(unpaid.invoice(authorization.authorization_id, date(2024, 6, 3), 9_000), BILLING)
+
+    for actor, command in assisted_case("TA-K-1"):  # every cash-assistance event type
+        if isinstance(command, OpenCase):
+            app.open_case(command, actor)
+        else:
+            app.handle(command, actor)  # type: ignore[arg-type]
 
 
 def sample_record(schema: dict[str, Any]) -> dict[str, Any]:
