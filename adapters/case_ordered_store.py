@@ -5,6 +5,10 @@ one transaction applies the new events of each case in `case_version` order, rec
 version each case reached and the topic position, and commits. A redelivered event (version
 already applied) is skipped; a gap is rejected to dead letters. Each event is applied inside a
 savepoint, so an event the store refuses leaves no half-written rows behind.
+
+Each store declares the `layout` its code writes. A store filled by an older layout (a table
+added since, say) would answer from incomplete rows, so it refuses to apply more events until
+it is rebuilt (`pes rebuild <view>`), which empties it and stamps the current layout.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ CREATE TABLE IF NOT EXISTS applied_versions (
     case_id TEXT NOT NULL,
     version INTEGER NOT NULL,
     PRIMARY KEY (view, case_id)
+);
+CREATE TABLE IF NOT EXISTS view_layouts (
+    view TEXT PRIMARY KEY,
+    layout INTEGER NOT NULL
 )
 """
 
@@ -36,16 +44,51 @@ class Refused(ValueError):
     """The store cannot apply this event; the reason goes to the dead-letter topic."""
 
 
+class StaleLayout(RuntimeError):
+    """The store was filled by an older layout of its tables: rebuild it."""
+
+
 class CaseOrderedStore:
     """Base of stores that apply case events in order; subclasses implement `apply_event`."""
 
     view_name: str
     schema: str
+    layout: int = 1
 
     def __init__(self, db: ViewDatabase) -> None:
         self.db = db
         db.create(POSITIONS_SCHEMA)
         db.create(self.schema)
+        if self.stored_layout() is None and not self._has_positions():
+            self._stamp_layout()
+
+    def stored_layout(self) -> int | None:
+        """The layout that filled the store; a store fed before layouts were stamped is layout
+        1; None for a store never fed."""
+        rows = self.db.execute("SELECT layout FROM view_layouts WHERE view = ?", (self.view_name,))
+        if rows:
+            return int(rows[0][0])
+        return 1 if self._has_positions() else None
+
+    def require_current_layout(self) -> None:
+        stored = self.stored_layout()
+        if stored != self.layout:
+            raise StaleLayout(
+                f"the {self.view_name} store was filled by layout {stored} of its tables and this "
+                f"version writes layout {self.layout}: rebuild it with `pes rebuild {self.view_name}`"
+            )
+
+    def _has_positions(self) -> bool:
+        return bool(
+            self.db.execute("SELECT 1 FROM view_positions WHERE view = ?", (self.view_name,))
+        )
+
+    def _stamp_layout(self) -> None:
+        self.db.execute(
+            "INSERT INTO view_layouts VALUES (?, ?) ON CONFLICT (view) "
+            "DO UPDATE SET layout = excluded.layout",
+            (self.view_name, self.layout),
+        )
 
     def apply_event(self, event: Any) -> None:
         """Writes what the event changes, inside the batch's transaction; raises `Refused`."""
@@ -83,6 +126,7 @@ class CaseOrderedStore:
         next_offset: int,
         before_commit: Callable[[list[tuple[Delivery, str]]], None],
     ) -> None:
+        self.require_current_layout()
         with self.db.transaction():
             versions: dict[str, int] = {}
             applied: dict[str, int] = {}
@@ -149,6 +193,7 @@ class CaseOrderedStore:
                 self.db.execute(f"DELETE FROM {table}")
             self.db.execute("DELETE FROM applied_versions WHERE view = ?", (self.view_name,))
             self.db.execute("DELETE FROM view_positions WHERE view = ?", (self.view_name,))
+            self._stamp_layout()
 
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""`pes reports ...`: caseload over time, post-employment timeliness, overrides, outcomes."""
+"""`pes reports ...`: caseload over time, post-employment timeliness, overrides, outcomes,
+cash-assistance participants' outcomes and the measures after exit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from adapters.case_ordered_store import StaleLayout
 from application.bootstrap import open_reporting_store
 from application.settings import Settings
 from consumers.deadline_enforcement import utc_today
@@ -23,7 +25,11 @@ Report = tuple[list[Any], type]
 def cmd_reports(settings: Settings, args: argparse.Namespace) -> int:
     store = open_reporting_store(settings)
     try:
+        store.require_current_layout()
         rows, row_type = args.report(store, args)
+    except StaleLayout as stale:
+        print(f"pes reports: {stale}", file=sys.stderr)
+        return 2
     finally:
         store.close()
     write_report(rows, row_type, Path(args.out) if args.out else sys.stdout, args.format)
@@ -58,6 +64,20 @@ def _outcomes(store: ReportingStore, args: argparse.Namespace) -> Report:
     if args.totals:
         return [reports.outcome_totals(store, as_of, args.program)], reports.OutcomeTotals
     return reports.outcomes(store, as_of, args.program), reports.OutcomeRow
+
+
+def _participants(store: ReportingStore, args: argparse.Namespace) -> Report:
+    as_of = args.as_of or utc_today()
+    if args.totals:
+        return [reports.participant_outcome_totals(store, as_of)], reports.ParticipantOutcomeTotals
+    return reports.participant_outcomes(store, as_of), reports.ParticipantOutcomeRow
+
+
+def _exits(store: ReportingStore, args: argparse.Namespace) -> Report:
+    as_of = args.as_of or utc_today()
+    if args.by_quarter:
+        return reports.exits_by_quarter(store, as_of), reports.ExitQuarterRow
+    return reports.exits(store, as_of), reports.ExitRow
 
 
 def add_reports_commands(parser: argparse.ArgumentParser) -> None:
@@ -97,3 +117,17 @@ def add_reports_commands(parser: argparse.ArgumentParser) -> None:
     outcomes.add_argument("--as-of", type=date.fromisoformat, help="default: today")
     outcomes.add_argument("--program", choices=["vr", "cash_assistance"])
     outcomes.add_argument("--totals", action="store_true", help="one row of sums instead")
+    participants = add(
+        "participants",
+        _participants,
+        "cash-assistance participants: job retention, wage change, re-employment, skills (TA-07, TA-11)",
+    )
+    participants.add_argument("--as-of", type=date.fromisoformat, help="default: today")
+    participants.add_argument("--totals", action="store_true", help="one row of sums instead")
+    exits = add(
+        "exits",
+        _exits,
+        "exits from cash assistance: employed in the 2nd and 4th quarter after, 2nd-quarter earnings",
+    )
+    exits.add_argument("--as-of", type=date.fromisoformat, help="default: today")
+    exits.add_argument("--by-quarter", action="store_true", help="rates per exit quarter")

@@ -6,6 +6,10 @@
   determinations, days to a determination and to a first authorization, authorizations inside
   or outside the VR-02 initiation window, overrides by rule ID); `overrides` lists them.
 - `outcomes` and `outcome_totals`: employment outcomes and the days each was followed, as of a date.
+- `participant_outcomes` and `participant_outcome_totals`: cash-assistance participants' job
+  retention, wage change, re-employment and new skills (TA-07, TA-11), as of a date.
+- `exits` and `exits_by_quarter`: after each exit from cash assistance, employment in the second
+  and fourth quarter after the exit quarter and second-quarter earnings (WIOA-style).
 
 "On a business date" means: of a case's events, those effective on or before the date, folded
 in the case's order (as `domain.termination.termination_date(events, policy, as_of)` does).
@@ -23,8 +27,9 @@ from datetime import date
 from typing import Any
 
 from consumers.reporting.store import DETERMINATION_KINDS, ReportingStore
-from domain.case import CaseStatus
+from domain.case import CaseStatus, Program
 from domain.dates import add_months
+from domain.measures import OutcomeMeasures, Quarter, exit_measures, measures_of
 from domain.policy import PolicyBook
 
 _STATUS_ORDER = {status.value: index for index, status in enumerate(CaseStatus)}
@@ -386,3 +391,245 @@ def outcome_totals(store: ReportingStore, as_of: date, program: str | None = Non
         weekly_hours=Summary.of([r.weekly_hours for r in rows]),
         retention_days=Summary.of([r.retention_days for r in rows]),
     )
+
+
+# Cash-assistance participants' outcomes (TA-07, TA-11) and the measures after exit
+
+
+@dataclass(frozen=True)
+class ParticipantOutcomeRow:
+    """A cash-assistance participant's outcomes as of a date (TA-07, TA-11).
+
+    The figures are `domain.measures.measures_of` over the case's job and skill events, so they
+    are those the case itself would compute. Wages and earnings are in cents; the current ones
+    are empty without a job on `as_of`. `days_to_reemployment_median` covers the losses followed
+    by a new job; `days_looking` is the current search, from the last loss not yet followed by a
+    job.
+    """
+
+    as_of: date
+    case_number: str
+    caseworker_id: str
+    jobs: int
+    jobs_held: int
+    days_employed: int
+    longest_retention_days: int
+    first_hourly_wage_cents: int | None
+    current_hourly_wage_cents: int | None
+    hourly_wage_change_cents: int | None
+    first_weekly_earnings_cents: int | None
+    current_weekly_earnings_cents: int | None
+    weekly_earnings_change_cents: int | None
+    job_losses: int
+    reemployed: int
+    days_to_reemployment_median: float | None
+    days_looking: int | None
+    new_skills: int
+    skills: str
+
+
+@dataclass(frozen=True)
+class ParticipantOutcomeTotals:
+    """The participants' outcomes summed up: retention per job, changes per participant with
+    both a first and a current value, days to re-employment per loss followed by a job."""
+
+    as_of: date
+    participants: int
+    ever_employed: int
+    employed_on_date: int
+    retention_days: Summary
+    days_employed: Summary
+    hourly_wage_change_cents: Summary
+    weekly_earnings_change_cents: Summary
+    job_losses: int
+    reemployed: int
+    days_to_reemployment: Summary
+    still_looking: int
+    new_skills: int
+
+
+def participant_outcomes(store: ReportingStore, as_of: date) -> list[ParticipantOutcomeRow]:
+    """Each cash-assistance case opened on or before `as_of`, by case number."""
+    return [_participant_row(number, worker, m) for number, worker, m in _measured(store, as_of)]
+
+
+def participant_outcome_totals(store: ReportingStore, as_of: date) -> ParticipantOutcomeTotals:
+    measured = [m for _, _, m in _measured(store, as_of)]
+    reemployed = [s.days for m in measured for s in m.reemployment if s.days is not None]
+    return ParticipantOutcomeTotals(
+        as_of=as_of,
+        participants=len(measured),
+        ever_employed=sum(1 for m in measured if m.jobs),
+        employed_on_date=sum(1 for m in measured if m.current_hourly_wage_cents is not None),
+        retention_days=Summary.of([j.retained_days for m in measured for j in m.jobs]),
+        days_employed=Summary.of([m.days_employed for m in measured if m.jobs]),
+        hourly_wage_change_cents=Summary.of(
+            [m.hourly_wage_change_cents for m in measured if m.hourly_wage_change_cents is not None]
+        ),
+        weekly_earnings_change_cents=Summary.of(
+            [
+                m.weekly_earnings_change_cents
+                for m in measured
+                if m.weekly_earnings_change_cents is not None
+            ]
+        ),
+        job_losses=sum(len(m.reemployment) for m in measured),
+        reemployed=len(reemployed),
+        days_to_reemployment=Summary.of(reemployed),
+        still_looking=sum(1 for m in measured if _days_looking(m) is not None),
+        new_skills=sum(len(m.new_skills) for m in measured),
+    )
+
+
+def _measured(store: ReportingStore, as_of: date) -> list[tuple[str, str, OutcomeMeasures]]:
+    facts = store.employment_facts()
+    rows = store.db.execute(
+        "SELECT case_id, case_number, caseworker_id FROM reporting_cases "
+        "WHERE program = ? AND opened_on <= ? ORDER BY case_number, case_id",
+        (Program.CASH_ASSISTANCE.value, as_of.isoformat()),
+    )
+    return [
+        (number, worker, measures_of(facts.get(case_id, []), as_of))
+        for case_id, number, worker in rows
+    ]
+
+
+def _participant_row(number: str, worker: str, m: OutcomeMeasures) -> ParticipantOutcomeRow:
+    found = [s.days for s in m.reemployment if s.days is not None]
+    return ParticipantOutcomeRow(
+        as_of=m.as_of,
+        case_number=number,
+        caseworker_id=worker,
+        jobs=len(m.jobs),
+        jobs_held=sum(1 for j in m.jobs if j.lost_on is None),
+        days_employed=m.days_employed,
+        longest_retention_days=m.longest_retention_days,
+        first_hourly_wage_cents=m.first_hourly_wage_cents,
+        current_hourly_wage_cents=m.current_hourly_wage_cents,
+        hourly_wage_change_cents=m.hourly_wage_change_cents,
+        first_weekly_earnings_cents=m.first_weekly_earnings_cents,
+        current_weekly_earnings_cents=m.current_weekly_earnings_cents,
+        weekly_earnings_change_cents=m.weekly_earnings_change_cents,
+        job_losses=len(m.reemployment),
+        reemployed=len(found),
+        days_to_reemployment_median=float(statistics.median(found)) if found else None,
+        days_looking=_days_looking(m),
+        new_skills=len(m.new_skills),
+        skills="; ".join(m.new_skills),
+    )
+
+
+def _days_looking(m: OutcomeMeasures) -> int | None:
+    """Days since the last loss, while no job is held and none started since."""
+    if m.current_hourly_wage_cents is not None or not m.reemployment:
+        return None
+    last = max(m.reemployment, key=lambda s: s.lost_on)
+    return last.days_so_far if last.days is None else None
+
+
+@dataclass(frozen=True)
+class ExitRow:
+    """One exit from cash assistance and the participant's employment after it (WIOA-style).
+
+    Quarters are calendar quarters named like 2024-Q3; see `domain.measures.ExitMeasures` for
+    the quarter rule. A quarter not yet ended on `as_of` leaves its values empty.
+    """
+
+    as_of: date
+    case_number: str
+    caseworker_id: str
+    exited_on: date
+    exit_quarter: str
+    second_quarter: str
+    employed_second_quarter: bool | None
+    second_quarter_earnings_cents: int | None
+    fourth_quarter: str
+    employed_fourth_quarter: bool | None
+
+
+@dataclass(frozen=True)
+class ExitQuarterRow:
+    """The exits of one quarter, measured: employment rates in the second and fourth quarter
+    after exit (over the exits whose quarter has ended), median second-quarter earnings of
+    those employed then. Rates are fractions rounded to 4 decimals; empty when not measurable."""
+
+    as_of: date
+    exit_quarter: str
+    exits: int
+    second_quarter: str
+    measured_second_quarter: int
+    employed_second_quarter: int
+    second_quarter_employment_rate: float | None
+    median_second_quarter_earnings_cents: float | None
+    fourth_quarter: str
+    measured_fourth_quarter: int
+    employed_fourth_quarter: int
+    fourth_quarter_employment_rate: float | None
+
+
+def exits(store: ReportingStore, as_of: date) -> list[ExitRow]:
+    """Every exit on or before `as_of`, by date then case number."""
+    facts = store.employment_facts()
+    rows = store.db.execute(
+        "SELECT x.case_id, c.case_number, c.caseworker_id, x.exited_on "
+        "FROM reporting_assistance_exits x JOIN reporting_cases c ON c.case_id = x.case_id "
+        "WHERE x.exited_on <= ? ORDER BY x.exited_on, c.case_number, x.case_id",
+        (as_of.isoformat(),),
+    )
+    result = []
+    for case_id, number, worker, exited_on in rows:
+        m = exit_measures(facts.get(case_id, []), date.fromisoformat(exited_on), as_of)
+        result.append(
+            ExitRow(
+                as_of=as_of,
+                case_number=number,
+                caseworker_id=worker,
+                exited_on=m.exited_on,
+                exit_quarter=str(m.exit_quarter),
+                second_quarter=str(m.second_quarter),
+                employed_second_quarter=m.employed_second_quarter,
+                second_quarter_earnings_cents=m.second_quarter_earnings_cents,
+                fourth_quarter=str(m.fourth_quarter),
+                employed_fourth_quarter=m.employed_fourth_quarter,
+            )
+        )
+    return result
+
+
+def exits_by_quarter(store: ReportingStore, as_of: date) -> list[ExitQuarterRow]:
+    """One row per exit quarter that had exits, in quarter order."""
+    by_quarter: dict[Quarter, list[ExitRow]] = {}
+    for row in exits(store, as_of):
+        by_quarter.setdefault(Quarter.of(row.exited_on), []).append(row)
+    result = []
+    for quarter, rows in sorted(by_quarter.items()):
+        second = [r.employed_second_quarter for r in rows if r.employed_second_quarter is not None]
+        fourth = [r.employed_fourth_quarter for r in rows if r.employed_fourth_quarter is not None]
+        earnings = [
+            r.second_quarter_earnings_cents
+            for r in rows
+            if r.employed_second_quarter and r.second_quarter_earnings_cents is not None
+        ]
+        result.append(
+            ExitQuarterRow(
+                as_of=as_of,
+                exit_quarter=str(quarter),
+                exits=len(rows),
+                second_quarter=str(quarter.plus(2)),
+                measured_second_quarter=len(second),
+                employed_second_quarter=sum(second),
+                second_quarter_employment_rate=_rate(second),
+                median_second_quarter_earnings_cents=(
+                    float(statistics.median(earnings)) if earnings else None
+                ),
+                fourth_quarter=str(quarter.plus(4)),
+                measured_fourth_quarter=len(fourth),
+                employed_fourth_quarter=sum(fourth),
+                fourth_quarter_employment_rate=_rate(fourth),
+            )
+        )
+    return result
+
+
+def _rate(flags: Sequence[bool]) -> float | None:
+    return round(sum(flags) / len(flags), 4) if flags else None

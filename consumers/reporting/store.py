@@ -10,6 +10,8 @@ One small row per fact, keyed so the reports can ask "as of a business date" que
 | `reporting_determinations` | determination (a reversed review leads to a second one) | request, kind, date, actor |
 | `reporting_authorizations` | authorization | request, dates, planned start and end, service type, category, grandfathered, policy version, status |
 | `reporting_overrides` | accepted override of a soft rule | authorization, rule ID, date, actor, reason |
+| `reporting_employment` | job started, wage changed, job lost, skill identified (cash assistance) | the `domain.measures.EmploymentFact` the event records |
+| `reporting_assistance_exits` | cash-assistance case whose assistance ended (TA-09) | the exit date and reason |
 
 Events the reports do not need (invoices, payments, releases of balances) change nothing here.
 """
@@ -17,10 +19,13 @@ Events the reports do not need (invoices, payments, releases of balances) change
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
+from uuid import UUID
 
 from adapters.case_ordered_store import CaseOrderedStore, Refused
 from domain.case import STATUS_AFTER_EVENT, Case, Program
+from domain.measures import EmploymentFact, FactKind, employment_fact
 from domain.values import AuthorizationStatus
 
 SCHEMA = """
@@ -102,7 +107,24 @@ CREATE TABLE IF NOT EXISTS reporting_overrides (
     reason TEXT NOT NULL,
     PRIMARY KEY (authorization_id, rule_id)
 );
-CREATE INDEX IF NOT EXISTS reporting_overrides_by_date ON reporting_overrides (authorized_on)
+CREATE INDEX IF NOT EXISTS reporting_overrides_by_date ON reporting_overrides (authorized_on);
+CREATE TABLE IF NOT EXISTS reporting_employment (
+    case_id TEXT NOT NULL,
+    case_version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    effective_on TEXT NOT NULL,
+    job_id TEXT,
+    employer TEXT NOT NULL,
+    hourly_wage_cents INTEGER,
+    weekly_hours DOUBLE PRECISION,
+    skill TEXT NOT NULL,
+    PRIMARY KEY (case_id, case_version)
+);
+CREATE TABLE IF NOT EXISTS reporting_assistance_exits (
+    case_id TEXT PRIMARY KEY,
+    exited_on TEXT NOT NULL,
+    reason TEXT NOT NULL
+)
 """
 
 DETERMINATION_KINDS: dict[str, str] = {
@@ -118,9 +140,13 @@ class ReportingStore(CaseOrderedStore):
 
     view_name = "reporting"
     schema = SCHEMA
+    # 2: job, wage, loss and skill facts and cash-assistance exits (TA-07, TA-11).
+    layout = 2
 
     def tables(self) -> Sequence[str]:
         return (
+            "reporting_assistance_exits",
+            "reporting_employment",
             "reporting_overrides",
             "reporting_authorizations",
             "reporting_determinations",
@@ -150,6 +176,16 @@ class ReportingStore(CaseOrderedStore):
                     event.actor.id,
                 ),
             )
+        if (fact := employment_fact(event)) is not None:
+            self._record_fact(case_id, fact)
+            return
+        if isinstance(event, Case.CashAssistanceEnded):
+            self._insert(
+                "reporting_assistance_exits",
+                (case_id, event.effective_on.isoformat(), event.reason),
+                f"cash assistance of case {case_id} already ended",
+            )
+            return
         if program == Program.CASH_ASSISTANCE.value:
             # The request, determination and authorization tables feed VR reports (VR-02
             # windows, PE timeliness, overrides); a cash-assistance case counts in the caseload.
@@ -234,6 +270,45 @@ class ReportingStore(CaseOrderedStore):
             ),
             f"case {case_id} was already opened",
         )
+
+    def _record_fact(self, case_id: str, fact: EmploymentFact) -> None:
+        self.db.execute(
+            "INSERT INTO reporting_employment VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                case_id,
+                fact.case_version,
+                fact.kind.value,
+                fact.effective_on.isoformat(),
+                None if fact.job_id is None else str(fact.job_id),
+                fact.employer,
+                fact.hourly_wage_cents,
+                fact.weekly_hours,
+                fact.skill,
+            ),
+        )
+
+    def employment_facts(self) -> dict[str, list[EmploymentFact]]:
+        """Each case's employment facts, in case order: what `domain.measures` reads."""
+        rows = self.db.execute(
+            "SELECT case_id, case_version, kind, effective_on, job_id, employer, "
+            "hourly_wage_cents, weekly_hours, skill FROM reporting_employment "
+            "ORDER BY case_id, case_version"
+        )
+        facts: dict[str, list[EmploymentFact]] = {}
+        for case_id, version, kind, on, job_id, employer, wage, hours, skill in rows:
+            facts.setdefault(case_id, []).append(
+                EmploymentFact(
+                    case_version=int(version),
+                    kind=FactKind(kind),
+                    effective_on=date.fromisoformat(on),
+                    job_id=None if job_id is None else UUID(job_id),
+                    employer=employer,
+                    hourly_wage_cents=None if wage is None else int(wage),
+                    weekly_hours=None if hours is None else float(hours),
+                    skill=skill,
+                )
+            )
+        return facts
 
     def _case_of(self, case_id: str) -> tuple[str, str]:
         """The case's caseworker and program."""

@@ -24,6 +24,7 @@ from uuid import UUID
 
 import pytest
 
+from adapters.case_ordered_store import StaleLayout
 from adapters.consumer import Delivery
 from adapters.view_database import ViewDatabase
 from application.bootstrap import build_case_management
@@ -33,46 +34,60 @@ from application.synthetic import SyntheticCaseload, drive
 from consumers.reporting.export import columns, to_csv, to_json, write_report
 from consumers.reporting.reports import (
     CaseloadCount,
+    ExitQuarterRow,
     OutcomeRow,
     OutcomeTotals,
     OverrideCount,
+    ParticipantOutcomeRow,
+    ParticipantOutcomeTotals,
     Period,
     Summary,
     TimelinessRow,
     caseload_over_time,
+    exits,
+    exits_by_quarter,
     month_ends,
     monthly_periods,
     outcome_totals,
     outcomes,
     overrides,
     overrides_by_rule,
+    participant_outcome_totals,
+    participant_outcomes,
     timeliness,
 )
 from consumers.reporting.store import DETERMINATION_KINDS, ReportingStore
+from domain.assistance import JobLossReason
 from domain.base import Actor, Role, numbered_id
 from domain.case import STATUS_AFTER_EVENT, Case, Program, case_id_for
 from domain.commands import (
     AuthorizeService,
     CancelAuthorization,
     CaseCommand,
+    ChangeWage,
     CorrectOutcomeDate,
     DecideReview,
     DetermineNewEmploymentCase,
     DetermineNotAppropriate,
     DeterminePEAppropriate,
+    EndCashAssistance,
+    IdentifySkill,
     OpenCase,
     PayInvoice,
     ReceiveInvoice,
     RecognizeGrandfathering,
+    RecordJobLoss,
     RecordOutcome,
     RecordServiceProvided,
     RemoveFromPEServices,
     RequestPEServices,
     RequestReview,
     ReturnToMonitoring,
+    StartJob,
     TerminateCase,
     UnencumberBalance,
 )
+from domain.measures import outcome_measures
 from domain.termination import DEADLINE_PROCESS
 from domain.values import (
     AdvanceAssessment,
@@ -859,3 +874,272 @@ def test_the_synthetic_caseload_counts_every_case_and_every_authorization_once(
     totals = outcome_totals(sqlite_store, date(2030, 1, 1))
     vr_cases = 200 - len(cash_assistance)  # a cash-assistance case has no VR outcome
     assert (totals.outcomes, totals.terminated) == (vr_cases, vr_cases)
+
+    # Every participant's outcomes are the domain's measures of the case's own events (TA-11).
+    as_of = date(2027, 12, 31)
+    rows = {row.case_number: row for row in participant_outcomes(sqlite_store, as_of)}
+    assert len(rows) == len(cash_assistance) > 0
+    for history in histories:
+        if history[0].originator_id in cash_assistance:
+            measures = outcome_measures(history, as_of)
+            row = rows[history[0].case_number]
+            assert (row.jobs, row.days_employed, row.weekly_earnings_change_cents) == (
+                len(measures.jobs),
+                measures.days_employed,
+                measures.weekly_earnings_change_cents,
+            )
+    assert (
+        sum(r.jobs for r in rows.values())
+        == sum(1 for e in events if isinstance(e, Case.JobStarted))
+        > 0
+    )
+    ended = [e for e in events if isinstance(e, Case.CashAssistanceEnded)]
+    assert sum(r.exits for r in exits_by_quarter(sqlite_store, as_of)) == len(ended) > 0
+
+
+# Cash-assistance participants (TA-07, TA-11) and the measures after exit
+
+
+def record_two_participants(app: CaseManagement) -> list[UUID]:
+    """P1 (cw-ada): opened 2024-01-31, assistance ended 2024-02-10; job A 2024-02-05 ($15.00,
+    30 h), raise 05-01 ($16.50, 32 h), laid off 06-14; job B 07-08 ($17.25, 35 h), held; job C
+    08-01 ($14.00, 10 h), left 09-01; skills "forklift operation" 06-01, "budgeting" 09-15.
+    P2 (cw-bob): opened 2024-03-01, assistance ended 2024-03-20; one job 2024-03-04 ($16.00,
+    20 h), lost 04-15."""
+    ids: dict[str, UUID] = {}
+
+    def do(actor: Actor, command: Any) -> None:
+        app.handle(command, actor)
+
+    def job(number: str, actor: Actor, key: str, on: date, wage: int, hours: float) -> UUID:
+        ids[key] = numbered_id(case_id_for(number), "job", len(ids) + 1)
+        do(
+            actor,
+            StartJob(
+                case_id=case_id_for(number),
+                job_id=ids[key],
+                started_on=on,
+                employer=f"Employer {key}",
+                job_title="clerk",
+                hourly_wage_cents=wage,
+                weekly_hours=hours,
+            ),
+        )
+        return ids[key]
+
+    for number, actor, opened_on in (
+        ("RPT-P1", ADA, date(2024, 1, 31)),
+        ("RPT-P2", BOB, date(2024, 3, 1)),
+    ):
+        app.open_case(
+            OpenCase(
+                case_number=number,
+                program=Program.CASH_ASSISTANCE,
+                client_ref=f"CL-{number}",
+                caseworker_id=actor.id,
+                opened_on=opened_on,
+            ),
+            actor,
+        )
+    p1, p2 = case_id_for("RPT-P1"), case_id_for("RPT-P2")
+
+    def skill(on: date, name: str) -> None:
+        do(
+            ADA,
+            IdentifySkill(
+                case_id=p1,
+                skill_id=numbered_id(p1, "skill", on.toordinal()),
+                identified_on=on,
+                skill=name,
+                how_identified="re-assessment",
+            ),
+        )
+
+    do(ADA, EndCashAssistance(case_id=p1, ended_on=date(2024, 2, 10), reason="earnings"))
+    a = job("RPT-P1", ADA, "A", date(2024, 2, 5), 1_500, 30.0)
+    do(
+        ADA,
+        ChangeWage(
+            case_id=p1,
+            job_id=a,
+            changed_on=date(2024, 5, 1),
+            hourly_wage_cents=1_650,
+            weekly_hours=32.0,
+        ),
+    )
+    skill(date(2024, 6, 1), "forklift operation")
+    do(
+        ADA,
+        RecordJobLoss(
+            case_id=p1, job_id=a, lost_on=date(2024, 6, 14), reason=JobLossReason.LAID_OFF
+        ),
+    )
+    job("RPT-P1", ADA, "B", date(2024, 7, 8), 1_725, 35.0)
+    c = job("RPT-P1", ADA, "C", date(2024, 8, 1), 1_400, 10.0)
+    do(
+        ADA,
+        RecordJobLoss(case_id=p1, job_id=c, lost_on=date(2024, 9, 1), reason=JobLossReason.QUIT),
+    )
+    skill(date(2024, 9, 15), "budgeting")
+
+    do(BOB, EndCashAssistance(case_id=p2, ended_on=date(2024, 3, 20), reason="earnings"))
+    only = job("RPT-P2", BOB, "D", date(2024, 3, 4), 1_600, 20.0)
+    do(
+        BOB,
+        RecordJobLoss(
+            case_id=p2, job_id=only, lost_on=date(2024, 4, 15), reason=JobLossReason.LAID_OFF
+        ),
+    )
+    return [p1, p2]
+
+
+@pytest.fixture
+def participants(
+    tmp_path: Path, view_db: ViewDatabase
+) -> tuple[ReportingStore, dict[UUID, list[Any]]]:
+    """The reporting store fed the two participants' events, and each case's history."""
+    app = build_case_management(Settings(data_dir=tmp_path / "events"))
+    histories = {case_id: app.history(case_id) for case_id in record_two_participants(app)}
+    store = ReportingStore(view_db)
+    feed_in_batches(store, deliveries(interleaved(histories.values())), size=4)
+    return store, histories
+
+
+AS_OF = date(2025, 4, 1)
+
+
+def test_participant_outcomes_are_the_domains_measures_of_each_case_TA_07_TA_11(
+    participants: tuple[ReportingStore, dict[UUID, list[Any]]],
+) -> None:
+    store, histories = participants
+    p1, p2 = participant_outcomes(store, AS_OF)
+
+    # P1: A 130 days (02-05 to 06-14) + B 267 days (07-08 to 2025-04-01); C lies inside B.
+    # First wage 1,500 (A), now 1,725 (B): +225; weekly 45,000 then, 1,725 x 35 = 60,375 now.
+    # Losses: A (B started 24 days later) and C (no job started since; B is still held).
+    assert p1 == ParticipantOutcomeRow(
+        as_of=AS_OF,
+        case_number="RPT-P1",
+        caseworker_id="cw-ada",
+        jobs=3,
+        jobs_held=1,
+        days_employed=397,
+        longest_retention_days=267,
+        first_hourly_wage_cents=1_500,
+        current_hourly_wage_cents=1_725,
+        hourly_wage_change_cents=225,
+        first_weekly_earnings_cents=45_000,
+        current_weekly_earnings_cents=60_375,
+        weekly_earnings_change_cents=15_375,
+        job_losses=2,
+        reemployed=1,
+        days_to_reemployment_median=24.0,
+        days_looking=None,
+        new_skills=2,
+        skills="forklift operation; budgeting",
+    )
+    # P2: one job 03-04 to 04-15 = 42 days; looking since 04-15: 351 days on 2025-04-01.
+    assert (p2.jobs, p2.jobs_held, p2.days_employed, p2.current_hourly_wage_cents) == (
+        1,
+        0,
+        42,
+        None,
+    )
+    assert (p2.job_losses, p2.reemployed, p2.days_looking, p2.skills) == (1, 0, 351, "")
+    # The same figures as the case's own events give, on any date.
+    for day in (date(2024, 3, 1), date(2024, 6, 14), date(2024, 8, 15), AS_OF):
+        for row, history in zip(participant_outcomes(store, day), histories.values(), strict=True):
+            measures = outcome_measures(history, day)
+            assert (row.days_employed, row.hourly_wage_change_cents, row.new_skills) == (
+                measures.days_employed,
+                measures.hourly_wage_change_cents,
+                len(measures.new_skills),
+            )
+
+
+def test_participant_totals_sum_retention_per_job_and_changes_per_participant(
+    participants: tuple[ReportingStore, dict[UUID, list[Any]]],
+) -> None:
+    store, _ = participants
+    # Retention per job: A 130, B 267, C 31, D 42 -> mean 470 / 4 = 117.5, median (42+130)/2 = 86.
+    assert participant_outcome_totals(store, AS_OF) == ParticipantOutcomeTotals(
+        as_of=AS_OF,
+        participants=2,
+        ever_employed=2,
+        employed_on_date=1,
+        retention_days=Summary(count=4, mean=117.5, median=86.0, max=267),
+        days_employed=Summary(count=2, mean=219.5, median=219.5, max=397),
+        hourly_wage_change_cents=Summary(count=1, mean=225.0, median=225.0, max=225),
+        weekly_earnings_change_cents=Summary(count=1, mean=15_375.0, median=15_375.0, max=15_375),
+        job_losses=3,
+        reemployed=1,
+        days_to_reemployment=Summary(count=1, mean=24.0, median=24.0, max=24),
+        still_looking=1,
+        new_skills=2,
+    )
+
+
+def test_exits_are_measured_in_the_second_and_fourth_quarter_after_the_exit_quarter(
+    participants: tuple[ReportingStore, dict[UUID, list[Any]]],
+) -> None:
+    store, _ = participants
+    # Both exits fall in 2024-Q1: measured in 2024-Q3 and 2025-Q1. P1's 2024-Q3 earnings: B for
+    # 85 days at 60,375 a week (733,125) and C for 31 days at 14,000 a week (62,000).
+    assert [
+        (r.case_number, r.exit_quarter, r.employed_second_quarter, r.second_quarter_earnings_cents)
+        for r in exits(store, AS_OF)
+    ] == [("RPT-P1", "2024-Q1", True, 795_125), ("RPT-P2", "2024-Q1", False, 0)]
+    assert exits_by_quarter(store, AS_OF) == [
+        ExitQuarterRow(
+            as_of=AS_OF,
+            exit_quarter="2024-Q1",
+            exits=2,
+            second_quarter="2024-Q3",
+            measured_second_quarter=2,
+            employed_second_quarter=1,
+            second_quarter_employment_rate=0.5,
+            median_second_quarter_earnings_cents=795_125.0,
+            fourth_quarter="2025-Q1",
+            measured_fourth_quarter=2,
+            employed_fourth_quarter=1,
+            fourth_quarter_employment_rate=0.5,
+        )
+    ]
+    # Before 2025-Q1 ends, its column is not measurable yet.
+    (early,) = exits_by_quarter(store, date(2025, 3, 30))
+    assert (early.measured_fourth_quarter, early.fourth_quarter_employment_rate) == (0, None)
+    assert exits(store, date(2024, 2, 9)) == []
+
+
+def test_the_participants_reports_export_with_empty_cells_for_what_is_unknown(
+    participants: tuple[ReportingStore, dict[UUID, list[Any]]],
+) -> None:
+    store, _ = participants
+    lines = to_csv(participant_outcomes(store, AS_OF), ParticipantOutcomeRow).splitlines()
+    assert lines[0].split(",")[:4] == ["as_of", "case_number", "caseworker_id", "jobs"]
+    assert lines[2].startswith("2025-04-01,RPT-P2,cw-bob,1,0,42,42,1600,,,32000,,,1,0,,351,0,")
+
+
+def test_a_store_filled_by_an_older_layout_refuses_events_until_rebuilt(
+    tmp_path: Path, recorded: list[Any]
+) -> None:
+    path = tmp_path / "reporting.sqlite"
+    store = ReportingStore(ViewDatabase.sqlite(path))
+    batch = deliveries(recorded)
+    feed(store, batch[:10], 10)
+    # As a store fed before its tables had layouts: no stamp, but positions.
+    store.db.execute("DELETE FROM view_layouts")
+    store.close()
+
+    store = ReportingStore(ViewDatabase.sqlite(path))
+    assert store.stored_layout() == 1
+    with pytest.raises(
+        StaleLayout, match=r"layout 1 .* writes layout 2: rebuild it with `pes rebuild reporting`"
+    ):
+        feed(store, batch[10:20], 20)
+    assert store.next_offsets(TOPIC) == {0: 10}
+
+    store.reset()
+    assert store.stored_layout() == ReportingStore.layout == 2
+    assert feed(store, batch, len(batch)) == []
+    store.close()

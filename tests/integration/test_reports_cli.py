@@ -55,8 +55,11 @@ def test_reports_built_from_the_topic_are_printed_as_csv_and_json(
     period = reports.Period(date(2023, 1, 1), date(2027, 12, 31))
     expected_timeliness = reports.timeliness(store, [period])
     expected_outcomes = reports.outcomes(store, date(2026, 6, 30))
+    expected_participants = reports.participant_outcomes(store, date(2026, 6, 30))
+    expected_exits = reports.exits_by_quarter(store, date(2026, 6, 30))
     store.close()
     assert expected_timeliness[0].requests_received > 0 and expected_outcomes
+    assert any(row.jobs for row in expected_participants) and expected_exits
 
     printed = pes(
         settings,
@@ -74,3 +77,9 @@ def test_reports_built_from_the_topic_are_printed_as_csv_and_json(
     assert printed == to_json(expected_timeliness, reports.TimelinessRow)
     assert json.loads(printed)[0]["requests_received"] == expected_timeliness[0].requests_received
     assert outcomes_csv == to_csv(expected_outcomes, reports.OutcomeRow)
+    assert pes(settings, "reports", "participants", "--as-of", "2026-06-30") == to_csv(
+        expected_participants, reports.ParticipantOutcomeRow
+    )
+    assert pes(
+        settings, "reports", "exits", "--by-quarter", "--as-of", "2026-06-30", "--format", "json"
+    ) == to_json(expected_exits, reports.ExitQuarterRow)
