@@ -54,6 +54,19 @@ class ViewDatabase:
             with self._connection.cursor() as cursor:
                 cursor.executemany(self._native(sql), rows)
 
+    def columns(self, table: str) -> list[str]:
+        """The table's column names, in order."""
+        if self.dialect == "sqlite":
+            return [row[1] for row in self.execute(f"PRAGMA table_info({table})")]
+        return [
+            row[0]
+            for row in self.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+                (table,),
+            )
+        ]
+
     def create(self, schema: str) -> None:
         """Runs `;`-separated DDL statements (each idempotent: IF NOT EXISTS)."""
         for statement in filter(None, (s.strip() for s in schema.split(";"))):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from kafka import KafkaProducer
@@ -21,7 +21,7 @@ from kafka import KafkaProducer
 from adapters.avro import AvroCodec
 from application.cases import CaseManagement
 from domain.commands import TerminateCase
-from domain.deadlines import DeadlineKind, DeadlineStatus
+from domain.deadlines import DeadlineKind
 from domain.errors import DomainError
 from domain.termination import DEADLINE_PROCESS
 from projections.caseload import CaseloadView, DeadlineEntry
@@ -109,12 +109,8 @@ class DeadlineEnforcer:
         today = report.today
         candidates = [
             d
-            for d in self.view.unmet_due_by(
-                today + timedelta(days=self.view.due_soon_days), as_of=today
-            )
-            if d.kind not in NOT_ALERTED
-            and d.due_on is not None
-            and d.status in (DeadlineStatus.DUE_SOON, DeadlineStatus.OVERDUE)
+            for d in self.view.due_soon_or_overdue(today)
+            if d.kind not in NOT_ALERTED and d.due_on is not None
         ]
         identified = [(alert_id(d), d) for d in candidates]
         raised = self._already_raised([str(a) for a, _ in identified])

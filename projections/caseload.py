@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from adapters.consumer import Delivery
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS case_deadlines (
     due_on TEXT,
     met_on TEXT,
     policy_version TEXT NOT NULL,
+    due_soon_from TEXT,
     PRIMARY KEY (case_id, kind, subject)
 );
 CREATE INDEX IF NOT EXISTS case_deadlines_by_due ON case_deadlines (due_on);
@@ -123,6 +124,21 @@ class CaseloadView:
         self.policies = policies or PolicyBook.default()
         self.due_soon_days = due_soon_days
         db.create(SCHEMA)
+        self._add_due_soon_from()
+
+    def _add_due_soon_from(self) -> None:
+        """Views built before deadlines kept their own lead time (TA-06's renewal alert) gain
+        the column, filled from each case's stored timeline: no rebuild needed."""
+        if "due_soon_from" in self.db.columns("case_deadlines"):
+            return
+        with self.db.transaction():
+            if self.db.dialect == "postgres":
+                self.db.execute("LOCK TABLE case_deadlines IN ACCESS EXCLUSIVE MODE")
+            if "due_soon_from" in self.db.columns("case_deadlines"):
+                return
+            self.db.execute("ALTER TABLE case_deadlines ADD COLUMN due_soon_from TEXT")
+            for case_id, timeline in self.db.execute("SELECT case_id, timeline FROM caseload"):
+                self._save_deadlines(case_id, CaseTimeline.model_validate_json(timeline))
 
     def close(self) -> None:
         self.db.close()
@@ -216,20 +232,25 @@ class CaseloadView:
                 row.timeline.model_dump_json(),
             ),
         )
-        self.db.execute("DELETE FROM case_deadlines WHERE case_id = ?", (row.case_id,))
+        self._save_deadlines(row.case_id, row.timeline)
+
+    def _save_deadlines(self, case_id: str, timeline: CaseTimeline) -> None:
+        self.db.execute("DELETE FROM case_deadlines WHERE case_id = ?", (case_id,))
         self.db.execute_many(
-            "INSERT INTO case_deadlines VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO case_deadlines (case_id, kind, subject, rule_id, due_on, met_on, "
+            "policy_version, due_soon_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    row.case_id,
+                    case_id,
                     d.kind.value,
                     str(d.subject_id) if d.subject_id else NO_SUBJECT,
                     d.rule_id,
-                    d.due_on.isoformat() if d.due_on else None,
-                    d.met_on.isoformat() if d.met_on else None,
+                    _iso(d.due_on),
+                    _iso(d.met_on),
                     d.policy_version,
+                    _iso(d.due_soon_from),
                 )
-                for d in deadlines(row.timeline, self.policies)
+                for d in deadlines(timeline, self.policies)
             ],
         )
 
@@ -247,8 +268,8 @@ class CaseloadView:
             "last_event_type, timeline FROM caseload ORDER BY case_id"
         )
         rows = self.db.execute(
-            "SELECT case_id, kind, subject, rule_id, due_on, met_on, policy_version "
-            "FROM case_deadlines ORDER BY case_id, kind, subject"
+            "SELECT case_id, kind, subject, rule_id, due_on, met_on, policy_version, "
+            "due_soon_from FROM case_deadlines ORDER BY case_id, kind, subject"
         )
         return cases, rows
 
@@ -343,6 +364,21 @@ class CaseloadView:
             params.append(kind.value)
         return self._deadlines("WHERE " + " AND ".join(clauses), tuple(params), as_of)
 
+    def due_soon_or_overdue(self, today: date) -> list[DeadlineEntry]:
+        """Unmet deadlines due soon or overdue on `today`: due within `due_soon_days`, or inside
+        a lead time of their own (a benefit renewal's, TA-06), or past due; oldest first."""
+        lead = (today + timedelta(days=self.due_soon_days)).isoformat()
+        return [
+            d
+            for d in self._deadlines(
+                "WHERE (d.due_on <= ? OR d.due_soon_from <= ?) "
+                "AND (d.met_on IS NULL OR d.met_on > ?)",
+                (lead, today.isoformat(), today.isoformat()),
+                today,
+            )
+            if d.status in (DeadlineStatus.DUE_SOON, DeadlineStatus.OVERDUE)
+        ]
+
     def overdue(self, today: date, caseworker_id: str | None = None) -> list[DeadlineEntry]:
         return [
             d for d in self.unmet_due_by(today, caseworker_id) if d.status is DeadlineStatus.OVERDUE
@@ -351,19 +387,21 @@ class CaseloadView:
     def _deadlines(self, where: str, params: tuple[Any, ...], today: date) -> list[DeadlineEntry]:
         rows = self.db.execute(
             "SELECT d.case_id, c.case_number, c.caseworker_id, d.kind, d.rule_id, d.subject, "
-            "d.due_on, d.met_on, d.policy_version FROM case_deadlines d JOIN caseload c ON c.case_id = d.case_id "
-            f"{where} ORDER BY d.due_on, c.case_number, d.kind, d.subject",
+            "d.due_on, d.met_on, d.policy_version, d.due_soon_from FROM case_deadlines d "
+            f"JOIN caseload c ON c.case_id = d.case_id {where} "
+            "ORDER BY d.due_on, c.case_number, d.kind, d.subject",
             params,
         )
         entries = []
-        for case_id, number, worker, kind, rule_id, subject, due, met, policy_version in rows:
+        for case_id, number, worker, kind, rule_id, subject, due, met, version, soon in rows:
             deadline = Deadline(
                 kind=DeadlineKind(kind),
                 rule_id=rule_id,
                 subject_id=subject or None,
-                due_on=date.fromisoformat(due) if due else None,
-                met_on=date.fromisoformat(met) if met else None,
-                policy_version=policy_version,
+                due_on=_date(due),
+                met_on=_date(met),
+                policy_version=version,
+                due_soon_from=_date(soon),
             )
             entries.append(
                 DeadlineEntry(
@@ -427,3 +465,11 @@ def _advanced(row: _CaseRow | None, event: Any) -> _CaseRow:
     elif isinstance(event, Case.OutcomeDateCorrected):
         row.outcome_date = event.corrected_outcome_date
     return row
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

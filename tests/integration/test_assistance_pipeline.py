@@ -146,8 +146,10 @@ def test_the_deadline_process_alerts_on_a_cash_assistance_case_and_never_termina
     )
     system.app.handle(vr.record_outcome(date(2024, 3, 1)), CASEWORKER)
 
-    # The food assistance renewal (2024-08-01) is due soon from 30 days before, overdue after.
-    system.tick(date(2024, 7, 25))
+    # The food assistance renewal (2024-08-01) is due soon from 30 days before (TA-06's lead
+    # time, not the 7 days of the other deadlines), overdue after.
+    system.tick(date(2024, 7, 1))
+    system.tick(date(2024, 7, 5))
     report = system.tick(date(2030, 1, 1))
 
     assert report.terminated == ["VR-D-1"]
@@ -178,6 +180,8 @@ def test_the_deadline_process_alerts_on_a_cash_assistance_case_and_never_termina
     ]
     renewal = [(a["status"], a["rule_id"]) for a in alerts if a["kind"] == "benefit_renewal"]
     assert renewal == [("due_soon", "TA-06"), ("overdue", "TA-06")]
+    due_soon_alert = next(a for a in alerts if a["kind"] == "benefit_renewal")
+    assert due_soon_alert["raised_on"] == date(2024, 7, 5)
     assert not [a for a in alerts if a["kind"] == DeadlineKind.TRAINING_REFERRAL_WINDOW.value]
 
     with pytest.raises(InvalidCommand, match="not a VR case"):
