@@ -130,4 +130,8 @@ class CaseManagement(Application[UUID]):
     def _save(self, case: Case) -> Recorded:
         pending = len(case.pending_events)
         self.save(case)
+        if self.repository.cache is not None:
+            # The saved case is the freshest copy there is, and no caller holds on to it; a
+            # later load still fast-forwards it with any other writer's events.
+            self.repository.cache.put(case.id, case)
         return Recorded(case_id=case.id, version=case.version, events=pending)

@@ -215,6 +215,31 @@ def bench_append(cases: int) -> None:
         )
 
 
+def bench_load(cases: int) -> None:
+    """Commands per second on the synthetic caseload's longest case: every command loads the
+    case, from the aggregate cache (`PES_AGGREGATE_CACHE_SIZE`) or from its whole history."""
+    with tempfile.TemporaryDirectory() as data:
+        settings = Settings(data_dir=Path(data))
+        drive(build_case_management(settings), SyntheticCaseload(seed=3, cases=cases).commands())
+        rates = {}
+        for size in (settings.aggregate_cache_size, 0):
+            app = build_case_management(settings.model_copy(update={"aggregate_cache_size": size}))
+            longest = max(app.case_ids(), key=lambda case_id: len(app.history(case_id)))
+            history = len(app.history(longest))
+            app.get_case(longest)
+            start = time.perf_counter()
+            for _ in range(300):
+                app.get_case(longest)
+            rates[size] = rate(300, time.perf_counter() - start)
+        report(
+            f"load a {history}-event case (cached)",
+            rates[settings.aggregate_cache_size],
+            rates[0],
+            "the whole history decoded",
+            None,
+        )
+
+
 def iter_all_events(app: Application[UUID], cases: int) -> Iterator[Any]:
     for notification in app.recorder.select_notifications(start=1, limit=2 * cases + 10):
         yield app.mapper.to_domain_event(notification)
@@ -434,6 +459,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"cpu cores: {os.cpu_count()}; cases: {args.cases} (2 events each); SQLite event store")
     bench_append(args.cases)
+    bench_load(60)
     bench_avro(args.avro_events)
     with ExitStack() as stack:
         bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")

@@ -129,3 +129,29 @@ def test_a_command_on_a_stale_version_is_a_conflict_naming_the_case(
     with pytest.raises(ConcurrencyConflict, match=str(case_id_for("VR-105"))):
         app.handle(record_outcome("VR-105"), CASEWORKER, expected_version=7)
     assert len(app.history(case_id_for("VR-105"))) == 1
+
+
+def test_a_cached_case_is_brought_up_to_date_with_another_writers_events_VR_01(
+    store_settings: Settings,
+) -> None:
+    first, second = build_case_management(store_settings), build_case_management(store_settings)
+    assert first.repository.cache is not None  # PES_AGGREGATE_CACHE_SIZE's default
+    first.open_case(open_case("VR-106"), CASEWORKER)
+    first.get_case(case_id_for("VR-106"))  # now in the first writer's cache, at version 1
+
+    second.handle(record_outcome("VR-106", date(2024, 3, 2)), CASEWORKER)
+
+    # A stale cache would let the first writer record a second outcome (and then lose the race
+    # at the store); brought up to date, the case itself refuses it.
+    with pytest.raises(RuleViolation) as refusal:
+        first.handle(record_outcome("VR-106", date(2024, 3, 9)), CASEWORKER)
+    assert refusal.value.rule_id == "VR-01"
+    case = first.get_case(case_id_for("VR-106"))
+    assert (case.version, case.outcome_date) == (2, date(2024, 3, 2))
+
+
+def test_without_a_cache_every_load_reads_the_whole_history(store_settings: Settings) -> None:
+    app = build_case_management(store_settings.model_copy(update={"aggregate_cache_size": 0}))
+    assert app.repository.cache is None
+    app.open_case(open_case("VR-107"), CASEWORKER)
+    assert app.handle(record_outcome("VR-107"), CASEWORKER).version == 2
