@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -51,6 +52,9 @@ class CaseManagement(Application[UUID]):
         super().__init__(env=env)
         self.policies = policies or PolicyBook.default()
         self.observers = tuple(observers)
+        # The library fast-forwards a cached case in place, then deep-copies it outside its
+        # lock: one cached load at a time keeps a concurrent one from copying a half-advanced case.
+        self._loading = threading.Lock()
 
     def construct_mapper(self) -> Mapper[UUID]:
         if self.factory.compressor() is not None:
@@ -104,7 +108,11 @@ class CaseManagement(Application[UUID]):
 
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         try:
-            case: Case = self.repository.get(case_id, version=version)
+            if version is None:  # the cached path
+                with self._loading:
+                    case: Case = self.repository.get(case_id)
+            else:
+                case = self.repository.get(case_id, version=version)
         except AggregateNotFoundError:
             raise CaseNotFound(f"no case with id {case_id}") from None
         return case
