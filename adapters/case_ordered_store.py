@@ -59,29 +59,29 @@ class CaseOrderedStore:
         self.db = db
         db.create(POSITIONS_SCHEMA)
         db.create(self.schema)
-        if self.stored_layout() is None and not self._has_positions():
+        self._stored_layout = self._read_layout()
+        if self._stored_layout is None:
             self._stamp_layout()
 
     def stored_layout(self) -> int | None:
-        """The layout that filled the store; a store fed before layouts were stamped is layout
-        1; None for a store never fed."""
+        """The layout that filled the store, as read when it was opened (or stamped since)."""
+        return self._stored_layout
+
+    def require_current_layout(self) -> None:
+        if self._stored_layout != self.layout:
+            raise StaleLayout(
+                f"the {self.view_name} store was filled by layout {self._stored_layout} of its "
+                f"tables and this version writes layout {self.layout}: rebuild it with "
+                f"`pes rebuild {self.view_name}`"
+            )
+
+    def _read_layout(self) -> int | None:
+        """A store fed before layouts were stamped is layout 1; None for a store never fed."""
         rows = self.db.execute("SELECT layout FROM view_layouts WHERE view = ?", (self.view_name,))
         if rows:
             return int(rows[0][0])
-        return 1 if self._has_positions() else None
-
-    def require_current_layout(self) -> None:
-        stored = self.stored_layout()
-        if stored != self.layout:
-            raise StaleLayout(
-                f"the {self.view_name} store was filled by layout {stored} of its tables and this "
-                f"version writes layout {self.layout}: rebuild it with `pes rebuild {self.view_name}`"
-            )
-
-    def _has_positions(self) -> bool:
-        return bool(
-            self.db.execute("SELECT 1 FROM view_positions WHERE view = ?", (self.view_name,))
-        )
+        fed = self.db.execute("SELECT 1 FROM view_positions WHERE view = ?", (self.view_name,))
+        return 1 if fed else None
 
     def _stamp_layout(self) -> None:
         self.db.execute(
@@ -89,6 +89,7 @@ class CaseOrderedStore:
             "DO UPDATE SET layout = excluded.layout",
             (self.view_name, self.layout),
         )
+        self._stored_layout = self.layout
 
     def apply_event(self, event: Any) -> None:
         """Writes what the event changes, inside the batch's transaction; raises `Refused`."""
