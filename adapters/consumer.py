@@ -178,7 +178,10 @@ class TrackedConsumer:
         topic: str,
         dead_letters: DeadLetters,
         observer: ConsumerObserver | None = None,
+        partitions: Sequence[int] | None = None,
     ) -> None:
+        """Joins the consumer group, or, given `partitions`, reads just those (a rebuild
+        worker's share) without group membership."""
         self.consumer = consumer
         self.store = store
         self.decode = decode
@@ -190,18 +193,23 @@ class TrackedConsumer:
         # is assigned nothing until its next metadata refresh, minutes later.
         if not consumer.partitions_for_topic(topic):
             raise RuntimeError(f"topic {topic} does not exist; the relay creates it on start")
-        consumer.subscribe(
-            [topic],
-            listener=_SeekToStoredPositions(consumer, store, topic, self._positions, self.observer),
-        )
+        seek = _SeekToStoredPositions(consumer, store, topic, self._positions, self.observer)
+        self._in_group = partitions is None
+        if partitions is None:
+            consumer.subscribe([topic], listener=seek)
+        else:
+            assigned = [TopicPartition(topic, p) for p in partitions]
+            consumer.assign(assigned)
+            seek.on_partitions_assigned(assigned)
 
     def poll_once(self, timeout_ms: int = 200) -> int:
         """Applies what one poll returns; returns the number of messages consumed."""
         polled = self.consumer.poll(timeout_ms=timeout_ms)
         for tp, messages in polled.items():
             self._apply_partition_batch(tp, messages)
-            self._commit_for_monitoring(tp, messages[-1].offset + 1)
             self._positions[tp] = messages[-1].offset + 1
+        if polled and self._in_group:
+            self._commit_for_monitoring({tp: self._positions[tp] for tp in polled})
         self._report_positions()
         return sum(len(messages) for messages in polled.values())
 
@@ -248,13 +256,21 @@ class TrackedConsumer:
         self.dead_letters.producer.close()
         self.store.close()
 
-    def _commit_for_monitoring(self, tp: TopicPartition, next_offset: int) -> None:
+    def _commit_for_monitoring(self, next_offsets: dict[TopicPartition, int]) -> None:
+        """Tells the group where its members are, for tools that show consumer-group lag.
+        Asynchronous: the store holds the real positions, so a lost commit only skews lag."""
+
+        def log_failure(offsets: Any, response: Any) -> None:
+            if isinstance(response, Exception):
+                log.warning("could not commit %s for lag monitoring: %s", offsets, response)
+
         try:
-            self.consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
-        except (
-            Exception
-        ) as error:  # the store holds the real position; a failed commit only skews lag
-            log.warning("could not commit %s@%d for lag monitoring: %s", tp, next_offset, error)
+            self.consumer.commit_async(
+                {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in next_offsets.items()},
+                callback=log_failure,
+            )
+        except Exception as error:
+            log.warning("could not commit %s for lag monitoring: %s", next_offsets, error)
 
 
 def _letter(message: Any, reason: str) -> DeadLetter:

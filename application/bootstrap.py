@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
@@ -178,8 +181,10 @@ def build_projection(
     read_model: str,
     group_id: str | None = None,
     metrics: Metrics | None = None,
+    partitions: Sequence[int] | None = None,
 ) -> TrackedConsumer:
-    """The consumer that feeds one read model (`READ_MODELS`) from the case event topic."""
+    """The consumer that feeds one read model (`READ_MODELS`) from the case event topic: a
+    member of its consumer group, or, given `partitions`, a reader of just those."""
     model = READ_MODELS[read_model]
     group_id = group_id or model.group_id(settings)
     servers = require_kafka(settings)
@@ -196,6 +201,7 @@ def build_projection(
         topic=settings.case_events_topic,
         dead_letters=DeadLetters(idempotent_producer(servers, client_id=group_id), group_id),
         observer=metrics.consumer_observer(read_model) if metrics else None,
+        partitions=partitions,
     )
 
 
@@ -224,38 +230,127 @@ def build_deadline_enforcer(
     )
 
 
+REBUILD_BATCH = 10_000
+
+
+class RebuildFailed(RuntimeError):
+    """A rebuild worker process died before its partitions were applied."""
+
+
 def rebuild(
-    settings: Settings, read_model: str, progress: Callable[[int, int], None] | None = None
+    settings: Settings,
+    read_model: str,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
+    batch: int = REBUILD_BATCH,
 ) -> int:
     """Builds a read model from offset zero into `settings`' (empty) store, up to the topic's
-    end as it stood when the rebuild began; returns the number of messages consumed."""
-    servers = require_kafka(settings)
-    probe = KafkaConsumer(bootstrap_servers=servers)
+    end as it stood when the rebuild began; returns the number of messages consumed.
+
+    Each poll applies up to `batch` messages: in a rebuild a case recurs in most batches, and
+    every batch rewrites the rows of the cases it touches, so big batches rewrite fewer.
+
+    With `workers` > 1 the partitions are shared among that many processes (this one and
+    `workers - 1` children), each applying its own partitions' batches to the one store: a
+    partition's rows and position still commit together, and a case never spans partitions.
+    """
+    if workers < 1:
+        raise ValueError(f"a rebuild needs at least 1 worker, not {workers}")
+    ends = _end_offsets(settings)
+    partitions = sorted(ends)
+    shares = [partitions[i::workers] for i in range(min(workers, len(partitions)))] or [[]]
+    group_id = f"pes-{read_model}-rebuild-{uuid4().hex[:12]}"
+    settings = settings.model_copy(update={"consumer_max_poll_records": batch})
+    # The store's tables exist before the workers open it: concurrent CREATE TABLE IF NOT
+    # EXISTS can fail on PostgreSQL. This handle also reads the progress of all workers.
+    store = READ_MODELS[read_model].open(settings)
+    target = sum(ends.values())
+
+    reported = [-1]
+
+    def report_progress() -> None:
+        done = store.next_offsets(settings.case_events_topic)
+        now = min(sum(done.get(p, 0) for p in partitions), target)
+        if progress and now != reported[0]:
+            progress(now, target)
+            reported[0] = now
+
+    spawn = multiprocessing.get_context("spawn")
+    children = []
+    for n, share in enumerate(shares[1:], start=1):
+        counter = spawn.Value("q", 0)
+        child = spawn.Process(
+            target=_rebuild_share,
+            args=(settings, read_model, group_id, share, ends, counter),
+            name=f"rebuild-{read_model}-{n}",
+        )
+        children.append((child, counter))
+    try:
+        for child, _ in children:
+            child.start()
+        consumed = _rebuild_share(
+            settings, read_model, group_id, shares[0], ends, report=report_progress
+        )
+        while any(child.is_alive() for child, _ in children):
+            report_progress()
+            time.sleep(0.1)
+        report_progress()
+    finally:
+        store.close()
+        for child, _ in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+    failed = [child for child, _ in children if child.exitcode != 0]
+    if failed:
+        raise RebuildFailed(
+            "rebuild workers failed: "
+            + ", ".join(f"{child.name} (exit code {child.exitcode})" for child in failed)
+            + f"; the {read_model} store holds what was applied: run the rebuild again"
+        )
+    return consumed + sum(counter.value for _, counter in children)
+
+
+def _end_offsets(settings: Settings) -> dict[int, int]:
+    """The case event topic's end offset per partition, now."""
+    probe = KafkaConsumer(bootstrap_servers=require_kafka(settings))
     try:
         partitions = [
             TopicPartition(settings.case_events_topic, p)
             for p in probe.partitions_for_topic(settings.case_events_topic) or ()
         ]
-        ends = {tp.partition: end for tp, end in probe.end_offsets(partitions).items()}
+        return {tp.partition: end for tp, end in probe.end_offsets(partitions).items()}
     finally:
         probe.close()
-    group_id = f"pes-{read_model}-rebuild-{uuid4().hex[:12]}"
-    projection = build_projection(settings, read_model, group_id=group_id)
+
+
+def _rebuild_share(
+    settings: Settings,
+    read_model: str,
+    group_id: str,
+    share: Sequence[int],
+    ends: dict[int, int],
+    counter: Any = None,
+    report: Callable[[], object] | None = None,
+) -> int:
+    """Applies the `share` partitions' messages up to their `ends`; returns (and, in a child
+    process, adds to `counter`) the number of messages consumed."""
+    projection = build_projection(settings, read_model, group_id=group_id, partitions=share)
     store = projection.store
-    target = sum(ends.values())
     consumed = 0
     try:
         while True:
+            if report:
+                report()
             done = store.next_offsets(settings.case_events_topic)
-            if all(done.get(p, 0) >= end for p, end in ends.items()):
-                if progress:
-                    progress(target, target)
-                return consumed
+            if all(done.get(p, 0) >= ends[p] for p in share):
+                break
             consumed += projection.poll_once(timeout_ms=500)
-            if progress:
-                progress(min(sum(done.values()), target), target)
+            if counter is not None:
+                counter.value = consumed
     finally:
         projection.close()
+    return consumed
 
 
 def rebuild_caseload(settings: Settings, progress: Callable[[int, int], None] | None = None) -> int:

@@ -158,34 +158,18 @@ class CaseloadView:
         next_offset: int,
         before_commit: Callable[[list[tuple[Delivery, str]]], None],
     ) -> None:
+        # The fold runs before the write lock is taken, so rebuild workers sharing one SQLite
+        # file overlap their CPU work; under the lock the rows are written only if no case the
+        # batch touches has moved since it was read, and folded again otherwise.
+        case_ids = list(dict.fromkeys(str(d.event.originator_id) for d in deliveries))
+        loaded = self._load_many(case_ids)
+        read = {case_id: row.version for case_id, row in loaded.items()}
+        changed, rejected = _fold(loaded, deliveries)
         with self.db.transaction():
-            touched: dict[str, _CaseRow | None] = {}
-            rejected: list[tuple[Delivery, str]] = []
-            for delivery in deliveries:
-                event = delivery.event
-                case_id = str(event.originator_id)
-                if case_id not in touched:
-                    touched[case_id] = self._load(case_id)
-                row = touched[case_id]
-                known = row.version if row else 0
-                if event.originator_version <= known:
-                    continue  # a redelivered event: already applied
-                if event.originator_version != known + 1:
-                    rejected.append(
-                        (
-                            delivery,
-                            f"out of order: case {case_id} version {event.originator_version} "
-                            f"arrived after version {known}",
-                        )
-                    )
-                    continue
-                try:
-                    touched[case_id] = _advanced(row, event)
-                except ValueError as error:
-                    rejected.append((delivery, str(error)))
-            for row in touched.values():
-                if row is not None:
-                    self._save(row)
+            if self._versions(case_ids) != read:
+                changed, rejected = _fold(self._load_many(case_ids), deliveries)
+            for row in changed:
+                self._save(row)
             self.db.execute(
                 "INSERT INTO view_positions VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (view, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
@@ -193,26 +177,35 @@ class CaseloadView:
             )
             before_commit(rejected)
 
-    def _load(self, case_id: str) -> _CaseRow | None:
-        rows = self.db.execute(
-            "SELECT case_id, case_number, program, caseworker_id, status, outcome_date, version, "
-            "last_event_type, timeline FROM caseload WHERE case_id = ?",
-            (case_id,),
-        )
-        if not rows:
-            return None
-        r = rows[0]
-        return _CaseRow(
-            case_id=r[0],
-            case_number=r[1],
-            program=r[2],
-            caseworker_id=r[3],
-            status=r[4],
-            outcome_date=date.fromisoformat(r[5]) if r[5] else None,
-            version=int(r[6]),
-            last_event_type=r[7],
-            timeline=CaseTimeline.model_validate_json(r[8]),
-        )
+    def _load_many(self, case_ids: Sequence[str]) -> dict[str, _CaseRow]:
+        rows: dict[str, _CaseRow] = {}
+        for chunk in _chunks(case_ids):
+            for r in self.db.execute(
+                "SELECT case_id, case_number, program, caseworker_id, status, outcome_date, "
+                f"version, last_event_type, timeline FROM caseload WHERE case_id IN ({_marks(chunk)})",
+                chunk,
+            ):
+                rows[r[0]] = _CaseRow(
+                    case_id=r[0],
+                    case_number=r[1],
+                    program=r[2],
+                    caseworker_id=r[3],
+                    status=r[4],
+                    outcome_date=date.fromisoformat(r[5]) if r[5] else None,
+                    version=int(r[6]),
+                    last_event_type=r[7],
+                    timeline=CaseTimeline.model_validate_json(r[8]),
+                )
+        return rows
+
+    def _versions(self, case_ids: Sequence[str]) -> dict[str, int]:
+        versions: dict[str, int] = {}
+        for chunk in _chunks(case_ids):
+            for case_id, version in self.db.execute(
+                f"SELECT case_id, version FROM caseload WHERE case_id IN ({_marks(chunk)})", chunk
+            ):
+                versions[case_id] = int(version)
+        return versions
 
     def _save(self, row: _CaseRow) -> None:
         self.db.execute(
@@ -436,6 +429,47 @@ class CaseloadView:
             )
             for r in rows
         ]
+
+
+def _fold(
+    rows: dict[str, _CaseRow], deliveries: Sequence[Delivery]
+) -> tuple[list[_CaseRow], list[tuple[Delivery, str]]]:
+    """Advances `rows` (in place) by the deliveries in order; returns the rows that changed
+    and the deliveries refused, with the reason."""
+    changed: dict[str, _CaseRow] = {}
+    rejected: list[tuple[Delivery, str]] = []
+    for delivery in deliveries:
+        event = delivery.event
+        case_id = str(event.originator_id)
+        row = rows.get(case_id)
+        known = row.version if row else 0
+        if event.originator_version <= known:
+            continue  # a redelivered event: already applied
+        if event.originator_version != known + 1:
+            rejected.append(
+                (
+                    delivery,
+                    f"out of order: case {case_id} version {event.originator_version} "
+                    f"arrived after version {known}",
+                )
+            )
+            continue
+        try:
+            rows[case_id] = changed[case_id] = _advanced(row, event)
+        except ValueError as error:
+            rejected.append((delivery, str(error)))
+    return list(changed.values()), rejected
+
+
+_CHUNK = 500
+
+
+def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+
+def _marks(chunk: Sequence[str]) -> str:
+    return ", ".join("?" * len(chunk))
 
 
 def _advanced(row: _CaseRow | None, event: Any) -> _CaseRow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -29,6 +30,13 @@ from scripts.billing_cli import add_billing_commands, cmd_billing
 from scripts.reports_cli import add_reports_commands, cmd_reports
 
 log = logging.getLogger("pes")
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _stop_on_signals() -> threading.Event:
@@ -360,7 +368,7 @@ def _tick_summary(report: TickReport) -> str:
 def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     """Rebuilds a read model from offset zero: into an empty folder, or in place (stop its
     consumer first)."""
-    from application.bootstrap import rebuild
+    from application.bootstrap import RebuildFailed, rebuild
 
     if args.into:
         settings = settings.model_copy(update={"data_dir": Path(args.into), "view_store": "sqlite"})
@@ -368,7 +376,13 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     store.reset()
     store.close()
 
-    consumed = rebuild(settings, args.read_model, progress=progress_bar("messages"))
+    try:
+        consumed = rebuild(
+            settings, args.read_model, progress=progress_bar("messages"), workers=args.workers
+        )
+    except RebuildFailed as failure:
+        print(f"\nerror: {failure}", file=sys.stderr)
+        return 1
     print(f"\nrebuilt the {args.read_model} read model from {consumed} messages", file=sys.stderr)
     return 0
 
@@ -573,6 +587,12 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = add("rebuild", cmd_rebuild, "rebuild a read model from offset zero")
     rebuild.add_argument("read_model", choices=list(READ_MODELS), help="the read model to rebuild")
     rebuild.add_argument("--into", metavar="DIR", help="build into this folder instead of in place")
+    rebuild.add_argument(
+        "--workers",
+        type=positive_int,
+        default=os.cpu_count() or 1,
+        help="processes sharing the topic's partitions (default: one per CPU core)",
+    )
     add_billing_commands(
         add("billing", cmd_billing, "the billing ledger: balances, unpaid invoices, reconciliation")
     )

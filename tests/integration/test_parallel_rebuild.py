@@ -1,0 +1,137 @@
+"""A rebuild shared among worker processes (`pes rebuild --workers N`) ends equal to a rebuild by
+one process, on SQLite and PostgreSQL view stores, and a worker killed midway fails the rebuild
+by name and leaves a store that the next rebuild resumes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from application.bootstrap import (
+    READ_MODELS,
+    RebuildFailed,
+    build_case_management,
+    build_relay,
+    rebuild,
+)
+from application.settings import Settings
+from application.synthetic import SyntheticCaseload, drive
+from tests.conftest import PostgresServer, unique
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture(scope="module")
+def published(
+    tmp_path_factory: pytest.TempPathFactory, kafka_bootstrap: str
+) -> Iterator[tuple[Settings, int, dict[str, int]]]:
+    """A synthetic caseload on a topic of 5 partitions: settings, message count, case versions."""
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("parallel-rebuild"),
+        kafka_bootstrap_servers=kafka_bootstrap,
+        case_events_topic=unique("test.case-events"),
+        case_events_partitions=5,
+    )
+    app = build_case_management(settings)
+    assert drive(app, SyntheticCaseload(seed=21, cases=300).commands()).unexpected == []
+    relay = build_relay(settings, app)
+    total = relay.drain()
+    relay.close()
+    versions = {str(case_id): app.get_case(case_id).version for case_id in app.case_ids()}
+    yield settings, total, versions
+
+
+def view_settings(
+    base: Settings, tmp_path: Path, name: str, view_store: str, request: pytest.FixtureRequest
+) -> Settings:
+    if view_store == "sqlite":
+        return base.model_copy(update={"data_dir": tmp_path / name, "view_store": "sqlite"})
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    dbname = unique("pes_views")
+    server.create_database(dbname)
+    connection = server.connection
+    return base.model_copy(
+        update={
+            "data_dir": tmp_path / name,
+            "view_store": "postgres",
+            "postgres_host": connection["host"],
+            "postgres_port": int(connection["port"]),
+            "postgres_user": connection["user"],
+            "postgres_password": SecretStr(connection["password"]),
+            "postgres_dbname": dbname,
+        }
+    )
+
+
+@pytest.mark.parametrize("view_store", ["sqlite", "postgres"])
+@pytest.mark.parametrize("read_model", list(READ_MODELS))
+def test_a_rebuild_shared_among_workers_equals_a_rebuild_by_one(
+    published: tuple[Settings, int, dict[str, int]],
+    tmp_path: Path,
+    read_model: str,
+    view_store: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    base, total, versions = published
+    alone = view_settings(base, tmp_path, "alone", view_store, request)
+    shared = view_settings(base, tmp_path, "shared", view_store, request)
+    seen: list[tuple[int, int]] = []
+
+    assert rebuild(alone, read_model) == total
+    # Small batches: many transactions per worker, interleaving on the one store.
+    assert (
+        rebuild(shared, read_model, lambda d, t: seen.append((d, t)), workers=3, batch=25) == total
+    )
+
+    one, three = READ_MODELS[read_model].open(alone), READ_MODELS[read_model].open(shared)
+    try:
+        assert three.snapshot() == one.snapshot()
+        assert three.applied_versions() == versions
+        assert three.positions_total(base.case_events_topic) == total
+    finally:
+        one.close()
+        three.close()
+    assert seen[-1] == (total, total)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_a_worker_killed_midway_fails_the_rebuild_and_the_next_one_resumes(
+    published: tuple[Settings, int, dict[str, int]], tmp_path: Path
+) -> None:
+    base, total, versions = published
+    alone = base.model_copy(update={"data_dir": tmp_path / "alone"})
+    shared = base.model_copy(update={"data_dir": tmp_path / "shared"})
+    killed: list[int] = []
+
+    def kill_a_worker_past_half(done: int, target: int) -> None:
+        children = multiprocessing.active_children()
+        if not killed and done >= target // 2 and children:
+            killed.append(children[0].pid or 0)
+            os.kill(children[0].pid or 0, signal.SIGKILL)
+
+    with pytest.raises(
+        RebuildFailed, match=r"rebuild-caseload-\d \(exit code -9\).*run the rebuild again"
+    ):
+        rebuild(shared, "caseload", progress=kill_a_worker_past_half, workers=3, batch=25)
+    assert killed
+
+    partial = READ_MODELS["caseload"].open(shared)
+    stopped_at = partial.positions_total(base.case_events_topic)
+    partial.close()
+    assert stopped_at < total
+
+    assert rebuild(shared, "caseload", workers=3) == total - stopped_at
+    assert rebuild(alone, "caseload") == total
+    resumed, one = READ_MODELS["caseload"].open(shared), READ_MODELS["caseload"].open(alone)
+    try:
+        assert resumed.snapshot() == one.snapshot()
+        assert resumed.applied_versions() == versions
+    finally:
+        resumed.close()
+        one.close()
