@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
 from datetime import date, datetime
-from enum import StrEnum
+from decimal import Decimal
+from enum import Enum, StrEnum
 from typing import Any, ClassVar, cast
 from uuid import UUID, uuid5
 
@@ -98,11 +101,26 @@ class Aggregate(LibraryAggregate):
         head: str | None = getattr(self, "_chain_head", None)
         sealed = []
         for pending in super().collect_events():
-            linked = cast(BaseModel, pending).model_copy(update={"previous_hash": head})
-            head = content_digest(linked)
-            sealed.append(linked.model_copy(update={"content_hash": head}))
+            event = cast(BaseModel, pending)
+            content = _content(event)
+            content.pop("previous_hash", None)
+            if head is not None:
+                content["previous_hash"] = head
+            digest = _digest(content)
+            sealed.append(event.model_copy(update={"previous_hash": head, "content_hash": digest}))
+            head = digest
         self._chain_head = head
         return sealed
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        # The library deep-copies a cached case for every command; the generic deepcopy spent
+        # most of that re-creating immutable values (dates, UUIDs, enums). Same result: every
+        # mutable object is new, shared references stay shared.
+        clone = object.__new__(type(self))
+        memo[id(self)] = clone
+        for name, value in self.__dict__.items():
+            clone.__dict__[name] = _state_copy(value, memo)
+        return clone
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -120,13 +138,53 @@ class Aggregate(LibraryAggregate):
                         break
 
 
+_IMMUTABLE = (str, int, float, bytes, type(None), date, UUID, Enum, Decimal)
+
+
+def _state_copy(value: Any, memo: dict[int, Any]) -> Any:
+    """`copy.deepcopy` for aggregate state: immutable values are kept, dicts, lists, tuples and
+    dataclasses are rebuilt here, anything else goes to `copy.deepcopy`."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if id(value) in memo:
+        return memo[id(value)]
+    kind = type(value)
+    if kind is dict:
+        new_dict: dict[Any, Any] = {}
+        memo[id(value)] = new_dict
+        for key, item in value.items():
+            new_dict[_state_copy(key, memo)] = _state_copy(item, memo)
+        return new_dict
+    if kind is list:
+        new_list: list[Any] = []
+        memo[id(value)] = new_list
+        new_list.extend(_state_copy(item, memo) for item in value)
+        return new_list
+    if kind is tuple:
+        return tuple(_state_copy(item, memo) for item in value)
+    if dataclasses.is_dataclass(value) and hasattr(value, "__dict__"):
+        new_record = object.__new__(kind)
+        memo[id(value)] = new_record
+        for name, item in value.__dict__.items():
+            object.__setattr__(new_record, name, _state_copy(item, memo))
+        return new_record
+    return copy.deepcopy(value, memo)
+
+
 def content_digest(event: BaseModel) -> str:
     """SHA-256 (hex) of an event's content: every field but its own hash, as canonical JSON
     (sorted keys, no spaces, UTF-8; fields without a value left out, so a field added later
     with no value does not change the digest of events recorded before it)."""
-    content = event.model_dump(
+    return _digest(_content(event))
+
+
+def _content(event: BaseModel) -> dict[str, Any]:
+    return event.model_dump(
         mode="json", exclude={"content_hash", "originator_topic"}, exclude_none=True
     )
+
+
+def _digest(content: dict[str, Any]) -> str:
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
