@@ -28,9 +28,10 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from adapters.avro import HEADER_LENGTH, AvroCodec, published_schemas
 from adapters.contract import contract_record, outgoing_message
-from adapters.kafka import TopicSpec, ensure_topics, idempotent_producer
+from adapters.kafka import PARTITION_FETCH_BYTES, TopicSpec, ensure_topics, idempotent_producer
 from application.bootstrap import (
     READ_MODELS,
+    REBUILD_BATCH,
     build_case_management,
     build_caseload_projection,
     build_relay,
@@ -150,17 +151,17 @@ def bench_append(cases: int) -> None:
         )
         app = build_case_management(Settings(data_dir=project_dir))
 
-        def through_the_project() -> int:
-            for open_command, outcome_command in work:
+        def through_the_project(part: list[tuple[OpenCase, RecordOutcome]]) -> int:
+            for open_command, outcome_command in part:
                 app.open_case(open_command, ACTOR)
                 app.handle(outcome_command, ACTOR)
-            return 2 * cases
+            return 2 * len(part)
 
         plain = PlainApplication(env=event_store_env(Settings(data_dir=plain_dir)))
         actor = {"id": ACTOR.id, "role": ACTOR.role.value}
 
-        def through_the_plain_library() -> int:
-            for open_command, outcome_command in work:
+        def through_the_plain_library(part: list[tuple[OpenCase, RecordOutcome]]) -> int:
+            for open_command, outcome_command in part:
                 case = PlainCase(
                     case_number=open_command.case_number,
                     program=open_command.program.value,
@@ -180,10 +181,18 @@ def bench_append(cases: int) -> None:
                     actor=actor,
                 )
                 plain.save(case)
-            return 2 * cases
+            return 2 * len(part)
 
-        project_events, project_seconds = timed(through_the_project)
-        plain_events, plain_seconds = timed(through_the_plain_library)
+        # Alternating rounds, so a slow spell of the machine weighs on both columns alike.
+        project_events = plain_events = 0
+        project_seconds = plain_seconds = 0.0
+        rounds = 5
+        for n in range(rounds):
+            part = work[n * cases // rounds : (n + 1) * cases // rounds]
+            events, seconds = timed(partial(through_the_project, part))
+            project_events, project_seconds = project_events + events, project_seconds + seconds
+            events, seconds = timed(partial(through_the_plain_library, part))
+            plain_events, plain_seconds = plain_events + events, plain_seconds + seconds
 
         # The floor: the same stored bytes inserted straight through the recorder, one per commit.
         stored = [
@@ -371,7 +380,11 @@ def bench_rebuild_and_latency(cases: int, bootstrap: str) -> None:
         codec = AvroCodec(published_schemas())
 
         def raw_consume_and_decode() -> int:
-            consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+            consumer = KafkaConsumer(
+                bootstrap_servers=bootstrap,
+                enable_auto_commit=False,
+                max_partition_fetch_bytes=PARTITION_FETCH_BYTES,
+            )
             partitions = [
                 TopicPartition(settings.case_events_topic, p)
                 for p in consumer.partitions_for_topic(settings.case_events_topic) or ()
@@ -381,7 +394,7 @@ def bench_rebuild_and_latency(cases: int, bootstrap: str) -> None:
             ends = consumer.end_offsets(partitions)
             decoded = 0
             while any(consumer.position(tp) < ends[tp] for tp in partitions):
-                for batch in consumer.poll(timeout_ms=500, max_records=2000).values():
+                for batch in consumer.poll(timeout_ms=500, max_records=REBUILD_BATCH).values():
                     for message in batch:
                         codec.decode(message.value)
                         decoded += 1
@@ -389,15 +402,20 @@ def bench_rebuild_and_latency(cases: int, bootstrap: str) -> None:
             return decoded
 
         raw, raw_seconds = timed(raw_consume_and_decode)
-        for read_model in READ_MODELS:
-            rebuilt_settings = settings.model_copy(update={"data_dir": data / read_model})
-            rebuilt, rebuild_seconds = timed(partial(rebuild, rebuilt_settings, read_model))
+        cores = os.cpu_count() or 1
+        for read_model, processes in [(m, 1) for m in READ_MODELS] + [("caseload", cores)]:
+            rebuilt_settings = settings.model_copy(
+                update={"data_dir": data / f"{read_model}-{processes}"}
+            )
+            rebuilt, rebuild_seconds = timed(
+                partial(rebuild, rebuilt_settings, read_model, workers=processes)
+            )
             rebuild_rate = rate(rebuilt, rebuild_seconds)
             report(
-                f"{read_model} rebuild from Kafka",
+                f"{read_model} rebuild, {processes} worker{'s' if processes > 1 else ''}",
                 rebuild_rate,
                 rate(raw, raw_seconds),
-                "raw consume + Avro decode",
+                "raw consume + Avro decode (1 process)",
                 0.6,
             )
             print(
