@@ -266,14 +266,15 @@ def rebuild(
     store = READ_MODELS[read_model].open(settings)
     target = sum(ends.values())
 
-    reported = [-1]
+    reported = -1
 
     def report_progress() -> None:
+        nonlocal reported
         done = store.next_offsets(settings.case_events_topic)
         now = min(sum(done.get(p, 0) for p in partitions), target)
-        if progress and now != reported[0]:
+        if progress and now != reported:
             progress(now, target)
-            reported[0] = now
+            reported = now
 
     spawn = multiprocessing.get_context("spawn")
     children = []
@@ -334,7 +335,7 @@ def _rebuild_share(
     report: Callable[[], object] | None = None,
 ) -> int:
     """Applies the `share` partitions' messages up to their `ends`; returns (and, in a child
-    process, adds to `counter`) the number of messages consumed."""
+    process, keeps in `counter`) the number of messages consumed."""
     projection = build_projection(settings, read_model, group_id=group_id, partitions=share)
     store = projection.store
     consumed = 0
