@@ -474,17 +474,12 @@ def bench_rebuild_and_latency(cases: int, bootstrap: str, million: int = 0) -> N
         raw, raw_seconds = timed(
             partial(raw_consume_and_decode, bootstrap, settings.case_events_topic, codec)
         )
-        cores = os.cpu_count() or 1
-        for read_model, processes in [(m, 1) for m in READ_MODELS] + [("caseload", cores)]:
-            rebuilt_settings = settings.model_copy(
-                update={"data_dir": data / f"{read_model}-{processes}"}
-            )
-            rebuilt, rebuild_seconds = timed(
-                partial(rebuild, rebuilt_settings, read_model, workers=processes)
-            )
+        for read_model in READ_MODELS:
+            rebuilt_settings = settings.model_copy(update={"data_dir": data / read_model})
+            rebuilt, rebuild_seconds = timed(partial(rebuild, rebuilt_settings, read_model))
             rebuild_rate = rate(rebuilt, rebuild_seconds)
             report(
-                f"{read_model} rebuild, {processes} worker{'s' if processes > 1 else ''}",
+                f"{read_model} rebuild, 1 worker",
                 rebuild_rate,
                 rate(raw, raw_seconds),
                 "raw consume + Avro decode (1 process)",
