@@ -199,10 +199,14 @@ class CaseloadView:
         return rows
 
     def _versions(self, case_ids: Sequence[str]) -> dict[str, int]:
+        """The cases' stored versions, their rows locked until the transaction ends (SQLite's
+        write lock already covers the whole file)."""
+        lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
         versions: dict[str, int] = {}
         for chunk in _chunks(case_ids):
             for case_id, version in self.db.execute(
-                f"SELECT case_id, version FROM caseload WHERE case_id IN ({_marks(chunk)})", chunk
+                f"SELECT case_id, version FROM caseload WHERE case_id IN ({_marks(chunk)}){lock}",
+                chunk,
             ):
                 versions[case_id] = int(version)
         return versions
