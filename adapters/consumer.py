@@ -257,19 +257,12 @@ class TrackedConsumer:
         self.store.close()
 
     def _commit_for_monitoring(self, next_offsets: dict[TopicPartition, int]) -> None:
-        """Tells the group where its members are, for tools that show consumer-group lag.
-        Asynchronous: the store holds the real positions, so a lost commit only skews lag."""
-
-        def log_failure(offsets: Any, response: Any) -> None:
-            if isinstance(response, Exception):
-                log.warning("could not commit %s for lag monitoring: %s", offsets, response)
-
+        """Tells the group where its members are, for tools that show consumer-group lag."""
         try:
-            self.consumer.commit_async(
-                {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in next_offsets.items()},
-                callback=log_failure,
+            self.consumer.commit(
+                {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in next_offsets.items()}
             )
-        except Exception as error:
+        except Exception as error:  # the store holds the real positions; this only skews lag
             log.warning("could not commit %s for lag monitoring: %s", next_offsets, error)
 
 
