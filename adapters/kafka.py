@@ -39,13 +39,12 @@ def idempotent_producer(bootstrap_servers: str, client_id: str) -> KafkaProducer
     )
 
 
-# A partition's fetch may bring this much: at ~350 bytes an event, a poll of 10,000 records can
-# come from one partition, so a catching-up store applies big batches (fewer rows rewritten).
-PARTITION_FETCH_BYTES = 8 * 1024 * 1024
-
-
 def manual_commit_consumer(
-    bootstrap_servers: str, group_id: str, client_id: str, max_poll_records: int = 500
+    bootstrap_servers: str,
+    group_id: str,
+    client_id: str,
+    max_poll_records: int = 500,
+    max_partition_fetch_bytes: int = 1024 * 1024,
 ) -> KafkaConsumer:
     """A group member that never auto-commits: positions are committed after effects are durable."""
     return KafkaConsumer(
@@ -55,7 +54,7 @@ def manual_commit_consumer(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=max_poll_records,
-        max_partition_fetch_bytes=PARTITION_FETCH_BYTES,
+        max_partition_fetch_bytes=max_partition_fetch_bytes,
         isolation_level="read_committed",
         # A member that crashed holds its partitions until its session expires; keep that short
         # so a restarted projection resumes within seconds.

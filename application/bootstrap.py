@@ -195,6 +195,7 @@ def build_projection(
             group_id,
             client_id=group_id,
             max_poll_records=settings.consumer_max_poll_records,
+            **({} if partitions is None else {"max_partition_fetch_bytes": REBUILD_FETCH_BYTES}),
         ),
         store=model.open(settings),
         decode=AvroMapper(AvroCodec(published_schemas())).event_from_message,
@@ -231,6 +232,11 @@ def build_deadline_enforcer(
 
 
 REBUILD_BATCH = 10_000
+# A rebuild worker fetches up to this much per partition (kafka-python's default is 1 MiB), so a
+# poll of REBUILD_BATCH messages can come from one partition. Live consumers keep the default:
+# with it a catching-up projection blocked kafka-python's network thread for 0.7 s and a client
+# socket was left unclosed (kafka.net.inet's connect does not close a socket that timed out).
+REBUILD_FETCH_BYTES = 8 * 1024 * 1024
 
 
 class RebuildFailed(RuntimeError):

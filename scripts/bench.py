@@ -29,10 +29,11 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from adapters.avro import HEADER_LENGTH, AvroCodec, published_schemas
 from adapters.contract import contract_record, outgoing_message
-from adapters.kafka import PARTITION_FETCH_BYTES, TopicSpec, ensure_topics, idempotent_producer
+from adapters.kafka import TopicSpec, ensure_topics, idempotent_producer
 from application.bootstrap import (
     READ_MODELS,
     REBUILD_BATCH,
+    REBUILD_FETCH_BYTES,
     build_case_management,
     build_caseload_projection,
     build_relay,
@@ -373,7 +374,7 @@ def raw_consume(
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
-        max_partition_fetch_bytes=PARTITION_FETCH_BYTES,
+        max_partition_fetch_bytes=REBUILD_FETCH_BYTES,
     )
     partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
     consumer.assign(partitions)
