@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,9 +297,9 @@ def rebuild(
         consumed = _rebuild_share(
             settings, read_model, group_id, shares[0], ends, report=report_progress
         )
-        while any(child.is_alive() for child, _ in children):
+        while alive := [child for child, _ in children if child.is_alive()]:
             report_progress()
-            time.sleep(0.1)
+            alive[0].join(timeout=0.1)
         report_progress()
     finally:
         store.close()
