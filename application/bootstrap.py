@@ -73,16 +73,12 @@ def build_case_management(
     observers: list[CommandObserver] = [CommandLog()]
     if metrics is not None:
         observers.append(metrics.commands_observer())
-    env = event_store_env(settings)
-    if settings.aggregate_cache_size:
-        # The library's LRU cache, fast-forwarded from the store on each load and deep-copied
-        # for each command: a command on a long case decodes its new events, not its history.
-        env |= {
-            "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
-            "AGGREGATE_CACHE_FASTFORWARD": "y",
-            "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
-        }
-    return CaseManagement(env=env, policies=policies, observers=observers)
+    return CaseManagement(
+        env=event_store_env(settings),
+        policies=policies,
+        observers=observers,
+        cache_size=settings.aggregate_cache_size,
+    )
 
 
 def build_tracking_recorder(settings: Settings, name: str) -> TrackingRecorder:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -38,6 +40,36 @@ class CommandObserver(Protocol):
     def refused(self, command: Command, error: DomainError) -> None: ...
 
 
+class IdleCases:
+    """Cases kept in memory between commands, each lent to one command at a time.
+
+    A command takes its case out and puts it back once the case is saved; a refused command's
+    case, perhaps changed half-way, is never put back. As nothing else holds a case that is
+    out, commands need no copy of it. The least recently used cases go beyond `maxsize`.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._cases: OrderedDict[UUID, Case] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, case_id: UUID) -> Case | None:
+        with self._lock:
+            return self._cases.pop(case_id, None)
+
+    def put_back(self, case: Case) -> None:
+        with self._lock:
+            kept = self._cases.get(case.id)
+            if kept is None or kept.version < case.version:
+                self._cases[case.id] = case
+            self._cases.move_to_end(case.id)
+            while len(self._cases) > self.maxsize:
+                self._cases.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._cases)
+
+
 class CaseManagement(Application[UUID]):
     """The post-employment case management application (the event store's only writer)."""
 
@@ -48,13 +80,12 @@ class CaseManagement(Application[UUID]):
         env: dict[str, str] | None = None,
         policies: PolicyBook | None = None,
         observers: Sequence[CommandObserver] = (),
+        cache_size: int = 0,
     ):
         super().__init__(env=env)
         self.policies = policies or PolicyBook.default()
         self.observers = tuple(observers)
-        # The library fast-forwards a cached case in place, then deep-copies it outside its
-        # lock: one cached load at a time keeps a concurrent one from copying a half-advanced case.
-        self._loading = threading.Lock()
+        self.idle_cases = IdleCases(cache_size) if cache_size else None
 
     def construct_mapper(self) -> Mapper[UUID]:
         if self.factory.compressor() is not None:
@@ -85,14 +116,17 @@ class CaseManagement(Application[UUID]):
     def _open_case(self, command: OpenCase, actor: Actor) -> Recorded:
         case = command.create(actor)
         try:
-            return self._save(case)
+            recorded = self._save(case)
         except IntegrityError:
             raise CaseAlreadyExists(f"case {command.case_number} was already opened") from None
+        self._put_back(case)
+        return recorded
 
     def _handle(
         self, command: CaseCommand, actor: Actor, expected_version: int | None = None
     ) -> Recorded:
-        case = self.get_case(command.case_id)
+        # Put back only once saved: whatever raises below may leave the case half-changed.
+        case = self._take_current(command.case_id)
         if expected_version is not None and case.version != expected_version:
             raise ConcurrencyConflict(
                 f"case {command.case_id} is at version {case.version}, "
@@ -100,22 +134,43 @@ class CaseManagement(Application[UUID]):
             )
         command.apply_to(case, actor, self.policies)
         try:
-            return self._save(case)
+            recorded = self._save(case)
         except IntegrityError:
             raise ConcurrencyConflict(
                 f"case {command.case_id} was changed by another writer; reload it and retry"
             ) from None
+        self._put_back(case)
+        return recorded
 
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
+        """The case now (or at `version`), as a copy of its own the caller may keep."""
+        if version is not None or self.idle_cases is None:
+            return self._load(case_id, version)
+        case = self._take_current(case_id)
+        private = copy.deepcopy(case)
+        self._put_back(case)
+        return private
+
+    def _take_current(self, case_id: UUID) -> Case:
+        """The case brought up to date with the event store: the idle copy fast-forwarded
+        with any other writer's events, or else rebuilt from its whole history."""
+        case = self.idle_cases.take(case_id) if self.idle_cases is not None else None
+        if case is None:
+            return self._load(case_id)
+        for event in self.events.get(case_id, gt=case.version):
+            case = cast(Case.Event, event).mutate(case)
+        return case
+
+    def _load(self, case_id: UUID, version: int | None = None) -> Case:
         try:
-            if version is None:  # the cached path
-                with self._loading:
-                    case: Case = self.repository.get(case_id)
-            else:
-                case = self.repository.get(case_id, version=version)
+            case: Case = self.repository.get(case_id, version=version)
         except AggregateNotFoundError:
             raise CaseNotFound(f"no case with id {case_id}") from None
         return case
+
+    def _put_back(self, case: Case) -> None:
+        if self.idle_cases is not None:
+            self.idle_cases.put_back(case)
 
     def case_ids(self, page_size: int = 1000) -> Iterator[UUID]:
         """Every case in the event store, in the order they were opened."""
@@ -138,8 +193,4 @@ class CaseManagement(Application[UUID]):
     def _save(self, case: Case) -> Recorded:
         pending = len(case.pending_events)
         self.save(case)
-        if self.repository.cache is not None:
-            # The saved case is the freshest copy there is, and no caller holds on to it; a
-            # later load still fast-forwards it with any other writer's events.
-            self.repository.cache.put(case.id, case)
         return Recorded(case_id=case.id, version=case.version, events=pending)

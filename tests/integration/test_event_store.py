@@ -12,9 +12,11 @@ from pydantic import ValidationError
 from application.bootstrap import build_case_management, event_store_env
 from application.cases import CaseManagement
 from application.settings import Settings
+from domain.base import Actor
 from domain.case import Case, CaseStatus, case_id_for
 from domain.commands import RecordOutcome
 from domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrencyConflict, RuleViolation
+from domain.policy import PolicyBook
 from tests.builders import CASEWORKER, open_case, record_outcome
 
 pytestmark = pytest.mark.postgres
@@ -135,9 +137,9 @@ def test_a_cached_case_is_brought_up_to_date_with_another_writers_events_VR_01(
     store_settings: Settings,
 ) -> None:
     first, second = build_case_management(store_settings), build_case_management(store_settings)
-    assert first.repository.cache is not None  # PES_AGGREGATE_CACHE_SIZE's default
-    first.open_case(open_case("VR-106"), CASEWORKER)
-    first.get_case(case_id_for("VR-106"))  # now in the first writer's cache, at version 1
+    assert first.idle_cases is not None  # PES_AGGREGATE_CACHE_SIZE's default
+    first.open_case(open_case("VR-106"), CASEWORKER)  # now in the first writer's memory, version 1
+    assert len(first.idle_cases) == 1
 
     second.handle(record_outcome("VR-106", date(2024, 3, 2)), CASEWORKER)
 
@@ -152,6 +154,41 @@ def test_a_cached_case_is_brought_up_to_date_with_another_writers_events_VR_01(
 
 def test_without_a_cache_every_load_reads_the_whole_history(store_settings: Settings) -> None:
     app = build_case_management(store_settings.model_copy(update={"aggregate_cache_size": 0}))
-    assert app.repository.cache is None
+    assert app.idle_cases is None
     app.open_case(open_case("VR-107"), CASEWORKER)
     assert app.handle(record_outcome("VR-107"), CASEWORKER).version == 2
+
+
+class OutcomeThenRefusal(RecordOutcome):
+    """Records the outcome on the case, then refuses: a command refused half-way."""
+
+    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
+        super().apply_to(case, actor, policies)
+        raise RuleViolation("VR-02", "refused after the case had changed")
+
+
+def test_a_case_refused_half_way_is_not_kept_in_memory_VR_01(store_settings: Settings) -> None:
+    app = build_case_management(store_settings)
+    case_id = app.open_case(open_case("VR-108"), CASEWORKER).case_id
+    half_way = OutcomeThenRefusal.model_validate(record_outcome("VR-108").model_dump())
+
+    with pytest.raises(RuleViolation, match="VR-02"):
+        app.handle(half_way, CASEWORKER)
+
+    # Had the half-changed case gone back to memory, it would claim an outcome the store never
+    # recorded, and refuse the real one (VR-01).
+    assert app.get_case(case_id).outcome_date is None
+    assert app.handle(record_outcome("VR-108", date(2024, 4, 1)), CASEWORKER).version == 2
+    assert app.get_case(case_id).outcome_date == date(2024, 4, 1)
+
+
+def test_a_case_read_is_a_copy_that_commands_do_not_share(store_settings: Settings) -> None:
+    app = build_case_management(store_settings)
+    case_id = app.open_case(open_case("VR-109"), CASEWORKER).case_id
+    read = app.get_case(case_id)
+
+    app.handle(record_outcome("VR-109"), CASEWORKER)
+
+    assert (read.version, read.outcome_date) == (1, None)
+    assert app.get_case(case_id).version == 2
+    assert app.get_case(case_id) is not app.get_case(case_id)
