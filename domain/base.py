@@ -178,15 +178,21 @@ def content_digest(event: BaseModel) -> str:
     return _digest(_content(event))
 
 
+_NOT_CONTENT = {"content_hash", "originator_topic"}
+# What json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) writes, without
+# building a new encoder for every event sealed.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _content(event: BaseModel) -> dict[str, Any]:
-    return event.model_dump(
-        mode="json", exclude={"content_hash", "originator_topic"}, exclude_none=True
+    content: dict[str, Any] = event.__pydantic_serializer__.to_python(
+        event, mode="json", exclude=_NOT_CONTENT, exclude_none=True
     )
+    return content
 
 
 def _digest(content: dict[str, Any]) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL_JSON.encode(content).encode()).hexdigest()
 
 
 def event_id(aggregate_id: UUID, version: int) -> UUID:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime
+from uuid import UUID
 
 from adapters.avro import AvroCodec, published_schemas
 from adapters.event_store import AvroMapper
-from domain.base import content_digest
+from domain.base import Actor, Role, content_digest
+from domain.case import Case
 from domain.integrity import ChainVerifier, compare_heads
 from tests.unit.domain.support import CaseFile
 
@@ -111,3 +114,27 @@ def test_copies_that_end_differently_are_reported() -> None:
     assert difference.case_version == len(events)
     assert f"the event store ends at version {len(events)}" in difference.problem
     assert compare_heads(whole, whole, "a", "b") == []
+
+
+def test_the_seal_is_the_sha256_of_the_canonical_json_docs_audit_md_describes() -> None:
+    outcome = Case.OutcomeAchieved(
+        originator_id=UUID("0b6c1a52-8f0e-4d8a-9a57-2f2b7f0f6a11"),
+        originator_version=2,
+        timestamp=datetime(2024, 3, 1, 9, 30, 5, 120000, tzinfo=UTC),
+        actor=Actor(id="cw-ada", role=Role.CASEWORKER),
+        effective_on=date(2024, 3, 1),
+        previous_hash="ab" * 32,
+        employer="Café Müller",
+        job_title="Pâtissier",
+        hourly_wage_cents=1850,
+        weekly_hours=32.5,
+    )
+    canonical = (
+        '{"actor":{"id":"cw-ada","role":"caseworker"},"effective_on":"2024-03-01",'
+        '"employer":"Café Müller","hourly_wage_cents":1850,"job_title":"Pâtissier",'
+        '"originator_id":"0b6c1a52-8f0e-4d8a-9a57-2f2b7f0f6a11","originator_version":2,'
+        f'"previous_hash":"{"ab" * 32}","timestamp":"2024-03-01T09:30:05.120000Z",'
+        '"weekly_hours":32.5}'
+    )
+
+    assert content_digest(outcome) == hashlib.sha256(canonical.encode()).hexdigest()
