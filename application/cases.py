@@ -46,6 +46,8 @@ class IdleCases:
     A command takes its case out and puts it back once the case is saved; a refused command's
     case, perhaps changed half-way, is never put back. As nothing else holds a case that is
     out, commands need no copy of it. The least recently used cases go beyond `maxsize`.
+    A kept case may lack another writer's newest events: `CaseManagement` decides on it
+    optimistically and lets the event store's version check catch that.
     """
 
     def __init__(self, maxsize: int) -> None:
@@ -125,8 +127,21 @@ class CaseManagement(Application[UUID]):
     def _handle(
         self, command: CaseCommand, actor: Actor, expected_version: int | None = None
     ) -> Recorded:
+        kept = self.idle_cases.take(command.case_id) if self.idle_cases is not None else None
+        if kept is not None:
+            try:
+                return self._decide(kept, command, actor, expected_version)
+            except DomainError:
+                # The case kept in memory lacks whatever another writer recorded since: the
+                # store refuses a decision made without it (the versions clash), and a
+                # refusal may be owed to it. Either way, decide again on the case as stored.
+                pass
+        return self._decide(self._load(command.case_id), command, actor, expected_version)
+
+    def _decide(
+        self, case: Case, command: CaseCommand, actor: Actor, expected_version: int | None
+    ) -> Recorded:
         # Put back only once saved: whatever raises below may leave the case half-changed.
-        case = self._take_current(command.case_id)
         if expected_version is not None and case.version != expected_version:
             raise ConcurrencyConflict(
                 f"case {command.case_id} is at version {case.version}, "
@@ -152,8 +167,8 @@ class CaseManagement(Application[UUID]):
         return private
 
     def _take_current(self, case_id: UUID) -> Case:
-        """The case brought up to date with the event store: the idle copy fast-forwarded
-        with any other writer's events, or else rebuilt from its whole history."""
+        """The case as stored: the kept copy fast-forwarded with any other writer's events,
+        or else rebuilt from its whole history."""
         case = self.idle_cases.take(case_id) if self.idle_cases is not None else None
         if case is None:
             return self._load(case_id)

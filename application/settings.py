@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     due_soon_days: int = Field(7, ge=0, le=365)
 
     aggregate_cache_size: int = Field(1000, ge=0, le=1_000_000)
-    """Cases kept in memory between commands (0: none). A cached case is brought up to date
-    from the event store on every load, so other writers' events are never missed."""
+    """Cases kept in memory between commands (0: none). A command decided on a kept case that
+    lacks another writer's events is decided again on the case as stored (docs/architecture.md)."""
     consumer_max_poll_records: int = Field(500, ge=1, le=10_000)
     relay_batch_size: int = Field(1000, ge=1, le=100_000)
     relay_poll_interval_seconds: float = Field(0.05, gt=0, le=10)

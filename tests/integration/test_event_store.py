@@ -14,7 +14,7 @@ from application.cases import CaseManagement
 from application.settings import Settings
 from domain.base import Actor
 from domain.case import Case, CaseStatus, case_id_for
-from domain.commands import RecordOutcome
+from domain.commands import CorrectOutcomeDate, RecordOutcome
 from domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrencyConflict, RuleViolation
 from domain.policy import PolicyBook
 from tests.builders import CASEWORKER, open_case, record_outcome
@@ -86,8 +86,8 @@ class WritersMeetAfterLoading(CaseManagement):
         super().__init__(env=event_store_env(settings))
         self.barrier = barrier
 
-    def get_case(self, case_id: UUID, version: int | None = None) -> Case:
-        case = super().get_case(case_id, version)
+    def _load(self, case_id: UUID, version: int | None = None) -> Case:
+        case = super()._load(case_id, version)
         self.barrier.wait(timeout=30)
         return case
 
@@ -133,7 +133,7 @@ def test_a_command_on_a_stale_version_is_a_conflict_naming_the_case(
     assert len(app.history(case_id_for("VR-105"))) == 1
 
 
-def test_a_cached_case_is_brought_up_to_date_with_another_writers_events_VR_01(
+def test_a_case_kept_in_memory_cannot_record_past_another_writers_events_VR_01(
     store_settings: Settings,
 ) -> None:
     first, second = build_case_management(store_settings), build_case_management(store_settings)
@@ -143,13 +143,51 @@ def test_a_cached_case_is_brought_up_to_date_with_another_writers_events_VR_01(
 
     second.handle(record_outcome("VR-106", date(2024, 3, 2)), CASEWORKER)
 
-    # A stale cache would let the first writer record a second outcome (and then lose the race
-    # at the store); brought up to date, the case itself refuses it.
+    # The first writer's copy knows no outcome and accepts a second one; the store refuses that
+    # version 2, and decided again on the case as stored, the command is refused by the rule.
     with pytest.raises(RuleViolation) as refusal:
         first.handle(record_outcome("VR-106", date(2024, 3, 9)), CASEWORKER)
     assert refusal.value.rule_id == "VR-01"
     case = first.get_case(case_id_for("VR-106"))
     assert (case.version, case.outcome_date) == (2, date(2024, 3, 2))
+
+
+def test_a_case_kept_in_memory_does_not_refuse_what_another_writers_events_allow_VR_01(
+    store_settings: Settings,
+) -> None:
+    first, second = build_case_management(store_settings), build_case_management(store_settings)
+    case_id = first.open_case(open_case("VR-110"), CASEWORKER).case_id
+    second.handle(record_outcome("VR-110", date(2024, 3, 2)), CASEWORKER)
+
+    # The first writer's copy has no outcome to correct; the case as stored has.
+    correction = CorrectOutcomeDate(
+        case_id=case_id,
+        corrected_outcome_date=date(2024, 3, 4),
+        corrected_on=date(2024, 3, 10),
+        reason="the employer's letter gives the 4th",
+        evidence_ref="DOC-17",
+    )
+    assert first.handle(correction, CASEWORKER).version == 3
+    assert first.get_case(case_id).outcome_date == date(2024, 3, 4)
+
+
+def test_the_expected_version_is_checked_against_the_case_as_stored(
+    store_settings: Settings,
+) -> None:
+    first, second = build_case_management(store_settings), build_case_management(store_settings)
+    case_id = first.open_case(open_case("VR-111"), CASEWORKER).case_id
+    second.handle(record_outcome("VR-111"), CASEWORKER)
+
+    with pytest.raises(ConcurrencyConflict, match="at version 2, not the expected version 1"):
+        first.handle(record_outcome("VR-111"), CASEWORKER, expected_version=1)
+    correction = CorrectOutcomeDate(
+        case_id=case_id,
+        corrected_outcome_date=date(2024, 3, 4),
+        corrected_on=date(2024, 3, 10),
+        reason="the employer's letter gives the 4th",
+        evidence_ref="DOC-18",
+    )
+    assert first.handle(correction, CASEWORKER, expected_version=2).version == 3
 
 
 def test_without_a_cache_every_load_reads_the_whole_history(store_settings: Settings) -> None:
