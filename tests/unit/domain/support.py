@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from application.synthetic import SyntheticCommand
 from domain.assistance import (
     ContactChannel,
     ContingencyArea,
@@ -65,6 +68,7 @@ from domain.commands import (
     TerminateCase,
     UnencumberBalance,
 )
+from domain.errors import DomainError
 from domain.policy import PolicyBook
 from domain.values import (
     AdvanceAssessment,
@@ -146,7 +150,7 @@ class CaseFile:
         command.apply_to(self.case, actor, self.policies)
 
     def all_events(self) -> list[Aggregate.Event]:
-        self.events.extend(self.case.collect_events())  # type: ignore[arg-type]
+        self.events.extend(self.case.collect_events())
         return list(self.events)
 
     def next_id(self, kind: str) -> UUID:
@@ -362,7 +366,7 @@ class AssistanceFile:
         command.apply_to(self.case, actor, self.policies)
 
     def all_events(self) -> list[Aggregate.Event]:
-        self.events.extend(self.case.collect_events())  # type: ignore[arg-type]
+        self.events.extend(self.case.collect_events())
         return list(self.events)
 
     def last_event(self) -> Aggregate.Event:
@@ -597,3 +601,34 @@ class AssistanceFile:
         command = self.start_job(on, **kw)
         self.do(command)
         return command.job_id
+
+
+class Replay:
+    """Applies a caseload to in-memory cases, as the application would, and tallies the results."""
+
+    def __init__(self, commands: Iterable[SyntheticCommand] = ()) -> None:
+        self.cases: dict[UUID, Case] = {}
+        self.events: dict[UUID, list[Aggregate.Event]] = {}
+        self.refused: Counter[str | None] = Counter()
+        self.mismatches: list[str] = []
+        for item in commands:
+            self.apply(item)
+
+    def apply(self, item: SyntheticCommand) -> None:
+        actor, command, expected = item
+        try:
+            if isinstance(command, OpenCase):
+                case = command.create(actor)
+                self.cases[case.id] = case
+            else:
+                assert isinstance(command, CaseCommand)
+                case = self.cases[command.case_id]
+                command.apply_to(case, actor, POLICIES)
+        except DomainError as refusal:
+            self.refused[refusal.rule_id] += 1
+            if refusal.rule_id != expected:
+                self.mismatches.append(f"{command!r} refused by {refusal}, expected {expected}")
+            return
+        self.events.setdefault(case.id, []).extend(case.collect_events())
+        if expected is not None:
+            self.mismatches.append(f"{command!r} was accepted, expected refusal by {expected}")

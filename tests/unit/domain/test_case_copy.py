@@ -15,27 +15,12 @@ from pydantic import BaseModel
 
 from application.synthetic import SyntheticCaseload
 from domain.case import Case
-from domain.commands import CaseCommand, OpenCase
-from domain.errors import DomainError
-from tests.unit.domain.support import POLICIES
+from tests.unit.domain.support import Replay
 
 
 @pytest.fixture(scope="module")
 def cases() -> list[Case]:
-    cases: dict[Any, Case] = {}
-    for actor, command, _ in SyntheticCaseload(seed=11, cases=250).commands():
-        try:
-            if isinstance(command, OpenCase):
-                case = command.create(actor)
-                cases[case.id] = case
-            else:
-                assert isinstance(command, CaseCommand)
-                case = cases[command.case_id]
-                command.apply_to(case, actor, POLICIES)
-        except DomainError:
-            continue
-        case.collect_events()
-    return list(cases.values())
+    return list(Replay(SyntheticCaseload(seed=11, cases=250).commands()).cases.values())
 
 
 def mutable_objects(value: Any) -> Iterator[Any]:

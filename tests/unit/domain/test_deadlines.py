@@ -12,7 +12,6 @@ from application.synthetic import SyntheticCaseload
 from domain.assistance import SupportProgram, eligibility_subject_id
 from domain.base import Aggregate
 from domain.case import Case, Program
-from domain.commands import CaseCommand, OpenCase
 from domain.deadlines import (
     CaseTimeline,
     Deadline,
@@ -23,7 +22,7 @@ from domain.deadlines import (
     status_on,
     timeline_of,
 )
-from domain.errors import DomainError, RuleViolation
+from domain.errors import RuleViolation
 from domain.policy import PolicyBook, VRPolicy
 from domain.termination import DEADLINE_PROCESS, termination_date
 from domain.values import Override, ReviewDecision, ServiceType
@@ -36,6 +35,7 @@ from tests.unit.domain.support import (
     SUPERVISOR,
     TA_POLICY,
     CaseFile,
+    Replay,
     day,
 )
 
@@ -551,27 +551,14 @@ Key = tuple[UUID, DeadlineKind, UUID | None]
 def caseload_events() -> dict[UUID, Events]:
     """A synthetic caseload replayed in memory; the deadline process terminated every other case."""
     caseload = SyntheticCaseload(seed=29, cases=400)
-    cases: dict[UUID, Case] = {}
-    events: dict[UUID, Events] = {}
-    for actor, command, expected in caseload.commands():
-        if isinstance(command, OpenCase):
-            case = command.create(actor)
-            cases[case.id] = case
-        else:
-            assert isinstance(command, CaseCommand)
-            case = cases[command.case_id]
-            try:
-                command.apply_to(case, actor, POLICIES)
-            except DomainError as refusal:
-                assert refusal.rule_id == expected
-                continue
-        assert expected is None
-        events.setdefault(case.id, []).extend(case.collect_events())  # type: ignore[arg-type]
+    replay = Replay(caseload.commands())
+    assert replay.mismatches == []
+    events = replay.events
     for n, (_, command) in enumerate(caseload.termination_commands()):
         if n % 2 == 0:
-            case = cases[command.case_id]
+            case = replay.cases[command.case_id]
             command.apply_to(case, DEADLINE_PROCESS, POLICIES)
-            events[case.id].extend(case.collect_events())  # type: ignore[arg-type]
+            events[case.id].extend(case.collect_events())
     for history in events.values():
         # So the events effective on or before a day are a prefix of the history.
         assert [e.effective_on for e in history] == sorted(e.effective_on for e in history)

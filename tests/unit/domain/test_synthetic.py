@@ -17,8 +17,8 @@ from application.synthetic import (
     generate_caseload,
 )
 from domain.audit import RULES_BY_EVENT
-from domain.base import Aggregate, Role
-from domain.case import STATUS_AFTER_EVENT, Case, CaseStatus, Program, case_id_for
+from domain.base import Role
+from domain.case import STATUS_AFTER_EVENT, CaseStatus, Program, case_id_for
 from domain.commands import (
     AuthorizeService,
     CaseCommand,
@@ -27,39 +27,9 @@ from domain.commands import (
     ReferToTraining,
     TerminateCase,
 )
-from domain.errors import DomainError
 from domain.measures import outcome_measures
 from domain.termination import DEADLINE_PROCESS, termination_date
-from tests.unit.domain.support import POLICIES, POLICY
-
-
-class Replay:
-    """Applies a caseload to in-memory cases, as the application would, and tallies the results."""
-
-    def __init__(self) -> None:
-        self.cases: dict[UUID, Case] = {}
-        self.events: dict[UUID, list[Aggregate.Event]] = {}
-        self.refused: Counter[str | None] = Counter()
-        self.mismatches: list[str] = []
-
-    def apply(self, item: SyntheticCommand) -> None:
-        actor, command, expected = item
-        try:
-            if isinstance(command, OpenCase):
-                case = command.create(actor)
-                self.cases[case.id] = case
-            else:
-                assert isinstance(command, CaseCommand)
-                case = self.cases[command.case_id]
-                command.apply_to(case, actor, POLICIES)
-        except DomainError as refusal:
-            self.refused[refusal.rule_id] += 1
-            if refusal.rule_id != expected:
-                self.mismatches.append(f"{command!r} refused by {refusal}, expected {expected}")
-            return
-        self.events.setdefault(case.id, []).extend(case.collect_events())  # type: ignore[arg-type]
-        if expected is not None:
-            self.mismatches.append(f"{command!r} was accepted, expected refusal by {expected}")
+from tests.unit.domain.support import POLICIES, POLICY, Replay
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +39,7 @@ def caseload() -> SyntheticCaseload:
 
 @pytest.fixture(scope="module")
 def replay(caseload: SyntheticCaseload) -> Replay:
-    replay = Replay()
-    for item in caseload.commands():
-        replay.apply(item)
-    return replay
+    return Replay(caseload.commands())
 
 
 def test_the_same_seed_gives_the_same_caseload() -> None:
