@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from adapters.consumer import Delivery
+from adapters.consumer import Delivery, is_next_of_its_case
 from adapters.view_database import ViewDatabase
 
 POSITIONS_SCHEMA = """
@@ -137,17 +137,7 @@ class CaseOrderedStore:
                 case_id = str(event.originator_id)
                 if case_id not in versions:
                     versions[case_id] = self._applied_version(case_id)
-                known = versions[case_id]
-                if event.originator_version <= known:
-                    continue
-                if event.originator_version != known + 1:
-                    rejected.append(
-                        (
-                            delivery,
-                            f"out of order: case {case_id} version {event.originator_version} "
-                            f"arrived after version {known}",
-                        )
-                    )
+                if not is_next_of_its_case(delivery, versions[case_id], rejected):
                     continue
                 self.db.execute("SAVEPOINT event")
                 try:

@@ -32,8 +32,24 @@ class Delivery:
     event: Any
 
 
-class Rejected(Exception):
-    """The store cannot apply this event (e.g. it arrived out of order); it goes to dead letters."""
+def is_next_of_its_case(
+    delivery: Delivery, applied_version: int, rejected: list[tuple[Delivery, str]]
+) -> bool:
+    """Whether the delivered event is its case's next after `applied_version`. A redelivered
+    event (already applied) is passed over; one past a gap is added to `rejected`, with why."""
+    version = delivery.event.originator_version
+    if version <= applied_version:
+        return False
+    if version != applied_version + 1:
+        rejected.append(
+            (
+                delivery,
+                f"out of order: case {delivery.event.originator_id} version {version} "
+                f"arrived after version {applied_version}",
+            )
+        )
+        return False
+    return True
 
 
 @dataclass(frozen=True)

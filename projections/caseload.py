@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from adapters.consumer import Delivery
+from adapters.consumer import Delivery, is_next_of_its_case
 from adapters.view_database import ViewDatabase
 from domain.case import STATUS_AFTER_EVENT, Case
 from domain.deadlines import (
@@ -181,18 +181,12 @@ class CaseloadView:
         rows: dict[str, _CaseRow] = {}
         for chunk in _chunks(case_ids):
             for r in self.db.execute(
-                "SELECT case_id, case_number, program, caseworker_id, status, outcome_date, "
-                f"version, last_event_type, timeline FROM caseload WHERE case_id IN ({_marks(chunk)})",
+                f"SELECT {_ENTRY_COLUMNS}, last_event_type, timeline FROM caseload "
+                f"WHERE case_id IN ({_marks(chunk)})",
                 chunk,
             ):
                 rows[r[0]] = _CaseRow(
-                    case_id=r[0],
-                    case_number=r[1],
-                    program=r[2],
-                    caseworker_id=r[3],
-                    status=r[4],
-                    outcome_date=date.fromisoformat(r[5]) if r[5] else None,
-                    version=int(r[6]),
+                    **_entry_fields(r),
                     last_event_type=r[7],
                     timeline=CaseTimeline.model_validate_json(r[8]),
                 )
@@ -416,23 +410,24 @@ class CaseloadView:
         return entries
 
     def _select(self, tail: str, params: tuple[Any, ...]) -> list[CaseloadEntry]:
-        rows = self.db.execute(
-            "SELECT case_id, case_number, program, caseworker_id, status, outcome_date, version "
-            f"FROM caseload {tail}",
-            params,
-        )
-        return [
-            CaseloadEntry(
-                case_id=r[0],
-                case_number=r[1],
-                program=r[2],
-                caseworker_id=r[3],
-                status=r[4],
-                outcome_date=date.fromisoformat(r[5]) if r[5] else None,
-                version=int(r[6]),
-            )
-            for r in rows
-        ]
+        rows = self.db.execute(f"SELECT {_ENTRY_COLUMNS} FROM caseload {tail}", params)
+        return [CaseloadEntry(**_entry_fields(r)) for r in rows]
+
+
+_ENTRY_COLUMNS = "case_id, case_number, program, caseworker_id, status, outcome_date, version"
+
+
+def _entry_fields(r: Sequence[Any]) -> dict[str, Any]:
+    """A caseload entry's fields from a row that starts with `_ENTRY_COLUMNS`."""
+    return {
+        "case_id": r[0],
+        "case_number": r[1],
+        "program": r[2],
+        "caseworker_id": r[3],
+        "status": r[4],
+        "outcome_date": date.fromisoformat(r[5]) if r[5] else None,
+        "version": int(r[6]),
+    }
 
 
 def _fold(
@@ -446,17 +441,7 @@ def _fold(
         event = delivery.event
         case_id = str(event.originator_id)
         row = rows.get(case_id)
-        known = row.version if row else 0
-        if event.originator_version <= known:
-            continue  # a redelivered event: already applied
-        if event.originator_version != known + 1:
-            rejected.append(
-                (
-                    delivery,
-                    f"out of order: case {case_id} version {event.originator_version} "
-                    f"arrived after version {known}",
-                )
-            )
+        if not is_next_of_its_case(delivery, row.version if row else 0, rejected):
             continue
         try:
             rows[case_id] = changed[case_id] = _advanced(row, event)
