@@ -22,6 +22,7 @@ from api.problems import install_problem_handlers
 from api.queries import query_router
 from application.bootstrap import (
     build_case_management,
+    freeze_startup_objects,
     open_caseload_view,
     open_personal_data_store,
 )
@@ -104,7 +105,9 @@ def serve(
     settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, development: bool = False
 ) -> None:
     """Serves the API with uvicorn until interrupted."""
-    api_server(settings, host, port, development=development).run()
+    server = api_server(settings, host, port, development=development)
+    freeze_startup_objects()
+    server.run()
 
 
 def api_server(

@@ -39,6 +39,7 @@ from application.bootstrap import (
     build_relay,
     case_event_topics,
     event_store_env,
+    freeze_startup_objects,
     open_caseload_view,
     rebuild,
 )
@@ -552,6 +553,7 @@ def main() -> None:
         help="events in the large caseload rebuild (copies of the view caseload; 0 skips it)",
     )
     args = parser.parse_args()
+    freeze_startup_objects()  # as every long-running `pes` process does once started
     print(f"cpu cores: {os.cpu_count()}; cases: {args.cases} (2 events each); SQLite event store")
     bench_append(args.cases)
     bench_load(60)

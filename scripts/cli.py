@@ -22,6 +22,7 @@ from application.bootstrap import (
     build_deadline_enforcer,
     build_projection,
     build_relay,
+    freeze_startup_objects,
 )
 from application.settings import Settings
 from consumers.deadline_enforcement import DeadlineEnforcer, TickReport, utc_today
@@ -124,6 +125,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             server = api_server(settings, "127.0.0.1", args.api_port, development=True)
             workers.append(_worker("api", server.run, stop, failed))
             workers[-1].start()
+        freeze_startup_objects()  # again: what the wiring above created lives as long
         if args.demo:
             load_demo(settings, args.demo, metrics)
         api = f", API http://127.0.0.1:{args.api_port}/docs" if args.api_port is not None else ""
@@ -644,6 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_format, logging.DEBUG if args.verbose else logging.INFO)
+    freeze_startup_objects()
     return int(args.handler(Settings(), args))
 
 
