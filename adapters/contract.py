@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from adapters.avro import AvroCodec
-from domain.base import event_id
+from domain.base import event_id, event_id_text
 
 CONTENT_TYPE = b"application/vnd.pes.event+avro-single-object"
 ENVELOPE_FIELDS = frozenset({"event_id", "case_id", "case_version", "recorded_at"})
@@ -54,7 +54,7 @@ def outgoing_message(
         headers=[
             ("event_type", writer.name.encode()),
             ("schema_version", str(writer.version).encode()),
-            ("event_id", str(event_id(case_id, case_version)).encode()),
+            ("event_id", event_id_text(case_id, case_version).encode()),
             ("case_version", str(case_version).encode()),
             ("notification_id", str(notification_id).encode()),
             ("content_type", CONTENT_TYPE),
