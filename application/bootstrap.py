@@ -17,7 +17,13 @@ from kafka import KafkaConsumer, TopicPartition
 from adapters.avro import AvroCodec, published_schemas
 from adapters.consumer import DeadLetters, ReadModelStore, TrackedConsumer
 from adapters.event_store import AvroMapper
-from adapters.kafka import TopicSpec, ensure_topics, idempotent_producer, manual_commit_consumer
+from adapters.kafka import (
+    RememberedPartitions,
+    TopicSpec,
+    ensure_topics,
+    idempotent_producer,
+    manual_commit_consumer,
+)
 from adapters.metrics import Metrics
 from adapters.relay import OutboxRelay
 from adapters.structured_logging import CommandLog
@@ -128,7 +134,9 @@ def build_relay(
     return OutboxRelay(
         source=app,
         tracking=build_tracking_recorder(settings, "relay"),
-        producer=idempotent_producer(servers, client_id="pes-relay"),
+        producer=idempotent_producer(
+            servers, client_id="pes-relay", partitioner=RememberedPartitions()
+        ),
         topic=settings.case_events_topic,
         batch_size=settings.relay_batch_size,
         on_progress=metrics.relay_observer if metrics else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
+from kafka.partitioner.default import murmur2
 
 from adapters.avro import AvroCodec, published_schemas
 from application.bootstrap import build_case_management, build_relay
@@ -53,6 +54,11 @@ def test_every_recorded_event_reaches_kafka_keyed_by_case_in_order(settings: Set
         versions_by_case[case_id].append(decoded.record["case_version"])
         partition_of_case[case_id].add(message.partition)
     assert all(len(partitions) == 1 for partitions in partition_of_case.values())
+    # Where kafka-python's default partitioner puts each key: the relay hashed each case once.
+    for case_id, partitions in partition_of_case.items():
+        default = (murmur2(case_id.encode()) & 0x7FFFFFFF) % settings.case_events_partitions
+        assert partitions == {default}
+    assert len(relay.producer.config["partitioner"]) == len(numbers)
     for i, number in enumerate(numbers):
         expected = [1, 2] if i % 2 == 0 else [1]
         assert versions_by_case[str(case_id_for(number))] == expected
