@@ -114,7 +114,8 @@ class OutboxRelay:
             if sent is not None:
                 in_flight.append(sent)
             if in_flight and (len(in_flight) > 1 or sent is None):
-                yield self._confirm(in_flight.popleft())
+                last_in_flight = len(in_flight) == 1
+                yield self._confirm(in_flight.popleft(), last_in_flight)
             elif sent is None and (stopped() or not wait_for_more()):
                 return
 
@@ -140,8 +141,11 @@ class OutboxRelay:
             )
         return _SentBatch(last=notifications[-1].id, futures=futures)
 
-    def _confirm(self, sent: _SentBatch) -> RelayBatch:
-        self.producer.flush()
+    def _confirm(self, sent: _SentBatch, last_in_flight: bool) -> RelayBatch:
+        if last_in_flight:
+            # Nothing follows it: send what lingers now. With a batch behind it, waiting on its
+            # own futures lets that batch keep going out meanwhile (flush would wait for both).
+            self.producer.flush()
         for future in sent.futures:
             future.get()  # raises the broker's error: the position must not move past a failure
         self.tracking.insert_tracking(
