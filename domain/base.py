@@ -202,7 +202,7 @@ def event_id(aggregate_id: UUID, version: int) -> UUID:
 
 def event_id_text(aggregate_id: UUID, version: int) -> str:
     """`str(event_id(aggregate_id, version))` without building the UUID on the way: the relay
-    and the event store write one for every event, and uuid5 spent most of its time there."""
+    writes one into every message's headers, and uuid5 spent most of its time there."""
     digest = hashlib.sha1(
         aggregate_id.bytes + f"version:{version}".encode(), usedforsecurity=False
     ).hexdigest()
