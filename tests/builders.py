@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from domain.base import Actor, Role
 from domain.case import Program, case_id_for
-from domain.commands import OpenCase, RecordOutcome
+from domain.commands import CorrectOutcomeDate, OpenCase, RecordOutcome
 
 CASEWORKER = Actor(id="cw-ada", role=Role.CASEWORKER)
 
@@ -31,6 +31,16 @@ def record_outcome(number: str, outcome_date: date = date(2024, 3, 1)) -> Record
         job_title="Baker",
         hourly_wage_cents=1850,
         weekly_hours=32.5,
+    )
+
+
+def correct_outcome_date(number: str, evidence_ref: str) -> CorrectOutcomeDate:
+    return CorrectOutcomeDate(
+        case_id=case_id_for(number),
+        corrected_outcome_date=date(2024, 3, 4),
+        corrected_on=date(2024, 3, 10),
+        reason="the employer's letter gives the 4th",
+        evidence_ref=evidence_ref,
     )
 
 

@@ -14,10 +14,10 @@ from application.cases import CaseManagement
 from application.settings import Settings
 from domain.base import Actor
 from domain.case import Case, CaseStatus, case_id_for
-from domain.commands import CorrectOutcomeDate, RecordOutcome
+from domain.commands import RecordOutcome
 from domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrencyConflict, RuleViolation
 from domain.policy import PolicyBook
-from tests.builders import CASEWORKER, open_case, record_outcome
+from tests.builders import CASEWORKER, correct_outcome_date, open_case, record_outcome
 
 pytestmark = pytest.mark.postgres
 
@@ -160,13 +160,7 @@ def test_a_case_kept_in_memory_does_not_refuse_what_another_writers_events_allow
     second.handle(record_outcome("VR-110", date(2024, 3, 2)), CASEWORKER)
 
     # The first writer's copy has no outcome to correct; the case as stored has.
-    correction = CorrectOutcomeDate(
-        case_id=case_id,
-        corrected_outcome_date=date(2024, 3, 4),
-        corrected_on=date(2024, 3, 10),
-        reason="the employer's letter gives the 4th",
-        evidence_ref="DOC-17",
-    )
+    correction = correct_outcome_date("VR-110", evidence_ref="DOC-17")
     assert first.handle(correction, CASEWORKER).version == 3
     assert first.get_case(case_id).outcome_date == date(2024, 3, 4)
 
@@ -175,18 +169,12 @@ def test_the_expected_version_is_checked_against_the_case_as_stored(
     store_settings: Settings,
 ) -> None:
     first, second = build_case_management(store_settings), build_case_management(store_settings)
-    case_id = first.open_case(open_case("VR-111"), CASEWORKER).case_id
+    first.open_case(open_case("VR-111"), CASEWORKER)
     second.handle(record_outcome("VR-111"), CASEWORKER)
 
     with pytest.raises(ConcurrencyConflict, match="at version 2, not the expected version 1"):
         first.handle(record_outcome("VR-111"), CASEWORKER, expected_version=1)
-    correction = CorrectOutcomeDate(
-        case_id=case_id,
-        corrected_outcome_date=date(2024, 3, 4),
-        corrected_on=date(2024, 3, 10),
-        reason="the employer's letter gives the 4th",
-        evidence_ref="DOC-18",
-    )
+    correction = correct_outcome_date("VR-111", evidence_ref="DOC-18")
     assert first.handle(correction, CASEWORKER, expected_version=2).version == 3
 
 
