@@ -64,10 +64,22 @@ class RememberedPartitions(DefaultPartitioner):
         return len(self._chosen)
 
 
+LINGER_MS = 5
+
+
 def idempotent_producer(
-    bootstrap_servers: str, client_id: str, partitioner: DefaultPartitioner | None = None
+    bootstrap_servers: str,
+    client_id: str,
+    partitioner: DefaultPartitioner | None = None,
+    delivery_timeout_ms: int = 120_000,
 ) -> KafkaProducer:
-    """acks=all + idempotence: a retried send is written once and keeps per-partition order."""
+    """acks=all + idempotence: a retried send is written once and keeps per-partition order.
+
+    Every wait on the broker (a send's delivery, the metadata a send needs, the connection on
+    creation) is bounded by `delivery_timeout_ms`, so an outage surfaces as an error the caller
+    retries rather than as a call that blocks longer than that.
+    """
+    bounded = max(delivery_timeout_ms - LINGER_MS, 1000)
     return KafkaProducer(
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
@@ -75,11 +87,13 @@ def idempotent_producer(
         acks="all",
         enable_idempotence=True,
         max_in_flight_requests_per_connection=5,
-        linger_ms=5,
+        linger_ms=LINGER_MS,
         batch_size=256 * 1024,
         retries=2**31 - 1,
-        delivery_timeout_ms=120_000,
-        request_timeout_ms=30_000,
+        delivery_timeout_ms=delivery_timeout_ms,
+        request_timeout_ms=min(30_000, bounded),
+        max_block_ms=min(60_000, bounded),
+        bootstrap_timeout_ms=min(30_000, bounded),
     )
 
 

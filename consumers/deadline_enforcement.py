@@ -6,6 +6,10 @@ about, so a repeated or late tick changes nothing and a late one records the VR-
 not the day it ran. It reads due dates from the caseload view (built from Kafka); the domain
 re-checks each termination date against the event store, so a view that lags cannot terminate
 a case early.
+
+A broker outage fails only the alerts: terminations are recorded in the event store, which does
+not need the broker. Alerts the broker did not acknowledge are not marked raised, so a later
+tick sends them again (same alert ids).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from datetime import UTC, date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from adapters.avro import AvroCodec
 from application.cases import CaseManagement
@@ -58,6 +63,9 @@ class TickReport:
     terminated: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
     alerts: int = 0
+    alerts_unsent: int = 0
+    """Alerts due that the broker did not acknowledge: sent again on a later tick."""
+    broker_error: str | None = None
 
 
 class DeadlineEnforcer:
@@ -72,18 +80,38 @@ class DeadlineEnforcer:
         codec: AvroCodec,
         alerts_topic: str,
         clock: Clock = utc_today,
+        new_producer: Callable[[], KafkaProducer] | None = None,
+        close_timeout: float = 10.0,
     ) -> None:
         self.app = app
         self.view = view
-        self.producer = producer
+        self.producer: KafkaProducer | None = producer
+        self.new_producer = new_producer
+        self.close_timeout = close_timeout
         self.codec = codec
         self.alerts_topic = alerts_topic
         self.clock = clock
         view.db.create(ALERTS_SCHEMA)
 
     def close(self) -> None:
-        self.producer.close()
+        self._close_producer()
         self.view.close()
+
+    def _close_producer(self) -> None:
+        producer, self.producer = self.producer, None
+        if producer is None:
+            return
+        try:
+            producer.close(timeout=self.close_timeout)
+        except KafkaError as error:  # alerts still unacknowledged: a later tick sends them
+            log.info("deadline process closed its producer with alerts pending: %s", error)
+
+    def _producer(self) -> KafkaProducer:
+        if self.producer is None:
+            if self.new_producer is None:
+                raise RuntimeError("the deadline process's producer is closed")
+            self.producer = self.new_producer()
+        return self.producer
 
     def tick(self) -> TickReport:
         report = TickReport(today=self.clock())
@@ -115,18 +143,17 @@ class DeadlineEnforcer:
         identified = [(alert_id(d), d) for d in candidates]
         raised = self._already_raised([str(a) for a, _ in identified])
         fresh = [(a, d) for a, d in identified if str(a) not in raised]
-        futures = [
-            self.producer.send(
-                self.alerts_topic,
-                key=d.case_id.encode(),
-                value=self.codec.encode("DeadlineAlert", 1, _alert_record(a, d, today)),
-                headers=[("event_type", b"DeadlineAlert"), ("schema_version", b"1")],
-            )
-            for a, d in fresh
-        ]
-        self.producer.flush()
-        for future in futures:
-            future.get()
+        if not fresh:
+            return
+        try:
+            self._send_alerts(fresh, today)
+        except KafkaError as error:
+            # The producer may hold idempotence state the broker no longer accepts after a
+            # delivery timeout: the next tick makes a fresh one.
+            report.alerts_unsent = len(fresh)
+            report.broker_error = f"{type(error).__name__}: {error}"
+            self._close_producer()
+            return
         # Recorded only after the broker acknowledged: a crash in between repeats an alert
         # (same alert_id) but never loses one.
         self.view.db.execute_many(
@@ -134,6 +161,21 @@ class DeadlineEnforcer:
             [(str(a), today.isoformat()) for a, _ in fresh],
         )
         report.alerts = len(fresh)
+
+    def _send_alerts(self, fresh: list[tuple[UUID, DeadlineEntry]], today: date) -> None:
+        producer = self._producer()
+        futures = [
+            producer.send(
+                self.alerts_topic,
+                key=d.case_id.encode(),
+                value=self.codec.encode("DeadlineAlert", 1, _alert_record(a, d, today)),
+                headers=[("event_type", b"DeadlineAlert"), ("schema_version", b"1")],
+            )
+            for a, d in fresh
+        ]
+        producer.flush()
+        for future in futures:
+            future.get()
 
     def _already_raised(self, ids: list[str]) -> set[str]:
         raised: set[str] = set()

@@ -419,6 +419,11 @@ class LocalKafka:
         finally:
             admin.close()
 
+    def exit_code(self) -> int | None:
+        """The broker process's exit code once it has exited (None while it runs or before it
+        was started)."""
+        return None if self._process is None else self._process.poll()
+
     def stop(self, timeout: float = 30.0) -> None:
         """Stops the broker: SIGTERM (a clean shutdown), then SIGKILL after ``timeout`` seconds."""
         process, self._process = self._process, None

@@ -248,7 +248,7 @@ class RecordingProducer:
     def flush(self) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> None:
         pass
 
 
