@@ -13,7 +13,9 @@ from contextlib import ExitStack
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from kafka.errors import KafkaError
 
 from adapters.metrics import Metrics
 from adapters.retry import Backoff, Outage
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from scripts.local_kafka import LocalKafka
 
 log = logging.getLogger("pes")
+T = TypeVar("T")
 
 
 def positive_int(text: str) -> int:
@@ -69,11 +72,32 @@ def _serve_metrics(args: argparse.Namespace, stack: ExitStack) -> Metrics | None
     return metrics
 
 
+def _build_when_reachable(build: Callable[[], T], stop: threading.Event, what: str) -> T | None:
+    """What `build` makes once the broker it needs answers: a process started during an outage
+    waits it out (backoff, one log line at each end) instead of exiting; None if stopped first."""
+    outage = Outage(what, log)
+    backoff = Backoff()
+    while not stop.is_set():
+        try:
+            built = build()
+        except KafkaError as error:
+            outage.failed(error)
+            stop.wait(backoff.next_delay())
+        else:
+            outage.ended()
+            return built
+    return None
+
+
 def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
     stop = _stop_on_signals()  # first: a stop requested while starting up is still graceful
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
-        relay = build_relay(settings, metrics=metrics)
+        relay = _build_when_reachable(
+            partial(build_relay, settings, metrics=metrics), stop, "relay start"
+        )
+        if relay is None:
+            return 0
         stack.callback(relay.close)
         relay.run(stop, settings.relay_poll_interval_seconds)
     return 0
@@ -376,9 +400,13 @@ def cmd_deadlines(settings: Settings, args: argparse.Namespace) -> int:
     stop = _stop_on_signals()
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
-        enforcer = build_deadline_enforcer(settings, metrics=metrics)
-        stack.callback(enforcer.close)
-        tick_until(enforcer, stop, args.every, metrics)
+        ticking = _build_when_reachable(
+            partial(build_deadline_enforcer, settings, metrics=metrics), stop, "deadline start"
+        )
+        if ticking is None:
+            return 0
+        stack.callback(ticking.close)
+        tick_until(ticking, stop, args.every, metrics)
     return 0
 
 
