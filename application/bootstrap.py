@@ -149,6 +149,8 @@ def build_relay(
         topic=settings.case_events_topic,
         batch_size=settings.relay_batch_size,
         on_progress=metrics.relay_observer if metrics else None,
+        # Long enough for the batches in flight behind a failed one to expire and be released.
+        close_timeout=settings.kafka_delivery_timeout_seconds,
     )
 
 
@@ -261,6 +263,7 @@ def build_deadline_enforcer(
         view=open_caseload_view(settings, app.policies),
         producer=new_producer(),
         new_producer=new_producer,
+        close_timeout=settings.kafka_delivery_timeout_seconds,
         codec=AvroCodec(published_schemas()),
         alerts_topic=settings.deadline_alerts_topic,
         clock=clock,
