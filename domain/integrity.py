@@ -176,14 +176,16 @@ class ChainVerifier:
         if before is None:
             problem = f"a copy of version {version}, which could not be read before"
         elif seal.claimed != before.claimed:
+            now, then = _shown(seal.claimed, before.claimed)
             problem = (
-                f"a repeat of version {version} with a different seal: {str(seal.claimed)[:12]}, "
-                f"the copy seen before was sealed as {str(before.claimed)[:12]}"
+                f"a repeat of version {version} with a different seal: {now}, "
+                f"the copy seen before was sealed as {then}"
             )
         else:
+            now, then = _shown(seal.digest, before.digest)
             problem = (
-                f"content changed in a repeat of version {version}: it hashes to "
-                f"{seal.digest[:12]}, the copy seen before to {before.digest[:12]}"
+                f"content changed in a repeat of version {version}: it hashes to {now}, "
+                f"the copy seen before to {then}"
             )
         self._report(case_id, version, where, problem)
 
@@ -194,9 +196,8 @@ class ChainVerifier:
             return ["no hash on an event after chained ones"] if chained_before else []
         problems = []
         if seal.digest != seal.claimed:
-            problems.append(
-                f"content changed: it hashes to {seal.digest[:12]}, it was sealed as {seal.claimed[:12]}"
-            )
+            actual, sealed = _shown(seal.digest, seal.claimed)
+            problems.append(f"content changed: it hashes to {actual}, it was sealed as {sealed}")
         named: str | None = None
         accepted: set[str | None] = {None}
         if version > 1:
@@ -208,9 +209,10 @@ class ChainVerifier:
             named = predecessor.claimed
             accepted = {named, predecessor.digest if named else None}
         if event.previous_hash not in accepted:
+            names, hashes = _shown(event.previous_hash, named)
             problems.append(
-                f"does not follow its predecessor: it names {str(event.previous_hash)[:12]}, "
-                f"the predecessor hashes to {str(named)[:12]}"
+                f"does not follow its predecessor: it names {names}, "
+                f"the predecessor hashes to {hashes}"
             )
         return problems
 
@@ -252,13 +254,23 @@ def compare_heads(
         a, b = first.get(case_id, Head(0, None)), second.get(case_id, Head(0, None))
         same_seal = a.content_hash == b.content_hash or not (a.readable and b.readable)
         if a.version != b.version or not same_seal:
+            ends_a, ends_b = _shown(a.content_hash, b.content_hash)
             differences.append(
                 BrokenLink(
                     case_id,
                     min(a.version, b.version) + 1 if a.version != b.version else a.version,
-                    f"the {first_name} ends at version {a.version} ({str(a.content_hash)[:12]}), "
-                    f"the {second_name} at version {b.version} ({str(b.content_hash)[:12]})",
+                    f"the {first_name} ends at version {a.version} ({ends_a}), "
+                    f"the {second_name} at version {b.version} ({ends_b})",
                     f"{first_name} vs {second_name}",
                 )
             )
     return name_cases(differences, case_numbers or {})
+
+
+def _shown(first: str | None, second: str | None) -> tuple[str, str]:
+    """Two hashes shortened for a report, but never to the same text when they differ."""
+    a, b = str(first), str(second)
+    length = 12
+    while length < max(len(a), len(b)) and a[:length] == b[:length] and a != b:
+        length += 8
+    return a[:length], b[:length]

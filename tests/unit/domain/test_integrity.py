@@ -145,6 +145,18 @@ def test_a_changed_seal_is_one_break_and_the_next_event_still_follows() -> None:
     assert found(verify(events)) == [(5, "content changed")]
 
 
+def test_a_report_shows_two_hashes_that_differ_long_enough_to_tell_them_apart() -> None:
+    events = ten_events()
+    sealed = str(events[3].content_hash)
+    near_miss = sealed[:20] + ("0" if sealed[20] != "0" else "1") + sealed[21:]
+    events[4] = changed(events[4], previous_hash=near_miss)
+
+    [broken] = verify(events).breaks()
+
+    names, hashes = broken.problem.split("it names ")[1].split(", the predecessor hashes to ")
+    assert names != hashes and near_miss.startswith(names) and len(names) < 64
+
+
 def test_a_resealed_change_breaks_the_link_to_the_next_event() -> None:
     events = ten_events()
     events[4] = resealed(events[4], amount_cents=1)
