@@ -28,6 +28,7 @@ from application.settings import Settings
 from consumers.deadline_enforcement import DeadlineEnforcer, TickReport, utc_today
 from projections.caseload import CaseloadView
 from scripts.billing_cli import add_billing_commands, cmd_billing
+from scripts.exit_codes import ExitCode
 from scripts.reports_cli import add_reports_commands, cmd_reports
 
 log = logging.getLogger("pes")
@@ -440,42 +441,30 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
-    """Checks every case's hash chain in the event store and/or the topic; exit 1 on a break."""
-    from typing import cast
+    """Checks every case's hash chain in the event store and/or the topic: exit 0 intact,
+    1 on a break, 3 when a copy could not be read."""
+    from application.verification import VerificationUnavailable, verify
 
-    from adapters.event_store import AvroMapper
-    from application.bootstrap import require_kafka
-    from application.verification import compare_copies, verify_event_store, verify_topic
-
-    app = build_case_management(settings)
-    reports = []
-    if args.source in ("store", "both"):
-        reports.append(verify_event_store(app, progress_bar("cases")))
-    if args.source in ("kafka", "both"):
-        mapper = cast(AvroMapper, app.mapper)
-        reports.append(
-            verify_topic(
-                require_kafka(settings),
-                settings.case_events_topic,
-                mapper,
-                progress_bar("messages"),
-            )
-        )
-    broken = [link for report in reports for link in report.broken]
-    for report in reports:
+    try:
+        verification = verify(settings, args.source, progress_bar)
+    except VerificationUnavailable as error:
+        print(f"pes verify: the check could not run: {error}", file=sys.stderr)
+        return ExitCode.UNAVAILABLE
+    for report in verification.reports:
         print(
             f"{report.source}: {report.cases} case(s), {report.events_checked} event(s) checked, "
-            f"{report.unchained_events} from before chaining, {len(report.broken)} broken chain(s)"
+            f"{report.duplicates} duplicate(s), {report.unchained_events} from before chaining, "
+            f"{len(report.broken)} break(s)"
         )
         for link in report.broken:
             print(f"  {link}")
-    if len(reports) == 2:
-        differences = compare_copies(*reports)
-        broken += differences
-        print(f"store vs topic: {len(differences)} case(s) whose copies end differently")
-        for link in differences:
+    if len(verification.reports) == 2:
+        print(
+            f"store vs topic: {len(verification.differences)} case(s) whose copies end differently"
+        )
+        for link in verification.differences:
             print(f"  {link}")
-    return 1 if broken else 0
+    return ExitCode.OK if verification.intact else ExitCode.CHECK_FAILED
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -608,7 +597,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=["json", "html"], default="json")
     audit.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     verify = add(
-        "verify", cmd_verify, "check every case's hash chain (tamper evidence); exit 1 on a break"
+        "verify",
+        cmd_verify,
+        "check every case's hash chain (tamper evidence): exit 0 intact, 1 on a break, "
+        "3 if it could not run",
     )
     verify.add_argument(
         "--source",
