@@ -20,6 +20,7 @@ from api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from api.personal_data import personal_data_router
 from api.problems import install_problem_handlers
 from api.queries import query_router
+from api.request_log import RequestLog
 from application.bootstrap import (
     build_case_management,
     freeze_startup_objects,
@@ -83,6 +84,7 @@ def create_app(
     )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RequestLog)  # outermost of ours: logs what the client got, even a 413
 
     authorized = authorizer(authenticator(accepted_tokens))
     app.include_router(command_router(CommandRunner(cases, idempotency), authorized))
@@ -115,4 +117,7 @@ def api_server(
 ) -> uvicorn.Server:
     """A uvicorn server for the API, to run (`run()`, any thread) and stop (`should_exit`)."""
     app = create_app(settings, development=development)
-    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))
+    # The app's own access log (api/request_log.py) replaces uvicorn's, which logs query values.
+    return uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    )
