@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import FastAPI, Response
 
 from adapters.metrics import EXPOSITION_CONTENT_TYPE, Metrics
+from adapters.private_files import private_sqlite
 from api.access import authorizer
 from api.audit import audit_router
 from api.auth import TokenMap, authenticator, resolve_tokens
@@ -64,7 +65,7 @@ def create_app(
     metrics = metrics or Metrics()
     cases = build_case_management(settings, metrics=metrics)
     caseload = open_caseload_view(settings, cases.policies)
-    idempotency = IdempotencyStore(settings.data_dir / "idempotency.sqlite")
+    idempotency = IdempotencyStore(private_sqlite(settings.data_dir / "idempotency.sqlite"))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -25,6 +25,7 @@ from adapters.kafka import (
     manual_commit_consumer,
 )
 from adapters.metrics import Metrics
+from adapters.private_files import private_sqlite
 from adapters.relay import OutboxRelay
 from adapters.structured_logging import CommandLog
 from adapters.view_database import ViewDatabase
@@ -56,7 +57,7 @@ def _cipher_env(settings: Settings) -> dict[str, str]:
 
 def _persistence_env(settings: Settings) -> dict[str, str]:
     if settings.event_store == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_sqlite(settings.sqlite_path)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(settings.sqlite_path),
