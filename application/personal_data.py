@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.private_files import PRIVATE_FILE, private_directory, tighten
 from adapters.view_database import ViewDatabase
+from application.settings import ConfigurationError
 from domain.base import Actor, Role
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class PersonalDataError(Exception):
     """Base of the store's refusals."""
 
 
-class PersonalDataKeyError(PersonalDataError):
+class PersonalDataKeyError(PersonalDataError, ConfigurationError):
     """The master key is missing or malformed; the store refuses to open."""
 
 
