@@ -10,7 +10,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from application.personal_data import DEVELOPMENT_KEY_FILE, new_master_key
 from application.settings import ConfigurationError, Settings, load_settings
 from domain.base import Actor, Role
 from tests.integration.api_support import CASEWORKER, api_client, auth, command_request, open_case
+from tests.topic_reader import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_VALUE = "s3cret-query-value"
@@ -47,14 +47,6 @@ def ordinary_umask() -> Iterator[None]:
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
-
-
-def wait_for(condition: object, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {seconds} s waiting for {what}")
-        time.sleep(0.05)
 
 
 # The access log
