@@ -61,10 +61,13 @@ class TokenMap:
         try:
             return cls(_TOKEN_FILE_FORMAT.validate_json(text))
         except ValidationError as error:
+            first = error.errors()[0]
+            # The first step of the location is the token itself: never printed.
+            where = ("<token>", *first["loc"][1:]) if first["loc"] else ()
             raise TokenConfigurationError(
                 f"{source} must be a JSON object of token -> {{id, role}} with roles among "
                 f"{', '.join(Role)}: {error.error_count()} error(s), first: "
-                f"{error.errors()[0]['msg']} at {error.errors()[0]['loc']}"
+                f"{first['msg']} at {where}"
             ) from None
 
     @classmethod

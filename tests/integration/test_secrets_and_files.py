@@ -195,6 +195,21 @@ def test_a_production_token_shorter_than_32_characters_is_refused_naming_its_rol
     assert len(resolve_tokens(TokenMap({"x" * MIN_TOKEN_LENGTH: ADA}), development=False)) == 1
 
 
+@pytest.mark.parametrize(
+    "actor",
+    [{"id": "x", "role": "janitor"}, {"id": "x"}, 5, {"id": "x", "role": "caseworker", "y": 1}],
+)
+def test_a_malformed_token_configuration_is_refused_without_printing_the_token(
+    actor: object,
+) -> None:
+    token = "k" * MIN_TOKEN_LENGTH
+
+    with pytest.raises(TokenConfigurationError, match="<token>") as refused:
+        TokenMap.from_json(json.dumps({token: actor}), source=TOKENS_ENV)
+
+    assert token not in str(refused.value)
+
+
 def test_development_mode_keeps_its_short_dev_tokens() -> None:
     tokens = resolve_tokens(TokenMap({}), development=True)
 
