@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import FastAPI, Response
 
 from adapters.metrics import EXPOSITION_CONTENT_TYPE, Metrics
+from adapters.private_files import private_sqlite
 from api.access import authorizer
 from api.audit import audit_router
 from api.auth import TokenMap, authenticator, resolve_tokens
@@ -20,6 +21,7 @@ from api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from api.personal_data import personal_data_router
 from api.problems import install_problem_handlers
 from api.queries import query_router
+from api.request_log import RequestLog
 from application.bootstrap import (
     build_case_management,
     freeze_startup_objects,
@@ -63,7 +65,7 @@ def create_app(
     metrics = metrics or Metrics()
     cases = build_case_management(settings, metrics=metrics)
     caseload = open_caseload_view(settings, cases.policies)
-    idempotency = IdempotencyStore(settings.data_dir / "idempotency.sqlite")
+    idempotency = IdempotencyStore(private_sqlite(settings.data_dir / "idempotency.sqlite"))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -83,6 +85,7 @@ def create_app(
     )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RequestLog)  # outermost of ours: logs what the client got, even a 413
 
     authorized = authorizer(authenticator(accepted_tokens))
     app.include_router(command_router(CommandRunner(cases, idempotency), authorized))
@@ -115,4 +118,7 @@ def api_server(
 ) -> uvicorn.Server:
     """A uvicorn server for the API, to run (`run()`, any thread) and stop (`should_exit`)."""
     app = create_app(settings, development=development)
-    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))
+    # The app's own access log (api/request_log.py) replaces uvicorn's, which logs query values.
+    return uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    )

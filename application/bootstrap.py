@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gc
 import multiprocessing
 from collections.abc import Callable, Sequence
@@ -25,12 +27,17 @@ from adapters.kafka import (
     manual_commit_consumer,
 )
 from adapters.metrics import Metrics
+from adapters.private_files import private_sqlite
 from adapters.relay import OutboxRelay
 from adapters.structured_logging import CommandLog
 from adapters.view_database import ViewDatabase
 from application.cases import CaseManagement, CommandObserver
-from application.personal_data import PersonalDataStore, master_key_from_settings
-from application.settings import Settings
+from application.personal_data import (
+    PersonalDataStore,
+    decode_master_key,
+    master_key_from_settings,
+)
+from application.settings import ConfigurationError, Settings
 from consumers.billing.fiscal import FiscalCalendar
 from consumers.billing.ledger import BillingLedger
 from consumers.deadline_enforcement import Clock, DeadlineEnforcer, utc_today
@@ -50,13 +57,36 @@ def _cipher_env(settings: Settings) -> dict[str, str]:
         return {}
     return {
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
-        "CIPHER_KEY": settings.cipher_key.get_secret_value(),
+        "CIPHER_KEY": _checked_cipher_key(settings.cipher_key.get_secret_value()),
     }
+
+
+CIPHER_KEY_SIZES = (16, 24, 32)
+
+
+def _checked_cipher_key(encoded: str) -> str:
+    # The library's own check lets a non-base64 key through to a traceback deep in its wiring.
+    try:
+        size = len(base64.b64decode(encoded, validate=True))
+    except (binascii.Error, ValueError):
+        raise ConfigurationError("PES_CIPHER_KEY is not valid base64") from None
+    if size not in CIPHER_KEY_SIZES:
+        raise ConfigurationError(f"PES_CIPHER_KEY must be base64 of 16, 24 or 32 bytes, not {size}")
+    return encoded
+
+
+def check_keys(settings: Settings) -> None:
+    """Refuses (`ConfigurationError`) a malformed personal data or event store key, before a
+    process starts anything that would use it."""
+    if settings.personal_data_key is not None:
+        decode_master_key(settings.personal_data_key.get_secret_value())
+    if settings.cipher_key is not None:
+        _checked_cipher_key(settings.cipher_key.get_secret_value())
 
 
 def _persistence_env(settings: Settings) -> dict[str, str]:
     if settings.event_store == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_sqlite(settings.sqlite_path)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(settings.sqlite_path),

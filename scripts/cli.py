@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from adapters.metrics import Metrics
+from adapters.private_files import PRIVATE_UMASK
 from adapters.structured_logging import configure_logging
 from application.bootstrap import (
     READ_MODELS,
@@ -22,9 +23,10 @@ from application.bootstrap import (
     build_deadline_enforcer,
     build_projection,
     build_relay,
+    check_keys,
     freeze_startup_objects,
 )
-from application.settings import Settings
+from application.settings import ConfigurationError, Settings, load_settings
 from consumers.deadline_enforcement import DeadlineEnforcer, TickReport, utc_today
 from projections.caseload import CaseloadView
 from scripts.billing_cli import add_billing_commands, cmd_billing
@@ -468,14 +470,11 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Serves the HTTP API (tokens from PES_API_TOKENS or PES_API_TOKENS_FILE)."""
-    from api import TokenConfigurationError, serve
+    """Serves the HTTP API (tokens from PES_API_TOKENS or PES_API_TOKENS_FILE); a token or key
+    it refuses is a `ConfigurationError`, reported by `main`."""
+    from api import serve
 
-    try:
-        serve(settings, args.host, args.port, development=args.development)
-    except TokenConfigurationError as error:
-        print(f"pes serve: {error}", file=sys.stderr)
-        return 2
+    serve(settings, args.host, args.port, development=args.development)
     return 0
 
 
@@ -638,8 +637,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_format, logging.DEBUG if args.verbose else logging.INFO)
+    # Whatever a pes process creates (stores, keys, the local broker's files, reports) is its
+    # owner's only; the stores also set their modes themselves (adapters/private_files.py).
+    # Restored on return, so a test calling main() leaves its own process as it was.
+    umask = os.umask(PRIVATE_UMASK)
     freeze_startup_objects()
-    return int(args.handler(Settings(), args))
+    try:
+        settings = load_settings()
+        check_keys(settings)
+        return int(args.handler(settings, args))
+    except ConfigurationError as error:
+        print(f"pes {args.command}: {error}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    finally:
+        os.umask(umask)
 
 
 if __name__ == "__main__":
