@@ -24,13 +24,9 @@ from application.bootstrap import (
     build_relay,
     freeze_startup_objects,
 )
+from application.clock import Clock, utc_today
 from application.settings import Settings
-from consumers.deadline_enforcement import (
-    DeadlineEnforcer,
-    TickAheadOfClock,
-    TickReport,
-    utc_today,
-)
+from consumers.deadline_enforcement import DeadlineEnforcer, TickAheadOfClock, TickReport
 from projections.caseload import CaseloadView
 from scripts.billing_cli import add_billing_commands, cmd_billing
 from scripts.exit_codes import ExitCode
@@ -185,12 +181,14 @@ def progress_bar(unit: str) -> Callable[[int, int], None]:
     return show
 
 
-def load_demo(settings: Settings, cases: int, metrics: Metrics | None = None) -> None:
+def load_demo(
+    settings: Settings, cases: int, metrics: Metrics | None = None, clock: Clock = utc_today
+) -> None:
     """Records a synthetic caseload whose first cases opened 18 months ago (deterministic, seed 1),
-    up to today."""
+    up to today (`clock`'s): nothing after it."""
     from application.synthetic import DriveResult, SyntheticCaseload, drive
 
-    app = build_case_management(settings, metrics=metrics)
+    app = build_case_management(settings, metrics=metrics, clock=clock)
     if app.recorder.max_notification_id():
         log.info("demo: the event store already holds events; not loading the demo caseload")
         return
