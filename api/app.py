@@ -28,6 +28,7 @@ from application.bootstrap import (
     open_caseload_view,
     open_personal_data_store,
 )
+from application.clock import Clock, utc_today
 from application.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,9 @@ def create_app(
     development: bool = False,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     metrics: Metrics | None = None,
+    clock: Clock = utc_today,
 ) -> FastAPI:
-    """The API over the configured event store and caseload view.
+    """The API over the configured event store and caseload view; `clock` is its today.
 
     Tokens default to `PES_API_TOKENS` / `PES_API_TOKENS_FILE`; with none, it refuses to start
     unless `development` is set (fixed, documented dev tokens; a warning is logged).
@@ -63,7 +65,7 @@ def create_app(
     if personal_data is None:
         log.warning("PES_PERSONAL_DATA_KEY is not set: the API starts without personal data routes")
     metrics = metrics or Metrics()
-    cases = build_case_management(settings, metrics=metrics)
+    cases = build_case_management(settings, metrics=metrics, clock=clock)
     caseload = open_caseload_view(settings, cases.policies)
     idempotency = IdempotencyStore(private_sqlite(settings.data_dir / "idempotency.sqlite"))
 

@@ -32,6 +32,7 @@ from adapters.relay import OutboxRelay
 from adapters.structured_logging import CommandLog
 from adapters.view_database import ViewDatabase
 from application.cases import CaseManagement, CommandObserver
+from application.clock import Clock, utc_today
 from application.personal_data import (
     PersonalDataStore,
     decode_master_key,
@@ -40,7 +41,7 @@ from application.personal_data import (
 from application.settings import ConfigurationError, Settings
 from consumers.billing.fiscal import FiscalCalendar
 from consumers.billing.ledger import BillingLedger
-from consumers.deadline_enforcement import Clock, DeadlineEnforcer, utc_today
+from consumers.deadline_enforcement import DeadlineEnforcer
 from consumers.reporting.store import ReportingStore
 from domain.policy import PolicyBook
 from projections.caseload import CaseloadView
@@ -117,8 +118,12 @@ def freeze_startup_objects() -> None:
 
 
 def build_case_management(
-    settings: Settings, policies: PolicyBook | None = None, metrics: Metrics | None = None
+    settings: Settings,
+    policies: PolicyBook | None = None,
+    metrics: Metrics | None = None,
+    clock: Clock = utc_today,
 ) -> CaseManagement:
+    """The application; its `clock` (today) bounds every command's effective date."""
     observers: list[CommandObserver] = [CommandLog()]
     if metrics is not None:
         observers.append(metrics.commands_observer())
@@ -127,6 +132,7 @@ def build_case_management(
         policies=policies,
         observers=observers,
         cache_size=settings.aggregate_cache_size,
+        clock=clock,
     )
 
 
@@ -260,20 +266,21 @@ def build_caseload_projection(
 
 def build_deadline_enforcer(
     settings: Settings,
-    clock: Clock = utc_today,
+    clock: Clock | None = None,
     app: CaseManagement | None = None,
     metrics: Metrics | None = None,
 ) -> DeadlineEnforcer:
+    """The deadline process; its today is `clock`, else the application's."""
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
-    app = app or build_case_management(settings, metrics=metrics)
+    app = app or build_case_management(settings, metrics=metrics, clock=clock or utc_today)
     return DeadlineEnforcer(
         app=app,
         view=open_caseload_view(settings, app.policies),
         producer=idempotent_producer(servers, client_id="pes-deadlines"),
         codec=AvroCodec(published_schemas()),
         alerts_topic=settings.deadline_alerts_topic,
-        clock=clock,
+        clock=clock or app.clock,
     )
 
 

@@ -16,6 +16,7 @@ from eventsourcing.utils import get_topic
 
 from adapters.avro import AvroCodec, published_schemas
 from adapters.event_store import AvroMapper
+from application.clock import Clock, utc_today
 from domain.base import Actor
 from domain.case import Case
 from domain.commands import CaseCommand, Command, OpenCase
@@ -83,8 +84,10 @@ class CaseManagement(Application[UUID]):
         policies: PolicyBook | None = None,
         observers: Sequence[CommandObserver] = (),
         cache_size: int = 0,
+        clock: Clock = utc_today,
     ):
         super().__init__(env=env)
+        self.clock = clock
         self.policies = policies or PolicyBook.default()
         self.observers = tuple(observers)
         self.idle_cases = IdleCases(cache_size) if cache_size else None
@@ -106,6 +109,7 @@ class CaseManagement(Application[UUID]):
 
     def _observed(self, command: Command, run: Callable[[], Recorded]) -> Recorded:
         try:
+            command.refuse_if_ahead_of(self.clock())
             recorded = run()
         except DomainError as error:
             for observer in self.observers:
@@ -156,6 +160,11 @@ class CaseManagement(Application[UUID]):
             ) from None
         self._put_back(case)
         return recorded
+
+    def check(self, command: CaseCommand, actor: Actor) -> None:
+        """Decides `command` on the case as stored and records nothing; raises its refusal."""
+        command.refuse_if_ahead_of(self.clock())
+        command.apply_to(self._load(command.case_id), actor, self.policies)
 
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         """The case now (or at `version`), as a copy of its own the caller may keep."""

@@ -26,8 +26,9 @@ from application.bootstrap import (
     check_keys,
     freeze_startup_objects,
 )
+from application.clock import Clock, utc_today
 from application.settings import ConfigurationError, Settings, load_settings
-from consumers.deadline_enforcement import DeadlineEnforcer, TickReport, utc_today
+from consumers.deadline_enforcement import DeadlineEnforcer, TickAheadOfClock, TickReport
 from projections.caseload import CaseloadView
 from scripts.billing_cli import add_billing_commands, cmd_billing
 from scripts.exit_codes import ExitCode
@@ -182,17 +183,20 @@ def progress_bar(unit: str) -> Callable[[int, int], None]:
     return show
 
 
-def load_demo(settings: Settings, cases: int, metrics: Metrics | None = None) -> None:
+def load_demo(
+    settings: Settings, cases: int, metrics: Metrics | None = None, clock: Clock = utc_today
+) -> None:
     """Records a synthetic caseload whose first cases opened 18 months ago (deterministic, seed 1),
-    up to today."""
+    up to today (`clock`'s): nothing after it."""
     from application.synthetic import DriveResult, SyntheticCaseload, drive
 
-    app = build_case_management(settings, metrics=metrics)
+    app = build_case_management(settings, metrics=metrics, clock=clock)
     if app.recorder.max_notification_id():
         log.info("demo: the event store already holds events; not loading the demo caseload")
         return
-    caseload = SyntheticCaseload(seed=1, cases=cases, start=utc_today() - timedelta(days=540))
-    today = utc_today()
+    today = app.clock()
+    caseload = SyntheticCaseload(seed=1, cases=cases, start=today - timedelta(days=540))
+    # Only what has happened by today: the rest of the caseload's history is still to come.
     items = [item for item in caseload.commands() if item.command.effective_on <= today]
     show = progress_bar("commands")
     result = DriveResult()
@@ -334,12 +338,19 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_deadlines(settings: Settings, args: argparse.Namespace) -> int:
-    """Runs the deadline process: once for a given day, or every few seconds on the real clock."""
-    if args.today:
-        enforcer = build_deadline_enforcer(settings, clock=lambda: args.today)
-        print(_tick_summary(enforcer.tick()))
-        enforcer.close()
-        return 0
+    """Runs the deadline process: once for a given day (today or before; a dry run records
+    nothing), or every few seconds on the real clock."""
+    if args.today or args.dry_run:
+        enforcer = build_deadline_enforcer(settings)
+        try:
+            report = enforcer.tick(args.today, dry_run=args.dry_run)
+        except TickAheadOfClock as refusal:
+            print(f"pes deadlines: --today {refusal}", file=sys.stderr)
+            return ExitCode.BAD_INPUT
+        finally:
+            enforcer.close()
+        print(_dry_run_lines(report) if args.dry_run else _tick_summary(report))
+        return ExitCode.OK
     stop = _stop_on_signals()
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
@@ -361,6 +372,21 @@ def tick_until(
             metrics.deadline_tick(report)
         log.info(_tick_summary(report))
         stop.wait(every)
+
+
+def _dry_run_lines(report: TickReport) -> str:
+    """What a sweep would record and raise, one line each, then the summary."""
+    lines = [f"dry run for {report.today}: nothing is recorded or published"]
+    lines += [
+        f"would terminate {number} effective {on} (VR-11)"
+        for number, on in report.terminated_on.items()
+    ]
+    lines += [f"would defer {deferral}" for deferral in report.deferred]
+    lines += [
+        f"would alert {d.case_number}: {d.kind.value} due {d.due_on} ({d.status.value})"
+        for d in report.alerted
+    ]
+    return "\n".join([*lines, f"would have: {_tick_summary(report)}"])
 
 
 def _tick_summary(report: TickReport) -> str:
@@ -567,7 +593,14 @@ def build_parser() -> argparse.ArgumentParser:
         add("deadlines", cmd_deadlines, "record due VR-11 terminations and raise deadline alerts")
     )
     deadlines.add_argument(
-        "--today", type=date.fromisoformat, help="run once as of this day (YYYY-MM-DD)"
+        "--today",
+        type=date.fromisoformat,
+        help="run once as of this day (YYYY-MM-DD), today or earlier: never ahead of the clock",
+    )
+    deadlines.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what one sweep (today, or --today) would record and alert; record nothing",
     )
     deadlines.add_argument(
         "--every", type=float, default=60.0, metavar="SECONDS", help="tick interval"
