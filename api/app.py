@@ -15,7 +15,7 @@ from api.audit import audit_router
 from api.auth import TokenMap, authenticator, resolve_tokens
 from api.commands import CommandRunner, command_router
 from api.deadlines import deadline_router
-from api.idempotency import IdempotencyStore
+from api.idempotency import IdempotencyKeys
 from api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from api.personal_data import personal_data_router
 from api.problems import install_problem_handlers
@@ -63,7 +63,7 @@ def create_app(
     metrics = metrics or Metrics()
     cases = build_case_management(settings, metrics=metrics)
     caseload = open_caseload_view(settings, cases.policies)
-    idempotency = IdempotencyStore(settings.data_dir / "idempotency.sqlite")
+    idempotency = IdempotencyKeys(cases)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
