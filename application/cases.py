@@ -122,6 +122,10 @@ class CaseTurns:
                 else:
                     self._turns[case_id] = (turn, waiting - 1)
 
+    def __len__(self) -> int:
+        """Cases with a command in its turn or waiting for one."""
+        return len(self._turns)
+
 
 class CaseManagement(Application[UUID]):
     """The post-employment case management application (the event store's only writer)."""

@@ -20,10 +20,12 @@ import httpx
 import pytest
 import uvicorn
 
+from adapters.idempotency import IdempotencyKeyTaken, KeptAnswer
 from api import create_app
 from api.commands import recorded_response
-from api.idempotency import IdempotencyKeys
+from api.idempotency import IdempotencyKeys, StoredResponse
 from application.bootstrap import build_case_management
+from application.cases import IdempotentRequest, Recorded
 from application.settings import Settings, as_environment
 from domain.assistance import InterventionCategory, InterventionKind
 from domain.base import numbered_id
@@ -241,7 +243,38 @@ def test_concurrent_duplicates_with_one_key_record_once_and_all_get_the_same_ans
         assert history_length(assisted_case) == 2  # the case's opening, and this command once
 
 
-# Keys and their retention
+# Keys in the event store, and their retention
+
+
+def keyed(key: str, respond: Callable[[Recorded], StoredResponse]) -> IdempotentRequest:
+    def answer(recorded: Recorded) -> KeptAnswer:
+        response = respond(recorded)
+        return KeptAnswer("hash", response.status, response.body, response.headers)
+
+    return IdempotentRequest("cw-1", key, 1_000_000.0, 2_000_000.0, answer)
+
+
+def test_a_command_under_a_key_already_answered_records_nothing_and_the_answer_stays(
+    store_settings: Settings,
+) -> None:
+    first, second = build_case_management(store_settings), build_case_management(store_settings)
+    opened = first.open_case(
+        open_case(NUMBER), CASEWORKER, keyed("k", lambda r: recorded_response(r, 201, "/here"))
+    )
+
+    with pytest.raises(IdempotencyKeyTaken):
+        second.handle(
+            record_outcome(NUMBER),
+            CASEWORKER,
+            keyed=keyed("k", lambda r: recorded_response(r, 200)),
+        )
+
+    kept = second.kept_answer("cw-1", "k", 1_500_000.0)
+    assert kept is not None and kept.status == 201
+    assert kept.headers == {"ETag": '"1"', "Location": "/here"}
+    assert kept.body == recorded_response(opened, 201).body
+    assert history_length(store_settings) == 1
+    assert second.kept_answer("cw-1", "k", 2_000_001.0) is None  # expired
 
 
 def test_keys_expire_after_their_retention_and_can_then_be_used_again(
