@@ -133,6 +133,12 @@ class PostgresRecorderWithKeys(PostgresApplicationRecorder):
     """The PostgreSQL event recorder, also keeping idempotency keys and their answers."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        if datastore.enable_db_functions:
+            # The library's insert function bypasses _insert_events: keys would not be recorded.
+            raise ValueError(
+                "idempotency keys are recorded with the events only with "
+                "POSTGRES_ENABLE_DB_FUNCTIONS off"
+            )
         super().__init__(datastore, events_table_name=events_table_name)
         table = Identifier(datastore.schema, TABLE)
         self.sql_create_statements += [

@@ -24,13 +24,14 @@ from adapters.idempotency import IdempotencyKeyTaken, KeptAnswer
 from api import create_app
 from api.commands import recorded_response
 from api.idempotency import IdempotencyKeys, StoredResponse
-from application.bootstrap import build_case_management
-from application.cases import IdempotentRequest, Recorded
+from application.bootstrap import build_case_management, event_store_env
+from application.cases import CaseManagement, IdempotentRequest, Recorded
 from application.settings import Settings, as_environment
 from domain.assistance import InterventionCategory, InterventionKind
 from domain.base import numbered_id
 from domain.case import Program, case_id_for
 from domain.commands import Command, LogIntervention, OpenCase
+from tests.conftest import PostgresServer, unique
 from tests.integration.api_support import (
     CASEWORKER,
     TOKENS,
@@ -303,3 +304,26 @@ def test_keys_expire_after_their_retention_and_can_then_be_used_again(
     assert not after_expiry.replayed
     assert after_expiry.body != first.body
     assert cases.kept_answer("cw-1", "k", now[0]) is not None  # the new one
+
+
+def test_the_postgres_store_refuses_db_functions_that_would_skip_the_keys(
+    postgres_server: PostgresServer,
+) -> None:
+    dbname = unique("pes")
+    postgres_server.create_database(dbname)
+    env = {
+        **event_store_env(
+            Settings(
+                event_store="postgres",
+                POSTGRES_HOST=postgres_server.connection["host"],
+                POSTGRES_PORT=int(postgres_server.connection["port"]),
+                POSTGRES_USER=postgres_server.connection["user"],
+                POSTGRES_PASSWORD=postgres_server.connection["password"],
+                POSTGRES_DBNAME=dbname,
+            )
+        ),
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+    }
+
+    with pytest.raises(ValueError, match="POSTGRES_ENABLE_DB_FUNCTIONS off"):
+        CaseManagement(env=env)
