@@ -104,7 +104,7 @@ def test_a_retry_after_the_api_died_between_commit_and_answer_gets_the_original_
         api_dying_after_its_first_save(store_settings, tmp_path / "api.log") as url,
         pytest.raises(httpx.TransportError),
     ):
-        httpx.post(url + path, json=body, headers=headers, timeout=60)
+        httpx.post(url + path, json=body, headers=headers, timeout=120)
     assert history_length(store_settings) == version  # committed, never answered
 
     with TestClient(create_app(store_settings, development=True)) as restarted:
