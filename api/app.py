@@ -10,13 +10,12 @@ import uvicorn
 from fastapi import FastAPI, Response
 
 from adapters.metrics import EXPOSITION_CONTENT_TYPE, Metrics
-from adapters.private_files import private_sqlite
 from api.access import authorizer
 from api.audit import audit_router
 from api.auth import TokenMap, authenticator, resolve_tokens
 from api.commands import CommandRunner, command_router
 from api.deadlines import deadline_router
-from api.idempotency import IdempotencyStore
+from api.idempotency import IdempotencyKeys
 from api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from api.personal_data import personal_data_router
 from api.problems import install_problem_handlers
@@ -67,7 +66,7 @@ def create_app(
     metrics = metrics or Metrics()
     cases = build_case_management(settings, metrics=metrics, clock=clock)
     caseload = open_caseload_view(settings, cases.policies)
-    idempotency = IdempotencyStore(private_sqlite(settings.data_dir / "idempotency.sqlite"))
+    idempotency = IdempotencyKeys(cases)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

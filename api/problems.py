@@ -71,9 +71,6 @@ CONTENT_TOO_LARGE = ProblemType("content-too-large", "The request body is too la
 IDEMPOTENCY_KEY_REUSED = ProblemType(
     "idempotency-key-reused", "The idempotency key was used for another request", 422
 )
-IDEMPOTENCY_KEY_IN_USE = ProblemType(
-    "idempotency-key-in-use", "A request with this idempotency key is still being processed", 409
-)
 SERVER_ERROR = ProblemType("server-error", "Internal server error", 500)
 
 DOMAIN_PROBLEMS: dict[type[DomainError], ProblemType] = {

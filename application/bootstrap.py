@@ -92,6 +92,7 @@ def _persistence_env(settings: Settings) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(settings.sqlite_path),
             "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "adapters.idempotency:SQLiteRecorderWithKeys",
         }
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -102,6 +103,7 @@ def _persistence_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_DBNAME": settings.postgres_dbname,
         # Off on purpose: with concurrent writers the DB functions let a tailing reader skip events.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "APPLICATION_RECORDER_TOPIC": "adapters.idempotency:PostgresRecorderWithKeys",
     }
 
 
