@@ -136,7 +136,6 @@ def test_every_file_the_application_creates_is_its_owners_only_in_a_0700_folder(
         "views.sqlite",
         "billing.sqlite",
         "reporting.sqlite",
-        "idempotency.sqlite",
         "personal_data.sqlite",
         DEVELOPMENT_KEY_FILE,
     } <= set(files)
