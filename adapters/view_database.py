@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import psycopg
 
+from adapters.private_files import private_sqlite
+
 Dialect = Literal["sqlite", "postgres"]
 
 
@@ -26,7 +28,7 @@ class ViewDatabase:
 
     @classmethod
     def sqlite(cls, path: Path) -> ViewDatabase:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite(path)
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
+from adapters.private_files import PRIVATE_UMASK
 from api.app import serve
-from api.auth import TokenConfigurationError
-from application.settings import Settings
+from application.bootstrap import check_keys
+from application.settings import ConfigurationError, load_settings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,9 +23,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
+    os.umask(PRIVATE_UMASK)  # what the API creates is its owner's only, as under `pes serve`
     try:
-        serve(Settings(), args.host, args.port, development=args.development)
-    except TokenConfigurationError as error:
+        settings = load_settings()
+        check_keys(settings)
+        serve(settings, args.host, args.port, development=args.development)
+    except ConfigurationError as error:
         parser.exit(2, f"python -m api: {error}\n")
 
 

@@ -15,17 +15,19 @@ from api.audit import audit_router
 from api.auth import TokenMap, authenticator, resolve_tokens
 from api.commands import CommandRunner, command_router
 from api.deadlines import deadline_router
-from api.idempotency import IdempotencyStore
+from api.idempotency import IdempotencyKeys
 from api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from api.personal_data import personal_data_router
 from api.problems import install_problem_handlers
 from api.queries import query_router
+from api.request_log import RequestLog
 from application.bootstrap import (
     build_case_management,
     freeze_startup_objects,
     open_caseload_view,
     open_personal_data_store,
 )
+from application.clock import Clock, utc_today
 from application.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,9 @@ def create_app(
     development: bool = False,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     metrics: Metrics | None = None,
+    clock: Clock = utc_today,
 ) -> FastAPI:
-    """The API over the configured event store and caseload view.
+    """The API over the configured event store and caseload view; `clock` is its today.
 
     Tokens default to `PES_API_TOKENS` / `PES_API_TOKENS_FILE`; with none, it refuses to start
     unless `development` is set (fixed, documented dev tokens; a warning is logged).
@@ -61,9 +64,9 @@ def create_app(
     if personal_data is None:
         log.warning("PES_PERSONAL_DATA_KEY is not set: the API starts without personal data routes")
     metrics = metrics or Metrics()
-    cases = build_case_management(settings, metrics=metrics)
+    cases = build_case_management(settings, metrics=metrics, clock=clock)
     caseload = open_caseload_view(settings, cases.policies)
-    idempotency = IdempotencyStore(settings.data_dir / "idempotency.sqlite")
+    idempotency = IdempotencyKeys(cases)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -83,6 +86,7 @@ def create_app(
     )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(RequestLog)  # outermost of ours: logs what the client got, even a 413
 
     authorized = authorizer(authenticator(accepted_tokens))
     app.include_router(command_router(CommandRunner(cases, idempotency), authorized))
@@ -115,4 +119,7 @@ def api_server(
 ) -> uvicorn.Server:
     """A uvicorn server for the API, to run (`run()`, any thread) and stop (`should_exit`)."""
     app = create_app(settings, development=development)
-    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None))
+    # The app's own access log (api/request_log.py) replaces uvicorn's, which logs query values.
+    return uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    )

@@ -14,12 +14,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter, ValidationError
 
 from api.problems import NOT_AUTHENTICATED, ApiProblem
+from application.settings import ConfigurationError
 from domain.base import Actor, Role
 
 log = logging.getLogger(__name__)
 
 TOKENS_ENV = "PES_API_TOKENS"
 TOKENS_FILE_ENV = "PES_API_TOKENS_FILE"
+MIN_TOKEN_LENGTH = 32
+"""Outside development mode a shorter token is refused at start: too easy to guess."""
 
 DEVELOPMENT_TOKENS: dict[str, Actor] = {
     f"dev-{role.value}": Actor(id=f"dev-{role.value}", role=role) for role in Role
@@ -29,7 +32,7 @@ DEVELOPMENT_TOKENS: dict[str, Actor] = {
 _TOKEN_FILE_FORMAT = TypeAdapter(dict[str, Actor])
 
 
-class TokenConfigurationError(ValueError):
+class TokenConfigurationError(ConfigurationError):
     """The API's tokens are missing or malformed; the API refuses to start."""
 
 
@@ -45,6 +48,12 @@ class TokenMap:
             raise TokenConfigurationError("a bearer token cannot be blank")
         # Looked up by digest, so the lookup's timing says nothing about a guessed token's prefix.
         self._actors = {_digest(token): actor for token, actor in actors_by_token.items()}
+        # Only the actor and length of a short token are kept, to name it when refusing it.
+        self._short = [
+            (actor, len(token))
+            for token, actor in actors_by_token.items()
+            if len(token) < MIN_TOKEN_LENGTH
+        ]
 
     @classmethod
     def from_json(cls, text: str, source: str) -> TokenMap:
@@ -52,10 +61,13 @@ class TokenMap:
         try:
             return cls(_TOKEN_FILE_FORMAT.validate_json(text))
         except ValidationError as error:
+            first = error.errors()[0]
+            # The first step of the location is the token itself: never printed.
+            where = ("<token>", *first["loc"][1:]) if first["loc"] else ()
             raise TokenConfigurationError(
                 f"{source} must be a JSON object of token -> {{id, role}} with roles among "
                 f"{', '.join(Role)}: {error.error_count()} error(s), first: "
-                f"{error.errors()[0]['msg']} at {error.errors()[0]['loc']}"
+                f"{first['msg']} at {where}"
             ) from None
 
     @classmethod
@@ -82,7 +94,20 @@ class TokenMap:
     def merged(self, other: TokenMap) -> TokenMap:
         merged = TokenMap({})
         merged._actors = {**self._actors, **other._actors}
+        merged._short = [*self._short, *other._short]
         return merged
+
+    def refuse_short_tokens(self) -> None:
+        """Raises `TokenConfigurationError` naming the actor and role of a too-short token."""
+        if not self._short:
+            return
+        (actor, length), *others = self._short
+        more = f" (and {len(others)} other token(s))" if others else ""
+        raise TokenConfigurationError(
+            f"the {actor.role.value} token of {actor.id} has {length} characters{more}; "
+            f"production tokens need at least {MIN_TOKEN_LENGTH} (e.g. "
+            f"`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
 
     def actor_for(self, token: str) -> Actor | None:
         return self._actors.get(_digest(token))
@@ -92,7 +117,8 @@ class TokenMap:
 
 
 def resolve_tokens(tokens: TokenMap | None, development: bool) -> TokenMap:
-    """The tokens the API accepts; without any configured, only development mode may start."""
+    """The tokens the API accepts; without any configured, or with one shorter than
+    `MIN_TOKEN_LENGTH`, only development mode may start."""
     configured = TokenMap.from_environment() if tokens is None else tokens
     if development:
         log.warning(
@@ -107,6 +133,7 @@ def resolve_tokens(tokens: TokenMap | None, development: bool) -> TokenMap:
             '(a JSON file), e.g. {"<token>": {"id": "cw-ada", "role": "caseworker"}}, '
             "or start in development mode"
         )
+    configured.refuse_short_tokens()
     return configured
 
 

@@ -21,9 +21,9 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.access import require_override_authority
-from api.idempotency import IdempotencyStore, StoredResponse
+from api.idempotency import IdempotencyKeys, StoredResponse
 from api.problems import MALFORMED_REQUEST, ApiProblem, problem_responses
-from application.cases import CaseManagement, Recorded
+from application.cases import CaseManagement, IdempotentRequest, Recorded
 from domain.base import Actor
 from domain.commands import (
     EARLIEST_BUSINESS_DATE,
@@ -330,7 +330,7 @@ def as_response(stored: StoredResponse) -> Response:
 class CommandRunner:
     """Runs commands for routes, once per idempotency key."""
 
-    def __init__(self, cases: CaseManagement, idempotency: IdempotencyStore) -> None:
+    def __init__(self, cases: CaseManagement, idempotency: IdempotencyKeys) -> None:
         self.cases = cases
         self.idempotency = idempotency
 
@@ -340,14 +340,17 @@ class CommandRunner:
         command: Command,
         actor: Actor,
         idempotency_key: str | None,
-        execute: Callable[[], StoredResponse],
+        execute: Callable[[IdempotentRequest | None], Recorded],
+        respond: Callable[[Recorded], StoredResponse],
     ) -> Response:
+        """`respond` to what `execute` recorded; with a key, the response is recorded with the
+        events (so it can be built only from what was recorded) and replayed to retries."""
         require_override_authority(actor, command)
         if idempotency_key is None:
-            return as_response(execute())
+            return as_response(respond(execute(None)))
         return as_response(
             self.idempotency.replay_or_run(
-                actor.id, idempotency_key, request_hash(operation, command), execute
+                actor.id, idempotency_key, request_hash(operation, command), execute, respond
             )
         )
 
@@ -365,12 +368,14 @@ def command_router(
     ) -> Response:
         command = OpenCase.model_validate(fields_of(body))
 
-        def execute() -> StoredResponse:
-            recorded = runner.cases.open_case(command, actor)
+        def execute(keyed: IdempotentRequest | None) -> Recorded:
+            return runner.cases.open_case(command, actor, keyed)
+
+        def respond(recorded: Recorded) -> StoredResponse:
             location = str(request.url_for("get_case", case_id=str(recorded.case_id)))
             return recorded_response(recorded, 201, location)
 
-        return runner.run(OPEN_CASE_OPERATION, command, actor, idempotency_key, execute)
+        return runner.run(OPEN_CASE_OPERATION, command, actor, idempotency_key, execute, respond)
 
     router.add_api_route(
         OPEN_CASE_PATH,
@@ -414,10 +419,13 @@ def case_command_endpoint(
         command = route.to_command(body, path_values)
         version = expected_version(if_match)
 
-        def execute() -> StoredResponse:
-            return recorded_response(runner.cases.handle(command, actor, version), 200)
+        def execute(keyed: IdempotentRequest | None) -> Recorded:
+            return runner.cases.handle(command, actor, version, keyed)
 
-        return runner.run(route.operation, command, actor, idempotency_key, execute)
+        def respond(recorded: Recorded) -> StoredResponse:
+            return recorded_response(recorded, 200)
+
+        return runner.run(route.operation, command, actor, idempotency_key, execute, respond)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     path_parameters = [

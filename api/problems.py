@@ -23,6 +23,7 @@ from domain.errors import (
     CaseNotFound,
     ConcurrencyConflict,
     DomainError,
+    EffectiveDateInFuture,
     InvalidCommand,
     OverrideRequired,
     RuleViolation,
@@ -54,6 +55,9 @@ OVERRIDE_REQUIRED = ProblemType(
 )
 INVALID_COMMAND = ProblemType("invalid-command", "The command contradicts the case's facts", 422)
 COMMAND_REFUSED = ProblemType("command-refused", "The command was refused", 422)
+EFFECTIVE_DATE_IN_FUTURE = ProblemType(
+    "effective-date-in-future", "The command takes effect after today", 422
+)
 CASE_NOT_FOUND = ProblemType("case-not-found", "No such case", 404)
 CASE_ALREADY_EXISTS = ProblemType("case-already-exists", "The case was already opened", 409)
 CONCURRENCY_CONFLICT = ProblemType(
@@ -67,15 +71,13 @@ CONTENT_TOO_LARGE = ProblemType("content-too-large", "The request body is too la
 IDEMPOTENCY_KEY_REUSED = ProblemType(
     "idempotency-key-reused", "The idempotency key was used for another request", 422
 )
-IDEMPOTENCY_KEY_IN_USE = ProblemType(
-    "idempotency-key-in-use", "A request with this idempotency key is still being processed", 409
-)
 SERVER_ERROR = ProblemType("server-error", "Internal server error", 500)
 
 DOMAIN_PROBLEMS: dict[type[DomainError], ProblemType] = {
     RuleViolation: RULE_VIOLATION,
     OverrideRequired: OVERRIDE_REQUIRED,
     InvalidCommand: INVALID_COMMAND,
+    EffectiveDateInFuture: EFFECTIVE_DATE_IN_FUTURE,
     CaseNotFound: CASE_NOT_FOUND,
     CaseAlreadyExists: CASE_ALREADY_EXISTS,
     ConcurrencyConflict: CONCURRENCY_CONFLICT,
@@ -165,7 +167,15 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
         error.message,
         instance=request.url.path,
         rule_id=error.rule_id,
+        errors=domain_field_errors(error),
     )
+
+
+def domain_field_errors(error: DomainError) -> list[FieldError] | None:
+    """The request field a domain error is about, where it names one."""
+    if isinstance(error, EffectiveDateInFuture):
+        return [FieldError(loc=["body", error.field], msg=error.message, type="date_in_future")]
+    return None
 
 
 async def _api_problem(request: Request, error: Exception) -> JSONResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gc
 import multiprocessing
 from collections.abc import Callable, Sequence
@@ -25,15 +27,21 @@ from adapters.kafka import (
     manual_commit_consumer,
 )
 from adapters.metrics import Metrics
+from adapters.private_files import private_sqlite
 from adapters.relay import OutboxRelay
 from adapters.structured_logging import CommandLog
 from adapters.view_database import ViewDatabase
 from application.cases import CaseManagement, CommandObserver
-from application.personal_data import PersonalDataStore, master_key_from_settings
-from application.settings import Settings
+from application.clock import Clock, utc_today
+from application.personal_data import (
+    PersonalDataStore,
+    decode_master_key,
+    master_key_from_settings,
+)
+from application.settings import ConfigurationError, Settings
 from consumers.billing.fiscal import FiscalCalendar
 from consumers.billing.ledger import BillingLedger
-from consumers.deadline_enforcement import Clock, DeadlineEnforcer, utc_today
+from consumers.deadline_enforcement import DeadlineEnforcer
 from consumers.reporting.store import ReportingStore
 from domain.policy import PolicyBook
 from projections.caseload import CaseloadView
@@ -50,17 +58,41 @@ def _cipher_env(settings: Settings) -> dict[str, str]:
         return {}
     return {
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
-        "CIPHER_KEY": settings.cipher_key.get_secret_value(),
+        "CIPHER_KEY": _checked_cipher_key(settings.cipher_key.get_secret_value()),
     }
+
+
+CIPHER_KEY_SIZES = (16, 24, 32)
+
+
+def _checked_cipher_key(encoded: str) -> str:
+    # The library's own check lets a non-base64 key through to a traceback deep in its wiring.
+    try:
+        size = len(base64.b64decode(encoded, validate=True))
+    except (binascii.Error, ValueError):
+        raise ConfigurationError("PES_CIPHER_KEY is not valid base64") from None
+    if size not in CIPHER_KEY_SIZES:
+        raise ConfigurationError(f"PES_CIPHER_KEY must be base64 of 16, 24 or 32 bytes, not {size}")
+    return encoded
+
+
+def check_keys(settings: Settings) -> None:
+    """Refuses (`ConfigurationError`) a malformed personal data or event store key, before a
+    process starts anything that would use it."""
+    if settings.personal_data_key is not None:
+        decode_master_key(settings.personal_data_key.get_secret_value())
+    if settings.cipher_key is not None:
+        _checked_cipher_key(settings.cipher_key.get_secret_value())
 
 
 def _persistence_env(settings: Settings) -> dict[str, str]:
     if settings.event_store == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_sqlite(settings.sqlite_path)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(settings.sqlite_path),
             "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "adapters.idempotency:SQLiteRecorderWithKeys",
         }
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -71,6 +103,7 @@ def _persistence_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_DBNAME": settings.postgres_dbname,
         # Off on purpose: with concurrent writers the DB functions let a tailing reader skip events.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        "APPLICATION_RECORDER_TOPIC": "adapters.idempotency:PostgresRecorderWithKeys",
     }
 
 
@@ -87,8 +120,12 @@ def freeze_startup_objects() -> None:
 
 
 def build_case_management(
-    settings: Settings, policies: PolicyBook | None = None, metrics: Metrics | None = None
+    settings: Settings,
+    policies: PolicyBook | None = None,
+    metrics: Metrics | None = None,
+    clock: Clock = utc_today,
 ) -> CaseManagement:
+    """The application; its `clock` (today) bounds every command's effective date."""
     observers: list[CommandObserver] = [CommandLog()]
     if metrics is not None:
         observers.append(metrics.commands_observer())
@@ -97,6 +134,7 @@ def build_case_management(
         policies=policies,
         observers=observers,
         cache_size=settings.aggregate_cache_size,
+        clock=clock,
     )
 
 
@@ -245,13 +283,14 @@ def build_caseload_projection(
 
 def build_deadline_enforcer(
     settings: Settings,
-    clock: Clock = utc_today,
+    clock: Clock | None = None,
     app: CaseManagement | None = None,
     metrics: Metrics | None = None,
 ) -> DeadlineEnforcer:
+    """The deadline process; its today is `clock`, else the application's."""
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
-    app = app or build_case_management(settings, metrics=metrics)
+    app = app or build_case_management(settings, metrics=metrics, clock=clock or utc_today)
 
     def new_producer() -> KafkaProducer:
         return idempotent_producer(
@@ -266,7 +305,7 @@ def build_deadline_enforcer(
         close_timeout=settings.kafka_delivery_timeout_seconds,
         codec=AvroCodec(published_schemas()),
         alerts_topic=settings.deadline_alerts_topic,
-        clock=clock,
+        clock=clock or app.clock,
     )
 
 

@@ -6,6 +6,7 @@ import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 from uuid import UUID
@@ -16,11 +17,17 @@ from eventsourcing.utils import get_topic
 
 from adapters.avro import AvroCodec, published_schemas
 from adapters.event_store import AvroMapper
+from adapters.idempotency import AnswerKeeper, KeptAnswer, KeyedAnswer
+from application.clock import Clock, utc_today
 from domain.base import Actor
 from domain.case import Case
 from domain.commands import CaseCommand, Command, OpenCase
 from domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrencyConflict, DomainError
 from domain.policy import PolicyBook
+
+DECISION_ATTEMPTS = 10
+"""How many times a command without an expected version is decided on the case as stored while
+other writers keep recording first; each lost race means another command was recorded."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,23 @@ class Recorded:
     case_id: UUID
     version: int
     events: int
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A command sent with a client's idempotency key: the answer it gets is recorded with its
+    events, in their transaction, until `keep_until`."""
+
+    actor_id: str
+    key: str
+    recorded_at: float
+    keep_until: float
+    answer: Callable[[Recorded], KeptAnswer]
+
+    def keyed_answer(self, recorded: Recorded) -> KeyedAnswer:
+        return KeyedAnswer(
+            self.actor_id, self.key, self.recorded_at, self.keep_until, self.answer(recorded)
+        )
 
 
 class CommandObserver(Protocol):
@@ -72,6 +96,38 @@ class IdleCases:
         return len(self._cases)
 
 
+class CaseTurns:
+    """Commands on one case in this process take turns, so they never race each other.
+
+    Each would otherwise decide on the case as it was before the others' events and lose at the
+    store; writers in other processes still can, and `CaseManagement` decides again then.
+    """
+
+    def __init__(self) -> None:
+        self._turns: dict[UUID, tuple[threading.Lock, int]] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def turn(self, case_id: UUID) -> Iterator[None]:
+        with self._lock:
+            turn, waiting = self._turns.get(case_id, (threading.Lock(), 0))
+            self._turns[case_id] = (turn, waiting + 1)
+        try:
+            with turn:
+                yield
+        finally:
+            with self._lock:
+                turn, waiting = self._turns[case_id]
+                if waiting == 1:
+                    del self._turns[case_id]
+                else:
+                    self._turns[case_id] = (turn, waiting - 1)
+
+    def __len__(self) -> int:
+        """Cases with a command in its turn or waiting for one."""
+        return len(self._turns)
+
+
 class CaseManagement(Application[UUID]):
     """The post-employment case management application (the event store's only writer)."""
 
@@ -83,11 +139,14 @@ class CaseManagement(Application[UUID]):
         policies: PolicyBook | None = None,
         observers: Sequence[CommandObserver] = (),
         cache_size: int = 0,
+        clock: Clock = utc_today,
     ):
         super().__init__(env=env)
+        self.clock = clock
         self.policies = policies or PolicyBook.default()
         self.observers = tuple(observers)
         self.idle_cases = IdleCases(cache_size) if cache_size else None
+        self.case_turns = CaseTurns()
 
     def construct_mapper(self) -> Mapper[UUID]:
         if self.factory.compressor() is not None:
@@ -96,16 +155,34 @@ class CaseManagement(Application[UUID]):
             )
         return AvroMapper(AvroCodec(published_schemas()), cipher=self.factory.cipher())
 
-    def open_case(self, command: OpenCase, actor: Actor) -> Recorded:
-        return self._observed(command, lambda: self._open_case(command, actor))
+    def open_case(
+        self, command: OpenCase, actor: Actor, keyed: IdempotentRequest | None = None
+    ) -> Recorded:
+        return self._observed(command, lambda: self._open_case(command, actor, keyed))
 
     def handle(
-        self, command: CaseCommand, actor: Actor, expected_version: int | None = None
+        self,
+        command: CaseCommand,
+        actor: Actor,
+        expected_version: int | None = None,
+        keyed: IdempotentRequest | None = None,
     ) -> Recorded:
-        return self._observed(command, lambda: self._handle(command, actor, expected_version))
+        return self._observed(
+            command, lambda: self._handle(command, actor, expected_version, keyed)
+        )
+
+    def kept_answer(self, actor_id: str, key: str, now: float) -> KeptAnswer | None:
+        """The answer recorded under the actor's idempotency key, unless it expired by `now`."""
+        if not isinstance(self.recorder, AnswerKeeper):
+            raise TypeError(
+                "this event store keeps no idempotency keys: build the application with "
+                "application.bootstrap"
+            )
+        return self.recorder.kept_answer(actor_id, key, now)
 
     def _observed(self, command: Command, run: Callable[[], Recorded]) -> Recorded:
         try:
+            command.refuse_if_ahead_of(self.clock())
             recorded = run()
         except DomainError as error:
             for observer in self.observers:
@@ -115,31 +192,67 @@ class CaseManagement(Application[UUID]):
             observer.recorded(command, recorded)
         return recorded
 
-    def _open_case(self, command: OpenCase, actor: Actor) -> Recorded:
+    def _open_case(
+        self, command: OpenCase, actor: Actor, keyed: IdempotentRequest | None
+    ) -> Recorded:
         case = command.create(actor)
         try:
-            recorded = self._save(case)
+            recorded = self._save(case, keyed)
         except IntegrityError:
             raise CaseAlreadyExists(f"case {command.case_number} was already opened") from None
         self._put_back(case)
         return recorded
 
     def _handle(
-        self, command: CaseCommand, actor: Actor, expected_version: int | None = None
+        self,
+        command: CaseCommand,
+        actor: Actor,
+        expected_version: int | None,
+        keyed: IdempotentRequest | None,
+    ) -> Recorded:
+        with self.case_turns.turn(command.case_id):
+            return self._decide_in_turn(command, actor, expected_version, keyed)
+
+    def _decide_in_turn(
+        self,
+        command: CaseCommand,
+        actor: Actor,
+        expected_version: int | None,
+        keyed: IdempotentRequest | None,
     ) -> Recorded:
         kept = self.idle_cases.take(command.case_id) if self.idle_cases is not None else None
         if kept is not None:
             try:
-                return self._decide(kept, command, actor, expected_version)
-            except DomainError:
+                return self._decide(kept, command, actor, expected_version, keyed)
+            except (DomainError, IntegrityError):
                 # The case kept in memory lacks whatever another writer recorded since: the
                 # store refuses a decision made without it (the versions clash), and a
                 # refusal may be owed to it. Either way, decide again on the case as stored.
                 pass
-        return self._decide(self._load(command.case_id), command, actor, expected_version)
+        for _ in range(DECISION_ATTEMPTS):
+            case = self._load(command.case_id)
+            try:
+                return self._decide(case, command, actor, expected_version, keyed)
+            except IntegrityError:
+                # Another writer recorded first. A caller who named the version it decided
+                # on is told; any other command is decided again, on the case with those events.
+                if expected_version is not None:
+                    raise ConcurrencyConflict(
+                        f"case {command.case_id} was changed by another writer after version "
+                        f"{expected_version}; reload it and retry"
+                    ) from None
+        raise ConcurrencyConflict(
+            f"case {command.case_id} was changed by other writers {DECISION_ATTEMPTS} times "
+            "while this command was decided; retry"
+        )
 
     def _decide(
-        self, case: Case, command: CaseCommand, actor: Actor, expected_version: int | None
+        self,
+        case: Case,
+        command: CaseCommand,
+        actor: Actor,
+        expected_version: int | None,
+        keyed: IdempotentRequest | None,
     ) -> Recorded:
         # Put back only once saved: whatever raises below may leave the case half-changed.
         if expected_version is not None and case.version != expected_version:
@@ -148,14 +261,14 @@ class CaseManagement(Application[UUID]):
                 f"not the expected version {expected_version}"
             )
         command.apply_to(case, actor, self.policies)
-        try:
-            recorded = self._save(case)
-        except IntegrityError:
-            raise ConcurrencyConflict(
-                f"case {command.case_id} was changed by another writer; reload it and retry"
-            ) from None
+        recorded = self._save(case, keyed)
         self._put_back(case)
         return recorded
+
+    def check(self, command: CaseCommand, actor: Actor) -> None:
+        """Decides `command` on the case as stored and records nothing; raises its refusal."""
+        command.refuse_if_ahead_of(self.clock())
+        command.apply_to(self._load(command.case_id), actor, self.policies)
 
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         """The case now (or at `version`), as a copy of its own the caller may keep."""
@@ -205,7 +318,11 @@ class CaseManagement(Application[UUID]):
             raise CaseNotFound(f"no case with id {case_id}")
         return events
 
-    def _save(self, case: Case) -> Recorded:
-        pending = len(case.pending_events)
-        self.save(case)
-        return Recorded(case_id=case.id, version=case.version, events=pending)
+    def _save(self, case: Case, keyed: IdempotentRequest | None = None) -> Recorded:
+        """Appends the case's new events, and the keyed request's answer in their transaction."""
+        recorded = Recorded(case_id=case.id, version=case.version, events=len(case.pending_events))
+        if keyed is None:
+            self.save(case)
+        else:
+            self.save(case, idempotency=keyed.keyed_answer(recorded))
+        return recorded

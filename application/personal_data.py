@@ -24,7 +24,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict, Field
 
+from adapters.private_files import PRIVATE_FILE, private_directory, tighten
 from adapters.view_database import ViewDatabase
+from application.settings import ConfigurationError
 from domain.base import Actor, Role
 
 if TYPE_CHECKING:
@@ -73,7 +75,7 @@ class PersonalDataError(Exception):
     """Base of the store's refusals."""
 
 
-class PersonalDataKeyError(PersonalDataError):
+class PersonalDataKeyError(PersonalDataError, ConfigurationError):
     """The master key is missing or malformed; the store refuses to open."""
 
 
@@ -322,10 +324,10 @@ def master_key_from_settings(settings: Settings, *, development: bool = False) -
 
 def _development_key(path: Path) -> str:
     if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+        return tighten(path).read_text().strip()
+    private_directory(path.parent)
     key = new_master_key()
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     with os.fdopen(descriptor, "w") as file:
         file.write(key + "\n")
     return key

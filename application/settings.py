@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigurationError(ValueError):
+    """A setting, key or token is missing or malformed: the process refuses to start."""
 
 
 class Settings(BaseSettings):
@@ -83,6 +87,22 @@ class Settings(BaseSettings):
             f"host={self.postgres_host} port={self.postgres_port} user={self.postgres_user} "
             f"password={self.postgres_password.get_secret_value()} dbname={self.postgres_dbname}"
         )
+
+
+def load_settings() -> Settings:
+    """The settings of the environment; a malformed one is a `ConfigurationError` naming its
+    variable (never its value, which may be a secret)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = [
+            f"{_variable(str(problem['loc'][0]))}: {problem['msg']}" for problem in error.errors()
+        ]
+        raise ConfigurationError("; ".join(problems)) from None
+
+
+def _variable(field: str) -> str:
+    return field if field.isupper() else f"PES_{field.upper()}"
 
 
 def as_environment(settings: Settings) -> dict[str, str]:

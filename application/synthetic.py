@@ -246,6 +246,12 @@ class SyntheticCaseload:
             if isinstance(plan, _CasePlan)
         }
 
+    def last_day(self) -> date:
+        """The last business date of its history, VR-11 terminations included: a clock at this
+        day or later lets all of it be recorded, none of it ahead of the clock."""
+        commands = (on for plan in self.plans() for on, _, _ in plan.steps)
+        return max(*commands, *self.expected_terminations().values())
+
     def cash_assistance_case_ids(self) -> set[UUID]:
         return {plan.case_id for plan in self.plans() if isinstance(plan, _AssistancePlan)}
 

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, Literal, cast
 from uuid import UUID
 
-from eventsourcing.persistence import MapperDeserialisationError
+from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
-from adapters.avro import ContractError
+from adapters.avro import AvroCodec, ContractError, published_schemas
 from adapters.event_store import AvroMapper
+from application.bootstrap import build_case_management
 from application.cases import CaseManagement
-from domain.integrity import BrokenLink, ChainVerifier, compare_heads
+from application.settings import Settings
+from domain.integrity import BrokenLink, ChainVerifier, Head, compare_heads, name_cases
 
 Progress = Callable[[int, int], None]
+Source = Literal["store", "kafka", "both"]
+
+
+class VerificationUnavailable(Exception):
+    """The check could not run: a copy it needs cannot be reached or does not exist."""
 
 
 @dataclass
@@ -23,9 +32,12 @@ class VerificationReport:
     source: str
     cases: int = 0
     events_checked: int = 0
+    duplicates: int = 0
+    """Identical repeats of an event already verified (a relay re-publishing after a restart)."""
     unchained_events: int = 0
     broken: list[BrokenLink] = field(default_factory=list)
-    heads: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+    heads: dict[str, Head] = field(default_factory=dict)
+    case_numbers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, source: str, verifier: ChainVerifier) -> VerificationReport:
@@ -33,10 +45,70 @@ class VerificationReport:
             source=source,
             cases=len(verifier.cases),
             events_checked=verifier.events_checked,
+            duplicates=verifier.duplicates,
             unchained_events=verifier.unchained_events,
-            broken=sorted(verifier.broken.values(), key=lambda b: (b.case_id, b.case_version)),
+            broken=verifier.breaks(),
             heads=verifier.heads(),
+            case_numbers=dict(verifier.case_numbers),
         )
+
+
+@dataclass
+class Verification:
+    """What `pes verify` found in each copy it read, and where the two copies end differently."""
+
+    reports: list[VerificationReport]
+    differences: list[BrokenLink] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.differences and not any(r.broken for r in self.reports)
+
+
+def verify(
+    settings: Settings, source: Source, progress: Callable[[str], Progress | None] | None = None
+) -> Verification:
+    """Checks the chosen copies; raises VerificationUnavailable when one cannot be read."""
+    reports = []
+    if source in ("kafka", "both") and not settings.kafka_bootstrap_servers:
+        raise VerificationUnavailable(
+            "KAFKA_BOOTSTRAP_SERVERS is not set: the topic cannot be checked without a broker"
+        )
+    if source in ("store", "both"):
+        reports.append(verify_event_store(open_event_store(settings), _each(progress, "cases")))
+    if source in ("kafka", "both"):
+        reports.append(
+            verify_topic(
+                cast(str, settings.kafka_bootstrap_servers),
+                settings.case_events_topic,
+                AvroMapper(AvroCodec(published_schemas())),
+                _each(progress, "messages"),
+            )
+        )
+    if len(reports) < 2:
+        return Verification(reports)
+    numbers = {**reports[1].case_numbers, **reports[0].case_numbers}
+    for report in reports:
+        report.broken = name_cases(report.broken, numbers)
+    return Verification(reports, compare_copies(*reports))
+
+
+def _each(progress: Callable[[str], Progress | None] | None, unit: str) -> Progress | None:
+    return progress(unit) if progress else None
+
+
+def open_event_store(settings: Settings) -> CaseManagement:
+    """The configured event store, which must already exist: verifying never creates one."""
+    if settings.event_store == "sqlite" and not settings.sqlite_path.is_file():
+        raise VerificationUnavailable(f"no event store at {settings.sqlite_path}")
+    try:
+        app = build_case_management(settings)
+        app.recorder.max_notification_id()
+    except (PersistenceError, OSError) as error:
+        raise VerificationUnavailable(
+            f"cannot open the {settings.event_store} event store: {_first_line(error)}"
+        ) from None
+    return app
 
 
 def verify_event_store(
@@ -44,68 +116,113 @@ def verify_event_store(
 ) -> VerificationReport:
     """Every case found anywhere in the notification log, checked through its stored rows."""
     mapper = cast(AvroMapper, app.mapper)  # CaseManagement.construct_mapper builds it
-    case_ids: dict[UUID, None] = {}
-    start, last = 1, app.recorder.max_notification_id() or 0
-    while page := app.recorder.select_notifications(start, page_size, stop=last):
-        case_ids.update((UUID(str(n.originator_id)), None) for n in page)
-        start = page[-1].id + 1
-    verifier = ChainVerifier()
-    for done, case_id in enumerate(case_ids, start=1):
-        key = str(case_id)
-        for stored in app.recorder.select_events(case_id):
-            try:
-                event = mapper.to_domain_event(stored)
-            except MapperDeserialisationError as error:
-                verifier.broken.setdefault(
-                    key, BrokenLink(key, stored.originator_version, f"unreadable: {error}")
-                )
-                break
-            verifier.observe(key, stored.originator_version, event)
-        if progress and (done % 500 == 0 or done == len(case_ids)):
-            progress(done, len(case_ids))
+    verifier = ChainVerifier(copy="event store")
+    try:
+        case_ids: dict[UUID, None] = {}
+        start, last = 1, app.recorder.max_notification_id() or 0
+        while page := app.recorder.select_notifications(start, page_size, stop=last):
+            case_ids.update((UUID(str(n.originator_id)), None) for n in page)
+            start = page[-1].id + 1
+        for done, case_id in enumerate(case_ids, start=1):
+            key = str(case_id)
+            for stored in app.recorder.select_events(case_id):
+                row = stored.originator_version
+                try:
+                    event = mapper.to_domain_event(stored)
+                except MapperDeserialisationError as error:
+                    verifier.unreadable(key, row, f"row {row}", str(error))
+                    continue
+                verifier.observe(key, event, f"row {row}", row=row)
+            if progress and (done % 500 == 0 or done == len(case_ids)):
+                progress(done, len(case_ids))
+    except PersistenceError as error:
+        raise VerificationUnavailable(
+            f"the event store stopped answering: {_first_line(error)}"
+        ) from None
     return VerificationReport.of("event store", verifier)
 
 
 def verify_topic(
-    bootstrap_servers: str, topic: str, mapper: AvroMapper, progress: Progress | None = None
+    bootstrap_servers: str,
+    topic: str,
+    mapper: AvroMapper,
+    progress: Progress | None = None,
+    silence_seconds: float = 60.0,
 ) -> VerificationReport:
     """The topic from offset zero to its end when the check began; each case's messages in
-    partition order, as a consumer sees them (redeliveries of the same event are allowed)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
-    verifier = ChainVerifier()
+    partition order, as a consumer sees them (identical repeats are duplicates, not breaks).
+    Raises VerificationUnavailable when the broker cannot be reached, the topic does not exist,
+    or nothing arrives for `silence_seconds` while messages remain."""
+    copy = f"Kafka topic {topic}"
+    verifier = ChainVerifier(copy=copy)
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    except KafkaError as error:
+        raise VerificationUnavailable(
+            f"cannot reach the Kafka broker at {bootstrap_servers}: {error}"
+        ) from None
+    try:
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))
+        ]
+        if not partitions:
+            raise VerificationUnavailable(
+                f"the topic {topic} does not exist at {bootstrap_servers}"
+            )
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
         total, done = sum(ends.values()), 0
+        heard_from = time.monotonic()
         while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            for tp, messages in consumer.poll(timeout_ms=500, max_records=2000).items():
+            batches = consumer.poll(timeout_ms=500, max_records=2000)
+            if batches:
+                heard_from = time.monotonic()
+            elif time.monotonic() - heard_from > silence_seconds:
+                raise VerificationUnavailable(
+                    f"no message from {bootstrap_servers} for {silence_seconds:.0f} s with "
+                    f"{total - done} of {total} still to read"
+                )
+            for tp, messages in batches.items():
                 for message in messages:
                     if message.offset >= ends[tp]:
                         break
                     done += 1
-                    case_id = message.key.decode() if message.key else "?"
-                    try:
-                        event = mapper.event_from_message(message.value)
-                    except ContractError as error:
-                        verifier.broken.setdefault(
-                            case_id,
-                            BrokenLink(
-                                case_id,
-                                0,
-                                f"offset {tp.partition}/{message.offset} unreadable: {error}",
-                            ),
-                        )
-                        continue
-                    verifier.observe(case_id, event.originator_version, event)
+                    _observe_message(verifier, message, mapper)
             if progress:
                 progress(done, total)
+    except KafkaError as error:
+        raise VerificationUnavailable(
+            f"reading {topic} from {bootstrap_servers} failed: {error}"
+        ) from None
     finally:
         consumer.close()
-    return VerificationReport.of(f"Kafka topic {topic}", verifier)
+    return VerificationReport.of(copy, verifier)
+
+
+def _observe_message(verifier: ChainVerifier, message: Any, mapper: AvroMapper) -> None:
+    where = f"partition {message.partition} offset {message.offset}"
+    case_id = message.key.decode(errors="replace") if message.key else "?"
+    try:
+        event = mapper.event_from_message(message.value)
+    except ContractError as error:
+        said = dict(message.headers or []).get("case_version", b"")
+        verifier.unreadable(case_id, int(said) if said.isdigit() else 0, where, str(error))
+        return
+    verifier.observe(case_id, event, where)
 
 
 def compare_copies(store: VerificationReport, topic: VerificationReport) -> list[BrokenLink]:
     """Cases whose store and topic copies end differently: a lost tail or a rewritten copy."""
-    return compare_heads(store.heads, topic.heads, store.source, topic.source)
+    return compare_heads(
+        store.heads,
+        topic.heads,
+        store.source,
+        topic.source,
+        {**topic.case_numbers, **store.case_numbers},
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]

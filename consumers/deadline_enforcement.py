@@ -1,6 +1,10 @@
 """The deadline process: at each tick of its clock, records the automatic terminations that have
 come due (VR-11) through the application, and alerts on the other deadlines.
 
+It never runs ahead of its clock: a tick judges today or a day before it, never a later one, so
+no termination is recorded before its day. A dry run shows what a tick would record and raise,
+and records and publishes nothing.
+
 Idempotent: the domain refuses a second termination, and an alert's id derives from what it is
 about, so a repeated or late tick changes nothing and a late one records the VR-11 date itself,
 not the day it ran. It reads due dates from the caseload view (built from Kafka); the domain
@@ -17,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from kafka import KafkaProducer
@@ -25,6 +29,7 @@ from kafka.errors import KafkaError
 
 from adapters.avro import AvroCodec
 from application.cases import CaseManagement
+from application.clock import Clock, utc_today
 from domain.commands import TerminateCase
 from domain.deadlines import DeadlineKind
 from domain.errors import DomainError
@@ -33,7 +38,6 @@ from projections.caseload import CaseloadView, DeadlineEntry
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], date]
 ALERT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:pes:deadline-alert")
 NOT_ALERTED = frozenset(
     {
@@ -51,18 +55,24 @@ CREATE TABLE IF NOT EXISTS deadline_alerts_raised (
 """
 
 
-def utc_today() -> date:
-    return datetime.now(UTC).date()
+__all__ = ["Clock", "DeadlineEnforcer", "TickAheadOfClock", "TickReport", "utc_today"]
+
+
+class TickAheadOfClock(ValueError):
+    """A tick was asked for a day after the clock's today."""
 
 
 @dataclass
 class TickReport:
-    """What one tick did."""
+    """What one tick did (in a dry run: what it would have done)."""
 
     today: date
     terminated: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
     alerts: int = 0
+    dry_run: bool = False
+    terminated_on: dict[str, date] = field(default_factory=dict)
+    alerted: list[DeadlineEntry] = field(default_factory=list)
     alerts_unsent: int = 0
     """Alerts due that the broker did not acknowledge: sent again on a later tick."""
     broker_error: str | None = None
@@ -79,7 +89,7 @@ class DeadlineEnforcer:
         producer: KafkaProducer,
         codec: AvroCodec,
         alerts_topic: str,
-        clock: Clock = utc_today,
+        clock: Clock | None = None,
         new_producer: Callable[[], KafkaProducer] | None = None,
         close_timeout: float = 10.0,
     ) -> None:
@@ -90,7 +100,7 @@ class DeadlineEnforcer:
         self.close_timeout = close_timeout
         self.codec = codec
         self.alerts_topic = alerts_topic
-        self.clock = clock
+        self.clock = clock or app.clock
         view.db.create(ALERTS_SCHEMA)
 
     def close(self) -> None:
@@ -113,8 +123,15 @@ class DeadlineEnforcer:
             self.producer = self.new_producer()
         return self.producer
 
-    def tick(self) -> TickReport:
-        report = TickReport(today=self.clock())
+    def tick(self, day: date | None = None, *, dry_run: bool = False) -> TickReport:
+        """Judges `day` (default: today, never later); a dry run records and publishes nothing."""
+        today = self.clock()
+        if day is not None and day > today:
+            raise TickAheadOfClock(
+                f"{day} is after today ({today}): the deadline process never runs ahead of "
+                "the clock, so no termination is recorded before its day"
+            )
+        report = TickReport(today=day or today, dry_run=dry_run)
         for due in self.view.unmet_due_by(report.today, kind=DeadlineKind.TERMINATION):
             if due.due_on is not None:
                 self._terminate(due, due.due_on, report)
@@ -124,14 +141,19 @@ class DeadlineEnforcer:
     def _terminate(self, due: DeadlineEntry, on: date, report: TickReport) -> None:
         command = TerminateCase(case_id=UUID(due.case_id), terminated_on=on)
         try:
-            self.app.handle(command, DEADLINE_PROCESS)
+            if report.dry_run:
+                self.app.check(command, DEADLINE_PROCESS)
+            else:
+                self.app.handle(command, DEADLINE_PROCESS)
         except DomainError as refusal:
             # The view lags the event store: the case was terminated already, or a later event
             # moved its date. The domain knows; the next tick sees the view caught up.
             report.deferred.append(f"{due.case_number}: {refusal}")
-            log.info("termination of %s deferred: %s", due.case_number, refusal)
+            if not report.dry_run:
+                log.info("termination of %s deferred: %s", due.case_number, refusal)
             return
         report.terminated.append(due.case_number)
+        report.terminated_on[due.case_number] = on
 
     def _raise_alerts(self, report: TickReport) -> None:
         today = report.today
@@ -143,6 +165,10 @@ class DeadlineEnforcer:
         identified = [(alert_id(d), d) for d in candidates]
         raised = self._already_raised([str(a) for a, _ in identified])
         fresh = [(a, d) for a, d in identified if str(a) not in raised]
+        report.alerted = [d for _, d in fresh]
+        if report.dry_run:
+            report.alerts = len(fresh)
+            return
         if not fresh:
             return
         try:

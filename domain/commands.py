@@ -7,7 +7,7 @@ rules and records the event; the application only loads, applies and saves.
 from __future__ import annotations
 
 from abc import abstractmethod
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Self
 from uuid import UUID
 
@@ -28,6 +28,7 @@ from domain.assistance import (
 )
 from domain.base import Actor, ValueObject
 from domain.case import Case, Program
+from domain.errors import EffectiveDateInFuture
 from domain.policy import PolicyBook
 from domain.values import (
     AdvanceAssessment,
@@ -71,6 +72,21 @@ class Command(ValueObject):
     @abstractmethod
     def effective_on(self) -> date:
         """The business date the command takes effect on."""
+
+    @property
+    def effective_field(self) -> str:
+        """The name of the field `effective_on` reads, found by moving each candidate a day."""
+        for name, value in self:
+            if isinstance(value, date) and value == self.effective_on:
+                moved = self.model_copy(update={name: value + timedelta(days=1)})
+                if moved.effective_on != self.effective_on:
+                    return name
+        return "effective_on"
+
+    def refuse_if_ahead_of(self, today: date) -> None:
+        """Refuses a command that takes effect after `today`: nothing is recorded ahead of its day."""
+        if self.effective_on > today:
+            raise EffectiveDateInFuture(self.effective_field, self.effective_on, today)
 
     def requested_overrides(self) -> tuple[Override, ...]:
         """The soft-rule overrides the command asks for (only supervisors may, in the API)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 
 class DomainError(Exception):
     """A command was refused; nothing was recorded."""
@@ -42,3 +44,16 @@ class CaseAlreadyExists(DomainError):
 
 class ConcurrencyConflict(DomainError):
     """Another writer changed the case first; reload and retry."""
+
+
+class EffectiveDateInFuture(DomainError):
+    """The command takes effect after today: a fact is recorded on or after its day, never ahead."""
+
+    def __init__(self, field: str, effective_on: date, today: date) -> None:
+        self.field = field
+        self.effective_on = effective_on
+        self.today = today
+        super().__init__(
+            f"{field} {effective_on} is after today ({today}): a fact can only be recorded "
+            "on or after the day it takes effect"
+        )

@@ -44,6 +44,7 @@ from application.bootstrap import (
     rebuild,
 )
 from application.cases import CaseManagement
+from application.clock import Clock
 from application.settings import Settings
 from application.synthetic import SyntheticCaseload, drive
 from domain.base import Actor, Role, event_id
@@ -77,6 +78,12 @@ def report(
     print(
         f"{name:<34} {project:>11,.0f}/s   {baseline_name:<30} {baseline:>11,.0f}/s   ratio {ratio:5.2f}{verdict}"
     )
+
+
+def at_last_day(load: SyntheticCaseload) -> Clock:
+    """A clock at the caseload's last day: its whole history is recorded, whatever today is."""
+    last_day = load.last_day()
+    return lambda: last_day
 
 
 def commands(cases: int, prefix: str) -> list[tuple[OpenCase, RecordOutcome]]:
@@ -249,7 +256,8 @@ def bench_load(cases: int) -> None:
     case, from the aggregate cache (`PES_AGGREGATE_CACHE_SIZE`) or from its whole history."""
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(data_dir=Path(data))
-        drive(build_case_management(settings), SyntheticCaseload(seed=3, cases=cases).commands())
+        load = SyntheticCaseload(seed=3, cases=cases)
+        drive(build_case_management(settings, clock=at_last_day(load)), load.commands())
         rates = {}
         for size in (settings.aggregate_cache_size, 0):
             app = build_case_management(settings.model_copy(update={"aggregate_cache_size": size}))
@@ -486,8 +494,9 @@ def bench_rebuild_and_latency(cases: int, bootstrap: str, million: int = 0) -> N
             deadline_alerts_topic=f"bench.alerts.{os.getpid()}.{time.time_ns()}",
             consumer_max_poll_records=2000,
         )
-        app = build_case_management(settings)
-        drive(app, SyntheticCaseload(seed=9, cases=cases).commands())
+        load = SyntheticCaseload(seed=9, cases=cases)
+        app = build_case_management(settings, clock=at_last_day(load))
+        drive(app, load.commands())
         relay = build_relay(settings, app)
         events = relay.drain()
         codec = AvroCodec(published_schemas())

@@ -31,8 +31,10 @@ CANDIDATE = REPOSITORY / "docs" / "replay" / "two-month-services.json"
 
 
 def fill_event_store(settings: Settings, events: int, seed_cases: int = 2000) -> int:
-    app = build_case_management(settings)
-    drive(app, SyntheticCaseload(seed=3, cases=seed_cases).commands())
+    load = SyntheticCaseload(seed=3, cases=seed_cases)
+    last_day = load.last_day()  # its whole history is recorded, whatever today is
+    app = build_case_management(settings, clock=lambda: last_day)
+    drive(app, load.commands())
     codec = AvroCodec(published_schemas())
     seed = app.recorder.select_notifications(1, 10_000_000)
     decoded = [(n, codec.decode(n.state, upgrade=False)) for n in seed]

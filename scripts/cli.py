@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 from kafka.errors import KafkaError
 
 from adapters.metrics import Metrics
+from adapters.private_files import PRIVATE_UMASK
 from adapters.retry import Backoff, Outage
 from adapters.structured_logging import configure_logging
 from application.bootstrap import (
@@ -26,12 +27,15 @@ from application.bootstrap import (
     build_deadline_enforcer,
     build_projection,
     build_relay,
+    check_keys,
     freeze_startup_objects,
 )
-from application.settings import Settings
-from consumers.deadline_enforcement import DeadlineEnforcer, TickReport, utc_today
+from application.clock import Clock, utc_today
+from application.settings import ConfigurationError, Settings, load_settings
+from consumers.deadline_enforcement import DeadlineEnforcer, TickAheadOfClock, TickReport
 from projections.caseload import CaseloadView
 from scripts.billing_cli import add_billing_commands, cmd_billing
+from scripts.exit_codes import ExitCode
 from scripts.reports_cli import add_reports_commands, cmd_reports
 from scripts.supervisor import Supervisor, Task
 
@@ -239,17 +243,20 @@ def progress_bar(unit: str) -> Callable[[int, int], None]:
     return show
 
 
-def load_demo(settings: Settings, cases: int, metrics: Metrics | None = None) -> None:
+def load_demo(
+    settings: Settings, cases: int, metrics: Metrics | None = None, clock: Clock = utc_today
+) -> None:
     """Records a synthetic caseload whose first cases opened 18 months ago (deterministic, seed 1),
-    up to today."""
+    up to today (`clock`'s): nothing after it."""
     from application.synthetic import DriveResult, SyntheticCaseload, drive
 
-    app = build_case_management(settings, metrics=metrics)
+    app = build_case_management(settings, metrics=metrics, clock=clock)
     if app.recorder.max_notification_id():
         log.info("demo: the event store already holds events; not loading the demo caseload")
         return
-    caseload = SyntheticCaseload(seed=1, cases=cases, start=utc_today() - timedelta(days=540))
-    today = utc_today()
+    today = app.clock()
+    caseload = SyntheticCaseload(seed=1, cases=cases, start=today - timedelta(days=540))
+    # Only what has happened by today: the rest of the caseload's history is still to come.
     items = [item for item in caseload.commands() if item.command.effective_on <= today]
     show = progress_bar("commands")
     result = DriveResult()
@@ -391,12 +398,20 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_deadlines(settings: Settings, args: argparse.Namespace) -> int:
-    """Runs the deadline process: once for a given day, or every few seconds on the real clock."""
-    if args.today:
-        enforcer = build_deadline_enforcer(settings, clock=lambda: args.today)
-        print(_tick_summary(enforcer.tick()))
-        enforcer.close()
-        return 0
+    """Runs the deadline process: once for a given day (today or before; a dry run records
+    nothing), or every few seconds on the real clock."""
+    if args.today or args.dry_run:
+        enforcer = build_deadline_enforcer(settings)
+        try:
+            report = enforcer.tick(args.today, dry_run=args.dry_run)
+        except TickAheadOfClock as refusal:
+            print(f"pes deadlines: --today {refusal}", file=sys.stderr)
+            return ExitCode.BAD_INPUT
+        finally:
+            enforcer.close()
+        print(_dry_run_lines(report) if args.dry_run else _tick_summary(report))
+        # The terminations are recorded; the alerts wait for the next tick of a running process.
+        return ExitCode.UNAVAILABLE if report.alerts_unsent else ExitCode.OK
     stop = _stop_on_signals()
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
@@ -432,6 +447,21 @@ def tick_until(
         else:
             outage.failed(RuntimeError(report.broker_error))
             stop.wait(backoff.next_delay())
+
+
+def _dry_run_lines(report: TickReport) -> str:
+    """What a sweep would record and raise, one line each, then the summary."""
+    lines = [f"dry run for {report.today}: nothing is recorded or published"]
+    lines += [
+        f"would terminate {number} effective {on} (VR-11)"
+        for number, on in report.terminated_on.items()
+    ]
+    lines += [f"would defer {deferral}" for deferral in report.deferred]
+    lines += [
+        f"would alert {d.case_number}: {d.kind.value} due {d.due_on} ({d.status.value})"
+        for d in report.alerted
+    ]
+    return "\n".join([*lines, f"would have: {_tick_summary(report)}"])
 
 
 def _tick_summary(report: TickReport) -> str:
@@ -520,53 +550,38 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
-    """Checks every case's hash chain in the event store and/or the topic; exit 1 on a break."""
-    from typing import cast
+    """Checks every case's hash chain in the event store and/or the topic: exit 0 intact,
+    1 on a break, 3 when a copy could not be read."""
+    from application.verification import VerificationUnavailable, verify
 
-    from adapters.event_store import AvroMapper
-    from application.bootstrap import require_kafka
-    from application.verification import compare_copies, verify_event_store, verify_topic
-
-    app = build_case_management(settings)
-    reports = []
-    if args.source in ("store", "both"):
-        reports.append(verify_event_store(app, progress_bar("cases")))
-    if args.source in ("kafka", "both"):
-        mapper = cast(AvroMapper, app.mapper)
-        reports.append(
-            verify_topic(
-                require_kafka(settings),
-                settings.case_events_topic,
-                mapper,
-                progress_bar("messages"),
-            )
-        )
-    broken = [link for report in reports for link in report.broken]
-    for report in reports:
+    try:
+        verification = verify(settings, args.source, progress_bar)
+    except VerificationUnavailable as error:
+        print(f"pes verify: the check could not run: {error}", file=sys.stderr)
+        return ExitCode.UNAVAILABLE
+    for report in verification.reports:
         print(
             f"{report.source}: {report.cases} case(s), {report.events_checked} event(s) checked, "
-            f"{report.unchained_events} from before chaining, {len(report.broken)} broken chain(s)"
+            f"{report.duplicates} duplicate(s), {report.unchained_events} from before chaining, "
+            f"{len(report.broken)} break(s)"
         )
         for link in report.broken:
             print(f"  {link}")
-    if len(reports) == 2:
-        differences = compare_copies(*reports)
-        broken += differences
-        print(f"store vs topic: {len(differences)} case(s) whose copies end differently")
-        for link in differences:
+    if len(verification.reports) == 2:
+        print(
+            f"store vs topic: {len(verification.differences)} case(s) whose copies end differently"
+        )
+        for link in verification.differences:
             print(f"  {link}")
-    return 1 if broken else 0
+    return ExitCode.OK if verification.intact else ExitCode.CHECK_FAILED
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Serves the HTTP API (tokens from PES_API_TOKENS or PES_API_TOKENS_FILE)."""
-    from api import TokenConfigurationError, serve
+    """Serves the HTTP API (tokens from PES_API_TOKENS or PES_API_TOKENS_FILE); a token or key
+    it refuses is a `ConfigurationError`, reported by `main`."""
+    from api import serve
 
-    try:
-        serve(settings, args.host, args.port, development=args.development)
-    except TokenConfigurationError as error:
-        print(f"pes serve: {error}", file=sys.stderr)
-        return 2
+    serve(settings, args.host, args.port, development=args.development)
     return 0
 
 
@@ -659,7 +674,14 @@ def build_parser() -> argparse.ArgumentParser:
         add("deadlines", cmd_deadlines, "record due VR-11 terminations and raise deadline alerts")
     )
     deadlines.add_argument(
-        "--today", type=date.fromisoformat, help="run once as of this day (YYYY-MM-DD)"
+        "--today",
+        type=date.fromisoformat,
+        help="run once as of this day (YYYY-MM-DD), today or earlier: never ahead of the clock",
+    )
+    deadlines.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what one sweep (today, or --today) would record and alert; record nothing",
     )
     deadlines.add_argument(
         "--every", type=float, default=60.0, metavar="SECONDS", help="tick interval"
@@ -688,7 +710,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=["json", "html"], default="json")
     audit.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     verify = add(
-        "verify", cmd_verify, "check every case's hash chain (tamper evidence); exit 1 on a break"
+        "verify",
+        cmd_verify,
+        "check every case's hash chain (tamper evidence): exit 0 intact, 1 on a break, "
+        "3 if it could not run",
     )
     verify.add_argument(
         "--source",
@@ -726,8 +751,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_format, logging.DEBUG if args.verbose else logging.INFO)
+    # Whatever a pes process creates (stores, keys, the local broker's files, reports) is its
+    # owner's only; the stores also set their modes themselves (adapters/private_files.py).
+    # Restored on return, so a test calling main() leaves its own process as it was.
+    umask = os.umask(PRIVATE_UMASK)
     freeze_startup_objects()
-    return int(args.handler(Settings(), args))
+    try:
+        settings = load_settings()
+        check_keys(settings)
+        return int(args.handler(settings, args))
+    except ConfigurationError as error:
+        print(f"pes {args.command}: {error}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    finally:
+        os.umask(umask)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from adapters.private_files import PRIVATE_FILE, tighten
+
 log = logging.getLogger(__name__)
 
 USER = "pes"
@@ -195,9 +197,9 @@ class LocalPostgres:
     def _password(self) -> str:
         path = self.data_dir / "password"
         if path.is_file():
-            return path.read_text().strip()
+            return tighten(path).read_text().strip()
         password = secrets.token_urlsafe(24)
-        path.touch(mode=0o600)
+        path.touch(mode=PRIVATE_FILE)
         path.write_text(password + "\n")
         return password
 

@@ -12,21 +12,33 @@ from application.bootstrap import (
     build_deadline_enforcer,
     build_relay,
 )
+from application.clock import Clock, utc_today
 from application.settings import Settings
 from consumers.deadline_enforcement import TickReport
 from tests.topic_reader import wait_for
 
 
+class SteppedClock:
+    """A test's today, moved by the test (the real day plays no part)."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+
+    def __call__(self) -> date:
+        return self.today
+
+
 class SteppedSystem:
     """Each `sync()` publishes what was recorded and waits until the view has applied all of it."""
 
-    def __init__(self, settings: Settings, group_id: str = "test-stepped") -> None:
+    def __init__(
+        self, settings: Settings, group_id: str = "test-stepped", clock: Clock = utc_today
+    ) -> None:
         self.settings = settings
-        self.today = date(2000, 1, 1)
-        self.app = build_case_management(settings)
+        self.app = build_case_management(settings, clock=clock)
         self.relay = build_relay(settings, self.app)
         self.projection = build_caseload_projection(settings, group_id=group_id)
-        self.enforcer = build_deadline_enforcer(settings, clock=lambda: self.today, app=self.app)
+        self.enforcer = build_deadline_enforcer(settings, app=self.app)
         self.view = self.enforcer.view
         self._offsets = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
         self._partitions = [
@@ -50,10 +62,10 @@ class SteppedSystem:
             what="the view to apply everything published",
         )
 
-    def tick(self, today: date) -> TickReport:
-        self.today = today
+    def tick(self, day: date, *, dry_run: bool = False) -> TickReport:
+        """The deadline process judging `day` (on or before the clock's today)."""
         self.sync()
-        return self.enforcer.tick()
+        return self.enforcer.tick(day, dry_run=dry_run)
 
     def close(self) -> None:
         self.relay.close()

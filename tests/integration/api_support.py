@@ -114,7 +114,7 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def token_for(actor: Actor) -> str:
-    return f"token-{actor.id}"
+    return f"token-{actor.id}-at-least-32-characters-long"
 
 
 TOKENS = TokenMap({token_for(actor): actor for actor in KNOWN_ACTORS})

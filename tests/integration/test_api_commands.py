@@ -31,6 +31,7 @@ from tests.integration.api_support import (
     assisted_case,
     auth,
     authorize,
+    command_request,
     determine_appropriate,
     grandfathered_case,
     ids,
@@ -187,6 +188,38 @@ def test_termination_on_another_date_than_the_VR_11_date_is_refused(client: Test
     assert_problem(response, 422, "rule-violation", "VR-11")
 
 
+def test_a_case_opened_after_today_is_a_422_naming_opened_on_and_records_nothing(
+    client: TestClient,
+) -> None:
+    path, body = command_request(open_case("VR-140"))
+
+    response = client.post(path, json=body | {"opened_on": "2099-01-10"}, headers=auth(CASEWORKER))
+
+    problem = assert_problem(response, 422, "effective-date-in-future")
+    assert "opened_on 2099-01-10 is after today" in problem["detail"]
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [
+        (["body", "opened_on"], "date_in_future")
+    ]
+    case = f"/cases/{case_id_for('VR-140')}"
+    assert client.get(case, headers=auth(CASEWORKER)).status_code == 404
+    assert send(client, CASEWORKER, open_case("VR-140")).status_code == 201  # number not taken
+
+
+def test_a_case_command_effective_after_the_apis_today_is_a_422_naming_its_date(
+    tmp_path: Path,
+) -> None:
+    today = date(2024, 3, 1)
+    with api_client(tmp_path, clock=lambda: today) as client:
+        run(client, [(CASEWORKER, open_case("VR-141"))])
+
+        early = send(client, CASEWORKER, record_outcome("VR-141", date(2024, 3, 2)))
+        on_the_day = send(client, CASEWORKER, record_outcome("VR-141", today))
+
+    problem = assert_problem(early, 422, "effective-date-in-future")
+    assert problem["errors"][0]["loc"] == ["body", "outcome_date"]
+    assert on_the_day.status_code == 200 and on_the_day.json()["version"] == 2
+
+
 def test_a_command_on_an_unknown_case_is_a_404_problem(client: TestClient) -> None:
     response = send(client, CASEWORKER, record_outcome("VR-115"))
 
@@ -204,9 +237,20 @@ def test_opening_a_case_number_twice_is_a_409_problem(client: TestClient) -> Non
 
 
 def test_the_synthetic_caseload_over_http_is_accepted_or_refused_with_the_expected_rules(
-    client: TestClient,
+    tmp_path: Path,
 ) -> None:
     load = SyntheticCaseload(seed=5, cases=150)
+    # Its terminations run past the real today: the API lives at the caseload's last day.
+    last_day = load.last_day()
+    with api_client(tmp_path, clock=lambda: last_day) as client:
+        mismatches, expected_rules = send_caseload(client, load)
+
+    assert mismatches == []
+    assert set(expected_rules) >= set(REFUSALS) - {"VR-11"} | {"VR-01"}, "seed too narrow"
+
+
+def send_caseload(client: TestClient, load: SyntheticCaseload) -> tuple[list[str], Counter[str]]:
+    """Sends every command and VR-11 termination; returns the mismatches and the rules seen."""
     expected_rules: Counter[str] = Counter()
     mismatches = []
     for actor, command, expected_rule in load.commands():
@@ -224,9 +268,7 @@ def test_the_synthetic_caseload_over_http_is_accepted_or_refused_with_the_expect
         outcome = outcome_of(send(client, DEADLINE_PROCESS, termination))
         if outcome != "accepted":
             mismatches.append(f"terminate_case on its VR-11 date: {outcome}")
-
-    assert mismatches == []
-    assert set(expected_rules) >= set(REFUSALS) - {"VR-11"} | {"VR-01"}, "seed too narrow"
+    return mismatches, expected_rules
 
 
 def operation_of(command: Command) -> str:

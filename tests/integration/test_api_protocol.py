@@ -10,8 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.idempotency import IdempotencyStore, StoredResponse
-from api.problems import ApiProblem
 from domain.case import case_id_for
 from tests.integration.api_support import (
     AUDITOR,
@@ -349,50 +347,3 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
     assert spec.status_code == 200 and spec.json()["openapi"].startswith("3.")
     assert "Problem" in spec.json()["components"]["schemas"]
     assert client.get("/docs").status_code == 200
-
-
-# The idempotency store under concurrent and abandoned requests
-
-
-def stored(body: bytes) -> StoredResponse:
-    return StoredResponse(200, body, {"ETag": '"1"'})
-
-
-def test_a_key_still_in_progress_is_a_409_for_a_concurrent_request(tmp_path: Path) -> None:
-    store = IdempotencyStore(tmp_path / "keys.sqlite")
-
-    def first_request() -> StoredResponse:
-        with pytest.raises(ApiProblem) as concurrent:
-            store.replay_or_run("cw-1", "k", "hash", lambda: stored(b"second"))
-        assert concurrent.value.kind.status == 409
-        return stored(b"first")
-
-    assert store.replay_or_run("cw-1", "k", "hash", first_request).body == b"first"
-    assert store.replay_or_run("cw-1", "k", "hash", lambda: stored(b"again")).replayed
-
-
-def test_a_claim_whose_request_never_finished_is_taken_over(tmp_path: Path) -> None:
-    now = [1000.0]
-    store = IdempotencyStore(tmp_path / "keys.sqlite", clock=lambda: now[0])
-
-    def crashing_request() -> StoredResponse:
-        raise KeyboardInterrupt  # stands for a process dying mid-request
-
-    with pytest.raises(KeyboardInterrupt):
-        store.replay_or_run("cw-1", "k", "hash", crashing_request)
-    now[0] += 3600
-
-    response = store.replay_or_run("cw-1", "k", "hash", lambda: stored(b"retried"))
-
-    assert response.body == b"retried" and not response.replayed
-
-
-def test_keys_expire_after_their_retention(tmp_path: Path) -> None:
-    now = [1000.0]
-    store = IdempotencyStore(tmp_path / "keys.sqlite", retention_seconds=60, clock=lambda: now[0])
-    store.replay_or_run("cw-1", "k", "hash", lambda: stored(b"first"))
-    now[0] += 61
-
-    response = store.replay_or_run("cw-1", "k", "other hash", lambda: stored(b"new"))
-
-    assert response.body == b"new"

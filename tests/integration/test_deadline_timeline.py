@@ -21,7 +21,7 @@ from application.settings import Settings
 from application.synthetic import SyntheticCaseload, drive
 from domain.deadlines import DeadlineStatus, deadlines, status_on, timeline_of
 from tests.conftest import unique
-from tests.pipeline import SteppedSystem
+from tests.pipeline import SteppedClock, SteppedSystem
 
 pytestmark = pytest.mark.kafka
 
@@ -29,7 +29,12 @@ CASES = int(os.environ.get("PES_TIMELINE_CASES", "10000"))
 
 
 @pytest.fixture
-def system(tmp_path: Path, kafka_bootstrap: str) -> Iterator[SteppedSystem]:
+def clock() -> SteppedClock:
+    return SteppedClock(date(2000, 1, 1))
+
+
+@pytest.fixture
+def system(tmp_path: Path, kafka_bootstrap: str, clock: SteppedClock) -> Iterator[SteppedSystem]:
     settings = Settings(
         data_dir=tmp_path,
         kafka_bootstrap_servers=kafka_bootstrap,
@@ -39,7 +44,7 @@ def system(tmp_path: Path, kafka_bootstrap: str) -> Iterator[SteppedSystem]:
         relay_batch_size=5000,
         consumer_max_poll_records=2000,
     )
-    stepped = SteppedSystem(settings, group_id="test-timeline")
+    stepped = SteppedSystem(settings, group_id="test-timeline", clock=clock)
     yield stepped
     stepped.close()
 
@@ -62,7 +67,7 @@ def overdue_brute_force(system: SteppedSystem, today: date) -> set[tuple[str, st
 
 
 def test_every_case_terminates_exactly_once_on_its_VR_11_date_as_the_clock_moves_day_by_day(
-    system: SteppedSystem,
+    system: SteppedSystem, clock: SteppedClock
 ) -> None:
     caseload = SyntheticCaseload(seed=2024, cases=CASES)
     expected = caseload.expected_terminations()
@@ -79,6 +84,7 @@ def test_every_case_terminates_exactly_once_on_its_VR_11_date_as_the_clock_moves
 
     today = first
     while today <= last:
+        clock.today = today  # each day's commands are recorded on that day, none ahead of it
         if today in commands_by_day:
             unexpected += drive(system.app, commands_by_day[today]).unexpected
         report = system.tick(today)

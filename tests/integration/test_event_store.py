@@ -78,33 +78,39 @@ def test_opening_a_case_number_twice_is_refused(store_settings: Settings) -> Non
 
 
 class WritersMeetAfterLoading(CaseManagement):
-    """Both writers load the case before either saves: the race the event store must settle."""
+    """Both writers load the case before either saves: the race the event store must settle.
+    They meet on their first load only; the loser's later loads are its own."""
 
     name = CaseManagement.name  # the library names tables after the application
 
     def __init__(self, settings: Settings, barrier: threading.Barrier) -> None:
         super().__init__(env=event_store_env(settings))
         self.barrier = barrier
+        self.loads = 0
 
     def _load(self, case_id: UUID, version: int | None = None) -> Case:
         case = super()._load(case_id, version)
-        self.barrier.wait(timeout=30)
+        self.loads += 1
+        if self.loads == 1:
+            self.barrier.wait(timeout=30)
         return case
 
 
-def test_two_writers_on_one_case_one_wins_the_other_gets_a_conflict(
-    store_settings: Settings,
-) -> None:
-    build_case_management(store_settings).open_case(open_case("VR-104"), CASEWORKER)
+def race(
+    store_settings: Settings, number: str, expected_version: int | None
+) -> tuple[list[object], list[WritersMeetAfterLoading]]:
+    """Two writers record an outcome on the case at once; what each got, and the writers."""
+    build_case_management(store_settings).open_case(open_case(number), CASEWORKER)
     barrier = threading.Barrier(2)
     writers = [WritersMeetAfterLoading(store_settings, barrier) for _ in range(2)]
     outcomes: list[object] = []
 
     def write(app: CaseManagement, outcome_date: date) -> None:
         try:
-            outcomes.append(app.handle(record_outcome("VR-104", outcome_date), CASEWORKER))
-        except ConcurrencyConflict as conflict:
-            outcomes.append(conflict)
+            command = record_outcome(number, outcome_date)
+            outcomes.append(app.handle(command, CASEWORKER, expected_version))
+        except (ConcurrencyConflict, RuleViolation) as refusal:
+            outcomes.append(refusal)
 
     threads = [
         threading.Thread(target=write, args=(app, date(2024, 3, d)))
@@ -114,11 +120,31 @@ def test_two_writers_on_one_case_one_wins_the_other_gets_a_conflict(
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    return outcomes, writers
+
+
+def test_two_writers_on_one_case_with_an_expected_version_one_wins_the_other_gets_a_conflict(
+    store_settings: Settings,
+) -> None:
+    outcomes, _ = race(store_settings, "VR-104", expected_version=1)
 
     conflicts = [o for o in outcomes if isinstance(o, ConcurrencyConflict)]
     assert len(outcomes) == 2 and len(conflicts) == 1
     assert str(case_id_for("VR-104")) in str(conflicts[0])
     history = build_case_management(store_settings).history(case_id_for("VR-104"))
+    assert [type(e).__name__ for e in history] == ["CaseOpened", "OutcomeAchieved"]
+
+
+def test_the_loser_of_a_race_without_an_expected_version_is_decided_again_by_the_rules_VR_01(
+    store_settings: Settings,
+) -> None:
+    outcomes, writers = race(store_settings, "VR-112", expected_version=None)
+
+    refusals = [o for o in outcomes if isinstance(o, RuleViolation)]
+    assert len(outcomes) == 2 and len(refusals) == 1
+    assert refusals[0].rule_id == "VR-01"  # one outcome per case; not a version conflict
+    assert sorted(writer.loads for writer in writers) == [1, 2]
+    history = build_case_management(store_settings).history(case_id_for("VR-112"))
     assert [type(e).__name__ for e in history] == ["CaseOpened", "OutcomeAchieved"]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import Enum
 from uuid import UUID
 
@@ -24,6 +24,7 @@ from domain.base import Actor, Role
 from domain.case import CaseStatus
 from domain.commands import CorrectOutcomeDate
 from domain.termination import DEADLINE_PROCESS
+from scripts.cli import load_demo
 from tests.topic_reader import read_topic, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -108,3 +109,21 @@ def test_every_accepted_command_reaches_kafka_decodable_and_the_caseload_agrees(
         assert (entry.status, entry.version) == (case.status.value, case.version)
     statuses = {e.status for e in entries}
     assert CaseStatus.TERMINATED.value in statuses and CaseStatus.MONITORING.value in statuses
+
+
+def test_the_demo_caseload_records_its_history_up_to_today_and_nothing_after(
+    store_settings: Settings,
+) -> None:
+    today = date(2025, 6, 30)
+
+    load_demo(store_settings, 60, clock=lambda: today)
+
+    app = build_case_management(store_settings)
+    events = [
+        app.mapper.to_domain_event(n)
+        for n in app.recorder.select_notifications(start=1, limit=100_000)
+    ]
+    assert max(e.effective_on for e in events) <= today
+    caseload = SyntheticCaseload(seed=1, cases=60, start=today - timedelta(days=540))
+    assert caseload.last_day() > today  # the rest of its history is still to come
+    assert max(e.effective_on for e in events) >= today - timedelta(days=30)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import timedelta
@@ -16,16 +18,20 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from eventsourcing.persistence import Tracking
 from kafka import KafkaProducer
 
 from adapters.avro import AvroCodec, published_schemas
 from adapters.contract import outgoing_message
 from adapters.event_store import AvroMapper
-from application.bootstrap import build_case_management, build_relay
+from adapters.kafka import RememberedPartitions, idempotent_producer
+from adapters.relay import OutboxRelay
+from application.bootstrap import build_case_management, build_relay, build_tracking_recorder
 from application.cases import CaseManagement
 from application.settings import Settings, as_environment
 from application.synthetic import SyntheticCaseload, drive
 from application.verification import compare_copies, verify_event_store, verify_topic
+from scripts.exit_codes import ExitCode
 
 pytestmark = pytest.mark.kafka
 
@@ -166,8 +172,9 @@ def test_every_change_deletion_and_reordering_is_detected_and_named(
                 report = verify_event_store(app)
             finally:
                 rows.restore(case_id, original)
+            rows_changed = [version, version + 1] if tamper is swap_with_next else [version]
             assert [(b.case_id, b.case_version) for b in report.broken] == [
-                (str(case_id), version)
+                (str(case_id), v) for v in rows_changed
             ], f"{name} at version {version}: {report.broken}"
             tried += 1
     assert tried == 16
@@ -193,17 +200,13 @@ def test_a_lost_last_event_shows_against_the_topic_and_pes_verify_fails(
     assert store.broken == []  # a chain cannot see its own lost tail
     [difference] = compare_copies(store, topic)
     assert (difference.case_id, difference.case_version) == (str(case_id), last)
-    run = subprocess.run(
-        [sys.executable, "-m", "scripts.cli", "verify", "--source", "both"],
-        cwd=REPOSITORY,
-        env={**os.environ, **as_environment(settings)},
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 1, run.stdout + run.stderr
+    run = pes_verify(settings, "both")
+    assert run.returncode == ExitCode.CHECK_FAILED, run.stdout + run.stderr
+    number = app.get_case(case_id).case_number
     assert (
-        f"case {case_id} version {last}: the event store ends at version {last - 1}" in run.stdout
-    )
+        f"case {number} (id {case_id}) version {last} [event store vs Kafka topic "
+        f"{settings.case_events_topic}]: the event store ends at version {last - 1}"
+    ) in run.stdout
 
 
 def test_a_forged_message_on_the_topic_is_detected_and_a_redelivery_is_not(
@@ -245,3 +248,147 @@ def test_a_forged_message_on_the_topic_is_detected_and_a_redelivery_is_not(
     [broken] = topic.broken
     assert (broken.case_id, broken.case_version) == (str(case_id), len(history) + 1)
     assert broken.problem.startswith("content changed")
+
+
+def pes_verify(settings: Settings, source: str) -> subprocess.CompletedProcess[str]:
+    """`pes verify --source SOURCE` in its own process, configured as these settings say."""
+    environment = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "verify", "--source", source],
+        cwd=REPOSITORY,
+        env={**environment, **as_environment(settings)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+class PositionLostInACrash:
+    """The relay's tracking as a SIGKILL leaves it: the last `lost` notifications the broker
+    acknowledged were never recorded as published."""
+
+    def __init__(self, tracking: Any, lost: int) -> None:
+        self.tracking, self.lost = tracking, lost
+
+    def max_tracking_id(self, name: str) -> int:
+        return (self.tracking.max_tracking_id(name) or 0) - self.lost
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        recorded = self.tracking.max_tracking_id(tracking.application_name) or 0
+        if tracking.notification_id > recorded:  # what the crash lost is recorded already here
+            self.tracking.insert_tracking(tracking)
+
+
+def republish_the_tail(settings: Settings, app: CaseManagement, lost: int) -> Counter[str]:
+    """Starts a relay whose last `lost` notifications were published but not recorded, as after
+    a SIGKILL, and lets it catch up; returns how many versions of each case it sent again."""
+    last = app.recorder.max_notification_id() or 0
+    relay = OutboxRelay(
+        source=app,
+        tracking=cast(Any, PositionLostInACrash(build_tracking_recorder(settings, "relay"), lost)),
+        producer=idempotent_producer(
+            cast(str, settings.kafka_bootstrap_servers),
+            client_id="pes-relay",
+            partitioner=RememberedPartitions(),
+        ),
+        topic=settings.case_events_topic,
+    )
+    try:
+        assert relay.drain() == lost
+    finally:
+        relay.close()
+    tail = app.recorder.select_notifications(last - lost, lost, inclusive_of_start=False)
+    return Counter(str(n.originator_id) for n in tail)
+
+
+def breaks_printed(output: str) -> list[str]:
+    return [line.strip() for line in output.splitlines() if line.startswith("  case ")]
+
+
+def test_a_republished_tail_of_several_versions_per_case_verifies_intact_with_exit_0(
+    recorded: tuple[Settings, CaseManagement, int],
+) -> None:
+    settings, app, _ = recorded
+    republished = republish_the_tail(settings, app, lost=60)
+    assert max(republished.values()) >= 3, "the tail should hold several versions of a case"
+
+    run = pes_verify(settings, "both")
+
+    assert run.returncode == ExitCode.OK, run.stdout + run.stderr
+    assert breaks_printed(run.stdout) == []
+    assert "60 duplicate(s)" in run.stdout
+    assert "store vs topic: 0 case(s) whose copies end differently" in run.stdout
+
+
+def test_every_break_in_the_store_and_on_the_topic_is_reported_also_after_an_earlier_one(
+    recorded: tuple[Settings, CaseManagement, int],
+) -> None:
+    settings, app, _ = recorded
+    republish_the_tail(settings, app, lost=60)
+    mapper = cast(AvroMapper, app.mapper)
+    rows = StoredRows(settings, app)
+    in_store, on_topic = [c for c in app.case_ids() if len(app.history(c)) >= 6][:2]
+    numbers = {c: app.get_case(c).case_number for c in (in_store, on_topic)}
+    flip_a_byte(rows, app, in_store, 2)
+    change_a_field(rows, app, in_store, 5)  # the same case, after its first break
+    history = app.history(on_topic)
+    codec = AvroCodec(published_schemas())
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        for version in (2, 5):
+            event = history[version - 1]
+            forged = event.model_copy(update={"effective_on": event.effective_on - timedelta(1)})
+            state = mapper.to_stored_event(forged).state
+            message = outgoing_message(on_topic, version, state, 0, codec)
+            producer.send(settings.case_events_topic, key=message.key, value=message.value)
+        producer.flush()
+    finally:
+        producer.close()
+
+    run = pes_verify(settings, "both")
+
+    assert run.returncode == ExitCode.CHECK_FAILED, run.stdout + run.stderr
+    topic = f"Kafka topic {settings.case_events_topic}"
+    reported = breaks_printed(run.stdout)
+    expected = [
+        f"case {numbers[in_store]} (id {in_store}) version 2 [event store, row 2]: ",
+        f"case {numbers[in_store]} (id {in_store}) version 5 [event store, row 5]: content changed",
+        f"case {numbers[on_topic]} (id {on_topic}) version 2 [{topic}, partition ",
+        f"case {numbers[on_topic]} (id {on_topic}) version 5 [{topic}, partition ",
+    ]
+    assert len(reported) == len(expected), run.stdout
+    for line in expected:
+        assert any(r.startswith(line) for r in reported), f"{line!r} not in {run.stdout}"
+    assert "store vs topic: 0 case(s) whose copies end differently" in run.stdout
+
+
+def test_pes_verify_exits_3_with_one_line_when_the_check_cannot_run(
+    recorded: tuple[Settings, CaseManagement, int], tmp_path: Path
+) -> None:
+    settings, _, _ = recorded
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    unreachable = settings.model_copy(
+        update={"kafka_bootstrap_servers": f"127.0.0.1:{closed_port}"}
+    )
+    no_broker = settings.model_copy(update={"kafka_bootstrap_servers": None})
+    no_topic = settings.model_copy(update={"case_events_topic": "pes.no-such-topic"})
+    no_store = Settings(data_dir=tmp_path / "nothing-here", event_store="sqlite")
+
+    runs = {
+        "broker unreachable": pes_verify(unreachable, "both"),
+        "no broker configured": pes_verify(no_broker, "kafka"),
+        "no topic": pes_verify(no_topic, "kafka"),
+        "no event store": pes_verify(no_store, "store"),
+    }
+
+    for why, run in runs.items():
+        assert run.returncode == ExitCode.UNAVAILABLE, f"{why}: {run.stdout}{run.stderr}"
+        assert "Traceback" not in run.stderr, why
+        [message] = [line for line in run.stderr.splitlines() if line.startswith("pes verify")]
+        assert message.startswith("pes verify: the check could not run: "), why
+    assert "KAFKA_BOOTSTRAP_SERVERS" in runs["no broker configured"].stderr
+    assert str(no_store.sqlite_path) in runs["no event store"].stderr
+    assert "the topic pes.no-such-topic does not exist" in runs["no topic"].stderr
+    assert not no_store.sqlite_path.exists()
