@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import IO
+from uuid import UUID
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from adapters.kafka import ensure_topics
 from adapters.relay import position_name
@@ -31,7 +32,6 @@ from application.bootstrap import (
     open_caseload_view,
 )
 from application.settings import Settings
-from domain.case import case_id_for
 from domain.errors import DomainError
 from scripts.local_kafka import LocalKafka
 from tests.builders import CASEWORKER, open_case, record_outcome
@@ -43,6 +43,7 @@ from tests.outage_support import (
     metric,
     pes_env,
     start_pes,
+    stored_events,
 )
 from tests.topic_reader import wait_for
 
@@ -54,10 +55,8 @@ OUTAGE_SECONDS = 15.0
 """How long the relay goes unacknowledged: past its delivery timeout, its request timeout and
 the consumers' session timeout (10 s)."""
 
-VERIFY_SOURCE = "store"
-"""The copies `pes verify --source` checks in this test. `both` (store and topic) is what the
-issue asks; the topic holds repeats of a killed relay's tail, which the verifier of this
-branch reports as breaks (issue 14, item 1)."""
+EMPLOYER = b"Riverside Bakery"
+"""In every recorded outcome (tests.builders.record_outcome): the bytes the tampering changes."""
 
 
 @dataclass
@@ -213,27 +212,39 @@ def pes(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def verify_intact_copies(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`pes verify` over the copies this test checks (`VERIFY_SOURCE`)."""
-    return pes(env, "verify", "--source", VERIFY_SOURCE)
+def verify_both_copies(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`pes verify` over the event store and the topic, and their comparison."""
+    return pes(env, "verify", "--source", "both")
 
 
-def change_a_byte_of_a_stored_outcome(settings: Settings, case_number: str) -> str:
-    """Rewrites one letter of a recorded outcome's employer in the SQLite store; returns the
-    case id."""
-    case_id = case_id_for(case_number)
+def changed_a_byte(value: bytes) -> bytes:
+    changed = value.replace(EMPLOYER, EMPLOYER[:-1] + b"z", 1)
+    assert changed != value
+    return changed
+
+
+def change_a_byte_in_the_store(settings: Settings, case_id: str) -> None:
+    """Rewrites one letter of a recorded outcome (version 2) in the SQLite store."""
+    stored_id = UUID(case_id).hex
     with sqlite3.connect(settings.sqlite_path) as db:
         (state,) = db.execute(
             "SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = 2",
-            (case_id.hex,),
+            (stored_id,),
         ).fetchone()
-        changed = bytes(state).replace(b"Riverside Bakery", b"Riverside Bakerz", 1)
-        assert changed != state
         db.execute(
             "UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = 2",
-            (changed, case_id.hex),
+            (changed_a_byte(bytes(state)), stored_id),
         )
-    return str(case_id)
+
+
+def change_a_byte_on_the_topic(settings: Settings, case_id: str, value: bytes) -> None:
+    """Publishes a copy of a case's outcome with one letter changed, as a redelivery would."""
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    try:
+        producer.send(settings.case_events_topic, key=case_id.encode(), value=changed_a_byte(value))
+        producer.flush()
+    finally:
+        producer.close()
 
 
 def test_no_process_dies_and_every_copy_stays_true_through_kills_and_a_broker_outage(
@@ -352,9 +363,20 @@ def test_no_process_dies_and_every_copy_stays_true_through_kills_and_a_broker_ou
     clean.close()
     view.close()
 
-    intact = verify_intact_copies(env)
+    intact = verify_both_copies(env)
     assert intact.returncode == 0, intact.stdout + intact.stderr
-    tampered_case = change_a_byte_of_a_stored_outcome(settings, "VR-CH0-00000")
-    tampered = pes(env, "verify", "--source", "store")
+
+    outcomes = [
+        (case_id, value)
+        for (case_id, version), value in stored_events(settings).items()
+        if version == 2 and EMPLOYER in value
+    ]
+    in_store, on_topic = outcomes[:2], outcomes[2:4]
+    for case_id, _ in in_store:
+        change_a_byte_in_the_store(settings, case_id)
+    for case_id, value in on_topic:
+        change_a_byte_on_the_topic(settings, case_id, value)
+    tampered = verify_both_copies(env)
     assert tampered.returncode == 1, tampered.stdout + tampered.stderr
-    assert tampered_case in tampered.stdout
+    for case_id, _ in in_store + on_topic:  # every break, not only the first one
+        assert f"(id {case_id})" in tampered.stdout, tampered.stdout
