@@ -14,6 +14,7 @@ from kafka.errors import KafkaTimeoutError
 
 from adapters.avro import AvroCodec, SchemaSet
 from adapters.consumer import Delivery
+from adapters.metrics import Metrics
 from adapters.relay import OutboxRelay, RelayProgress
 from adapters.retry import Backoff
 from adapters.view_database import ViewDatabase
@@ -257,3 +258,26 @@ def test_backoff_grows_to_its_cap_with_jitter_and_starts_over_after_a_reset() ->
     assert len(set(delays[4:])) > 1  # jittered: processes failing together spread out
     backoff.reset()
     assert backoff.next_delay() <= 1.0
+
+
+def test_relay_metrics_show_the_broker_unreachable_and_the_time_since_the_last_acknowledgement(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("adapters.metrics.time.monotonic", lambda: now[0])
+    metrics = Metrics()
+
+    def sample(name: str) -> float | None:
+        return metrics.registry.get_sample_value(name)
+
+    metrics.relay_observer(RelayProgress(published=25, position=25, lag=10))
+    now[0] += 40
+    metrics.relay_observer(RelayProgress(published=0, position=25, lag=12, reachable=False))
+    assert sample("pes_relay_broker_reachable") == 0
+    assert sample("pes_relay_seconds_since_acknowledgement") == 40
+    assert sample("pes_relay_position") == 25
+
+    now[0] += 5
+    metrics.relay_observer(RelayProgress(published=12, position=37, lag=0))
+    assert sample("pes_relay_broker_reachable") == 1
+    assert sample("pes_relay_seconds_since_acknowledgement") == 0
