@@ -140,8 +140,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             stop, on_restart=lambda name: metrics.restarts.labels(name).inc() if metrics else None
         )
         # Built here first, so a system that cannot start says so instead of retrying forever.
-        for name, build in _run_tasks(settings, args, stop, metrics).items():
-            supervisor.start(name, build, first=build())
+        try:
+            for name, build in _run_tasks(settings, args, stop, metrics).items():
+                supervisor.start(name, build, first=build())
+        except BaseException:  # uvicorn exits when its port is taken
+            stop.set()
+            supervisor.join(timeout=RUN_STOP_TIMEOUT)
+            raise
         freeze_startup_objects()  # again: what the wiring above created lives as long
         if args.demo:
             load_demo(settings, args.demo, metrics)
@@ -187,7 +192,13 @@ def _run_tasks(
         from api import api_server
 
         server = api_server(settings, "127.0.0.1", args.api_port, development=True)
-        return Task(server.run, interrupt=partial(setattr, server, "should_exit", True))
+        # Bound here, not when it runs: a port in use stops `pes run` at start (uvicorn exits).
+        listening = server.config.bind_socket()
+        return Task(
+            partial(server.run, sockets=[listening]),
+            close=listening.close,
+            interrupt=partial(setattr, server, "should_exit", True),
+        )
 
     tasks: dict[str, Callable[[], Task]] = {"relay": relay, "deadlines": deadlines}
     tasks.update({name: partial(read_model, name) for name in READ_MODELS})
