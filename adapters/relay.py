@@ -26,6 +26,7 @@ from kafka.errors import KafkaError
 from adapters.avro import AvroCodec
 from adapters.contract import outgoing_message
 from adapters.event_store import AvroMapper
+from adapters.kafka import ReplaceableProducer
 from adapters.retry import Backoff, Outage
 
 log = logging.getLogger(__name__)
@@ -71,15 +72,17 @@ class OutboxRelay:
         new_producer: Callable[[], KafkaProducer] | None = None,
         backoff: Backoff | None = None,
         close_timeout: float = 10.0,
+        ack_timeout: float | None = None,
     ) -> None:
         self.source = source  # held so the application (and its connections) outlive the relay
         self.recorder: ApplicationRecorder = source.recorder
         self.mapper = cast(AvroMapper, source.mapper)
         self.tracking = tracking
-        self.producer: KafkaProducer | None = producer
-        self.new_producer = new_producer
+        self.producers = ReplaceableProducer(
+            new_producer or _cannot_make_a_producer, producer, close_timeout
+        )
+        self.ack_timeout = ack_timeout
         self.backoff = backoff or Backoff()
-        self.close_timeout = close_timeout
         self.outage = Outage(f"relay {position_name(topic)}", log)
         self.codec = codec or self.mapper.codec
         self.topic = topic
@@ -95,23 +98,7 @@ class OutboxRelay:
         return self._position
 
     def close(self) -> None:
-        self._close_producer()
-
-    def _close_producer(self) -> None:
-        producer, self.producer = self.producer, None
-        if producer is None:
-            return
-        try:
-            producer.close(timeout=self.close_timeout)
-        except KafkaError as error:  # records still unacknowledged: they are sent again
-            log.info("relay %s closed its producer with sends pending: %s", self.name, error)
-
-    def _producer(self) -> KafkaProducer:
-        if self.producer is None:
-            if self.new_producer is None:
-                raise RuntimeError("the relay's producer is closed and it has no way to make one")
-            self.producer = self.new_producer()
-        return self.producer
+        self.producers.close()
 
     def lag(self) -> int:
         return (self.recorder.max_notification_id() or 0) - self._position
@@ -141,11 +128,13 @@ class OutboxRelay:
             except KafkaError as error:
                 self.outage.failed(error)
                 self._report(0, reachable=False)
-                self._close_producer()
+                self.producers.replace()
                 stop.wait(self.backoff.next_delay())
         log.info("relay %s stopped at notification %d", self.name, self._position)
 
     def _acknowledged(self) -> None:
+        if self.producers.retired:
+            self.producers.close_retired()
         self.outage.ended()
         self.backoff.reset()
 
@@ -180,7 +169,7 @@ class OutboxRelay:
         )
         if not notifications:
             return None
-        producer = self._producer()
+        producer = self.producers.get()
         futures = []
         for notification in notifications:
             message = outgoing_message(
@@ -201,15 +190,21 @@ class OutboxRelay:
         if last_in_flight:
             # Nothing follows it: send what lingers now. With a batch behind it, waiting on its
             # own futures lets that batch keep going out meanwhile (flush would wait for both).
-            self._producer().flush()
+            self.producers.get().flush(timeout=self.ack_timeout)
         for future in sent.futures:
-            future.get()  # raises the broker's error: the position must not move past a failure
+            # Raises the broker's error: the position must not move past a failure. Bounded:
+            # kafka-python can keep retrying a batch past its delivery timeout.
+            future.get(timeout=self.ack_timeout)
         self.tracking.insert_tracking(
             Tracking(application_name=self.name, notification_id=sent.last)
         )
         self._position = sent.last
         self._report(len(sent.futures))
         return RelayBatch(published=len(sent.futures), position=sent.last)
+
+
+def _cannot_make_a_producer() -> KafkaProducer:
+    raise RuntimeError("the relay's producer was closed and it was given no way to make another")
 
 
 @dataclass(frozen=True)

@@ -187,13 +187,18 @@ def build_relay(
         topic=settings.case_events_topic,
         batch_size=settings.relay_batch_size,
         on_progress=metrics.relay_observer if metrics else None,
-        # Long enough for the batches in flight behind a failed one to expire and be released.
-        close_timeout=settings.kafka_delivery_timeout_seconds,
+        ack_timeout=acknowledgement_timeout(settings),
     )
 
 
 def delivery_timeout_ms(settings: Settings) -> int:
     return int(settings.kafka_delivery_timeout_seconds * 1000)
+
+
+def acknowledgement_timeout(settings: Settings) -> float:
+    """How long a process waits for a send's outcome: the producer's delivery timeout, and
+    then some, as kafka-python does not always fail a batch when it passes."""
+    return settings.kafka_delivery_timeout_seconds * 1.5
 
 
 def open_view_database(settings: Settings, sqlite_path: Path | None = None) -> ViewDatabase:
@@ -302,7 +307,7 @@ def build_deadline_enforcer(
         view=open_caseload_view(settings, app.policies),
         producer=new_producer(),
         new_producer=new_producer,
-        close_timeout=settings.kafka_delivery_timeout_seconds,
+        ack_timeout=acknowledgement_timeout(settings),
         codec=AvroCodec(published_schemas()),
         alerts_topic=settings.deadline_alerts_topic,
         clock=clock or app.clock,

@@ -28,6 +28,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from adapters.avro import AvroCodec
+from adapters.kafka import ReplaceableProducer
 from application.cases import CaseManagement
 from application.clock import Clock, utc_today
 from domain.commands import TerminateCase
@@ -91,37 +92,20 @@ class DeadlineEnforcer:
         alerts_topic: str,
         clock: Clock | None = None,
         new_producer: Callable[[], KafkaProducer] | None = None,
-        close_timeout: float = 10.0,
+        ack_timeout: float | None = None,
     ) -> None:
         self.app = app
         self.view = view
-        self.producer: KafkaProducer | None = producer
-        self.new_producer = new_producer
-        self.close_timeout = close_timeout
+        self.producers = ReplaceableProducer(new_producer or _cannot_make_a_producer, producer)
+        self.ack_timeout = ack_timeout
         self.codec = codec
         self.alerts_topic = alerts_topic
         self.clock = clock or app.clock
         view.db.create(ALERTS_SCHEMA)
 
     def close(self) -> None:
-        self._close_producer()
+        self.producers.close()
         self.view.close()
-
-    def _close_producer(self) -> None:
-        producer, self.producer = self.producer, None
-        if producer is None:
-            return
-        try:
-            producer.close(timeout=self.close_timeout)
-        except KafkaError as error:  # alerts still unacknowledged: a later tick sends them
-            log.info("deadline process closed its producer with alerts pending: %s", error)
-
-    def _producer(self) -> KafkaProducer:
-        if self.producer is None:
-            if self.new_producer is None:
-                raise RuntimeError("the deadline process's producer is closed")
-            self.producer = self.new_producer()
-        return self.producer
 
     def tick(self, day: date | None = None, *, dry_run: bool = False) -> TickReport:
         """Judges `day` (default: today, never later); a dry run records and publishes nothing."""
@@ -178,8 +162,9 @@ class DeadlineEnforcer:
             # delivery timeout: the next tick makes a fresh one.
             report.alerts_unsent = len(fresh)
             report.broker_error = f"{type(error).__name__}: {error}"
-            self._close_producer()
+            self.producers.replace()
             return
+        self.producers.close_retired()
         # Recorded only after the broker acknowledged: a crash in between repeats an alert
         # (same alert_id) but never loses one.
         self.view.db.execute_many(
@@ -189,7 +174,7 @@ class DeadlineEnforcer:
         report.alerts = len(fresh)
 
     def _send_alerts(self, fresh: list[tuple[UUID, DeadlineEntry]], today: date) -> None:
-        producer = self._producer()
+        producer = self.producers.get()
         futures = [
             producer.send(
                 self.alerts_topic,
@@ -199,9 +184,9 @@ class DeadlineEnforcer:
             )
             for a, d in fresh
         ]
-        producer.flush()
+        producer.flush(timeout=self.ack_timeout)
         for future in futures:
-            future.get()
+            future.get(timeout=self.ack_timeout)
 
     def _already_raised(self, ids: list[str]) -> set[str]:
         raised: set[str] = set()
@@ -213,6 +198,10 @@ class DeadlineEnforcer:
             )
             raised.update(row[0] for row in rows)
         return raised
+
+
+def _cannot_make_a_producer() -> KafkaProducer:
+    raise RuntimeError("the deadline process's producer was closed and it has no way to make one")
 
 
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:

@@ -14,6 +14,7 @@ from kafka.errors import KafkaTimeoutError
 
 from adapters.avro import AvroCodec, SchemaSet
 from adapters.consumer import Delivery
+from adapters.kafka import ReplaceableProducer
 from adapters.metrics import Metrics
 from adapters.relay import OutboxRelay, RelayProgress
 from adapters.retry import Backoff
@@ -65,7 +66,7 @@ class FakeFuture:
     broker: FakeBroker
     message: dict[str, Any]
 
-    def get(self) -> None:
+    def get(self, timeout: float | None = None) -> None:
         if not self.broker.up:
             raise KafkaTimeoutError("Batch expired: delivery timeout")
         self.broker.acknowledged.append(self.message)
@@ -136,7 +137,7 @@ def test_a_relay_whose_new_producer_cannot_connect_keeps_retrying(tmp_path: Path
         return broker.producer()
 
     relay = relay_over(broker, settings, [])
-    relay.new_producer = new_producer
+    relay.producers.make = new_producer
     stop = threading.Event()
     running = threading.Thread(target=relay.run, args=(stop, 0.01))
     running.start()
@@ -281,3 +282,38 @@ def test_relay_metrics_show_the_broker_unreachable_and_the_time_since_the_last_a
     metrics.relay_observer(RelayProgress(published=12, position=37, lag=0))
     assert sample("pes_relay_broker_reachable") == 1
     assert sample("pes_relay_seconds_since_acknowledgement") == 0
+
+
+@dataclass
+class StuckProducer:
+    """A producer with a batch kafka-python keeps retrying: it cannot flush, so not close."""
+
+    pending: bool = True
+    closed: bool = False
+
+    def close(self, timeout: float | None = None) -> None:
+        if self.pending:
+            raise KafkaTimeoutError("Timeout waiting for future")
+        self.closed = True
+
+
+def test_a_producer_that_cannot_close_yet_is_kept_aside_and_closed_once_its_sends_complete() -> (
+    None
+):
+    made: list[StuckProducer] = []
+
+    def make() -> Any:
+        made.append(StuckProducer())
+        return made[-1]
+
+    producers = ReplaceableProducer(make)
+    first = producers.get()
+    producers.replace()
+    assert producers.get() is not first
+    assert (producers.retired, made[0].closed) == (1, False)
+
+    producers.close_retired()
+    assert producers.retired == 1
+    made[0].pending = False
+    producers.close_retired()
+    assert (producers.retired, made[0].closed) == (0, True)
