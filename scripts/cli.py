@@ -160,7 +160,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         if broker is None:
             stop.wait()
         else:
-            _keep_broker_running(broker, stop, metrics)
+            keep_broker_running(broker, stop, metrics)
         stuck = supervisor.join(timeout=RUN_STOP_TIMEOUT)
         if stuck:
             log.warning("stopping without waiting longer for %s", ", ".join(stuck))
@@ -207,7 +207,7 @@ def _run_tasks(
     return tasks
 
 
-def _keep_broker_running(
+def keep_broker_running(
     broker: LocalKafka, stop: threading.Event, metrics: Metrics | None, every: float = 1.0
 ) -> None:
     """Until `stop`: restarts the local broker (same port, same data) whenever it exits."""
@@ -215,15 +215,16 @@ def _keep_broker_running(
 
     backoff = Backoff(initial=1.0, cap=30.0)
     while not stop.wait(every):
-        code = broker.exit_code()
-        if code is None:
+        if broker.running:
             continue
-        log.error(
-            "the local broker exited (code %s); restarting it on %s with its data in %s",
-            code,
-            broker.bootstrap_servers,
-            broker.data_dir,
-        )
+        code = broker.exit_code()
+        if code is not None:  # None: a restart that failed already said why
+            log.error(
+                "the local broker exited (code %s); restarting it on %s with its data in %s",
+                code,
+                broker.bootstrap_servers,
+                broker.data_dir,
+            )
         if metrics is not None:
             metrics.restarts.labels("broker").inc()
         try:

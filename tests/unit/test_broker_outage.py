@@ -23,6 +23,8 @@ from application.bootstrap import build_case_management, build_tracking_recorder
 from application.settings import Settings
 from consumers.deadline_enforcement import DeadlineEnforcer
 from projections.caseload import CaseloadView
+from scripts.cli import keep_broker_running
+from scripts.local_kafka import KafkaLauncherError
 from scripts.supervisor import Supervisor, Task
 from tests.builders import CASEWORKER, case_numbers, open_case, record_outcome
 from tests.topic_reader import wait_for
@@ -317,3 +319,39 @@ def test_a_producer_that_cannot_close_yet_is_kept_aside_and_closed_once_its_send
     made[0].pending = False
     producers.close_retired()
     assert (producers.retired, made[0].closed) == (0, True)
+
+
+@dataclass
+class FlakyBroker:
+    """A local broker that has exited and fails its first restart."""
+
+    failures: int = 1
+    running: bool = False
+    starts: int = 0
+    bootstrap_servers: str = "127.0.0.1:9092"
+    data_dir: Path = Path("kafka")
+
+    def exit_code(self) -> int | None:
+        return None if self.starts else -9
+
+    def start(self) -> str:
+        self.starts += 1
+        if self.starts <= self.failures:
+            raise KafkaLauncherError("the broker exited with code 1 while starting")
+        self.running = True
+        return self.bootstrap_servers
+
+
+def test_pes_run_keeps_restarting_its_broker_until_one_start_succeeds() -> None:
+    broker = FlakyBroker()
+    stop = threading.Event()
+    watching = threading.Thread(
+        target=keep_broker_running, args=(cast(Any, broker), stop, None, 0.01)
+    )
+    watching.start()
+    try:
+        wait_for(lambda: broker.running, what="the broker to be restarted")
+    finally:
+        stop.set()
+        watching.join(timeout=30)
+    assert broker.starts == 2
