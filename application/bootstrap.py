@@ -205,14 +205,19 @@ def build_projection(
     group_id = group_id or model.group_id(settings)
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
-    return TrackedConsumer(
-        consumer=manual_commit_consumer(
+
+    def new_consumer() -> KafkaConsumer:
+        return manual_commit_consumer(
             servers,
             group_id,
             client_id=group_id,
             max_poll_records=settings.consumer_max_poll_records,
             **({} if partitions is None else {"max_partition_fetch_bytes": REBUILD_FETCH_BYTES}),
-        ),
+        )
+
+    return TrackedConsumer(
+        consumer=new_consumer(),
+        new_consumer=new_consumer,
         store=model.open(settings),
         decode=AvroMapper(AvroCodec(published_schemas())).event_from_message,
         topic=settings.case_events_topic,
