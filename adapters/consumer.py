@@ -398,6 +398,7 @@ class TrackedConsumer:
         self._membership_lost = False
         self._generation: tuple[int, str] | None = None
         self._watchdog = _Watchdog(topic)
+        self._attached_at = time.monotonic()
         self._attach(consumer)
 
     def _attach(self, consumer: KafkaConsumer) -> None:
@@ -408,6 +409,7 @@ class TrackedConsumer:
         if not known:
             raise KafkaError(f"topic {self.topic} does not exist; the relay creates it on start")
         self.consumer = consumer
+        self._attached_at = time.monotonic()  # a new client gets its own time to join
         if self._partitions is None:
             consumer.subscribe([self.topic], listener=_SeekToStoredPositions(self, consumer))
         else:
@@ -436,8 +438,9 @@ class TrackedConsumer:
     def poll_once(self, timeout_ms: int = 200) -> int:
         """Applies what one poll returns; returns the number of messages consumed.
 
-        Never raises for the broker's or the network's errors, and returns within about
-        `timeout_ms` (plus the batch's apply): while backing off it waits and returns 0."""
+        Never raises for the broker's or the network's errors. Returns within about `timeout_ms`
+        plus the batch's apply (while backing off it waits and returns 0), or, when it builds a
+        new client, within that client's bootstrap timeout."""
         wait = self._retry_at - time.monotonic()
         if wait > 0:
             time.sleep(min(wait, timeout_ms / 1000))
@@ -468,7 +471,7 @@ class TrackedConsumer:
             self._watchdog.fired = False
             self._rebuild = "a call into its Kafka client hung"
         elif self._outage_since is not None and self.new_consumer is not None:
-            out_for = time.monotonic() - self.health.last_good_poll
+            out_for = time.monotonic() - max(self.health.last_good_poll, self._attached_at)
             if out_for > self.restart_after:
                 self._rebuild = f"out of its group or cut off from the broker for {out_for:.0f} s"
         if self._rebuild is not None:
@@ -535,10 +538,9 @@ class TrackedConsumer:
         self.health.last_good_poll = now
         if self._outage_since is not None:
             log.warning(
-                "consumer of %s is back after %.0f s (%d retries; it had %s)",
+                "consumer of %s is back after %.0f s (the outage began with: %s)",
                 self.topic,
                 now - self._outage_since,
-                self.backoff.attempts,
                 self._outage_reason,
             )
             self._outage_since = None

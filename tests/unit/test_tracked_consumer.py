@@ -290,3 +290,23 @@ def test_the_consumer_health_metrics_are_read_when_scraped() -> None:
     assert samples["pes_consumer_stalled"] == 1
     assert samples["pes_consumer_rejoins_total"] == 1
     assert samples["pes_consumer_client_restarts_total"] == 0
+
+
+def test_a_new_client_gets_its_own_time_to_join_before_it_is_replaced_too() -> None:
+    def unjoined() -> FakeClient:
+        client = FakeClient()
+        client._coordinator.state = MemberState.UNJOINED
+        return client
+
+    consumer = tracked(unjoined(), FakeStore(), factory=unjoined, restart_after=1.0)
+    consumer.join_grace = 0.0
+    wait_for(
+        lambda: consumer.poll_once(timeout_ms=10) >= 0 and consumer.health.restarts == 1,
+        timeout=10,
+        what="the first client replaced",
+    )
+
+    consumer.poll_once(timeout_ms=10)
+
+    assert consumer.health.restarts == 1
+    consumer.close()
