@@ -89,6 +89,19 @@ def projection_process(
                 process.wait(timeout=10)
 
 
+def pes_status(settings: Settings) -> str:
+    status = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "status"],
+        cwd=REPOSITORY,
+        env={**os.environ, **as_environment(settings)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert status.returncode == 0, status.stderr
+    return status.stdout
+
+
 def waiter(log_path: Path) -> Callable[..., Any]:
     def wait_until(condition: Callable[[], Any], what: str, timeout: float = 120) -> Any:
         try:
@@ -163,6 +176,7 @@ def test_a_projection_paused_past_its_session_timeout_rejoins_its_group_and_catc
                     "the broker to remove the paused member from the group",
                     timeout=90,
                 )
+                assert f"group {group}: no member (Empty): nothing feeds it" in pes_status(settings)
             finally:
                 projection.send_signal(signal.SIGCONT)
 
@@ -180,6 +194,7 @@ def test_a_projection_paused_past_its_session_timeout_rejoins_its_group_and_catc
             )
             assert health["pes_consumer_broker_reachable"] == 1
             assert health["pes_consumer_stalled"] == 0
+            assert f"group {group}: 1 member(s) (Stable)" in pes_status(settings)
             assert projection.poll() is None, log_path.read_text()
             projection.send_signal(signal.SIGTERM)
             assert projection.wait(timeout=60) == 0, log_path.read_text()
