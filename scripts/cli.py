@@ -328,13 +328,42 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
         ends = consumer.end_offsets(partitions)
     finally:
         consumer.close()
+    groups = {name: model.group_id(settings) for name, model in READ_MODELS.items()}
+    members = _group_members(settings.kafka_bootstrap_servers, list(groups.values()))
     for name, done in positions.items():
         lag = sum(ends[tp] - done.get(tp.partition, 0) for tp in partitions)
         print(f"{name}: lag {lag} message(s) on {settings.case_events_topic}")
+        print(f"  group {groups[name]}: {members[groups[name]]}")
         for tp in partitions:
             at = done.get(tp.partition, 0)
             print(f"  [{tp.partition}] at {at} of {ends[tp]} (lag {ends[tp] - at})")
     return 0
+
+
+def _group_members(bootstrap_servers: str, groups: list[str]) -> dict[str, str]:
+    """Each consumer group's members as the broker counts them: a view whose group has no
+    member is fed by nothing, whatever its lag says now."""
+    from kafka.admin import KafkaAdminClient
+
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap_servers, client_id="pes-status", request_timeout_ms=10_000
+        )
+        try:
+            described = admin.describe_groups(groups)
+        finally:
+            admin.close()
+    except Exception as error:  # the lag above is still worth showing
+        return {group: f"unknown ({type(error).__name__}: {error})" for group in groups}
+    answer = {}
+    for group in groups:
+        info = described.get(group) or {}
+        count = len(info.get("members") or ())
+        state = info.get("group_state") or "unknown"
+        answer[group] = (
+            f"{count} member(s) ({state})" if count else f"no member ({state}): nothing feeds it"
+        )
+    return answer
 
 
 def cmd_deadlines(settings: Settings, args: argparse.Namespace) -> int:

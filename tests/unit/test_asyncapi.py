@@ -242,13 +242,13 @@ class RecordingProducer:
         self.sent.append({"topic": topic, **message})
         return self
 
-    def get(self) -> None:
+    def get(self, timeout: float | None = None) -> None:
         return None
 
-    def flush(self) -> None:
+    def flush(self, timeout: float | None = None) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> None:
         pass
 
 
