@@ -1,0 +1,61 @@
+"""Field types that take what people and programs give the system literally.
+
+Pydantic's lax mode would read `true` as 1 cent, `"100"` as 100, `0` as 1970-01-01 and
+`"2025-06-02T00:00:00"` as a date. FastAPI validates a JSON body as Python data, so pydantic's
+strict mode would also refuse the ISO date *string*; these types accept a `date` object from
+Python callers and only a `YYYY-MM-DD` string from JSON, query strings and files.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BeforeValidator, StrictBool, StrictFloat, StrictInt
+from pydantic_core import PydanticCustomError
+
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DECIMAL = re.compile(r"-?[0-9]{1,40}")
+"""The only date text accepted: `date.fromisoformat` alone would also take `20250101` and
+`2025-W01-1`, and pydantic a timestamp or a date and time."""
+
+
+def day_as_given(value: object) -> object:
+    """A `date` (not a datetime) as it is, a `YYYY-MM-DD` string for pydantic to parse, else an error."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and ISO_DAY.fullmatch(value):
+        return value
+    raise PydanticCustomError("iso_date", "Input should be a date as a YYYY-MM-DD string")
+
+
+def whole_as_given(value: object) -> object:
+    """An `int` (not a bool) as it is, a string of decimal digits for pydantic to parse, else an error."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and DECIMAL.fullmatch(value):
+        return value
+    raise PydanticCustomError("decimal_integer", "Input should be an integer in decimal digits")
+
+
+def flag_as_given(value: object) -> object:
+    """A `bool` (or None, for optional answers) as it is, else an error: never 1, 0 or "yes"."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise PydanticCustomError("bool_type", "Input should be true or false")
+
+
+Day = Annotated[date, BeforeValidator(day_as_given)]
+"""A calendar date: a `date` object, or a `YYYY-MM-DD` string."""
+Flag = StrictBool
+"""A boolean: `true` or `false`, never 1, 0 or "yes"."""
+Whole = StrictInt
+"""An integer (money in cents, counts, months): never a boolean, a string or a float."""
+WrittenWhole = Annotated[int, BeforeValidator(whole_as_given)]
+"""An integer in a query string: decimal digits only, never `1.0`, `1e3` or `true`."""
+Number = StrictFloat
+"""A number (hours): an integer or a float, never a boolean or a string."""
+
+MAX_VERSION = 2**63 - 1
+"""The largest case version the event stores can hold (SQLite INTEGER, PostgreSQL bigint)."""
