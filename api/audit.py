@@ -17,7 +17,7 @@ from application.audit import audit_of, state_as_of, state_at_version
 from application.cases import CaseManagement
 from domain.base import Actor
 from domain.errors import InvalidCommand
-from domain.inputs import MAX_VERSION, Day, WrittenWhole
+from domain.inputs import CaseVersion, Day
 
 AUDIT_PROBLEMS = problem_responses(401, 403, 404, 422)
 CaseIdPath = Annotated[UUID, Path(description="The case's id")]
@@ -77,9 +77,7 @@ def audit_router(
         case_id: CaseIdPath,
         actor: Annotated[Actor, Depends(authorized("get_case_state"))],
         as_of: Annotated[Day | None, Query(description="a business date (YYYY-MM-DD)")] = None,
-        version: Annotated[
-            WrittenWhole | None, Query(ge=1, le=MAX_VERSION, description="a version of the case")
-        ] = None,
+        version: Annotated[CaseVersion | None, Query(description="a version of the case")] = None,
     ) -> dict[str, Any]:
         """The case as it stood on a business date, or after its first `version` events."""
         if as_of is not None and version is None:

@@ -19,6 +19,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
 
 from api.access import require_override_authority
 from api.idempotency import IdempotencyStore, StoredResponse
@@ -86,16 +87,21 @@ PATH_ID_DESCRIPTIONS = {
 }
 
 
-BusinessDate = Annotated[
-    date,
-    Field(
-        ge=EARLIEST_BUSINESS_DATE,
-        le=LATEST_BUSINESS_DATE,
-        description=f"A date from {EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE}",
-    ),
-]
+BUSINESS_DATE_BOUNDS = Field(ge=EARLIEST_BUSINESS_DATE, le=LATEST_BUSINESS_DATE).metadata
 """The dates a request may carry: policy clocks add months to them, which must stay in the
 calendar (the domain has no bound of its own yet)."""
+
+
+def body_field(info: FieldInfo) -> FieldInfo:
+    """A command field as a body field; a date is bounded to the business calendar.
+
+    The bounds go before the field's own validators (the literal YYYY-MM-DD check), so they
+    constrain the date itself and the OpenAPI document keeps `format: date` without stray keys.
+    """
+    field = copy(info)
+    if info.annotation is date:
+        field.metadata = [*BUSINESS_DATE_BOUNDS, *info.metadata]
+    return field
 
 
 def request_body_model(command: type[Command], path_fields: tuple[str, ...]) -> type[BaseModel]:
@@ -104,7 +110,7 @@ def request_body_model(command: type[Command], path_fields: tuple[str, ...]) -> 
     if unknown:
         raise ValueError(f"the path names fields {command.__name__} lacks: {unknown}")
     fields: dict[str, Any] = {
-        name: (BusinessDate if info.annotation is date else info.annotation, copy(info))
+        name: (info.annotation, body_field(info))
         for name, info in command.model_fields.items()
         if name not in path_fields
     }

@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BeforeValidator, StrictBool, StrictFloat, StrictInt
+from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt
 from pydantic_core import PydanticCustomError
 
 ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -52,10 +52,11 @@ Flag = StrictBool
 """A boolean: `true` or `false`, never 1, 0 or "yes"."""
 Whole = StrictInt
 """An integer (money in cents, counts, months): never a boolean, a string or a float."""
-WrittenWhole = Annotated[int, BeforeValidator(whole_as_given)]
-"""An integer in a query string: decimal digits only, never `1.0`, `1e3` or `true`."""
 Number = StrictFloat
 """A number (hours): an integer or a float, never a boolean or a string."""
 
 MAX_VERSION = 2**63 - 1
 """The largest case version the event stores can hold (SQLite INTEGER, PostgreSQL bigint)."""
+CaseVersion = Annotated[int, Field(ge=1, le=MAX_VERSION), BeforeValidator(whole_as_given)]
+"""A case version as a query string gives it: decimal digits (never `1.0`, `1e3` or `true`),
+from 1 to what the stores hold. The bounds come first so they describe the integer itself."""

@@ -277,3 +277,22 @@ def test_an_oversized_version_keeps_the_connection_open_for_the_next_request(
         assert connection.sock is socket_used
     finally:
         connection.close()
+
+
+def test_the_openapi_document_describes_money_as_integers_and_dates_as_iso_dates(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    state = document["paths"]["/cases/{case_id}/state"]["get"]["parameters"]
+    version = next(p for p in state if p["name"] == "version")["schema"]["anyOf"][0]
+
+    assert schemas["ReceiveInvoice"]["properties"]["amount_cents"]["type"] == "integer"
+    assert schemas["RecordOutcome"]["properties"]["outcome_date"] == {
+        "type": "string",
+        "format": "date",
+        "title": "Outcome Date",
+    }
+    assert schemas["ScopeCriteria"]["properties"]["readily_available"]["type"] == "boolean"
+    assert schemas["RecordOutcome"]["properties"]["weekly_hours"]["type"] == "number"
+    assert version == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}

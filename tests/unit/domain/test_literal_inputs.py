@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel, BeforeValidator, Strict, TypeAdapter, ValidationError
 
 from domain.commands import CASE_COMMANDS, OpenCase, ReceiveInvoice, RecordOutcome
-from domain.inputs import Day, Flag, Number, Whole, WrittenWhole
+from domain.inputs import CaseVersion, Day, Flag, Number, Whole
 from domain.values import Answers, ScopeCriteria
 
 COERCIBLE = (date, int, float, bool)
@@ -86,11 +86,13 @@ def test_an_impossible_day_in_the_right_shape_is_still_refused() -> None:
         (Number, "32.5"),
         (Flag, 1),
         (Flag, "true"),
-        (WrittenWhole, "1.0"),
-        (WrittenWhole, "1e3"),
-        (WrittenWhole, "true"),
-        (WrittenWhole, True),
-        (WrittenWhole, " 1"),
+        (CaseVersion, "1.0"),
+        (CaseVersion, "1e3"),
+        (CaseVersion, "true"),
+        (CaseVersion, True),
+        (CaseVersion, " 1"),
+        (CaseVersion, "0"),
+        (CaseVersion, str(2**63)),
     ],
     ids=repr,
 )
@@ -99,9 +101,9 @@ def test_literal_types_refuse_what_lax_mode_would_coerce(field_type: Any, value:
         TypeAdapter(field_type).validate_python(value)
 
 
-def test_a_number_may_be_written_as_an_integer_and_a_written_whole_as_digits() -> None:
+def test_a_number_may_be_written_as_an_integer_and_a_case_version_as_digits() -> None:
     assert TypeAdapter(Number).validate_python(40) == 40.0
-    assert TypeAdapter(WrittenWhole).validate_python("42") == 42
+    assert TypeAdapter(CaseVersion).validate_python("42") == 42
 
 
 def test_an_invoice_for_true_cents_is_refused_VR_10() -> None:
