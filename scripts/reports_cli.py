@@ -18,11 +18,18 @@ from consumers.reporting.export import FORMATS, write_report
 from consumers.reporting.store import ReportingStore
 from domain.policy import PolicyBook
 from scripts.arguments import iso_date
+from scripts.exit_codes import ExitCode
 
 Report = tuple[list[Any], type]
 
 
 def cmd_reports(settings: Settings, args: argparse.Namespace) -> int:
+    start, end = getattr(args, "start", None), getattr(args, "end", None)
+    if start is not None and end is not None and end < start:
+        print(
+            f"pes reports {args.report_name}: --to {end} is before --from {start}", file=sys.stderr
+        )
+        return ExitCode.BAD_INPUT
     store = open_reporting_store(settings)
     try:
         store.require_current_layout()

@@ -48,9 +48,13 @@ def assert_refused_in_one_line(run: subprocess.CompletedProcess[str], *named: st
             ("--to", "2025-02-30"),
         ),
         (("deadlines", "--today", "9999-12-31"), ("--today", "supported business dates")),
+        (
+            ("reports", "overrides", "--from", "2025-06-01", "--to", "2025-01-01"),
+            ("--to 2025-01-01 is before --from 2025-06-01",),
+        ),
     ],
 )
-def test_a_date_argument_not_written_yyyy_mm_dd_is_one_line_and_exit_2(
+def test_a_date_argument_not_yyyy_mm_dd_outside_the_calendar_or_reversed_is_one_line_exit_2(
     tmp_path: Path, args: tuple[str, ...], named: tuple[str, ...]
 ) -> None:
     assert_refused_in_one_line(pes(tmp_path, *args), *named)
