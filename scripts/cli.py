@@ -26,6 +26,7 @@ from application.bootstrap import (
 )
 from application.settings import Settings
 from consumers.deadline_enforcement import DeadlineEnforcer, TickReport, utc_today
+from domain.case import CaseStatus
 from projections.caseload import CaseloadView
 from scripts.arguments import PORT, Parser, iso_date, seconds, whole
 from scripts.billing_cli import add_billing_commands, cmd_billing
@@ -573,7 +574,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     caseload = add("caseload", cmd_caseload, "print the caseload view")
     caseload.add_argument("--caseworker", help="only this caseworker's cases")
-    caseload.add_argument("--status", help="only cases with this status")
+    caseload.add_argument(
+        "--status", choices=[s.value for s in CaseStatus], help="only cases with this status"
+    )
     caseload.add_argument(
         "--today", type=iso_date, help="judge deadlines on this day (default: today)"
     )
