@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from datetime import date
-from typing import Annotated, Self
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from domain.assistance import (
     ContactChannel,
@@ -48,25 +48,8 @@ Entries = Annotated[tuple[Annotated[str, Field(max_length=500)], ...], Field(max
 MAX_CENTS = 100_000_000_00
 
 
-EARLIEST_BUSINESS_DATE = date(1900, 1, 1)
-LATEST_BUSINESS_DATE = date(2199, 12, 31)
-
-
 class Command(ValueObject):
     """An instruction to change the case records."""
-
-    @model_validator(mode="after")
-    def _business_dates_are_plausible(self) -> Self:
-        # Date arithmetic (anniversaries, windows) must stay inside the calendar for any input.
-        for name, value in self:
-            if isinstance(value, date) and not (
-                EARLIEST_BUSINESS_DATE <= value <= LATEST_BUSINESS_DATE
-            ):
-                raise ValueError(
-                    f"{name} {value} is outside the supported business dates "
-                    f"{EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE}"
-                )
-        return self
 
     @property
     @abstractmethod

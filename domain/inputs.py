@@ -15,10 +15,16 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt
 from pydantic_core import PydanticCustomError
 
+EARLIEST_BUSINESS_DATE = date(1900, 1, 1)
+LATEST_BUSINESS_DATE = date(2199, 12, 31)
+"""The dates the system takes: policy clocks add months and days to them, which must stay in the
+calendar for any input."""
+
 ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-DECIMAL = re.compile(r"-?[0-9]{1,40}")
 """The only date text accepted: `date.fromisoformat` alone would also take `20250101` and
 `2025-W01-1`, and pydantic a timestamp or a date and time."""
+DECIMAL = re.compile(r"-?[0-9]{1,40}")
+"""An integer as text (a query string, an argument): decimal digits, not `1.0`, `1e3` or `0x10`."""
 
 
 def day_as_given(value: object) -> object:
@@ -46,8 +52,13 @@ def flag_as_given(value: object) -> object:
     raise PydanticCustomError("bool_type", "Input should be true or false")
 
 
-Day = Annotated[date, BeforeValidator(day_as_given)]
-"""A calendar date: a `date` object, or a `YYYY-MM-DD` string."""
+Day = Annotated[
+    date,
+    Field(ge=EARLIEST_BUSINESS_DATE, le=LATEST_BUSINESS_DATE),
+    BeforeValidator(day_as_given),
+]
+"""A business date: a `date` object, or a `YYYY-MM-DD` string; from 1900-01-01 to 2199-12-31.
+The bounds come first so they bound the date itself (and the OpenAPI document stays plain)."""
 Flag = StrictBool
 """A boolean: `true` or `false`, never 1, 0 or "yes"."""
 Whole = StrictInt

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import NoReturn
 
-from domain.commands import EARLIEST_BUSINESS_DATE, LATEST_BUSINESS_DATE
-from domain.inputs import DECIMAL, ISO_DAY
+from domain.inputs import DECIMAL, EARLIEST_BUSINESS_DATE, ISO_DAY, LATEST_BUSINESS_DATE
 from scripts.exit_codes import ExitCode
 
 

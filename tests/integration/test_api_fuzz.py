@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from api.access import ROLES_BY_OPERATION
 from application.settings import Settings
 from domain.base import Role
 from domain.case import case_id_for
-from domain.inputs import DECIMAL, ISO_DAY
+from domain.inputs import DECIMAL, EARLIEST_BUSINESS_DATE, ISO_DAY, LATEST_BUSINESS_DATE
 from tests.integration.api_support import (
     PROBLEM_JSON,
     ROLE_ACTORS,
@@ -135,7 +136,8 @@ def kind_of(schema: dict[str, Any] | None) -> str | None:
 
 
 def admits(schema: dict[str, Any], value: Any) -> bool:
-    """Whether `value` is of a JSON type the property's schema declares, bounds aside."""
+    """Whether `value` is of a JSON type the property's schema declares (a date within the
+    business calendar; other bounds aside)."""
     for option in schema.get("anyOf", [schema]):
         kind = option.get("type")
         if kind is None:  # an enum or a nested model by reference: not judged here
@@ -148,11 +150,20 @@ def admits(schema: dict[str, Any], value: Any) -> bool:
             or (
                 kind == "string"
                 and isinstance(value, str)
-                and (option.get("format") != "date" or ISO_DAY.fullmatch(value) is not None)
+                and (option.get("format") != "date" or is_business_date(value))
             )
         ):
             return True
     return False
+
+
+def is_business_date(text: str) -> bool:
+    if ISO_DAY.fullmatch(text) is None:
+        return False
+    try:
+        return EARLIEST_BUSINESS_DATE <= date.fromisoformat(text) <= LATEST_BUSINESS_DATE
+    except ValueError:
+        return False
 
 
 def body_properties(raw: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:

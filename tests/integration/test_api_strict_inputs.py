@@ -25,6 +25,7 @@ from tests.integration.api_support import (
     TestClient,
     api_client,
     assert_problem,
+    assisted_case,
     auth,
     command_request,
     open_case,
@@ -33,6 +34,7 @@ from tests.integration.api_support import (
     served_case,
 )
 
+ASSISTED = "TA-313"  # a cash-assistance case; its eligibility record is the next step
 INVOICED = "VR-310"  # provided; its invoice is the next step
 OPENED = "VR-311"  # opened; its outcome is the next step
 REQUESTED = "VR-312"  # a request awaiting its determination
@@ -40,12 +42,14 @@ AWAITING: dict[str, list[Any]] = {
     INVOICED: served_case(INVOICED)[:6],
     OPENED: [(CASEWORKER, open_case(OPENED))],
     REQUESTED: served_case(REQUESTED)[:3],
+    ASSISTED: assisted_case(ASSISTED)[:19],
 }
 
 
 INVOICE = served_case(INVOICED)[6]
 OUTCOME = (CASEWORKER, record_outcome(OPENED))
 DETERMINATION = served_case(REQUESTED)[3]
+ELIGIBILITY = assisted_case(ASSISTED)[19]
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +168,13 @@ def test_a_scope_criterion_given_anything_but_a_boolean_is_a_422_naming_it_VR_05
     assert_refused_naming(client, REQUESTED, DETERMINATION, "criteria.readily_available", flag)
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "1899-12-31", "20300101", 0], ids=repr)
+def test_an_optional_date_outside_the_calendar_or_not_iso_is_a_422_naming_it_TA_06(
+    client: TestClient, day: Any
+) -> None:
+    assert_refused_naming(client, ASSISTED, ELIGIBILITY, "renewal_on", day)
+
+
 def test_the_same_requests_with_literal_values_are_recorded(tmp_path: Path) -> None:
     with api_client(tmp_path) as fresh:
         for steps in AWAITING.values():
@@ -173,6 +184,7 @@ def test_the_same_requests_with_literal_values_are_recorded(tmp_path: Path) -> N
             (INVOICE, INVOICED),
             (OUTCOME, OPENED),
             (DETERMINATION, REQUESTED),
+            (ELIGIBILITY, ASSISTED),
         ]:
             before = history_length(fresh, number)
 
