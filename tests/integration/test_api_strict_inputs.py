@@ -9,15 +9,18 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 import uvicorn
+from fastapi.exceptions import RequestValidationError
+from pydantic import model_validator
 
 from api import create_app
+from api.commands import command_from
 from application.settings import Settings
 from domain.case import case_id_for
-from domain.commands import Command
+from domain.commands import Command, OpenCase
 from tests.integration.api_support import (
     AUDITOR,
     CASEWORKER,
@@ -308,3 +311,15 @@ def test_the_openapi_document_describes_money_as_integers_and_dates_as_iso_dates
     assert schemas["ScopeCriteria"]["properties"]["readily_available"]["type"] == "boolean"
     assert schemas["RecordOutcome"]["properties"]["weekly_hours"]["type"] == "number"
     assert version == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+
+
+def test_a_check_only_the_whole_command_makes_is_a_422_about_the_body_not_a_500() -> None:
+    class CheckedAsAWhole(OpenCase):
+        @model_validator(mode="after")
+        def _refused_as_a_whole(self) -> Self:
+            raise ValueError("refused as a whole")
+
+    with pytest.raises(RequestValidationError) as refused:
+        command_from(CheckedAsAWhole, command_request(open_case("VR-314"))[1])
+
+    assert [error["loc"] for error in refused.value.errors()] == [("body",)]
