@@ -12,6 +12,8 @@ from pydantic import BaseModel, BeforeValidator, Strict, TypeAdapter, Validation
 
 from domain.commands import CASE_COMMANDS, OpenCase, ReceiveInvoice, RecordOutcome
 from domain.inputs import CaseVersion, Day, Flag, Number, Whole
+from domain.policy import PolicyBook
+from domain.replay import candidate_from_changes
 from domain.values import Answers, ScopeCriteria
 
 COERCIBLE = (date, int, float, bool)
@@ -140,3 +142,27 @@ def test_a_scope_criterion_answered_with_one_is_refused_VR_05() -> None:
                 "providable_within_scope_days": True,
             }
         )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"max_service_duration_months": "12"}, "max_service_duration_months"),
+        ({"scope_days": True}, "scope_days"),
+        ({"initiation_window_months": 2.0}, "initiation_window_months"),
+        ({"termination_after_months": 10**20}, "termination_after_months"),
+        ({"grandfathering_date": "2013-08-01T00:00:00"}, "grandfathering_date"),
+    ],
+    ids=repr,
+)
+def test_a_candidate_policy_value_of_another_kind_or_beyond_a_century_is_refused_naming_it(
+    changes: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError, match=field):
+        candidate_from_changes(changes)
+
+
+def test_a_candidate_policy_of_literal_values_is_taken_VR_04() -> None:
+    candidate = candidate_from_changes({"max_service_duration_months": 2})
+
+    assert candidate(PolicyBook.default().vr[0]).max_service_duration_months == 2
