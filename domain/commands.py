@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from datetime import date, timedelta
-from typing import Annotated, Self
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from domain.assistance import (
     ContactChannel,
@@ -29,6 +29,7 @@ from domain.assistance import (
 from domain.base import Actor, ValueObject
 from domain.case import Case, Program
 from domain.errors import EffectiveDateInFuture
+from domain.inputs import Day, Flag, Number, Whole
 from domain.policy import PolicyBook
 from domain.values import (
     AdvanceAssessment,
@@ -48,25 +49,8 @@ Entries = Annotated[tuple[Annotated[str, Field(max_length=500)], ...], Field(max
 MAX_CENTS = 100_000_000_00
 
 
-EARLIEST_BUSINESS_DATE = date(1900, 1, 1)
-LATEST_BUSINESS_DATE = date(2199, 12, 31)
-
-
 class Command(ValueObject):
     """An instruction to change the case records."""
-
-    @model_validator(mode="after")
-    def _business_dates_are_plausible(self) -> Self:
-        # Date arithmetic (anniversaries, windows) must stay inside the calendar for any input.
-        for name, value in self:
-            if isinstance(value, date) and not (
-                EARLIEST_BUSINESS_DATE <= value <= LATEST_BUSINESS_DATE
-            ):
-                raise ValueError(
-                    f"{name} {value} is outside the supported business dates "
-                    f"{EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE}"
-                )
-        return self
 
     @property
     @abstractmethod
@@ -100,7 +84,7 @@ class OpenCase(Command):
     program: Program
     client_ref: str = Field(min_length=1, max_length=64)
     caseworker_id: str = Field(min_length=1, max_length=100)
-    opened_on: date
+    opened_on: Day
 
     @property
     def effective_on(self) -> date:
@@ -130,11 +114,11 @@ class CaseCommand(Command):
 class RecordOutcome(CaseCommand):
     """Record the successful employment outcome (VR-01)."""
 
-    outcome_date: date
+    outcome_date: Day
     employer: str = Field(min_length=1, max_length=200)
     job_title: str = Field(min_length=1, max_length=200)
-    hourly_wage_cents: int = Field(gt=0, le=100_000_00)
-    weekly_hours: float = Field(gt=0, le=168)
+    hourly_wage_cents: Whole = Field(gt=0, le=100_000_00)
+    weekly_hours: Number = Field(gt=0, le=168)
     occupation_code: str | None = Field(None, pattern=r"^\d{2}-\d{4}$")
 
     @property
@@ -156,8 +140,8 @@ class RecordOutcome(CaseCommand):
 class CorrectOutcomeDate(CaseCommand):
     """Correct a wrongly recorded outcome date, citing the reason and the evidence (VR-01)."""
 
-    corrected_outcome_date: date
-    corrected_on: date
+    corrected_outcome_date: Day
+    corrected_on: Day
     reason: str = Field(min_length=1, max_length=2000)
     evidence_ref: str = Field(min_length=1, max_length=500)
 
@@ -179,9 +163,9 @@ class CorrectOutcomeDate(CaseCommand):
 class RecognizeGrandfathering(CaseCommand):
     """Record that the case was receiving EW services on the grandfathering date (VR-12)."""
 
-    recognized_on: date
+    recognized_on: Day
     evidence: str = Field(min_length=1, max_length=2000)
-    services_started_on: date
+    services_started_on: Day
     planned_services: tuple[ServiceType, ...] = Field(min_length=1)
 
     @property
@@ -203,7 +187,7 @@ class RequestPEServices(CaseCommand):
     """Record a client's request for post-employment services and its assessment (VR-07)."""
 
     request_id: UUID
-    requested_on: date
+    requested_on: Day
     purpose: RequestPurpose
     maintain: MaintainAssessment | None = None
     advance: AdvanceAssessment | None = None
@@ -228,9 +212,9 @@ class DeterminePEAppropriate(CaseCommand):
     """Determine that the request is a PE need, affirming the scope criteria (VR-05, VR-08)."""
 
     request_id: UUID
-    determined_on: date
+    determined_on: Day
     criteria: ScopeCriteria
-    expected_provided_by: date
+    expected_provided_by: Day
 
     @property
     def effective_on(self) -> date:
@@ -251,7 +235,7 @@ class DetermineNewEmploymentCase(CaseCommand):
     """Determine that the need requires a new employment program case, opened and linked (VR-08)."""
 
     request_id: UUID
-    determined_on: date
+    determined_on: Day
     new_case_number: str = Field(min_length=1, max_length=40)
     reasons: tuple[NewCaseReason, ...] = Field(min_length=1)
 
@@ -274,9 +258,9 @@ class DetermineNotAppropriate(CaseCommand):
     """Determine that neither PE nor a new case is appropriate, with explanation and notice (VR-08)."""
 
     request_id: UUID
-    determined_on: date
+    determined_on: Day
     written_explanation: Text
-    review_notice_given: bool
+    review_notice_given: Flag
 
     @property
     def effective_on(self) -> date:
@@ -297,7 +281,7 @@ class RequestReview(CaseCommand):
     """Record the client's request for a Review of Decisions (VR-08)."""
 
     request_id: UUID
-    requested_on: date
+    requested_on: Day
     grounds: Text
 
     @property
@@ -318,7 +302,7 @@ class DecideReview(CaseCommand):
     """Record the review's decision: upheld or reversed (VR-08)."""
 
     request_id: UUID
-    decided_on: date
+    decided_on: Day
     decision: ReviewDecision
     reason: Text
 
@@ -342,13 +326,13 @@ class AuthorizeService(CaseCommand):
 
     authorization_id: UUID
     request_id: UUID
-    authorized_on: date
+    authorized_on: Day
     service_type: ServiceType
     category: ServiceCategory
     provider: str = Field(min_length=1, max_length=200)
-    planned_start: date
-    planned_end: date
-    amount_cents: int = Field(ge=0, le=MAX_CENTS)
+    planned_start: Day
+    planned_end: Day
+    amount_cents: Whole = Field(ge=0, le=MAX_CENTS)
     ipe_entry: Text
     overrides: tuple[Override, ...] = ()
 
@@ -381,7 +365,7 @@ class CancelAuthorization(CaseCommand):
     """Cancel an authorization whose service was not provided."""
 
     authorization_id: UUID
-    cancelled_on: date
+    cancelled_on: Day
     reason: Text
 
     @property
@@ -402,7 +386,7 @@ class RecordServiceProvided(CaseCommand):
     """Record that an authorized service was provided."""
 
     authorization_id: UUID
-    provided_on: date
+    provided_on: Day
 
     @property
     def effective_on(self) -> date:
@@ -422,9 +406,9 @@ class ReceiveInvoice(CaseCommand):
 
     invoice_id: UUID
     authorization_id: UUID
-    received_on: date
+    received_on: Day
     invoice_number: str = Field(min_length=1, max_length=100)
-    amount_cents: int = Field(gt=0, le=MAX_CENTS)
+    amount_cents: Whole = Field(gt=0, le=MAX_CENTS)
 
     @property
     def effective_on(self) -> date:
@@ -446,8 +430,8 @@ class PayInvoice(CaseCommand):
     """Record the payment of an invoice (VR-10)."""
 
     invoice_id: UUID
-    paid_on: date
-    amount_cents: int = Field(gt=0, le=MAX_CENTS)
+    paid_on: Day
+    amount_cents: Whole = Field(gt=0, le=MAX_CENTS)
 
     @property
     def effective_on(self) -> date:
@@ -467,7 +451,7 @@ class UnencumberBalance(CaseCommand):
     """Release an authorization's unpaid balance once its service is closed (VR-10)."""
 
     authorization_id: UUID
-    unencumbered_on: date
+    unencumbered_on: Day
 
     @property
     def effective_on(self) -> date:
@@ -485,7 +469,7 @@ class UnencumberBalance(CaseCommand):
 class ReturnToMonitoring(CaseCommand):
     """Return the case to Post Employment Monitoring once its services are closed (VR-10)."""
 
-    returned_on: date
+    returned_on: Day
 
     @property
     def effective_on(self) -> date:
@@ -498,7 +482,7 @@ class ReturnToMonitoring(CaseCommand):
 class RemoveFromPEServices(CaseCommand):
     """Remove the case from PE services explicitly, with a reason (VR-10, VR-11)."""
 
-    removed_on: date
+    removed_on: Day
     reason: Text
 
     @property
@@ -514,7 +498,7 @@ class RemoveFromPEServices(CaseCommand):
 class TerminateCase(CaseCommand):
     """Record the automatic termination on the case's VR-11 date (system actor only)."""
 
-    terminated_on: date
+    terminated_on: Day
 
     @property
     def effective_on(self) -> date:
@@ -530,10 +514,10 @@ class TerminateCase(CaseCommand):
 class EstablishSelfSufficiencyPlan(CaseCommand):
     """Establish the participant's post-employment self-sufficiency plan (TA-01)."""
 
-    established_on: date
+    established_on: Day
     emergent_needs: Entries = Field(description="The emergent needs, highest priority first")
     resources_mobilised: Entries
-    next_reassessment_on: date
+    next_reassessment_on: Day
 
     @property
     def effective_on(self) -> date:
@@ -554,9 +538,9 @@ class SetPlanGoal(CaseCommand):
     """Add a goal to the plan, with its target date and responsible party (TA-01)."""
 
     goal_id: UUID
-    set_on: date
+    set_on: Day
     description: Text
-    target_date: date
+    target_date: Day
     responsible_party: ResponsibleParty
 
     @property
@@ -579,7 +563,7 @@ class ChangeGoalStatus(CaseCommand):
     """Move a plan goal to in progress, achieved or discontinued (TA-01)."""
 
     goal_id: UUID
-    changed_on: date
+    changed_on: Day
     status: GoalStatus
     note: Text = ""
 
@@ -601,11 +585,11 @@ class ChangeGoalStatus(CaseCommand):
 class ReassessPlan(CaseCommand):
     """Re-assess the plan: re-prioritise needs, resources, the next date (TA-01, TA-02)."""
 
-    reassessed_on: date
+    reassessed_on: Day
     emergent_needs: Entries = Field(description="The emergent needs, highest priority first")
     resources_mobilised: Entries
     summary: Text
-    next_reassessment_on: date
+    next_reassessment_on: Day
 
     @property
     def effective_on(self) -> date:
@@ -627,7 +611,7 @@ class RecordContingencyPlan(CaseCommand):
     """Record one area's contingency plan, or why the area needs none (TA-02)."""
 
     area: ContingencyArea
-    recorded_on: date
+    recorded_on: Day
     contingency: Text | None = None
     not_needed_reason: Text | None = None
 
@@ -650,7 +634,7 @@ class LogIntervention(CaseCommand):
     """Log problem solving or crisis intervention, its category and the action taken (TA-03)."""
 
     intervention_id: UUID
-    logged_on: date
+    logged_on: Day
     kind: InterventionKind
     category: InterventionCategory
     situation: Text
@@ -677,7 +661,7 @@ class ReferToCommunityResource(CaseCommand):
     """Refer the participant to a community resource for a need (TA-04)."""
 
     referral_id: UUID
-    referred_on: date
+    referred_on: Day
     need: Text
     resource: Name
 
@@ -700,7 +684,7 @@ class RecordReferralResult(CaseCommand):
     """Record what came of a community referral (TA-04)."""
 
     referral_id: UUID
-    recorded_on: date
+    recorded_on: Day
     result: ReferralResult
     note: Text = ""
 
@@ -722,8 +706,8 @@ class RecordReferralResult(CaseCommand):
 class RecordReachability(CaseCommand):
     """Record when and through which channels the participant can be reached (TA-05)."""
 
-    recorded_on: date
-    available_in_daytime: bool
+    recorded_on: Day
+    available_in_daytime: Flag
     best_times: Text = ""
     channels: tuple[ContactChannel, ...] = Field(min_length=1, max_length=len(ContactChannel))
 
@@ -746,8 +730,8 @@ class PlanContact(CaseCommand):
     """Put a contact on the scheduling matrix: its date and channel (TA-05)."""
 
     contact_id: UUID
-    scheduled_on: date
-    planned_for: date
+    scheduled_on: Day
+    planned_for: Day
     channel: ContactChannel
     purpose: Text = ""
 
@@ -771,7 +755,7 @@ class RecordContact(CaseCommand):
     """Log a contact made; a planned contact's id marks it made (TA-05)."""
 
     contact_id: UUID
-    made_on: date
+    made_on: Day
     channel: ContactChannel
     summary: Text
 
@@ -794,9 +778,9 @@ class RecordEligibility(CaseCommand):
     """Record the participant's status and renewal date in a support program (TA-06)."""
 
     program: SupportProgram
-    recorded_on: date
+    recorded_on: Day
     status: EligibilityStatus
-    renewal_on: date | None = None
+    renewal_on: Day | None = None
     note: Text = ""
 
     @property
@@ -819,11 +803,11 @@ class StartJob(CaseCommand):
     """Record a job the participant started: start date, wage and hours (TA-07)."""
 
     job_id: UUID
-    started_on: date
+    started_on: Day
     employer: Name
     job_title: Name
-    hourly_wage_cents: int = Field(gt=0, le=100_000_00)
-    weekly_hours: float = Field(gt=0, le=168)
+    hourly_wage_cents: Whole = Field(gt=0, le=100_000_00)
+    weekly_hours: Number = Field(gt=0, le=168)
 
     @property
     def effective_on(self) -> date:
@@ -846,9 +830,9 @@ class ChangeWage(CaseCommand):
     """Record a new wage or new weekly hours in a job held (TA-07, TA-11)."""
 
     job_id: UUID
-    changed_on: date
-    hourly_wage_cents: int = Field(gt=0, le=100_000_00)
-    weekly_hours: float = Field(gt=0, le=168)
+    changed_on: Day
+    hourly_wage_cents: Whole = Field(gt=0, le=100_000_00)
+    weekly_hours: Number = Field(gt=0, le=168)
 
     @property
     def effective_on(self) -> date:
@@ -869,7 +853,7 @@ class RecordJobLoss(CaseCommand):
     """Record that the participant lost or left a job; re-employment starts (TA-07)."""
 
     job_id: UUID
-    lost_on: date
+    lost_on: Day
     reason: JobLossReason
     note: Text = ""
 
@@ -892,7 +876,7 @@ class GiveSiteVisitConsent(CaseCommand):
     """Record the participant's permission to visit a job's site, and how it was given (TA-08)."""
 
     job_id: UUID
-    given_on: date
+    given_on: Day
     how_given: Text
 
     @property
@@ -913,7 +897,7 @@ class RevokeSiteVisitConsent(CaseCommand):
     """Record that the participant withdrew permission to visit a job's site (TA-08)."""
 
     job_id: UUID
-    revoked_on: date
+    revoked_on: Day
 
     @property
     def effective_on(self) -> date:
@@ -930,7 +914,7 @@ class RecordJobSiteVisit(CaseCommand):
 
     visit_id: UUID
     job_id: UUID
-    visited_on: date
+    visited_on: Day
     purpose: Text
 
     @property
@@ -951,7 +935,7 @@ class RecordJobSiteVisit(CaseCommand):
 class EndCashAssistance(CaseCommand):
     """Record the day the participant's cash assistance ended (TA-09)."""
 
-    ended_on: date
+    ended_on: Day
     reason: Text
 
     @property
@@ -968,7 +952,7 @@ class ReferToTraining(CaseCommand):
     """Refer the participant to education or training; not after the TA-09 window closes."""
 
     referral_id: UUID
-    referred_on: date
+    referred_on: Day
     resource: Name
     purpose: TrainingPurpose
 
@@ -991,7 +975,7 @@ class IdentifySkill(CaseCommand):
     """Record a new personal skill of the participant and how it was identified (TA-11)."""
 
     skill_id: UUID
-    identified_on: date
+    identified_on: Day
     skill: Name
     how_identified: Text
 
@@ -1015,13 +999,13 @@ class AuthorizePurchasedService(CaseCommand):
 
     authorization_id: UUID
     goal_id: UUID
-    authorized_on: date
+    authorized_on: Day
     service_type: ServiceType
     category: ServiceCategory
     provider: Name
-    planned_start: date
-    planned_end: date
-    amount_cents: int = Field(ge=0, le=MAX_CENTS)
+    planned_start: Day
+    planned_end: Day
+    amount_cents: Whole = Field(ge=0, le=MAX_CENTS)
     plan_entry: Text
 
     @property
