@@ -7,8 +7,8 @@ rules and records the event; the application only loads, applies and saves.
 from __future__ import annotations
 
 from abc import abstractmethod
-from datetime import date, timedelta
-from typing import Annotated
+from datetime import date
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import Field
@@ -52,20 +52,14 @@ MAX_CENTS = 100_000_000_00
 class Command(ValueObject):
     """An instruction to change the case records."""
 
-    @property
-    @abstractmethod
-    def effective_on(self) -> date:
-        """The business date the command takes effect on."""
+    effective_field: ClassVar[str]
+    """The field holding the business date the command takes effect on."""
 
     @property
-    def effective_field(self) -> str:
-        """The name of the field `effective_on` reads, found by moving each candidate a day."""
-        for name, value in self:
-            if isinstance(value, date) and value == self.effective_on:
-                moved = self.model_copy(update={name: value + timedelta(days=1)})
-                if moved.effective_on != self.effective_on:
-                    return name
-        return "effective_on"
+    def effective_on(self) -> date:
+        """The business date the command takes effect on."""
+        value: date = getattr(self, self.effective_field)
+        return value
 
     def refuse_if_ahead_of(self, today: date) -> None:
         """Refuses a command that takes effect after `today`: nothing is recorded ahead of its day."""
@@ -86,9 +80,7 @@ class OpenCase(Command):
     caseworker_id: str = Field(min_length=1, max_length=100)
     opened_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.opened_on
+    effective_field = "opened_on"
 
     def create(self, actor: Actor) -> Case:
         return Case(
@@ -121,9 +113,7 @@ class RecordOutcome(CaseCommand):
     weekly_hours: Number = Field(gt=0, le=168)
     occupation_code: str | None = Field(None, pattern=r"^\d{2}-\d{4}$")
 
-    @property
-    def effective_on(self) -> date:
-        return self.outcome_date
+    effective_field = "outcome_date"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.achieve_outcome(
@@ -145,9 +135,7 @@ class CorrectOutcomeDate(CaseCommand):
     reason: str = Field(min_length=1, max_length=2000)
     evidence_ref: str = Field(min_length=1, max_length=500)
 
-    @property
-    def effective_on(self) -> date:
-        return self.corrected_on
+    effective_field = "corrected_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.correct_outcome_date(
@@ -168,9 +156,7 @@ class RecognizeGrandfathering(CaseCommand):
     services_started_on: Day
     planned_services: tuple[ServiceType, ...] = Field(min_length=1)
 
-    @property
-    def effective_on(self) -> date:
-        return self.recognized_on
+    effective_field = "recognized_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.recognize_grandfathering(
@@ -192,9 +178,7 @@ class RequestPEServices(CaseCommand):
     maintain: MaintainAssessment | None = None
     advance: AdvanceAssessment | None = None
 
-    @property
-    def effective_on(self) -> date:
-        return self.requested_on
+    effective_field = "requested_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.request_services(
@@ -216,9 +200,7 @@ class DeterminePEAppropriate(CaseCommand):
     criteria: ScopeCriteria
     expected_provided_by: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.determined_on
+    effective_field = "determined_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.determine_pe_appropriate(
@@ -239,9 +221,7 @@ class DetermineNewEmploymentCase(CaseCommand):
     new_case_number: str = Field(min_length=1, max_length=40)
     reasons: tuple[NewCaseReason, ...] = Field(min_length=1)
 
-    @property
-    def effective_on(self) -> date:
-        return self.determined_on
+    effective_field = "determined_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.determine_new_employment_case(
@@ -262,9 +242,7 @@ class DetermineNotAppropriate(CaseCommand):
     written_explanation: Text
     review_notice_given: Flag
 
-    @property
-    def effective_on(self) -> date:
-        return self.determined_on
+    effective_field = "determined_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.determine_not_appropriate(
@@ -284,9 +262,7 @@ class RequestReview(CaseCommand):
     requested_on: Day
     grounds: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.requested_on
+    effective_field = "requested_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.request_review(
@@ -306,9 +282,7 @@ class DecideReview(CaseCommand):
     decision: ReviewDecision
     reason: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.decided_on
+    effective_field = "decided_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.decide_review(
@@ -336,9 +310,7 @@ class AuthorizeService(CaseCommand):
     ipe_entry: Text
     overrides: tuple[Override, ...] = ()
 
-    @property
-    def effective_on(self) -> date:
-        return self.authorized_on
+    effective_field = "authorized_on"
 
     def requested_overrides(self) -> tuple[Override, ...]:
         return self.overrides
@@ -368,9 +340,7 @@ class CancelAuthorization(CaseCommand):
     cancelled_on: Day
     reason: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.cancelled_on
+    effective_field = "cancelled_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.cancel_authorization(
@@ -388,9 +358,7 @@ class RecordServiceProvided(CaseCommand):
     authorization_id: UUID
     provided_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.provided_on
+    effective_field = "provided_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_service_provided(
@@ -410,9 +378,7 @@ class ReceiveInvoice(CaseCommand):
     invoice_number: str = Field(min_length=1, max_length=100)
     amount_cents: Whole = Field(gt=0, le=MAX_CENTS)
 
-    @property
-    def effective_on(self) -> date:
-        return self.received_on
+    effective_field = "received_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.receive_invoice(
@@ -433,9 +399,7 @@ class PayInvoice(CaseCommand):
     paid_on: Day
     amount_cents: Whole = Field(gt=0, le=MAX_CENTS)
 
-    @property
-    def effective_on(self) -> date:
-        return self.paid_on
+    effective_field = "paid_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.pay_invoice(
@@ -453,9 +417,7 @@ class UnencumberBalance(CaseCommand):
     authorization_id: UUID
     unencumbered_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.unencumbered_on
+    effective_field = "unencumbered_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.unencumber_balance(
@@ -471,9 +433,7 @@ class ReturnToMonitoring(CaseCommand):
 
     returned_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.returned_on
+    effective_field = "returned_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.return_to_monitoring(returned_on=self.returned_on, actor=actor, policies=policies)
@@ -485,9 +445,7 @@ class RemoveFromPEServices(CaseCommand):
     removed_on: Day
     reason: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.removed_on
+    effective_field = "removed_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.remove_from_pe_services(
@@ -500,9 +458,7 @@ class TerminateCase(CaseCommand):
 
     terminated_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.terminated_on
+    effective_field = "terminated_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.terminate(terminated_on=self.terminated_on, actor=actor, policies=policies)
@@ -519,9 +475,7 @@ class EstablishSelfSufficiencyPlan(CaseCommand):
     resources_mobilised: Entries
     next_reassessment_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.established_on
+    effective_field = "established_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.establish_plan(
@@ -543,9 +497,7 @@ class SetPlanGoal(CaseCommand):
     target_date: Day
     responsible_party: ResponsibleParty
 
-    @property
-    def effective_on(self) -> date:
-        return self.set_on
+    effective_field = "set_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.set_goal(
@@ -567,9 +519,7 @@ class ChangeGoalStatus(CaseCommand):
     status: GoalStatus
     note: Text = ""
 
-    @property
-    def effective_on(self) -> date:
-        return self.changed_on
+    effective_field = "changed_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.change_goal_status(
@@ -591,9 +541,7 @@ class ReassessPlan(CaseCommand):
     summary: Text
     next_reassessment_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.reassessed_on
+    effective_field = "reassessed_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.reassess_plan(
@@ -615,9 +563,7 @@ class RecordContingencyPlan(CaseCommand):
     contingency: Text | None = None
     not_needed_reason: Text | None = None
 
-    @property
-    def effective_on(self) -> date:
-        return self.recorded_on
+    effective_field = "recorded_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_contingency(
@@ -640,9 +586,7 @@ class LogIntervention(CaseCommand):
     situation: Text
     action_taken: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.logged_on
+    effective_field = "logged_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.log_intervention(
@@ -665,9 +609,7 @@ class ReferToCommunityResource(CaseCommand):
     need: Text
     resource: Name
 
-    @property
-    def effective_on(self) -> date:
-        return self.referred_on
+    effective_field = "referred_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.refer_to_community_resource(
@@ -688,9 +630,7 @@ class RecordReferralResult(CaseCommand):
     result: ReferralResult
     note: Text = ""
 
-    @property
-    def effective_on(self) -> date:
-        return self.recorded_on
+    effective_field = "recorded_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_referral_result(
@@ -711,9 +651,7 @@ class RecordReachability(CaseCommand):
     best_times: Text = ""
     channels: tuple[ContactChannel, ...] = Field(min_length=1, max_length=len(ContactChannel))
 
-    @property
-    def effective_on(self) -> date:
-        return self.recorded_on
+    effective_field = "recorded_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_reachability(
@@ -735,9 +673,7 @@ class PlanContact(CaseCommand):
     channel: ContactChannel
     purpose: Text = ""
 
-    @property
-    def effective_on(self) -> date:
-        return self.scheduled_on
+    effective_field = "scheduled_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.plan_contact(
@@ -759,9 +695,7 @@ class RecordContact(CaseCommand):
     channel: ContactChannel
     summary: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.made_on
+    effective_field = "made_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_contact(
@@ -783,9 +717,7 @@ class RecordEligibility(CaseCommand):
     renewal_on: Day | None = None
     note: Text = ""
 
-    @property
-    def effective_on(self) -> date:
-        return self.recorded_on
+    effective_field = "recorded_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_eligibility(
@@ -809,9 +741,7 @@ class StartJob(CaseCommand):
     hourly_wage_cents: Whole = Field(gt=0, le=100_000_00)
     weekly_hours: Number = Field(gt=0, le=168)
 
-    @property
-    def effective_on(self) -> date:
-        return self.started_on
+    effective_field = "started_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.start_job(
@@ -834,9 +764,7 @@ class ChangeWage(CaseCommand):
     hourly_wage_cents: Whole = Field(gt=0, le=100_000_00)
     weekly_hours: Number = Field(gt=0, le=168)
 
-    @property
-    def effective_on(self) -> date:
-        return self.changed_on
+    effective_field = "changed_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.change_wage(
@@ -857,9 +785,7 @@ class RecordJobLoss(CaseCommand):
     reason: JobLossReason
     note: Text = ""
 
-    @property
-    def effective_on(self) -> date:
-        return self.lost_on
+    effective_field = "lost_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.lose_job(
@@ -879,9 +805,7 @@ class GiveSiteVisitConsent(CaseCommand):
     given_on: Day
     how_given: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.given_on
+    effective_field = "given_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.give_site_visit_consent(
@@ -899,9 +823,7 @@ class RevokeSiteVisitConsent(CaseCommand):
     job_id: UUID
     revoked_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.revoked_on
+    effective_field = "revoked_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.revoke_site_visit_consent(
@@ -917,9 +839,7 @@ class RecordJobSiteVisit(CaseCommand):
     visited_on: Day
     purpose: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.visited_on
+    effective_field = "visited_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.visit_job_site(
@@ -938,9 +858,7 @@ class EndCashAssistance(CaseCommand):
     ended_on: Day
     reason: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.ended_on
+    effective_field = "ended_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.end_cash_assistance(
@@ -956,9 +874,7 @@ class ReferToTraining(CaseCommand):
     resource: Name
     purpose: TrainingPurpose
 
-    @property
-    def effective_on(self) -> date:
-        return self.referred_on
+    effective_field = "referred_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.refer_to_training(
@@ -979,9 +895,7 @@ class IdentifySkill(CaseCommand):
     skill: Name
     how_identified: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.identified_on
+    effective_field = "identified_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.identify_skill(
@@ -1008,9 +922,7 @@ class AuthorizePurchasedService(CaseCommand):
     amount_cents: Whole = Field(ge=0, le=MAX_CENTS)
     plan_entry: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.authorized_on
+    effective_field = "authorized_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.authorize_purchased_service(
