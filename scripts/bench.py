@@ -305,6 +305,18 @@ def bench_load(cases: int) -> None:
         )
 
 
+def bench_generation(cases: int) -> None:
+    """How fast the synthetic caseload (demo, simulations, benchmarks) is generated; it has no
+    raw baseline: it is the cost of every test and benchmark that drives one."""
+    start = time.perf_counter()
+    count = sum(1 for _ in SyntheticCaseload(seed=1, cases=cases).commands())
+    elapsed = time.perf_counter() - start
+    print(
+        f"synthetic caseload of {cases:,} cases: {count:,} commands in {elapsed:.1f} s "
+        f"({rate(count, elapsed):,.0f} commands/s)"
+    )
+
+
 def iter_all_events(app: Application[UUID], cases: int) -> Iterator[Any]:
     for notification in app.recorder.select_notifications(start=1, limit=2 * cases + 10):
         yield app.mapper.to_domain_event(notification)
@@ -640,6 +652,7 @@ def main() -> None:
     print(f"cpu cores: {os.cpu_count()}; cases: {args.cases} (2 events each); SQLite event store")
     bench_append(args.cases)
     bench_load(60)
+    bench_generation(10_000)
     bench_avro(args.avro_events)
     with ExitStack() as stack:
         bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
