@@ -150,7 +150,15 @@ def test_permission_revoked_the_day_after_the_visit_was_in_force_on_it_TA_08(
 ) -> None:
     file.do(file.consent(job_id, date(2024, 3, 1)))
     file.do(file.revoke(job_id, VISIT + timedelta(days=1)))
-    file.do(file.visit(job_id, VISIT))  # recorded late; permission was in force that day
+    visit = file.visit(job_id, VISIT)
+    file.do(visit)  # recorded late; permission was in force that day
+    event = file.last_event()
+    assert type(event).__name__ == "JobSiteVisited"
+    assert (event.visit_id, event.job_id, event.effective_on) == (visit.visit_id, job_id, VISIT)  # type: ignore[attr-defined]
+    assert file.case.assistance.visits[visit.visit_id].visited_on == VISIT
+    job = file.case.assistance.jobs[job_id]
+    assert job.consent_in_force_on(VISIT)
+    assert not job.consent_in_force_on(VISIT + timedelta(days=1))
 
 
 def test_permission_given_again_after_a_revocation_is_in_force_from_its_day_TA_08(

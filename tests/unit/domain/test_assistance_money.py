@@ -11,7 +11,7 @@ import pytest
 from domain.assistance import GoalStatus
 from domain.commands import AuthorizeService
 from domain.errors import InvalidCommand, RuleViolation
-from domain.values import ServiceCategory, ServiceType
+from domain.values import AuthorizationStatus, ServiceCategory, ServiceType
 from tests.unit.domain.support import BILLING, AssistanceFile, CaseFile
 
 ON = date(2024, 3, 4)
@@ -79,13 +79,34 @@ def test_the_vr_exclusions_and_windows_do_not_apply_to_purchased_services(
     file: AssistanceFile, goal_id: UUID
 ) -> None:
     # Job placement is never a VR PE service (VR-06); six months exceeds VR-04's three.
-    authorized(
+    authorization_id = authorized(
         file,
         goal_id,
         service_type=ServiceType.EMPLOYMENT_JOB_PLACEMENT,
         category=ServiceCategory.COMMUNITY,
         planned_end=ON + timedelta(days=180),
     )
+    event = file.last_event()
+    assert type(event).__name__ == "ServiceAuthorized"
+    assert (
+        event.authorization_id,  # type: ignore[attr-defined]
+        event.request_id,  # type: ignore[attr-defined]
+        event.service_type,  # type: ignore[attr-defined]
+        event.planned_start,  # type: ignore[attr-defined]
+        event.planned_end,  # type: ignore[attr-defined]
+        event.overrides,  # type: ignore[attr-defined]
+    ) == (
+        authorization_id,
+        goal_id,
+        ServiceType.EMPLOYMENT_JOB_PLACEMENT,
+        ON,
+        ON + timedelta(days=180),
+        (),
+    )
+    authorization = file.case.authorizations[authorization_id]
+    assert authorization.status is AuthorizationStatus.AUTHORIZED
+    assert authorization.planned_end == ON + timedelta(days=180)
+    assert file.case.encumbered_cents == 80_000
 
 
 def test_the_vr_authorization_command_refuses_a_cash_assistance_case(

@@ -74,7 +74,18 @@ def test_cash_assistance_may_have_ended_before_the_case_was_opened_TA_09() -> No
 
 def test_a_referral_dated_before_the_end_is_accepted_when_recorded_after_it_TA_09() -> None:
     file = ended(date(2024, 3, 15))
-    file.do(file.training(date(2024, 3, 1)))
+    referral = file.training(date(2024, 3, 1))
+    file.do(referral)
+    event = file.last_event()
+    assert type(event).__name__ == "TrainingReferralMade"
+    assert (event.referral_id, event.effective_on, event.window_closes_on) == (  # type: ignore[attr-defined]
+        referral.referral_id,
+        date(2024, 3, 1),
+        date(2025, 3, 15),
+    )
+    assert file.case.assistance.training_referrals[referral.referral_id].referred_on == date(
+        2024, 3, 1
+    )
 
 
 def test_an_end_that_would_put_a_recorded_referral_outside_the_window_is_refused_TA_09() -> None:
