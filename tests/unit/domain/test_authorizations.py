@@ -34,17 +34,20 @@ def request_id(file: CaseFile) -> UUID:
     return file.open_request(OUTCOME)
 
 
-def authorization_recorded(file: CaseFile, request_id: UUID, **kw: Any) -> Any:
-    """Authorizes on day 5 and returns the one event that recorded, after checking it encumbers."""
+def authorization_recorded(
+    file: CaseFile, request_id: UUID, on: date | None = None, **kw: Any
+) -> Any:
+    """Authorizes (on day 5 unless told) and returns the one event that recorded, checking it."""
+    on = on or day(5)
     before = len(file.all_events())
-    authorization_id = file.authorized(request_id, day(5), **kw)
+    authorization_id = file.authorized(request_id, on, **kw)
     recorded = file.all_events()[before:]
     assert [type(event).__name__ for event in recorded] == ["ServiceAuthorized"]
     event = recorded[0]
     assert (event.authorization_id, event.request_id, event.effective_on) == (
         authorization_id,
         request_id,
-        day(5),
+        on,
     )
     authorization = file.case.authorizations[authorization_id]
     assert authorization.status is AuthorizationStatus.AUTHORIZED
@@ -121,7 +124,8 @@ def test_an_authorization_starting_before_the_outcome_is_refused_VR_02(
 ) -> None:
     with pytest.raises(RuleViolation, match="VR-02"):
         file.do(file.authorize(request_id, OUTCOME, start=OUTCOME - timedelta(days=1)))
-    file.authorized(request_id, OUTCOME, start=OUTCOME)
+    event = authorization_recorded(file, request_id, on=OUTCOME, start=OUTCOME)
+    assert event.planned_start == OUTCOME
 
 
 def test_a_hard_rule_cannot_be_overridden_VR_02(file: CaseFile, request_id: UUID) -> None:
@@ -199,7 +203,10 @@ def test_a_service_one_day_longer_than_three_months_requires_an_override_VR_04(
 
 def test_the_three_months_clamp_at_month_ends_VR_04(file: CaseFile, request_id: UUID) -> None:
     # 2024-08-31 + 3 months = 2024-11-30: the last day that needs no override.
-    file.authorized(request_id, day(5), start=date(2024, 8, 31), end=date(2024, 11, 30))
+    event = authorization_recorded(
+        file, request_id, start=date(2024, 8, 31), end=date(2024, 11, 30)
+    )
+    assert (event.planned_end, event.overrides) == (date(2024, 11, 30), ())
     with pytest.raises(OverrideRequired, match="VR-04"):
         file.do(file.authorize(request_id, day(5), start=date(2024, 8, 31), end=date(2024, 12, 1)))
 
@@ -225,7 +232,9 @@ def test_a_service_breaching_both_soft_rules_needs_both_overrides_VR_03_VR_04(
     with pytest.raises(OverrideRequired) as refusal:
         file.do(file.authorize(request_id, day(5), start=start, end=end, overrides=(vr03,)))
     assert refusal.value.rule_id == "VR-04"
-    file.authorized(request_id, day(5), start=start, end=end, overrides=(vr03, vr04))
+    event = authorization_recorded(file, request_id, start=start, end=end, overrides=(vr03, vr04))
+    assert [override.rule_id for override in event.overrides] == ["VR-03", "VR-04"]
+    assert file.case.authorizations[event.authorization_id].overrides == (vr03, vr04)
 
 
 def test_an_override_of_a_rule_not_breached_is_refused(file: CaseFile, request_id: UUID) -> None:
