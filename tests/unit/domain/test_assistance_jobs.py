@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.assistance import JobLossReason
+from domain.assistance import ConsentChange, JobLossReason
 from domain.errors import InvalidCommand, RuleViolation
 from tests.unit.domain.support import OPENED, AssistanceFile
 
@@ -23,6 +23,17 @@ def file() -> AssistanceFile:
 @pytest.fixture
 def job_id(file: AssistanceFile) -> UUID:
     return file.job_started(STARTED)
+
+
+def visited(file: AssistanceFile, job_id: UUID, on: date) -> None:
+    """Records a visit and checks it was recorded for that job and day."""
+    command = file.visit(job_id, on)
+    file.do(command)
+    event = file.last_event()
+    assert type(event).__name__ == "JobSiteVisited"
+    assert (event.visit_id, event.job_id, event.effective_on) == (command.visit_id, job_id, on)  # type: ignore[attr-defined]
+    visit = file.case.assistance.visits[command.visit_id]
+    assert (visit.job_id, visit.visited_on) == (job_id, on)
 
 
 # TA-07
@@ -169,7 +180,7 @@ def test_permission_given_again_after_a_revocation_is_in_force_from_its_day_TA_0
     file.do(file.consent(job_id, VISIT))
     with pytest.raises(RuleViolation, match="TA-08"):
         file.do(file.visit(job_id, VISIT - timedelta(days=1)))
-    file.do(file.visit(job_id, VISIT))
+    visited(file, job_id, VISIT)
 
 
 def test_permission_is_per_job_TA_08(file: AssistanceFile, job_id: UUID) -> None:
@@ -177,7 +188,7 @@ def test_permission_is_per_job_TA_08(file: AssistanceFile, job_id: UUID) -> None
     file.do(file.consent(other, date(2024, 3, 1)))
     with pytest.raises(RuleViolation, match="TA-08"):
         file.do(file.visit(job_id, VISIT))
-    file.do(file.visit(other, VISIT))
+    visited(file, other, VISIT)
 
 
 def test_permission_changes_are_recorded_in_order_and_say_how_it_was_given_TA_08(
@@ -193,6 +204,16 @@ def test_permission_changes_are_recorded_in_order_and_say_how_it_was_given_TA_08
         file.do(file.revoke(job_id, date(2024, 3, 13)))  # nothing in force
     with pytest.raises(RuleViolation, match="TA-08"):
         file.do(file.consent(job_id, date(2024, 3, 14)).model_copy(update={"how_given": " "}))
+    assert file.case.assistance.jobs[job_id].consent_changes == [
+        ConsentChange(on=date(2024, 3, 10), given=True, how="signed release form"),
+        ConsentChange(on=date(2024, 3, 12), given=False, how=""),
+    ]
+    recorded = [e for e in file.all_events() if "SiteVisitConsent" in type(e).__name__]
+    assert [(type(e).__name__, e.effective_on) for e in recorded] == [
+        ("SiteVisitConsentGiven", date(2024, 3, 10)),
+        ("SiteVisitConsentRevoked", date(2024, 3, 12)),
+    ]
+    assert recorded[0].how_given == "signed release form"  # type: ignore[attr-defined]
 
 
 def test_a_visit_is_to_a_job_held_that_day(file: AssistanceFile, job_id: UUID) -> None:
@@ -202,7 +223,7 @@ def test_a_visit_is_to_a_job_held_that_day(file: AssistanceFile, job_id: UUID) -
     file.do(file.lose_job(job_id, date(2024, 5, 1)))
     with pytest.raises(InvalidCommand):
         file.do(file.visit(job_id, date(2024, 5, 2)))
-    file.do(file.visit(job_id, date(2024, 5, 1)))
+    visited(file, job_id, date(2024, 5, 1))
 
 
 def test_a_job_cannot_be_lost_before_a_visit_already_recorded(
