@@ -49,7 +49,10 @@ def test_a_job_records_its_start_date_wage_and_hours_TA_07(
 def test_a_job_cannot_start_before_the_case_opening_TA_07(file: AssistanceFile) -> None:
     with pytest.raises(InvalidCommand):
         file.do(file.start_job(OPENED - timedelta(days=1)))
-    file.do(file.start_job(OPENED))
+    command = file.start_job(OPENED)
+    file.do(command)
+    assert type(file.last_event()).__name__ == "JobStarted"
+    assert file.case.assistance.jobs[command.job_id].started_on == OPENED
 
 
 def test_a_started_job_retried_records_nothing_other_details_are_refused(

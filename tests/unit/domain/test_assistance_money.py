@@ -68,6 +68,9 @@ def test_a_purchase_is_not_dated_before_its_goal_TA_10(file: AssistanceFile) -> 
     with pytest.raises(RuleViolation, match="TA-10"):
         file.do(file.purchase(goal_id, ON + timedelta(days=4)))
     file.do(file.purchase(goal_id, ON + timedelta(days=5)))
+    recorded = file.last_event()
+    assert type(recorded).__name__ == "ServiceAuthorized"
+    assert (recorded.request_id, recorded.effective_on) == (goal_id, ON + timedelta(days=5))  # type: ignore[attr-defined]
 
 
 def test_a_purchase_is_entered_in_the_plan_TA_10(file: AssistanceFile, goal_id: UUID) -> None:
@@ -169,6 +172,9 @@ def test_an_invoice_above_what_remains_authorized_is_refused_TA_10(
         file.do(file.invoice(authorization_id, ON + timedelta(days=5), 50_001), BILLING)
     assert refusal.value.rule_id == "TA-10"
     file.do(file.invoice(authorization_id, ON + timedelta(days=5), 50_000), BILLING)
+    assert type(file.last_event()).__name__ == "InvoiceReceived"
+    authorization = file.case.authorizations[authorization_id]
+    assert (authorization.invoiced_cents, authorization.remaining_cents) == (50_000, 0)
 
 
 def test_a_payment_above_its_invoice_and_an_early_release_are_refused_TA_10(

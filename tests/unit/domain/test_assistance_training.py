@@ -105,7 +105,10 @@ def test_an_end_that_would_put_a_recorded_referral_outside_the_window_is_refused
     file.do(file.training(date(2025, 6, 1)))
     with pytest.raises(RuleViolation, match="TA-09"):
         file.do(file.end_assistance(date(2024, 5, 31)))  # window closes 2025-05-31
-    file.do(file.end_assistance(date(2024, 6, 1)))  # window closes 2025-06-01
+    file.do(file.end_assistance(date(2024, 6, 1)))
+    recorded = file.last_event()
+    assert type(recorded).__name__ == "CashAssistanceEnded"
+    assert recorded.training_window_closes_on == date(2025, 6, 1)  # type: ignore[attr-defined]
 
 
 def test_cash_assistance_ends_once_a_retry_records_nothing_TA_09() -> None:
