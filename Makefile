@@ -9,7 +9,7 @@ PYTEST_FLAGS ?= -q
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-z][a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -46,6 +46,10 @@ test-integration: install kafka-jars ## against the real Kafka broker, SQLite an
 .PHONY: test-e2e
 test-e2e: install kafka-jars ## the running system, end to end
 	$(PYTEST) $(PYTEST_FLAGS) tests/e2e
+
+.PHONY: test-slow
+test-slow: install kafka-jars ## the day-by-day caseload simulation at full size (10,000 cases)
+	PES_TIMELINE_CASES=10000 $(PYTEST) $(PYTEST_FLAGS) tests/integration/test_deadline_timeline.py
 
 .PHONY: lint
 lint: install ## ruff (lint and format check)

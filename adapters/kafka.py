@@ -122,6 +122,8 @@ def manual_commit_consumer(
         # so a restarted projection resumes within seconds.
         session_timeout_ms=10_000,
         heartbeat_interval_ms=3_000,
+        # After an outage, reconnect within seconds of the broker's return (default: up to 30 s).
+        reconnect_backoff_max_ms=5_000,
     )
 
 

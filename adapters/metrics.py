@@ -26,6 +26,7 @@ from prometheus_client import (
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
 
+    from adapters.consumer import ConsumerHealth
     from adapters.relay import RelayProgress
     from application.cases import Recorded
     from consumers.deadline_enforcement import TickReport
@@ -97,6 +98,39 @@ class Metrics:
             "pes_consumer_lag_messages",
             "Messages on the partition the view has not applied yet (end offset - position).",
             partition_labels,
+            registry=r,
+        )
+        view_labels = ["view"]
+        self.consumer_reachable = Gauge(
+            "pes_consumer_broker_reachable",
+            "1 while the view's consumer reaches the broker and is a member of its group, else 0.",
+            view_labels,
+            registry=r,
+        )
+        self.consumer_since_poll = Gauge(
+            "pes_consumer_seconds_since_last_good_poll",
+            "Seconds since the view's consumer last polled as a member of its group.",
+            view_labels,
+            registry=r,
+        )
+        self.consumer_stalled = Gauge(
+            "pes_consumer_stalled",
+            "1 when the view's consumer has applied nothing for a while although it is behind "
+            "(or out of touch with the broker): a view that has silently stopped.",
+            view_labels,
+            registry=r,
+        )
+        self.consumer_rejoins = Counter(
+            "pes_consumer_rejoins",
+            "Times the view's consumer joined its group again after losing its membership.",
+            view_labels,
+            registry=r,
+        )
+        self.consumer_restarts = Counter(
+            "pes_consumer_client_restarts",
+            "Times the view's consumer closed its Kafka client and built a new one (it stayed out "
+            "of its group, or a call into it hung).",
+            view_labels,
             registry=r,
         )
         self.dead_letters = Counter(
@@ -198,7 +232,8 @@ class CommandMetrics:
 
 
 class ConsumerMetrics:
-    """A `ConsumerObserver` for one view: positions, lag and dead letters per partition."""
+    """A `ConsumerObserver` for one view: positions, lag and dead letters per partition, and
+    whether it is in touch, rejoining or stalled."""
 
     def __init__(self, metrics: Metrics, view: str) -> None:
         self.metrics = metrics
@@ -219,3 +254,18 @@ class ConsumerMetrics:
 
     def dead_lettered(self, reason_kind: str, count: int) -> None:
         self.metrics.dead_letters.labels(self.view, reason_kind).inc(count)
+
+    def watch(self, health: ConsumerHealth) -> None:
+        # Read at scrape time: a consumer stuck in a call still shows how long it has been.
+        m = self.metrics
+        m.consumer_reachable.labels(self.view).set_function(lambda: float(health.reachable))
+        m.consumer_since_poll.labels(self.view).set_function(health.seconds_since_last_good_poll)
+        m.consumer_stalled.labels(self.view).set_function(lambda: float(health.stalled()))
+        m.consumer_rejoins.labels(self.view)
+        m.consumer_restarts.labels(self.view)
+
+    def rejoined(self) -> None:
+        self.metrics.consumer_rejoins.labels(self.view).inc()
+
+    def restarted(self) -> None:
+        self.metrics.consumer_restarts.labels(self.view).inc()

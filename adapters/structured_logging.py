@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -47,11 +49,39 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+class KafkaRepeats(logging.Filter):
+    """Lets each of kafka-python's messages through at most once every `every` seconds.
+
+    While the broker is away the client logs every reconnect attempt, several a second; the
+    processes log the outage themselves, once when it starts and once when it ends.
+    """
+
+    def __init__(self, every: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.every = every
+        self.clock = clock
+        self._last: dict[tuple[str, object], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name != "kafka" and not record.name.startswith("kafka."):
+            return True
+        key, now = (record.name, record.msg), self.clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self.every:
+            return False
+        if len(self._last) >= 1000:
+            self._last.clear()
+        self._last[key] = now
+        return True
+
+
 def configure_logging(
     log_format: LogFormat = "text", level: int = logging.INFO, stream: TextIO | None = None
 ) -> None:
-    """Sets the root logger's one handler; Kafka's client chatter stays at warnings."""
+    """Sets the root logger's one handler; Kafka's client chatter stays at warnings, each at
+    most once a minute."""
     handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(KafkaRepeats())
     handler.setFormatter(
         JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
     )

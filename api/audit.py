@@ -4,7 +4,6 @@
 
 import json
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -18,11 +17,12 @@ from application.audit import audit_of, state_as_of, state_at_version
 from application.cases import CaseManagement
 from domain.base import Actor
 from domain.errors import InvalidCommand
+from domain.inputs import CaseVersion, Day
 
 AUDIT_PROBLEMS = problem_responses(401, 403, 404, 422)
 CaseIdPath = Annotated[UUID, Path(description="The case's id")]
 AsOf = Annotated[
-    date | None,
+    Day | None,
     Query(description="Also show the case as it stood on this business date (YYYY-MM-DD)"),
 ]
 
@@ -76,8 +76,8 @@ def audit_router(
     def get_case_state(
         case_id: CaseIdPath,
         actor: Annotated[Actor, Depends(authorized("get_case_state"))],
-        as_of: Annotated[date | None, Query(description="a business date (YYYY-MM-DD)")] = None,
-        version: Annotated[int | None, Query(ge=1, description="a version of the case")] = None,
+        as_of: Annotated[Day | None, Query(description="a business date (YYYY-MM-DD)")] = None,
+        version: Annotated[CaseVersion | None, Query(description="a version of the case")] = None,
     ) -> dict[str, Any]:
         """The case as it stood on a business date, or after its first `version` events."""
         if as_of is not None and version is None:

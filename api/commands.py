@@ -13,12 +13,12 @@ import re
 from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from api.access import require_override_authority
 from api.idempotency import IdempotencyKeys, StoredResponse
@@ -26,8 +26,6 @@ from api.problems import MALFORMED_REQUEST, ApiProblem, problem_responses
 from application.cases import CaseManagement, IdempotentRequest, Recorded
 from domain.base import Actor
 from domain.commands import (
-    EARLIEST_BUSINESS_DATE,
-    LATEST_BUSINESS_DATE,
     AuthorizePurchasedService,
     AuthorizeService,
     CancelAuthorization,
@@ -86,25 +84,13 @@ PATH_ID_DESCRIPTIONS = {
 }
 
 
-BusinessDate = Annotated[
-    date,
-    Field(
-        ge=EARLIEST_BUSINESS_DATE,
-        le=LATEST_BUSINESS_DATE,
-        description=f"A date from {EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE}",
-    ),
-]
-"""The dates a request may carry: policy clocks add months to them, which must stay in the
-calendar (the domain has no bound of its own yet)."""
-
-
 def request_body_model(command: type[Command], path_fields: tuple[str, ...]) -> type[BaseModel]:
     """The command's model without the fields the path carries; unknown fields refused."""
     unknown = set(path_fields) - set(command.model_fields)
     if unknown:
         raise ValueError(f"the path names fields {command.__name__} lacks: {unknown}")
     fields: dict[str, Any] = {
-        name: (BusinessDate if info.annotation is date else info.annotation, copy(info))
+        name: (info.annotation, copy(info))
         for name, info in command.model_fields.items()
         if name not in path_fields
     }
@@ -116,8 +102,22 @@ def request_body_model(command: type[Command], path_fields: tuple[str, ...]) -> 
     )
 
 
+CommandT = TypeVar("CommandT", bound=Command)
+
+
 def fields_of(body: BaseModel) -> dict[str, Any]:
     return {name: getattr(body, name) for name in type(body).model_fields}
+
+
+def command_from(command: type[CommandT], values: dict[str, Any]) -> CommandT:
+    """The command from a validated body (and the path's ids); a check only the whole command
+    makes is a 422 about the body, like a field's, never a 500."""
+    try:
+        return command.model_validate(values)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ class CommandRoute:
         return request_body_model(self.command, self.path_fields)
 
     def to_command(self, body: BaseModel, path_values: dict[str, UUID]) -> CaseCommand:
-        return self.command.model_validate({**fields_of(body), **path_values})
+        return command_from(self.command, {**fields_of(body), **path_values})
 
 
 CASE_COMMAND_ROUTES: tuple[CommandRoute, ...] = (
@@ -366,7 +366,7 @@ def command_router(
         actor: Annotated[Actor, Depends(authorized(OPEN_CASE_OPERATION))],
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response:
-        command = OpenCase.model_validate(fields_of(body))
+        command = command_from(OpenCase, fields_of(body))
 
         def execute(keyed: IdempotentRequest | None) -> Recorded:
             return runner.cases.open_case(command, actor, keyed)

@@ -13,11 +13,12 @@ from pydantic import BaseModel
 from api.problems import problem_responses
 from domain.base import Actor
 from domain.deadlines import DeadlineKind, DeadlineStatus
+from domain.inputs import Day
 from projections.caseload import CaseloadView, DeadlineEntry
 
 DEADLINE_PROBLEMS = problem_responses(401, 403, 422)
 Today = Annotated[
-    date | None,
+    Day | None,
     Query(description="The day the statuses are judged on (YYYY-MM-DD); default: today, UTC"),
 ]
 
@@ -91,7 +92,7 @@ def deadline_router(
     def get_due_deadlines(
         actor: Annotated[Actor, Depends(authorized("get_due_deadlines"))],
         due_by: Annotated[
-            date, Query(description="Deadlines falling due on or before this day (YYYY-MM-DD)")
+            Day, Query(description="Deadlines falling due on or before this day (YYYY-MM-DD)")
         ],
         today: Today = None,
         caseworker: Annotated[str | None, Query(max_length=100)] = None,

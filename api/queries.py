@@ -16,6 +16,7 @@ from application.cases import CaseManagement
 from domain.base import Actor
 from domain.case import Case, CaseStatus, Program
 from domain.deadlines import DeadlineKind, DeadlineStatus
+from domain.inputs import Day
 from domain.records import Authorization, Invoice, ServiceRequest
 from domain.values import (
     AuthorizationStatus,
@@ -246,7 +247,7 @@ def query_router(
         case_id: CaseIdPath,
         actor: Annotated[Actor, Depends(authorized("get_case_history"))],
         as_of: Annotated[
-            date | None,
+            Day | None,
             Query(description="Only events effective on or before this date (YYYY-MM-DD)"),
         ] = None,
     ) -> CaseHistory:
@@ -270,7 +271,7 @@ def query_router(
         caseworker: Annotated[str | None, Query(max_length=100)] = None,
         status: CaseStatus | None = None,
         today: Annotated[
-            date | None,
+            Day | None,
             Query(description="The day deadlines are judged on (YYYY-MM-DD); default: today, UTC"),
         ] = None,
     ) -> Caseload:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import gc
 import multiprocessing
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,14 +264,19 @@ def build_projection(
     group_id = group_id or model.group_id(settings)
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
-    return TrackedConsumer(
-        consumer=manual_commit_consumer(
+
+    def new_consumer() -> KafkaConsumer:
+        return manual_commit_consumer(
             servers,
             group_id,
             client_id=group_id,
             max_poll_records=settings.consumer_max_poll_records,
             **({} if partitions is None else {"max_partition_fetch_bytes": REBUILD_FETCH_BYTES}),
-        ),
+        )
+
+    return TrackedConsumer(
+        consumer=new_consumer(),
+        new_consumer=new_consumer,
         store=model.open(settings),
         decode=AvroMapper(AvroCodec(published_schemas())).event_from_message,
         topic=settings.case_events_topic,
@@ -320,6 +326,7 @@ REBUILD_BATCH = 10_000
 # with it a catching-up projection blocked kafka-python's network thread for 0.7 s and a client
 # socket was left unclosed (kafka.net.inet's connect does not close a socket that timed out).
 REBUILD_FETCH_BYTES = 8 * 1024 * 1024
+REBUILD_STALL_SECONDS = 300.0
 
 
 class RebuildFailed(RuntimeError):
@@ -428,6 +435,7 @@ def _rebuild_share(
     projection = build_projection(settings, read_model, group_id=group_id, partitions=share)
     store = projection.store
     consumed = 0
+    progressed, progressed_at = None, time.monotonic()
     try:
         while True:
             if report:
@@ -435,6 +443,15 @@ def _rebuild_share(
             done = store.next_offsets(settings.case_events_topic)
             if all(done.get(p, 0) >= ends[p] for p in share):
                 break
+            # The consumer rides out a broker outage; a rebuild gives up after a long one.
+            if done != progressed:
+                progressed, progressed_at = done, time.monotonic()
+            elif time.monotonic() - progressed_at > REBUILD_STALL_SECONDS:
+                raise RebuildFailed(
+                    f"the {read_model} rebuild applied nothing for {REBUILD_STALL_SECONDS:.0f} s "
+                    f"(is the broker at {settings.kafka_bootstrap_servers} up?); the store holds "
+                    "what was applied: run the rebuild again"
+                )
             consumed += projection.poll_once(timeout_ms=500)
             if counter is not None:
                 counter.value = consumed

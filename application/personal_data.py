@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from adapters.private_files import PRIVATE_FILE, private_directory, tighten
 from adapters.view_database import ViewDatabase
 from application.settings import ConfigurationError
 from domain.base import Actor, Role
+from domain.inputs import Day
 
 if TYPE_CHECKING:
     from application.settings import Settings
@@ -48,7 +49,7 @@ class PersonalData(BaseModel):
 
     given_name: str = Field(min_length=1, max_length=200)
     family_name: str = Field(min_length=1, max_length=200)
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     phone: str | None = Field(None, min_length=1, max_length=50)
     email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     address: str | None = Field(None, min_length=1, max_length=500)

@@ -15,7 +15,7 @@ from adapters.history import facts_from_event_store, facts_from_topic
 from adapters.replay_report import ReplayFindings
 from application.bootstrap import build_case_management, require_kafka
 from application.settings import Settings
-from domain.replay import EVENT_TYPES_JUDGED, PolicyReplay, candidate_from_changes
+from domain.replay import EVENT_TYPES_JUDGED, CandidateFor, PolicyReplay, candidate_from_changes
 
 Source = Literal["store", "kafka"]
 
@@ -25,14 +25,31 @@ class CandidatePolicyError(ValueError):
 
 
 def load_candidate_changes(path: Path) -> dict[str, Any]:
-    """A JSON object of VR policy parameters to change, e.g. {"max_service_duration_months": 2}."""
+    """A JSON object of VR policy parameters to change, e.g. {"max_service_duration_months": 2};
+    refused unless it makes a valid policy, its values taken literally (`"12"` is not 12)."""
     try:
         changes = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, ValueError, RecursionError) as error:
+        # ValueError also covers undecodable bytes and integers too long to convert.
         raise CandidatePolicyError(f"cannot read the candidate policy {path}: {error}") from None
     if not isinstance(changes, dict):
         raise CandidatePolicyError(f"{path}: a candidate policy is a JSON object of parameters")
+    valid_candidate(changes)
     return changes
+
+
+def valid_candidate(changes: Mapping[str, Any]) -> CandidateFor:
+    """The candidate the changes make, or a `CandidatePolicyError` naming each bad parameter."""
+    try:
+        return candidate_from_changes(changes)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc']) or 'the policy'}: {e['msg']}"
+            for e in error.errors(include_url=False)
+        )
+        raise CandidatePolicyError(f"the candidate policy is not valid: {problems}") from None
+    except ValueError as error:
+        raise CandidatePolicyError(f"the candidate policy is not valid: {error}") from None
 
 
 def replay_policy(
@@ -41,10 +58,7 @@ def replay_policy(
     source: Source = "store",
     progress: Callable[[int, int], None] | None = None,
 ) -> ReplayFindings:
-    try:
-        candidate = candidate_from_changes(changes)
-    except (ValidationError, ValueError) as error:
-        raise CandidatePolicyError(f"the candidate policy is not valid: {error}") from None
+    candidate = valid_candidate(changes)
     app = build_case_management(settings)
     mapper = cast(AvroMapper, app.mapper)  # CaseManagement.construct_mapper builds it
     if source == "store":

@@ -7,11 +7,11 @@ rules and records the event; the application only loads, applies and saves.
 from __future__ import annotations
 
 from abc import abstractmethod
-from datetime import date, timedelta
-from typing import Annotated, Self
+from datetime import date
+from typing import Annotated, ClassVar
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from domain.assistance import (
     ContactChannel,
@@ -29,6 +29,7 @@ from domain.assistance import (
 from domain.base import Actor, ValueObject
 from domain.case import Case, Program
 from domain.errors import EffectiveDateInFuture
+from domain.inputs import Day, Flag, Number, Whole
 from domain.policy import PolicyBook
 from domain.values import (
     AdvanceAssessment,
@@ -48,40 +49,17 @@ Entries = Annotated[tuple[Annotated[str, Field(max_length=500)], ...], Field(max
 MAX_CENTS = 100_000_000_00
 
 
-EARLIEST_BUSINESS_DATE = date(1900, 1, 1)
-LATEST_BUSINESS_DATE = date(2199, 12, 31)
-
-
 class Command(ValueObject):
     """An instruction to change the case records."""
 
-    @model_validator(mode="after")
-    def _business_dates_are_plausible(self) -> Self:
-        # Date arithmetic (anniversaries, windows) must stay inside the calendar for any input.
-        for name, value in self:
-            if isinstance(value, date) and not (
-                EARLIEST_BUSINESS_DATE <= value <= LATEST_BUSINESS_DATE
-            ):
-                raise ValueError(
-                    f"{name} {value} is outside the supported business dates "
-                    f"{EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE}"
-                )
-        return self
+    effective_field: ClassVar[str]
+    """The field holding the business date the command takes effect on."""
 
     @property
-    @abstractmethod
     def effective_on(self) -> date:
         """The business date the command takes effect on."""
-
-    @property
-    def effective_field(self) -> str:
-        """The name of the field `effective_on` reads, found by moving each candidate a day."""
-        for name, value in self:
-            if isinstance(value, date) and value == self.effective_on:
-                moved = self.model_copy(update={name: value + timedelta(days=1)})
-                if moved.effective_on != self.effective_on:
-                    return name
-        return "effective_on"
+        value: date = getattr(self, self.effective_field)
+        return value
 
     def refuse_if_ahead_of(self, today: date) -> None:
         """Refuses a command that takes effect after `today`: nothing is recorded ahead of its day."""
@@ -100,11 +78,9 @@ class OpenCase(Command):
     program: Program
     client_ref: str = Field(min_length=1, max_length=64)
     caseworker_id: str = Field(min_length=1, max_length=100)
-    opened_on: date
+    opened_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.opened_on
+    effective_field = "opened_on"
 
     def create(self, actor: Actor) -> Case:
         return Case(
@@ -130,16 +106,14 @@ class CaseCommand(Command):
 class RecordOutcome(CaseCommand):
     """Record the successful employment outcome (VR-01)."""
 
-    outcome_date: date
+    outcome_date: Day
     employer: str = Field(min_length=1, max_length=200)
     job_title: str = Field(min_length=1, max_length=200)
-    hourly_wage_cents: int = Field(gt=0, le=100_000_00)
-    weekly_hours: float = Field(gt=0, le=168)
+    hourly_wage_cents: Whole = Field(gt=0, le=100_000_00)
+    weekly_hours: Number = Field(gt=0, le=168)
     occupation_code: str | None = Field(None, pattern=r"^\d{2}-\d{4}$")
 
-    @property
-    def effective_on(self) -> date:
-        return self.outcome_date
+    effective_field = "outcome_date"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.achieve_outcome(
@@ -156,14 +130,12 @@ class RecordOutcome(CaseCommand):
 class CorrectOutcomeDate(CaseCommand):
     """Correct a wrongly recorded outcome date, citing the reason and the evidence (VR-01)."""
 
-    corrected_outcome_date: date
-    corrected_on: date
+    corrected_outcome_date: Day
+    corrected_on: Day
     reason: str = Field(min_length=1, max_length=2000)
     evidence_ref: str = Field(min_length=1, max_length=500)
 
-    @property
-    def effective_on(self) -> date:
-        return self.corrected_on
+    effective_field = "corrected_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.correct_outcome_date(
@@ -179,14 +151,12 @@ class CorrectOutcomeDate(CaseCommand):
 class RecognizeGrandfathering(CaseCommand):
     """Record that the case was receiving EW services on the grandfathering date (VR-12)."""
 
-    recognized_on: date
+    recognized_on: Day
     evidence: str = Field(min_length=1, max_length=2000)
-    services_started_on: date
+    services_started_on: Day
     planned_services: tuple[ServiceType, ...] = Field(min_length=1)
 
-    @property
-    def effective_on(self) -> date:
-        return self.recognized_on
+    effective_field = "recognized_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.recognize_grandfathering(
@@ -203,14 +173,12 @@ class RequestPEServices(CaseCommand):
     """Record a client's request for post-employment services and its assessment (VR-07)."""
 
     request_id: UUID
-    requested_on: date
+    requested_on: Day
     purpose: RequestPurpose
     maintain: MaintainAssessment | None = None
     advance: AdvanceAssessment | None = None
 
-    @property
-    def effective_on(self) -> date:
-        return self.requested_on
+    effective_field = "requested_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.request_services(
@@ -228,13 +196,11 @@ class DeterminePEAppropriate(CaseCommand):
     """Determine that the request is a PE need, affirming the scope criteria (VR-05, VR-08)."""
 
     request_id: UUID
-    determined_on: date
+    determined_on: Day
     criteria: ScopeCriteria
-    expected_provided_by: date
+    expected_provided_by: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.determined_on
+    effective_field = "determined_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.determine_pe_appropriate(
@@ -251,13 +217,11 @@ class DetermineNewEmploymentCase(CaseCommand):
     """Determine that the need requires a new employment program case, opened and linked (VR-08)."""
 
     request_id: UUID
-    determined_on: date
+    determined_on: Day
     new_case_number: str = Field(min_length=1, max_length=40)
     reasons: tuple[NewCaseReason, ...] = Field(min_length=1)
 
-    @property
-    def effective_on(self) -> date:
-        return self.determined_on
+    effective_field = "determined_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.determine_new_employment_case(
@@ -274,13 +238,11 @@ class DetermineNotAppropriate(CaseCommand):
     """Determine that neither PE nor a new case is appropriate, with explanation and notice (VR-08)."""
 
     request_id: UUID
-    determined_on: date
+    determined_on: Day
     written_explanation: Text
-    review_notice_given: bool
+    review_notice_given: Flag
 
-    @property
-    def effective_on(self) -> date:
-        return self.determined_on
+    effective_field = "determined_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.determine_not_appropriate(
@@ -297,12 +259,10 @@ class RequestReview(CaseCommand):
     """Record the client's request for a Review of Decisions (VR-08)."""
 
     request_id: UUID
-    requested_on: date
+    requested_on: Day
     grounds: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.requested_on
+    effective_field = "requested_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.request_review(
@@ -318,13 +278,11 @@ class DecideReview(CaseCommand):
     """Record the review's decision: upheld or reversed (VR-08)."""
 
     request_id: UUID
-    decided_on: date
+    decided_on: Day
     decision: ReviewDecision
     reason: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.decided_on
+    effective_field = "decided_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.decide_review(
@@ -342,19 +300,17 @@ class AuthorizeService(CaseCommand):
 
     authorization_id: UUID
     request_id: UUID
-    authorized_on: date
+    authorized_on: Day
     service_type: ServiceType
     category: ServiceCategory
     provider: str = Field(min_length=1, max_length=200)
-    planned_start: date
-    planned_end: date
-    amount_cents: int = Field(ge=0, le=MAX_CENTS)
+    planned_start: Day
+    planned_end: Day
+    amount_cents: Whole = Field(ge=0, le=MAX_CENTS)
     ipe_entry: Text
     overrides: tuple[Override, ...] = ()
 
-    @property
-    def effective_on(self) -> date:
-        return self.authorized_on
+    effective_field = "authorized_on"
 
     def requested_overrides(self) -> tuple[Override, ...]:
         return self.overrides
@@ -381,12 +337,10 @@ class CancelAuthorization(CaseCommand):
     """Cancel an authorization whose service was not provided."""
 
     authorization_id: UUID
-    cancelled_on: date
+    cancelled_on: Day
     reason: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.cancelled_on
+    effective_field = "cancelled_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.cancel_authorization(
@@ -402,11 +356,9 @@ class RecordServiceProvided(CaseCommand):
     """Record that an authorized service was provided."""
 
     authorization_id: UUID
-    provided_on: date
+    provided_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.provided_on
+    effective_field = "provided_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_service_provided(
@@ -422,13 +374,11 @@ class ReceiveInvoice(CaseCommand):
 
     invoice_id: UUID
     authorization_id: UUID
-    received_on: date
+    received_on: Day
     invoice_number: str = Field(min_length=1, max_length=100)
-    amount_cents: int = Field(gt=0, le=MAX_CENTS)
+    amount_cents: Whole = Field(gt=0, le=MAX_CENTS)
 
-    @property
-    def effective_on(self) -> date:
-        return self.received_on
+    effective_field = "received_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.receive_invoice(
@@ -446,12 +396,10 @@ class PayInvoice(CaseCommand):
     """Record the payment of an invoice (VR-10)."""
 
     invoice_id: UUID
-    paid_on: date
-    amount_cents: int = Field(gt=0, le=MAX_CENTS)
+    paid_on: Day
+    amount_cents: Whole = Field(gt=0, le=MAX_CENTS)
 
-    @property
-    def effective_on(self) -> date:
-        return self.paid_on
+    effective_field = "paid_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.pay_invoice(
@@ -467,11 +415,9 @@ class UnencumberBalance(CaseCommand):
     """Release an authorization's unpaid balance once its service is closed (VR-10)."""
 
     authorization_id: UUID
-    unencumbered_on: date
+    unencumbered_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.unencumbered_on
+    effective_field = "unencumbered_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.unencumber_balance(
@@ -485,11 +431,9 @@ class UnencumberBalance(CaseCommand):
 class ReturnToMonitoring(CaseCommand):
     """Return the case to Post Employment Monitoring once its services are closed (VR-10)."""
 
-    returned_on: date
+    returned_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.returned_on
+    effective_field = "returned_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.return_to_monitoring(returned_on=self.returned_on, actor=actor, policies=policies)
@@ -498,12 +442,10 @@ class ReturnToMonitoring(CaseCommand):
 class RemoveFromPEServices(CaseCommand):
     """Remove the case from PE services explicitly, with a reason (VR-10, VR-11)."""
 
-    removed_on: date
+    removed_on: Day
     reason: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.removed_on
+    effective_field = "removed_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.remove_from_pe_services(
@@ -514,11 +456,9 @@ class RemoveFromPEServices(CaseCommand):
 class TerminateCase(CaseCommand):
     """Record the automatic termination on the case's VR-11 date (system actor only)."""
 
-    terminated_on: date
+    terminated_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.terminated_on
+    effective_field = "terminated_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.terminate(terminated_on=self.terminated_on, actor=actor, policies=policies)
@@ -530,14 +470,12 @@ class TerminateCase(CaseCommand):
 class EstablishSelfSufficiencyPlan(CaseCommand):
     """Establish the participant's post-employment self-sufficiency plan (TA-01)."""
 
-    established_on: date
+    established_on: Day
     emergent_needs: Entries = Field(description="The emergent needs, highest priority first")
     resources_mobilised: Entries
-    next_reassessment_on: date
+    next_reassessment_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.established_on
+    effective_field = "established_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.establish_plan(
@@ -554,14 +492,12 @@ class SetPlanGoal(CaseCommand):
     """Add a goal to the plan, with its target date and responsible party (TA-01)."""
 
     goal_id: UUID
-    set_on: date
+    set_on: Day
     description: Text
-    target_date: date
+    target_date: Day
     responsible_party: ResponsibleParty
 
-    @property
-    def effective_on(self) -> date:
-        return self.set_on
+    effective_field = "set_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.set_goal(
@@ -579,13 +515,11 @@ class ChangeGoalStatus(CaseCommand):
     """Move a plan goal to in progress, achieved or discontinued (TA-01)."""
 
     goal_id: UUID
-    changed_on: date
+    changed_on: Day
     status: GoalStatus
     note: Text = ""
 
-    @property
-    def effective_on(self) -> date:
-        return self.changed_on
+    effective_field = "changed_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.change_goal_status(
@@ -601,15 +535,13 @@ class ChangeGoalStatus(CaseCommand):
 class ReassessPlan(CaseCommand):
     """Re-assess the plan: re-prioritise needs, resources, the next date (TA-01, TA-02)."""
 
-    reassessed_on: date
+    reassessed_on: Day
     emergent_needs: Entries = Field(description="The emergent needs, highest priority first")
     resources_mobilised: Entries
     summary: Text
-    next_reassessment_on: date
+    next_reassessment_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.reassessed_on
+    effective_field = "reassessed_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.reassess_plan(
@@ -627,13 +559,11 @@ class RecordContingencyPlan(CaseCommand):
     """Record one area's contingency plan, or why the area needs none (TA-02)."""
 
     area: ContingencyArea
-    recorded_on: date
+    recorded_on: Day
     contingency: Text | None = None
     not_needed_reason: Text | None = None
 
-    @property
-    def effective_on(self) -> date:
-        return self.recorded_on
+    effective_field = "recorded_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_contingency(
@@ -650,15 +580,13 @@ class LogIntervention(CaseCommand):
     """Log problem solving or crisis intervention, its category and the action taken (TA-03)."""
 
     intervention_id: UUID
-    logged_on: date
+    logged_on: Day
     kind: InterventionKind
     category: InterventionCategory
     situation: Text
     action_taken: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.logged_on
+    effective_field = "logged_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.log_intervention(
@@ -677,13 +605,11 @@ class ReferToCommunityResource(CaseCommand):
     """Refer the participant to a community resource for a need (TA-04)."""
 
     referral_id: UUID
-    referred_on: date
+    referred_on: Day
     need: Text
     resource: Name
 
-    @property
-    def effective_on(self) -> date:
-        return self.referred_on
+    effective_field = "referred_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.refer_to_community_resource(
@@ -700,13 +626,11 @@ class RecordReferralResult(CaseCommand):
     """Record what came of a community referral (TA-04)."""
 
     referral_id: UUID
-    recorded_on: date
+    recorded_on: Day
     result: ReferralResult
     note: Text = ""
 
-    @property
-    def effective_on(self) -> date:
-        return self.recorded_on
+    effective_field = "recorded_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_referral_result(
@@ -722,14 +646,12 @@ class RecordReferralResult(CaseCommand):
 class RecordReachability(CaseCommand):
     """Record when and through which channels the participant can be reached (TA-05)."""
 
-    recorded_on: date
-    available_in_daytime: bool
+    recorded_on: Day
+    available_in_daytime: Flag
     best_times: Text = ""
     channels: tuple[ContactChannel, ...] = Field(min_length=1, max_length=len(ContactChannel))
 
-    @property
-    def effective_on(self) -> date:
-        return self.recorded_on
+    effective_field = "recorded_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_reachability(
@@ -746,14 +668,12 @@ class PlanContact(CaseCommand):
     """Put a contact on the scheduling matrix: its date and channel (TA-05)."""
 
     contact_id: UUID
-    scheduled_on: date
-    planned_for: date
+    scheduled_on: Day
+    planned_for: Day
     channel: ContactChannel
     purpose: Text = ""
 
-    @property
-    def effective_on(self) -> date:
-        return self.scheduled_on
+    effective_field = "scheduled_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.plan_contact(
@@ -771,13 +691,11 @@ class RecordContact(CaseCommand):
     """Log a contact made; a planned contact's id marks it made (TA-05)."""
 
     contact_id: UUID
-    made_on: date
+    made_on: Day
     channel: ContactChannel
     summary: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.made_on
+    effective_field = "made_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_contact(
@@ -794,14 +712,12 @@ class RecordEligibility(CaseCommand):
     """Record the participant's status and renewal date in a support program (TA-06)."""
 
     program: SupportProgram
-    recorded_on: date
+    recorded_on: Day
     status: EligibilityStatus
-    renewal_on: date | None = None
+    renewal_on: Day | None = None
     note: Text = ""
 
-    @property
-    def effective_on(self) -> date:
-        return self.recorded_on
+    effective_field = "recorded_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.record_eligibility(
@@ -819,15 +735,13 @@ class StartJob(CaseCommand):
     """Record a job the participant started: start date, wage and hours (TA-07)."""
 
     job_id: UUID
-    started_on: date
+    started_on: Day
     employer: Name
     job_title: Name
-    hourly_wage_cents: int = Field(gt=0, le=100_000_00)
-    weekly_hours: float = Field(gt=0, le=168)
+    hourly_wage_cents: Whole = Field(gt=0, le=100_000_00)
+    weekly_hours: Number = Field(gt=0, le=168)
 
-    @property
-    def effective_on(self) -> date:
-        return self.started_on
+    effective_field = "started_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.start_job(
@@ -846,13 +760,11 @@ class ChangeWage(CaseCommand):
     """Record a new wage or new weekly hours in a job held (TA-07, TA-11)."""
 
     job_id: UUID
-    changed_on: date
-    hourly_wage_cents: int = Field(gt=0, le=100_000_00)
-    weekly_hours: float = Field(gt=0, le=168)
+    changed_on: Day
+    hourly_wage_cents: Whole = Field(gt=0, le=100_000_00)
+    weekly_hours: Number = Field(gt=0, le=168)
 
-    @property
-    def effective_on(self) -> date:
-        return self.changed_on
+    effective_field = "changed_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.change_wage(
@@ -869,13 +781,11 @@ class RecordJobLoss(CaseCommand):
     """Record that the participant lost or left a job; re-employment starts (TA-07)."""
 
     job_id: UUID
-    lost_on: date
+    lost_on: Day
     reason: JobLossReason
     note: Text = ""
 
-    @property
-    def effective_on(self) -> date:
-        return self.lost_on
+    effective_field = "lost_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.lose_job(
@@ -892,12 +802,10 @@ class GiveSiteVisitConsent(CaseCommand):
     """Record the participant's permission to visit a job's site, and how it was given (TA-08)."""
 
     job_id: UUID
-    given_on: date
+    given_on: Day
     how_given: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.given_on
+    effective_field = "given_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.give_site_visit_consent(
@@ -913,11 +821,9 @@ class RevokeSiteVisitConsent(CaseCommand):
     """Record that the participant withdrew permission to visit a job's site (TA-08)."""
 
     job_id: UUID
-    revoked_on: date
+    revoked_on: Day
 
-    @property
-    def effective_on(self) -> date:
-        return self.revoked_on
+    effective_field = "revoked_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.revoke_site_visit_consent(
@@ -930,12 +836,10 @@ class RecordJobSiteVisit(CaseCommand):
 
     visit_id: UUID
     job_id: UUID
-    visited_on: date
+    visited_on: Day
     purpose: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.visited_on
+    effective_field = "visited_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.visit_job_site(
@@ -951,12 +855,10 @@ class RecordJobSiteVisit(CaseCommand):
 class EndCashAssistance(CaseCommand):
     """Record the day the participant's cash assistance ended (TA-09)."""
 
-    ended_on: date
+    ended_on: Day
     reason: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.ended_on
+    effective_field = "ended_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.end_cash_assistance(
@@ -968,13 +870,11 @@ class ReferToTraining(CaseCommand):
     """Refer the participant to education or training; not after the TA-09 window closes."""
 
     referral_id: UUID
-    referred_on: date
+    referred_on: Day
     resource: Name
     purpose: TrainingPurpose
 
-    @property
-    def effective_on(self) -> date:
-        return self.referred_on
+    effective_field = "referred_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.refer_to_training(
@@ -991,13 +891,11 @@ class IdentifySkill(CaseCommand):
     """Record a new personal skill of the participant and how it was identified (TA-11)."""
 
     skill_id: UUID
-    identified_on: date
+    identified_on: Day
     skill: Name
     how_identified: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.identified_on
+    effective_field = "identified_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.identify_skill(
@@ -1015,18 +913,16 @@ class AuthorizePurchasedService(CaseCommand):
 
     authorization_id: UUID
     goal_id: UUID
-    authorized_on: date
+    authorized_on: Day
     service_type: ServiceType
     category: ServiceCategory
     provider: Name
-    planned_start: date
-    planned_end: date
-    amount_cents: int = Field(ge=0, le=MAX_CENTS)
+    planned_start: Day
+    planned_end: Day
+    amount_cents: Whole = Field(ge=0, le=MAX_CENTS)
     plan_entry: Text
 
-    @property
-    def effective_on(self) -> date:
-        return self.authorized_on
+    effective_field = "authorized_on"
 
     def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
         case.authorize_purchased_service(

@@ -14,7 +14,14 @@ from domain.assistance import (
 )
 from domain.base import ValueObject
 from domain.dates import add_months
+from domain.inputs import Day, Whole
 from domain.values import ServiceType
+
+MAX_MONTHS = 1200
+"""The longest period a policy may name in months (a century): clocks add it to business dates,
+which must stay in the calendar."""
+MAX_DAYS = 36_525
+"""The longest period a policy may name in days (a century)."""
 
 SOFT_RULES_2018 = frozenset({"VR-03", "VR-04"})
 EXCLUDED_SERVICE_TYPES_2018 = frozenset(
@@ -34,22 +41,27 @@ class VRPolicy(ValueObject):
 
     name: str = "VR post-employment services"
     version: str = Field(min_length=1)
-    effective_from: date
-    initiation_window_months: int = Field(12, ge=0, description="VR-02")
-    planned_end_limit_months: int = Field(12, ge=0, description="VR-03")
-    max_service_duration_months: int = Field(3, ge=0, description="VR-04")
-    scope_days: int = Field(90, ge=0, description="VR-05")
+    effective_from: Day
+    initiation_window_months: Whole = Field(12, ge=0, le=MAX_MONTHS, description="VR-02")
+    planned_end_limit_months: Whole = Field(12, ge=0, le=MAX_MONTHS, description="VR-03")
+    max_service_duration_months: Whole = Field(3, ge=0, le=MAX_MONTHS, description="VR-04")
+    scope_days: Whole = Field(90, ge=0, le=MAX_DAYS, description="VR-05")
     excluded_service_types: frozenset[ServiceType] = Field(
         EXCLUDED_SERVICE_TYPES_2018, description="VR-06"
     )
-    termination_after_months: int = Field(12, ge=0, description="VR-11")
-    grandfathering_date: date = Field(date(2013, 8, 1), description="VR-12")
+    termination_after_months: Whole = Field(12, ge=0, le=MAX_MONTHS, description="VR-11")
+    grandfathering_date: Day = Field(date(2013, 8, 1), description="VR-12")
     soft_rules: frozenset[str] = Field(
         SOFT_RULES_2018, description="Rules that refuse unless overridden with a reason."
     )
-    invoice_payment_days: int = Field(30, ge=0, description="Agency setting: invoice due.")
-    return_to_monitoring_days: int = Field(
-        14, ge=0, description="Agency setting: return to monitoring after services close."
+    invoice_payment_days: Whole = Field(
+        30, ge=0, le=MAX_DAYS, description="Agency setting: invoice due."
+    )
+    return_to_monitoring_days: Whole = Field(
+        14,
+        ge=0,
+        le=MAX_DAYS,
+        description="Agency setting: return to monitoring after services close.",
     )
 
     @model_validator(mode="after")
@@ -102,7 +114,7 @@ class TAPolicy(ValueObject):
 
     name: str = "Cash-assistance post-employment services"
     version: str = Field(min_length=1)
-    effective_from: date
+    effective_from: Day
     contingency_areas: frozenset[ContingencyArea] = Field(
         frozenset(ContingencyArea), min_length=1, description="TA-02"
     )
@@ -115,11 +127,16 @@ class TAPolicy(ValueObject):
     eligibility_programs: frozenset[SupportProgram] = Field(
         frozenset(SupportProgram), min_length=1, description="TA-06"
     )
-    training_referral_months: int = Field(12, ge=0, description="TA-09")
-    renewal_alert_days: int = Field(
-        30, ge=0, description="Agency setting: a renewal is due soon from this many days before."
+    training_referral_months: Whole = Field(12, ge=0, le=MAX_MONTHS, description="TA-09")
+    renewal_alert_days: Whole = Field(
+        30,
+        ge=0,
+        le=MAX_DAYS,
+        description="Agency setting: a renewal is due soon from this many days before.",
     )
-    invoice_payment_days: int = Field(30, ge=0, description="Agency setting: invoice due (TA-10).")
+    invoice_payment_days: Whole = Field(
+        30, ge=0, le=MAX_DAYS, description="Agency setting: invoice due (TA-10)."
+    )
 
     def training_referral_window_closes(self, cash_assistance_ended_on: date) -> date:
         """The last day an education or training referral may be made (TA-09)."""

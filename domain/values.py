@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from domain.base import ValueObject
+from domain.inputs import flag_as_given
 
 
 class ServiceType(StrEnum):
@@ -94,6 +96,19 @@ class AuthorizationStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Answers(ValueObject):
+    """Answers a person gives: a yes/no answer is a JSON boolean, never 1, 0 or "yes"."""
+
+    # Not StrictBool: events carry these values, and their published field types stay `bool`.
+    @field_validator("*", mode="before")
+    @classmethod
+    def _yes_or_no_is_a_boolean(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields[info.field_name] if info.field_name else None
+        if field is not None and field.annotation in (bool, bool | None):
+            return flag_as_given(value)
+        return value
+
+
 class Override(ValueObject):
     """A justified exception to a soft rule, accepted and recorded with the event (VR-03, VR-04)."""
 
@@ -103,7 +118,7 @@ class Override(ValueObject):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class MaintainAssessment(ValueObject):
+class MaintainAssessment(Answers):
     """The VR-07 questions for a request to maintain the job held at outcome."""
 
     concern: str = Field(max_length=2000)
@@ -115,7 +130,7 @@ class MaintainAssessment(ValueObject):
     )
 
 
-class AdvanceAssessment(ValueObject):
+class AdvanceAssessment(Answers):
     """The VR-07 questions for a request to advance with the employer held at outcome."""
 
     same_employer: bool
@@ -125,7 +140,7 @@ class AdvanceAssessment(ValueObject):
     expected_results: tuple[AdvancementResult, ...]
 
 
-class ScopeCriteria(ValueObject):
+class ScopeCriteria(Answers):
     """The four VR-05 criteria a PE service must meet; all must be affirmed."""
 
     readily_available: bool

@@ -1,7 +1,8 @@
 """`make bench`: the project's throughput beside a raw baseline measured in the same run.
 
 Each figure is printed with its ratio to the baseline. Nothing here asserts a time: the targets
-in docs/benchmarks.md are read off this output.
+in docs/benchmarks.md are read off this output. Every wait has a deadline, though: a phase that
+stops making progress fails with `PhaseFailed`, saying which phase and what it waited for.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from fastavro import schemaless_reader, schemaless_writer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from adapters.avro import HEADER_LENGTH, AvroCodec, published_schemas
+from adapters.consumer import TrackedConsumer
 from adapters.contract import OutgoingMessage, contract_record, outgoing_message
 from adapters.kafka import TopicSpec, ensure_topics, idempotent_producer
 from application.bootstrap import (
@@ -54,6 +56,32 @@ from scripts.bench_audit import bench_as_of
 from scripts.bench_replay import bench_replay
 
 ACTOR = Actor(id="bench", role=Role.CASEWORKER)
+
+
+# Far beyond what a phase takes on a slow machine: reaching one means the phase is stuck.
+PHASE_DEADLINE_SECONDS = 600.0
+VISIBLE_DEADLINE_SECONDS = 60.0
+ACK_TIMEOUT_SECONDS = 120.0
+
+
+class PhaseFailed(RuntimeError):
+    """A benchmark phase that did not finish within its deadline."""
+
+
+def wait_until(
+    condition: Callable[[], object],
+    phase: str,
+    what: Callable[[], str],
+    seconds: float,
+    pause: float = 0.001,
+) -> None:
+    """Waits for `condition`; raises `PhaseFailed` naming the phase and `what()` (said when
+    the time is up) after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise PhaseFailed(f"{phase}: no {what()} within {seconds:.0f} s")
+        time.sleep(pause)
 
 
 def rate(count: int, seconds: float) -> float:
@@ -277,6 +305,18 @@ def bench_load(cases: int) -> None:
         )
 
 
+def bench_generation(cases: int) -> None:
+    """How fast the synthetic caseload (demo, simulations, benchmarks) is generated; it has no
+    raw baseline: it is the cost of every test and benchmark that drives one."""
+    start = time.perf_counter()
+    count = sum(1 for _ in SyntheticCaseload(seed=1, cases=cases).commands())
+    elapsed = time.perf_counter() - start
+    print(
+        f"synthetic caseload of {cases:,} cases: {count:,} commands in {elapsed:.1f} s "
+        f"({rate(count, elapsed):,.0f} commands/s)"
+    )
+
+
 def iter_all_events(app: Application[UUID], cases: int) -> Iterator[Any]:
     for notification in app.recorder.select_notifications(start=1, limit=2 * cases + 10):
         yield app.mapper.to_domain_event(notification)
@@ -329,9 +369,9 @@ def bench_relay(cases: int, bootstrap: str, rounds: int = 3) -> None:
 def raw_send(producer: KafkaProducer, topic: str, messages: list[OutgoingMessage]) -> int:
     """The relay's baseline: prepared messages sent, flushed and every acknowledgement awaited."""
     futures = [producer.send(topic, key=m.key, value=m.value, headers=m.headers) for m in messages]
-    producer.flush()
+    producer.flush(timeout=ACK_TIMEOUT_SECONDS)
     for future in futures:
-        future.get()
+        future.get(timeout=ACK_TIMEOUT_SECONDS)
     return len(futures)
 
 
@@ -409,7 +449,14 @@ def raw_consume(
     consumer.seek_to_beginning(*partitions)
     ends = consumer.end_offsets(partitions)
     read = 0
-    while any(consumer.position(tp) < ends[tp] for tp in partitions):
+    deadline = time.monotonic() + PHASE_DEADLINE_SECONDS
+    while any((consumer.position(tp, timeout_ms=30_000) or 0) < ends[tp] for tp in partitions):
+        if time.monotonic() > deadline:
+            consumer.close()
+            raise PhaseFailed(
+                f"raw consume of {topic}: read {read} of {sum(ends.values())} messages "
+                f"within {PHASE_DEADLINE_SECONDS:.0f} s"
+            )
         for batch in consumer.poll(timeout_ms=500, max_records=REBUILD_BATCH).values():
             for message in batch:
                 each(message)
@@ -446,7 +493,7 @@ def copy_caseload(bootstrap: str, source: str, target: str, events: int) -> int:
             message = outgoing_message(case_id, record["case_version"], value, sent + 1, codec)
             producer.send(target, key=message.key, value=message.value, headers=message.headers)
             sent += 1
-    producer.flush()
+    producer.flush(timeout=PHASE_DEADLINE_SECONDS)
     producer.close()
     return sent
 
@@ -482,6 +529,16 @@ def bench_million_rebuild(bootstrap: str, source: Settings, events: int) -> None
         print(
             f"{'':<34} ({copied:,} events rebuilt in {rebuild_seconds:,.1f} s; target <= 60 s for 1,000,000)"
         )
+
+
+def not_visible(case_number: str, projection: TrackedConsumer) -> str:
+    health = projection.health
+    return (
+        f"case {case_number} in the caseload view: the relay or the projection is stuck "
+        f"(the projection: broker reachable {health.reachable}, last good poll "
+        f"{health.seconds_since_last_good_poll():.0f} s ago, lag {health.lag}, "
+        f"rejoins {health.rejoins}, client restarts {health.restarts})"
+    )
 
 
 def bench_rebuild_and_latency(cases: int, bootstrap: str, million: int = 0) -> None:
@@ -526,11 +583,12 @@ def bench_rebuild_and_latency(cases: int, bootstrap: str, million: int = 0) -> N
         projection = build_caseload_projection(settings, group_id="bench-latency")
         view = open_caseload_view(settings)
         workers = [
-            threading.Thread(target=relay.run, args=(stop, 0.005), daemon=True),
-            threading.Thread(target=projection.run, args=(stop,), daemon=True),
+            threading.Thread(target=relay.run, args=(stop, 0.005), name="relay", daemon=True),
+            threading.Thread(target=projection.run, args=(stop,), name="projection", daemon=True),
         ]
         for worker in workers:
             worker.start()
+        phase = "command -> visible in caseload"
         latencies = []
         for i in range(200):
             number = f"LAT-{i:05d}"
@@ -546,12 +604,21 @@ def bench_rebuild_and_latency(cases: int, bootstrap: str, million: int = 0) -> N
                 ACTOR,
             )
             case_id = str(case_id_for(number))
-            while view.case(case_id) is None:
-                time.sleep(0.001)
+            for worker in workers:
+                if not worker.is_alive():
+                    raise PhaseFailed(f"{phase}: the {worker.name} thread ended")
+            wait_until(
+                partial(view.case, case_id),
+                phase,
+                partial(not_visible, number, projection),
+                VISIBLE_DEADLINE_SECONDS,
+            )
             latencies.append(time.perf_counter() - start)
         stop.set()
         for worker in workers:
             worker.join(timeout=30)
+            if worker.is_alive():
+                raise PhaseFailed(f"{phase}: the {worker.name} thread did not stop within 30 s")
         projection.close()
         relay.close()
         view.close()
@@ -585,6 +652,7 @@ def main() -> None:
     print(f"cpu cores: {os.cpu_count()}; cases: {args.cases} (2 events each); SQLite event store")
     bench_append(args.cases)
     bench_load(60)
+    bench_generation(10_000)
     bench_avro(args.avro_events)
     with ExitStack() as stack:
         bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")

@@ -8,7 +8,6 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 from application.bootstrap import build_case_management, open_billing_ledger
@@ -16,6 +15,7 @@ from application.settings import Settings
 from consumers.billing.ledger import BillingLedger
 from consumers.billing.reconciliation import reconcile
 from consumers.deadline_enforcement import utc_today
+from scripts.arguments import iso_date
 
 
 def cmd_billing(settings: Settings, args: argparse.Namespace) -> int:
@@ -102,7 +102,7 @@ def add_billing_commands(parser: argparse.ArgumentParser) -> None:
         "--provider", help="only this provider's"
     )
     add("unpaid", _unpaid, "invoices received and not yet paid, with their age").add_argument(
-        "--as-of", type=date.fromisoformat, help="as it stood on this day (default: today)"
+        "--as-of", type=iso_date, help="as it stood on this day (default: today)"
     )
     add("periods", _periods, "money per provider and fiscal period").add_argument(
         "--provider", help="only this provider's"

@@ -33,7 +33,9 @@ from application.bootstrap import (
 from application.clock import Clock, utc_today
 from application.settings import ConfigurationError, Settings, load_settings
 from consumers.deadline_enforcement import DeadlineEnforcer, TickAheadOfClock, TickReport
+from domain.case import CaseStatus
 from projections.caseload import CaseloadView
+from scripts.arguments import PORT, Parser, iso_date, seconds, whole
 from scripts.billing_cli import add_billing_commands, cmd_billing
 from scripts.exit_codes import ExitCode
 from scripts.reports_cli import add_reports_commands, cmd_reports
@@ -45,12 +47,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("pes")
 T = TypeVar("T")
 
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
+MAX_CASES = 1_000_000
+MAX_WORKERS = 256
+INTERVAL = seconds(0.01, 86_400)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -400,13 +399,42 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
         ends = consumer.end_offsets(partitions)
     finally:
         consumer.close()
+    groups = {name: model.group_id(settings) for name, model in READ_MODELS.items()}
+    members = _group_members(settings.kafka_bootstrap_servers, list(groups.values()))
     for name, done in positions.items():
         lag = sum(ends[tp] - done.get(tp.partition, 0) for tp in partitions)
         print(f"{name}: lag {lag} message(s) on {settings.case_events_topic}")
+        print(f"  group {groups[name]}: {members[groups[name]]}")
         for tp in partitions:
             at = done.get(tp.partition, 0)
             print(f"  [{tp.partition}] at {at} of {ends[tp]} (lag {ends[tp] - at})")
     return 0
+
+
+def _group_members(bootstrap_servers: str, groups: list[str]) -> dict[str, str]:
+    """Each consumer group's members as the broker counts them: a view whose group has no
+    member is fed by nothing, whatever its lag says now."""
+    from kafka.admin import KafkaAdminClient
+
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap_servers, client_id="pes-status", request_timeout_ms=10_000
+        )
+        try:
+            described = admin.describe_groups(groups)
+        finally:
+            admin.close()
+    except Exception as error:  # the lag above is still worth showing
+        return {group: f"unknown ({type(error).__name__}: {error})" for group in groups}
+    answer = {}
+    for group in groups:
+        info = described.get(group) or {}
+        count = len(info.get("members") or ())
+        state = info.get("group_state") or "unknown"
+        answer[group] = (
+            f"{count} member(s) ({state})" if count else f"no member ({state}): nothing feeds it"
+        )
+    return answer
 
 
 def cmd_deadlines(settings: Settings, args: argparse.Namespace) -> int:
@@ -606,7 +634,7 @@ def cmd_schemas(_settings: Settings, args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pes", description=__doc__)
+    parser = Parser(prog="pes", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     parser.add_argument(
         "--log-format",
@@ -626,7 +654,7 @@ def build_parser() -> argparse.ArgumentParser:
     def with_metrics(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
         sub.add_argument(
             "--metrics-port",
-            type=int,
+            type=PORT,
             metavar="PORT",
             help="serve Prometheus metrics at http://HOST:PORT/metrics (off by default)",
         )
@@ -638,22 +666,26 @@ def build_parser() -> argparse.ArgumentParser:
     run = with_metrics(
         add("run", cmd_run, "run the whole local system: broker, relay and caseload view")
     )
-    run.add_argument("--kafka-port", type=int, default=None, help="port of the local broker")
+    run.add_argument("--kafka-port", type=PORT, default=None, help="port of the local broker")
     run.add_argument(
         "--api-port",
-        type=int,
+        type=PORT,
         metavar="PORT",
         help="also serve the HTTP API on 127.0.0.1:PORT, in DEVELOPMENT MODE (the dev-* tokens)",
     )
     run.add_argument(
-        "--demo", type=int, default=0, metavar="N", help="also load N synthetic demo cases"
+        "--demo",
+        type=whole(0, MAX_CASES),
+        default=0,
+        metavar="N",
+        help="also load N synthetic demo cases",
     )
     run.add_argument(
-        "--tick", type=float, default=60.0, metavar="SECONDS", help="deadline process interval"
+        "--tick", type=INTERVAL, default=60.0, metavar="SECONDS", help="deadline process interval"
     )
     serve = add("serve", cmd_serve, "serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=PORT, default=8000)
     serve.add_argument(
         "--development",
         action="store_true",
@@ -678,16 +710,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     caseload = add("caseload", cmd_caseload, "print the caseload view")
     caseload.add_argument("--caseworker", help="only this caseworker's cases")
-    caseload.add_argument("--status", help="only cases with this status")
     caseload.add_argument(
-        "--today", type=date.fromisoformat, help="judge deadlines on this day (default: today)"
+        "--status", choices=[s.value for s in CaseStatus], help="only cases with this status"
+    )
+    caseload.add_argument(
+        "--today", type=iso_date, help="judge deadlines on this day (default: today)"
     )
     deadlines = with_metrics(
         add("deadlines", cmd_deadlines, "record due VR-11 terminations and raise deadline alerts")
     )
     deadlines.add_argument(
         "--today",
-        type=date.fromisoformat,
+        type=iso_date,
         help="run once as of this day (YYYY-MM-DD), today or earlier: never ahead of the clock",
     )
     deadlines.add_argument(
@@ -696,16 +730,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="show what one sweep (today, or --today) would record and alert; record nothing",
     )
     deadlines.add_argument(
-        "--every", type=float, default=60.0, metavar="SECONDS", help="tick interval"
+        "--every", type=INTERVAL, default=60.0, metavar="SECONDS", help="tick interval"
     )
     demo = add("demo", cmd_demo, "load the synthetic caseload and print caseloads and deadlines")
-    demo.add_argument("--cases", type=int, default=200, help="synthetic cases to load")
+    demo.add_argument(
+        "--cases", type=whole(1, MAX_CASES), default=200, help="synthetic cases to load"
+    )
     rebuild = add("rebuild", cmd_rebuild, "rebuild a read model from offset zero")
     rebuild.add_argument("read_model", choices=list(READ_MODELS), help="the read model to rebuild")
     rebuild.add_argument("--into", metavar="DIR", help="build into this folder instead of in place")
     rebuild.add_argument(
         "--workers",
-        type=positive_int,
+        type=whole(1, MAX_WORKERS),
         default=os.cpu_count() or 1,
         help="processes sharing the topic's partitions (default: one per CPU core)",
     )
@@ -716,9 +752,7 @@ def build_parser() -> argparse.ArgumentParser:
         "audit", cmd_audit, "a case's audit trail: every decision, and its state as of a date"
     )
     audit.add_argument("case_number", help="e.g. VR-1-000004")
-    audit.add_argument(
-        "--as-of", type=date.fromisoformat, help="also the state on this business date"
-    )
+    audit.add_argument("--as-of", type=iso_date, help="also the state on this business date")
     audit.add_argument("--format", choices=["json", "html"], default="json")
     audit.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     verify = add(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,19 @@ from consumers.reporting import reports
 from consumers.reporting.export import FORMATS, write_report
 from consumers.reporting.store import ReportingStore
 from domain.policy import PolicyBook
+from scripts.arguments import iso_date
+from scripts.exit_codes import ExitCode
 
 Report = tuple[list[Any], type]
 
 
 def cmd_reports(settings: Settings, args: argparse.Namespace) -> int:
+    start, end = getattr(args, "start", None), getattr(args, "end", None)
+    if start is not None and end is not None and end < start:
+        print(
+            f"pes reports {args.report_name}: --to {end} is before --from {start}", file=sys.stderr
+        )
+        return ExitCode.BAD_INPUT
     store = open_reporting_store(settings)
     try:
         store.require_current_layout()
@@ -93,8 +100,8 @@ def add_reports_commands(parser: argparse.ArgumentParser) -> None:
         return sub
 
     def span(sub: argparse.ArgumentParser, monthly: bool = True) -> None:
-        sub.add_argument("--from", dest="start", type=date.fromisoformat, required=True)
-        sub.add_argument("--to", dest="end", type=date.fromisoformat, required=True)
+        sub.add_argument("--from", dest="start", type=iso_date, required=True)
+        sub.add_argument("--to", dest="end", type=iso_date, required=True)
         if monthly:
             sub.add_argument("--monthly", action="store_true", help="one row per month")
 
@@ -114,7 +121,7 @@ def add_reports_commands(parser: argparse.ArgumentParser) -> None:
     span(overrides)
     overrides.add_argument("--by-rule", action="store_true", help="counts per rule ID")
     outcomes = add("outcomes", _outcomes, "employment outcomes and retention days as of a date")
-    outcomes.add_argument("--as-of", type=date.fromisoformat, help="default: today")
+    outcomes.add_argument("--as-of", type=iso_date, help="default: today")
     outcomes.add_argument("--program", choices=["vr", "cash_assistance"])
     outcomes.add_argument("--totals", action="store_true", help="one row of sums instead")
     participants = add(
@@ -122,12 +129,12 @@ def add_reports_commands(parser: argparse.ArgumentParser) -> None:
         _participants,
         "cash-assistance participants: job retention, wage change, re-employment, skills (TA-07, TA-11)",
     )
-    participants.add_argument("--as-of", type=date.fromisoformat, help="default: today")
+    participants.add_argument("--as-of", type=iso_date, help="default: today")
     participants.add_argument("--totals", action="store_true", help="one row of sums instead")
     exits = add(
         "exits",
         _exits,
         "exits from cash assistance: employed in the 2nd and 4th quarter after, 2nd-quarter earnings",
     )
-    exits.add_argument("--as-of", type=date.fromisoformat, help="default: today")
+    exits.add_argument("--as-of", type=iso_date, help="default: today")
     exits.add_argument("--by-quarter", action="store_true", help="rates per exit quarter")

@@ -214,13 +214,13 @@ def outcome_body(**changes: object) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("body", "field", "error_type"),
     [
-        (outcome_body(hourly_wage_cents="lots"), "hourly_wage_cents", "int_parsing"),
+        (outcome_body(hourly_wage_cents="lots"), "hourly_wage_cents", "int_type"),
         (outcome_body(weekly_hours=[40]), "weekly_hours", "float_type"),
         (outcome_body(employer=None), "employer", "string_type"),
         (outcome_body(nickname="Ada"), "nickname", "extra_forbidden"),
         (outcome_body(case_id=str(CASE)), "case_id", "extra_forbidden"),
         (outcome_body(outcome_date="2024-02-30"), "outcome_date", "date_from_datetime_parsing"),
-        (outcome_body(outcome_date="yesterday"), "outcome_date", "date_from_datetime_parsing"),
+        (outcome_body(outcome_date="yesterday"), "outcome_date", "iso_date"),
         (outcome_body(outcome_date=...), "outcome_date", "missing"),
         (outcome_body(outcome_date="9999-12-30"), "outcome_date", "less_than_equal"),
         (outcome_body(outcome_date="0001-01-01"), "outcome_date", "greater_than_equal"),

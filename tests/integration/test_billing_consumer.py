@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from adapters.consumer import TrackedConsumer
-from application.bootstrap import build_case_management, build_projection, build_relay
+from application.bootstrap import (
+    build_case_management,
+    build_projection,
+    build_relay,
+    open_billing_ledger,
+)
 from application.settings import Settings, as_environment
 from application.synthetic import SyntheticCaseload, drive
 from consumers.billing.ledger import BillingLedger
@@ -99,14 +105,23 @@ def test_two_ledger_consumers_in_one_group_split_the_partitions_and_still_reconc
     settings = sqlite_settings
     group = f"{settings.case_events_topic}-scaled"
     members = [build_projection(settings, "billing", group_id=group) for _ in range(2)]
-    ledger = members[0].store
-    assert isinstance(ledger, BillingLedger)
+    ledger = open_billing_ledger(settings)  # the test's own connection: members write on theirs
+    applied = [0, 0]
+    stop = threading.Event()
+
+    def run(index: int) -> None:
+        # Each member polls on its own thread, as in its own process: one member's join never
+        # waits for the other's poll, so neither misses its heartbeat or rebalance deadline.
+        while not stop.is_set():
+            applied[index] += members[index].poll_once(timeout_ms=100)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(2)]
+    for thread in threads:
+        thread.start()
     try:
 
         def settled() -> bool:
             # Each member reports its own view of the group; during a rebalance they overlap.
-            for member in members:
-                member.poll_once(timeout_ms=100)
             first, second = (m.consumer.assignment() for m in members)
             whole = len(first | second) == settings.case_events_partitions
             return bool(first and second and not first & second and whole)
@@ -118,19 +133,21 @@ def test_two_ledger_consumers_in_one_group_split_the_partitions_and_still_reconc
         relay = build_relay(settings, app)
         published = relay.drain()
         relay.close()
-        applied = [0, 0]
 
-        def poll_both() -> bool:
-            for index, member in enumerate(members):
-                applied[index] += member.poll_once(timeout_ms=100)
-            return ledger.positions_total(settings.case_events_topic) >= published
-
-        wait_for(poll_both, timeout=120, what="the two members to apply every published event")
+        wait_for(
+            lambda: ledger.positions_total(settings.case_events_topic) >= published,
+            timeout=120,
+            what="the two members to apply every published event",
+        )
         assert all(applied)  # each member did part of the work
 
         report = reconcile(ledger, app)
         assert report.differences == []
         assert (report.cases_checked, report.cases_behind) == (60, 0)
     finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
         for member in members:
             member.close()
+        ledger.close()

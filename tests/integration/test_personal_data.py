@@ -429,6 +429,9 @@ def test_put_get_erase_over_http(client: TestClient) -> None:
         {"given_name": "Ada", "family_name": "Byron", "email": "not-an-email"},
         {"given_name": "Ada", "family_name": "Byron", "shoe_size": 9},
         {"given_name": " ", "family_name": "Byron"},
+        {"given_name": "Ada", "family_name": "Byron", "date_of_birth": 0},
+        {"given_name": "Ada", "family_name": "Byron", "date_of_birth": "1815-12-10T00:00:00"},
+        {"given_name": "Ada", "family_name": "Byron", "date_of_birth": "18151210"},
     ],
 )
 def test_invalid_personal_data_is_a_problem_that_does_not_echo_it(

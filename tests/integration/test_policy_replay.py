@@ -101,6 +101,20 @@ def test_an_unreadable_candidate_file_names_the_problem(tmp_path: Path) -> None:
         load_candidate_changes(broken)
 
 
+def test_a_candidate_with_a_number_as_text_or_a_boolean_is_refused_naming_each_parameter(
+    tmp_path: Path,
+) -> None:
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text('{"max_service_duration_months": "12", "scope_days": true}')
+
+    with pytest.raises(CandidatePolicyError) as refused:
+        load_candidate_changes(candidate)
+
+    assert "max_service_duration_months: Input should be a valid integer" in str(refused.value)
+    assert "scope_days: Input should be a valid integer" in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
 def test_the_html_report_renders_in_a_real_browser(recorded: Settings, tmp_path: Path) -> None:
     changes = load_candidate_changes(CANDIDATES / "wider-window.json")
     findings = replay_policy(recorded, changes, "store")

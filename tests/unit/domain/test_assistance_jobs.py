@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.assistance import JobLossReason
+from domain.assistance import ConsentChange, JobLossReason
 from domain.errors import InvalidCommand, RuleViolation
 from tests.unit.domain.support import OPENED, AssistanceFile
 
@@ -25,6 +25,17 @@ def job_id(file: AssistanceFile) -> UUID:
     return file.job_started(STARTED)
 
 
+def visited(file: AssistanceFile, job_id: UUID, on: date) -> None:
+    """Records a visit and checks it was recorded for that job and day."""
+    command = file.visit(job_id, on)
+    file.do(command)
+    event = file.last_event()
+    assert type(event).__name__ == "JobSiteVisited"
+    assert (event.visit_id, event.job_id, event.effective_on) == (command.visit_id, job_id, on)  # type: ignore[attr-defined]
+    visit = file.case.assistance.visits[command.visit_id]
+    assert (visit.job_id, visit.visited_on) == (job_id, on)
+
+
 # TA-07
 
 
@@ -38,7 +49,10 @@ def test_a_job_records_its_start_date_wage_and_hours_TA_07(
 def test_a_job_cannot_start_before_the_case_opening_TA_07(file: AssistanceFile) -> None:
     with pytest.raises(InvalidCommand):
         file.do(file.start_job(OPENED - timedelta(days=1)))
-    file.do(file.start_job(OPENED))
+    command = file.start_job(OPENED)
+    file.do(command)
+    assert type(file.last_event()).__name__ == "JobStarted"
+    assert file.case.assistance.jobs[command.job_id].started_on == OPENED
 
 
 def test_a_started_job_retried_records_nothing_other_details_are_refused(
@@ -150,7 +164,15 @@ def test_permission_revoked_the_day_after_the_visit_was_in_force_on_it_TA_08(
 ) -> None:
     file.do(file.consent(job_id, date(2024, 3, 1)))
     file.do(file.revoke(job_id, VISIT + timedelta(days=1)))
-    file.do(file.visit(job_id, VISIT))  # recorded late; permission was in force that day
+    visit = file.visit(job_id, VISIT)
+    file.do(visit)  # recorded late; permission was in force that day
+    event = file.last_event()
+    assert type(event).__name__ == "JobSiteVisited"
+    assert (event.visit_id, event.job_id, event.effective_on) == (visit.visit_id, job_id, VISIT)  # type: ignore[attr-defined]
+    assert file.case.assistance.visits[visit.visit_id].visited_on == VISIT
+    job = file.case.assistance.jobs[job_id]
+    assert job.consent_in_force_on(VISIT)
+    assert not job.consent_in_force_on(VISIT + timedelta(days=1))
 
 
 def test_permission_given_again_after_a_revocation_is_in_force_from_its_day_TA_08(
@@ -161,7 +183,7 @@ def test_permission_given_again_after_a_revocation_is_in_force_from_its_day_TA_0
     file.do(file.consent(job_id, VISIT))
     with pytest.raises(RuleViolation, match="TA-08"):
         file.do(file.visit(job_id, VISIT - timedelta(days=1)))
-    file.do(file.visit(job_id, VISIT))
+    visited(file, job_id, VISIT)
 
 
 def test_permission_is_per_job_TA_08(file: AssistanceFile, job_id: UUID) -> None:
@@ -169,7 +191,7 @@ def test_permission_is_per_job_TA_08(file: AssistanceFile, job_id: UUID) -> None
     file.do(file.consent(other, date(2024, 3, 1)))
     with pytest.raises(RuleViolation, match="TA-08"):
         file.do(file.visit(job_id, VISIT))
-    file.do(file.visit(other, VISIT))
+    visited(file, other, VISIT)
 
 
 def test_permission_changes_are_recorded_in_order_and_say_how_it_was_given_TA_08(
@@ -185,6 +207,16 @@ def test_permission_changes_are_recorded_in_order_and_say_how_it_was_given_TA_08
         file.do(file.revoke(job_id, date(2024, 3, 13)))  # nothing in force
     with pytest.raises(RuleViolation, match="TA-08"):
         file.do(file.consent(job_id, date(2024, 3, 14)).model_copy(update={"how_given": " "}))
+    assert file.case.assistance.jobs[job_id].consent_changes == [
+        ConsentChange(on=date(2024, 3, 10), given=True, how="signed release form"),
+        ConsentChange(on=date(2024, 3, 12), given=False, how=""),
+    ]
+    recorded = [e for e in file.all_events() if "SiteVisitConsent" in type(e).__name__]
+    assert [(type(e).__name__, e.effective_on) for e in recorded] == [
+        ("SiteVisitConsentGiven", date(2024, 3, 10)),
+        ("SiteVisitConsentRevoked", date(2024, 3, 12)),
+    ]
+    assert recorded[0].how_given == "signed release form"  # type: ignore[attr-defined]
 
 
 def test_a_visit_is_to_a_job_held_that_day(file: AssistanceFile, job_id: UUID) -> None:
@@ -194,7 +226,7 @@ def test_a_visit_is_to_a_job_held_that_day(file: AssistanceFile, job_id: UUID) -
     file.do(file.lose_job(job_id, date(2024, 5, 1)))
     with pytest.raises(InvalidCommand):
         file.do(file.visit(job_id, date(2024, 5, 2)))
-    file.do(file.visit(job_id, date(2024, 5, 1)))
+    visited(file, job_id, date(2024, 5, 1))
 
 
 def test_a_job_cannot_be_lost_before_a_visit_already_recorded(

@@ -11,7 +11,7 @@ import pytest
 from domain.assistance import GoalStatus
 from domain.commands import AuthorizeService
 from domain.errors import InvalidCommand, RuleViolation
-from domain.values import ServiceCategory, ServiceType
+from domain.values import AuthorizationStatus, ServiceCategory, ServiceType
 from tests.unit.domain.support import BILLING, AssistanceFile, CaseFile
 
 ON = date(2024, 3, 4)
@@ -68,6 +68,9 @@ def test_a_purchase_is_not_dated_before_its_goal_TA_10(file: AssistanceFile) -> 
     with pytest.raises(RuleViolation, match="TA-10"):
         file.do(file.purchase(goal_id, ON + timedelta(days=4)))
     file.do(file.purchase(goal_id, ON + timedelta(days=5)))
+    recorded = file.last_event()
+    assert type(recorded).__name__ == "ServiceAuthorized"
+    assert (recorded.request_id, recorded.effective_on) == (goal_id, ON + timedelta(days=5))  # type: ignore[attr-defined]
 
 
 def test_a_purchase_is_entered_in_the_plan_TA_10(file: AssistanceFile, goal_id: UUID) -> None:
@@ -79,13 +82,34 @@ def test_the_vr_exclusions_and_windows_do_not_apply_to_purchased_services(
     file: AssistanceFile, goal_id: UUID
 ) -> None:
     # Job placement is never a VR PE service (VR-06); six months exceeds VR-04's three.
-    authorized(
+    authorization_id = authorized(
         file,
         goal_id,
         service_type=ServiceType.EMPLOYMENT_JOB_PLACEMENT,
         category=ServiceCategory.COMMUNITY,
         planned_end=ON + timedelta(days=180),
     )
+    event = file.last_event()
+    assert type(event).__name__ == "ServiceAuthorized"
+    assert (
+        event.authorization_id,  # type: ignore[attr-defined]
+        event.request_id,  # type: ignore[attr-defined]
+        event.service_type,  # type: ignore[attr-defined]
+        event.planned_start,  # type: ignore[attr-defined]
+        event.planned_end,  # type: ignore[attr-defined]
+        event.overrides,  # type: ignore[attr-defined]
+    ) == (
+        authorization_id,
+        goal_id,
+        ServiceType.EMPLOYMENT_JOB_PLACEMENT,
+        ON,
+        ON + timedelta(days=180),
+        (),
+    )
+    authorization = file.case.authorizations[authorization_id]
+    assert authorization.status is AuthorizationStatus.AUTHORIZED
+    assert authorization.planned_end == ON + timedelta(days=180)
+    assert file.case.encumbered_cents == 80_000
 
 
 def test_the_vr_authorization_command_refuses_a_cash_assistance_case(
@@ -148,6 +172,9 @@ def test_an_invoice_above_what_remains_authorized_is_refused_TA_10(
         file.do(file.invoice(authorization_id, ON + timedelta(days=5), 50_001), BILLING)
     assert refusal.value.rule_id == "TA-10"
     file.do(file.invoice(authorization_id, ON + timedelta(days=5), 50_000), BILLING)
+    assert type(file.last_event()).__name__ == "InvoiceReceived"
+    authorization = file.case.authorizations[authorization_id]
+    assert (authorization.invoiced_cents, authorization.remaining_cents) == (50_000, 0)
 
 
 def test_a_payment_above_its_invoice_and_an_early_release_are_refused_TA_10(

@@ -109,7 +109,10 @@ def test_the_next_reassessment_comes_after_the_plan_is_made_TA_01() -> None:
     with pytest.raises(RuleViolation) as refusal:
         same_day.planned(PLANNED, next_reassessment_on=PLANNED)
     assert refusal.value.rule_id == "TA-01"
-    AssistanceFile().planned(PLANNED, next_reassessment_on=PLANNED + timedelta(days=1))
+    next_day = AssistanceFile()
+    next_day.planned(PLANNED, next_reassessment_on=PLANNED + timedelta(days=1))
+    assert next_day.case.assistance.plan is not None
+    assert next_day.case.assistance.plan.next_reassessment_on == PLANNED + timedelta(days=1)
 
 
 def test_an_emergent_need_has_one_place_in_the_priority_order_TA_01() -> None:
@@ -122,7 +125,10 @@ def test_an_emergent_need_has_one_place_in_the_priority_order_TA_01() -> None:
 def test_a_plan_cannot_precede_the_case_opening() -> None:
     with pytest.raises(InvalidCommand):
         AssistanceFile().planned(OPENED - timedelta(days=1))
-    AssistanceFile().planned(OPENED)
+    file = AssistanceFile()
+    file.planned(OPENED)
+    assert file.case.assistance.plan is not None
+    assert file.case.assistance.plan.established_on == OPENED
 
 
 def test_a_goal_records_target_date_responsible_party_and_starts_open_TA_01(
@@ -174,6 +180,11 @@ def test_a_discontinued_goal_says_why_TA_01(file: AssistanceFile) -> None:
     with pytest.raises(RuleViolation, match="TA-01"):
         file.do(file.goal_status(goal_id, date(2024, 3, 1), GoalStatus.DISCONTINUED))
     file.do(file.goal_status(goal_id, date(2024, 3, 1), GoalStatus.DISCONTINUED, "changed jobs"))
+    recorded = file.last_event()
+    assert type(recorded).__name__ == "GoalStatusChanged"
+    assert (recorded.status, recorded.note) == (GoalStatus.DISCONTINUED, "changed jobs")  # type: ignore[attr-defined]
+    assert file.case.assistance.plan is not None
+    assert file.case.assistance.plan.goals[goal_id].status is GoalStatus.DISCONTINUED
 
 
 def test_a_reassessment_records_new_priorities_and_the_next_date_TA_01(
@@ -198,6 +209,9 @@ def test_a_reassessment_is_dated_after_the_last_review_TA_01(file: AssistanceFil
     with pytest.raises(InvalidCommand):
         file.do(file.reassess(PLANNED))
     file.do(file.reassess(PLANNED + timedelta(days=1)))
+    assert type(file.last_event()).__name__ == "PlanReassessed"
+    assert file.case.assistance.plan is not None
+    assert file.case.assistance.plan.last_reviewed_on == PLANNED + timedelta(days=1)
 
 
 # TA-02: contingency plans
@@ -238,6 +252,9 @@ def test_an_area_has_a_plan_or_a_reason_it_is_not_needed_never_both_nor_neither_
     with pytest.raises(RuleViolation, match="TA-02"):
         file.do(file.contingency(area, PLANNED, "bus", "walks to work"))
     file.do(file.contingency(area, PLANNED, None, "walks to work"))
+    assert file.case.assistance.plan is not None
+    contingency = file.case.assistance.plan.contingencies[area]
+    assert (contingency.plan, contingency.not_needed_reason) == (None, "walks to work")
 
 
 def test_a_contingency_belongs_to_the_plan_TA_02() -> None:
@@ -274,6 +291,10 @@ def test_the_areas_the_plan_must_cover_are_policy_data_TA_02() -> None:
         file.do(file.contingency(ContingencyArea.CHILD_CARE, PLANNED))
     file.do(file.contingency(ContingencyArea.TRANSPORTATION, PLANNED))
     file.do(file.reassess(date(2024, 5, 10)))
+    assert file.case.uncovered_contingency_areas(file.policies) == []
+    assert type(file.last_event()).__name__ == "PlanReassessed"
+    assert file.case.assistance.plan is not None
+    assert file.case.assistance.plan.last_reviewed_on == date(2024, 5, 10)
 
 
 def test_the_plan_rebuilds_from_its_events(file: AssistanceFile) -> None:

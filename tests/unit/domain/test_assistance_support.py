@@ -59,6 +59,9 @@ def test_a_category_the_policy_no_longer_lists_is_refused_TA_03() -> None:
     with pytest.raises(RuleViolation, match="TA-03"):
         file.do(file.intervention(ON, category=InterventionCategory.LIFE_BALANCE))
     file.do(file.intervention(ON, category=InterventionCategory.JOB_STRESS))
+    recorded = file.last_event()
+    assert type(recorded).__name__ == "InterventionLogged"
+    assert recorded.category is InterventionCategory.JOB_STRESS  # type: ignore[attr-defined]
 
 
 def test_a_logged_intervention_retried_records_nothing_and_its_id_is_not_reused(
@@ -147,12 +150,18 @@ def test_a_channel_the_policy_does_not_list_is_refused_TA_05() -> None:
     with pytest.raises(RuleViolation, match="TA-05"):
         file.do(file.reachability(ON, channels=(ContactChannel.PHONE, ContactChannel.EMAIL)))
     file.do(file.plan_contact(ON, ON, channel=ContactChannel.PHONE))
+    recorded = file.last_event()
+    assert type(recorded).__name__ == "ContactPlanned"
+    assert recorded.channel is ContactChannel.PHONE  # type: ignore[attr-defined]
 
 
 def test_a_contact_is_planned_for_its_scheduling_day_or_later(file: AssistanceFile) -> None:
     with pytest.raises(InvalidCommand):
         file.do(file.plan_contact(ON, ON - timedelta(days=1)))
     file.do(file.plan_contact(ON, ON))
+    recorded = file.last_event()
+    assert type(recorded).__name__ == "ContactPlanned"
+    assert (recorded.effective_on, recorded.planned_for) == (ON, ON)  # type: ignore[attr-defined]
 
 
 def test_an_unplanned_contact_goes_to_the_log_with_no_planned_date_TA_05(
@@ -207,7 +216,17 @@ def test_an_eligible_participant_has_a_renewal_date_others_none_TA_06(
     with pytest.raises(RuleViolation, match="TA-06"):
         file.do(file.eligibility(program, ON, EligibilityStatus.APPLIED, date(2024, 9, 30)))
     file.do(file.eligibility(program, ON, EligibilityStatus.APPLIED))
-    file.do(file.eligibility(program, ON + timedelta(days=20)))
+    assert file.case.assistance.eligibility[program].renewal_on is None
+    eligible = file.eligibility(program, ON + timedelta(days=20))
+    file.do(eligible)
+    assert eligible.renewal_on is not None
+    recorded = file.last_event()
+    assert type(recorded).__name__ == "EligibilityRecorded"
+    assert (recorded.status, recorded.renewal_on) == (  # type: ignore[attr-defined]
+        EligibilityStatus.ELIGIBLE,
+        eligible.renewal_on,
+    )
+    assert file.case.assistance.eligibility[program].renewal_on == eligible.renewal_on
 
 
 def test_a_renewal_date_is_after_the_day_it_is_recorded_TA_06(file: AssistanceFile) -> None:
@@ -215,6 +234,7 @@ def test_a_renewal_date_is_after_the_day_it_is_recorded_TA_06(file: AssistanceFi
     with pytest.raises(InvalidCommand):
         file.do(file.eligibility(program, ON, renewal_on=ON))
     file.do(file.eligibility(program, ON, renewal_on=ON + timedelta(days=1)))
+    assert file.case.assistance.eligibility[program].renewal_on == ON + timedelta(days=1)
 
 
 def test_a_program_the_policy_does_not_list_is_refused_TA_06() -> None:
@@ -229,6 +249,12 @@ def test_eligibility_records_are_in_date_order_per_program(file: AssistanceFile)
     with pytest.raises(InvalidCommand):
         file.do(file.eligibility(program, ON - timedelta(days=1), EligibilityStatus.LAPSED))
     file.do(file.eligibility(SupportProgram.FOOD_ASSISTANCE, ON - timedelta(days=1)))
+    eligibility = file.case.assistance.eligibility
+    assert (eligibility[program].recorded_on, eligibility[program].status) == (
+        ON,
+        EligibilityStatus.ELIGIBLE,
+    )
+    assert eligibility[SupportProgram.FOOD_ASSISTANCE].recorded_on == ON - timedelta(days=1)
 
 
 def test_support_records_cannot_precede_the_case_opening(file: AssistanceFile) -> None:

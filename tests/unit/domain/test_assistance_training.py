@@ -18,6 +18,18 @@ def ended(on: date, opened_on: date = OPENED) -> AssistanceFile:
     return file
 
 
+def referred(file: AssistanceFile, on: date) -> date | None:
+    """Refers on `on`, checks the referral was recorded, and returns the window's last day."""
+    command = file.training(on)
+    file.do(command)
+    event = file.last_event()
+    assert type(event).__name__ == "TrainingReferralMade"
+    assert (event.referral_id, event.effective_on) == (command.referral_id, on)  # type: ignore[attr-defined]
+    assert file.case.assistance.training_referrals[command.referral_id].referred_on == on
+    closes_on: date | None = event.window_closes_on  # type: ignore[attr-defined]
+    return closes_on
+
+
 def test_referrals_are_allowed_while_cash_assistance_continues_TA_09() -> None:
     file = AssistanceFile()
     file.do(file.training(date(2030, 1, 1)))
@@ -41,7 +53,7 @@ def test_a_referral_the_day_after_the_window_is_refused_TA_09() -> None:
 def test_the_window_of_a_leap_day_end_closes_on_the_last_day_of_february_TA_09() -> None:
     # 2024-02-29 + 12 months has no 29th: the day clamps to 2025-02-28.
     file = ended(date(2024, 2, 29))
-    file.do(file.training(date(2025, 2, 28)))
+    assert referred(file, date(2025, 2, 28)) == date(2025, 2, 28)
     with pytest.raises(RuleViolation, match="TA-09"):
         file.do(file.training(date(2025, 3, 1)))
 
@@ -49,7 +61,7 @@ def test_the_window_of_a_leap_day_end_closes_on_the_last_day_of_february_TA_09()
 def test_the_window_of_a_month_end_closes_on_the_same_day_next_year_TA_09() -> None:
     # 2024-01-31 + 12 months = 2025-01-31, no clamping needed.
     file = ended(date(2024, 1, 31))
-    file.do(file.training(date(2025, 1, 31)))
+    assert referred(file, date(2025, 1, 31)) == date(2025, 1, 31)
     with pytest.raises(RuleViolation, match="TA-09"):
         file.do(file.training(date(2025, 2, 1)))
 
@@ -59,7 +71,7 @@ def test_a_shorter_window_clamps_to_the_shorter_month_TA_09() -> None:
     short = TAPolicy(version="TA-1m", effective_from=date(2000, 1, 1), training_referral_months=1)
     file = AssistanceFile(policies=POLICIES.model_copy(update={"ta": (short,)}))
     file.do(file.end_assistance(date(2024, 1, 31)))
-    file.do(file.training(date(2024, 2, 29)))
+    assert referred(file, date(2024, 2, 29)) == date(2024, 2, 29)
     with pytest.raises(RuleViolation, match="TA-09"):
         file.do(file.training(date(2024, 3, 1)))
 
@@ -67,14 +79,25 @@ def test_a_shorter_window_clamps_to_the_shorter_month_TA_09() -> None:
 def test_cash_assistance_may_have_ended_before_the_case_was_opened_TA_09() -> None:
     file = ended(date(2023, 11, 30), opened_on=date(2024, 1, 31))
     assert file.case.training_referral_window_closes(POLICIES) == date(2024, 11, 30)
-    file.do(file.training(date(2024, 11, 30)))
+    assert referred(file, date(2024, 11, 30)) == date(2024, 11, 30)
     with pytest.raises(RuleViolation, match="TA-09"):
         file.do(file.training(date(2024, 12, 1)))
 
 
 def test_a_referral_dated_before_the_end_is_accepted_when_recorded_after_it_TA_09() -> None:
     file = ended(date(2024, 3, 15))
-    file.do(file.training(date(2024, 3, 1)))
+    referral = file.training(date(2024, 3, 1))
+    file.do(referral)
+    event = file.last_event()
+    assert type(event).__name__ == "TrainingReferralMade"
+    assert (event.referral_id, event.effective_on, event.window_closes_on) == (  # type: ignore[attr-defined]
+        referral.referral_id,
+        date(2024, 3, 1),
+        date(2025, 3, 15),
+    )
+    assert file.case.assistance.training_referrals[referral.referral_id].referred_on == date(
+        2024, 3, 1
+    )
 
 
 def test_an_end_that_would_put_a_recorded_referral_outside_the_window_is_refused_TA_09() -> None:
@@ -82,7 +105,10 @@ def test_an_end_that_would_put_a_recorded_referral_outside_the_window_is_refused
     file.do(file.training(date(2025, 6, 1)))
     with pytest.raises(RuleViolation, match="TA-09"):
         file.do(file.end_assistance(date(2024, 5, 31)))  # window closes 2025-05-31
-    file.do(file.end_assistance(date(2024, 6, 1)))  # window closes 2025-06-01
+    file.do(file.end_assistance(date(2024, 6, 1)))
+    recorded = file.last_event()
+    assert type(recorded).__name__ == "CashAssistanceEnded"
+    assert recorded.training_window_closes_on == date(2025, 6, 1)  # type: ignore[attr-defined]
 
 
 def test_cash_assistance_ends_once_a_retry_records_nothing_TA_09() -> None:

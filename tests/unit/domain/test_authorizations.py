@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
 
+from domain.case import CaseStatus
 from domain.commands import COMMANDS_WITH_OVERRIDES, AuthorizeService
 from domain.errors import InvalidCommand, OverrideRequired, RuleViolation
-from domain.values import Override, ServiceCategory, ServiceType
+from domain.values import AuthorizationStatus, Override, ServiceCategory, ServiceType
 from tests.unit.domain.support import ANNIVERSARY, OUTCOME, SUPERVISOR, CaseFile, day
 
 EXCLUDED = [
@@ -30,6 +32,28 @@ def file() -> CaseFile:
 @pytest.fixture
 def request_id(file: CaseFile) -> UUID:
     return file.open_request(OUTCOME)
+
+
+def authorization_recorded(
+    file: CaseFile, request_id: UUID, on: date | None = None, **kw: Any
+) -> Any:
+    """Authorizes (on day 5 unless told) and returns the one event that recorded, checking it."""
+    on = on or day(5)
+    before = len(file.all_events())
+    authorization_id = file.authorized(request_id, on, **kw)
+    recorded = file.all_events()[before:]
+    assert [type(event).__name__ for event in recorded] == ["ServiceAuthorized"]
+    event = recorded[0]
+    assert (event.authorization_id, event.request_id, event.effective_on) == (
+        authorization_id,
+        request_id,
+        on,
+    )
+    authorization = file.case.authorizations[authorization_id]
+    assert authorization.status is AuthorizationStatus.AUTHORIZED
+    assert authorization.encumbered_cents == event.amount_cents == file.case.encumbered_cents
+    assert file.case.status is CaseStatus.IN_PE_SERVICES
+    return event
 
 
 def test_an_authorization_within_every_limit_encumbers_its_amount_VR_09(
@@ -78,7 +102,12 @@ def test_an_authorization_without_an_ipe_entry_is_refused_VR_09(
 def test_an_authorization_starting_on_the_anniversary_is_accepted_VR_02(
     file: CaseFile, request_id: UUID
 ) -> None:
-    file.authorized(request_id, day(5), start=ANNIVERSARY, end=ANNIVERSARY)
+    event = authorization_recorded(file, request_id, start=ANNIVERSARY, end=ANNIVERSARY)
+    assert (event.planned_start, event.planned_end, event.overrides) == (
+        ANNIVERSARY,
+        ANNIVERSARY,
+        (),
+    )
 
 
 def test_an_authorization_starting_after_the_window_is_refused_VR_02(
@@ -95,7 +124,8 @@ def test_an_authorization_starting_before_the_outcome_is_refused_VR_02(
 ) -> None:
     with pytest.raises(RuleViolation, match="VR-02"):
         file.do(file.authorize(request_id, OUTCOME, start=OUTCOME - timedelta(days=1)))
-    file.authorized(request_id, OUTCOME, start=OUTCOME)
+    event = authorization_recorded(file, request_id, on=OUTCOME, start=OUTCOME)
+    assert event.planned_start == OUTCOME
 
 
 def test_a_hard_rule_cannot_be_overridden_VR_02(file: CaseFile, request_id: UUID) -> None:
@@ -118,7 +148,9 @@ def test_a_planned_end_on_the_anniversary_needs_no_override_VR_03(
     file: CaseFile, request_id: UUID
 ) -> None:
     start = ANNIVERSARY - timedelta(days=30)
-    file.authorized(request_id, day(5), start=start, end=ANNIVERSARY)
+    event = authorization_recorded(file, request_id, start=start, end=ANNIVERSARY)
+    assert (event.planned_start, event.planned_end, event.overrides) == (start, ANNIVERSARY, ())
+    assert file.case.authorizations[event.authorization_id].overrides == ()
 
 
 def test_a_planned_end_after_the_anniversary_requires_an_override_VR_03(
@@ -151,7 +183,13 @@ def test_an_accepted_override_is_recorded_with_its_reason_rule_and_actor_VR_03(
 
 
 def test_a_three_month_service_needs_no_override_VR_04(file: CaseFile, request_id: UUID) -> None:
-    file.authorized(request_id, day(5), start=date(2024, 3, 31), end=date(2024, 6, 30))
+    event = authorization_recorded(file, request_id, start=date(2024, 3, 31), end=date(2024, 6, 30))
+    assert (event.planned_start, event.planned_end, event.overrides) == (
+        date(2024, 3, 31),
+        date(2024, 6, 30),
+        (),
+    )
+    assert file.case.authorizations[event.authorization_id].overrides == ()
 
 
 def test_a_service_one_day_longer_than_three_months_requires_an_override_VR_04(
@@ -165,7 +203,10 @@ def test_a_service_one_day_longer_than_three_months_requires_an_override_VR_04(
 
 def test_the_three_months_clamp_at_month_ends_VR_04(file: CaseFile, request_id: UUID) -> None:
     # 2024-08-31 + 3 months = 2024-11-30: the last day that needs no override.
-    file.authorized(request_id, day(5), start=date(2024, 8, 31), end=date(2024, 11, 30))
+    event = authorization_recorded(
+        file, request_id, start=date(2024, 8, 31), end=date(2024, 11, 30)
+    )
+    assert (event.planned_end, event.overrides) == (date(2024, 11, 30), ())
     with pytest.raises(OverrideRequired, match="VR-04"):
         file.do(file.authorize(request_id, day(5), start=date(2024, 8, 31), end=date(2024, 12, 1)))
 
@@ -191,7 +232,9 @@ def test_a_service_breaching_both_soft_rules_needs_both_overrides_VR_03_VR_04(
     with pytest.raises(OverrideRequired) as refusal:
         file.do(file.authorize(request_id, day(5), start=start, end=end, overrides=(vr03,)))
     assert refusal.value.rule_id == "VR-04"
-    file.authorized(request_id, day(5), start=start, end=end, overrides=(vr03, vr04))
+    event = authorization_recorded(file, request_id, start=start, end=end, overrides=(vr03, vr04))
+    assert [override.rule_id for override in event.overrides] == ["VR-03", "VR-04"]
+    assert file.case.authorizations[event.authorization_id].overrides == (vr03, vr04)
 
 
 def test_an_override_of_a_rule_not_breached_is_refused(file: CaseFile, request_id: UUID) -> None:
@@ -229,12 +272,21 @@ def test_a_service_type_excluded_from_pe_is_refused_VR_06(
 def test_employment_job_retention_is_available_in_pe_VR_06(
     file: CaseFile, request_id: UUID
 ) -> None:
-    file.authorized(
+    event = authorization_recorded(
+        file,
         request_id,
-        day(5),
         service_type=ServiceType.EMPLOYMENT_JOB_RETENTION,
         category=ServiceCategory.TEAM,
+        amount_cents=65_000,
     )
+    assert (event.service_type, event.category, event.amount_cents) == (
+        ServiceType.EMPLOYMENT_JOB_RETENTION,
+        ServiceCategory.TEAM,
+        65_000,
+    )
+    authorization = file.case.authorizations[event.authorization_id]
+    assert authorization.service_type is ServiceType.EMPLOYMENT_JOB_RETENTION
+    assert file.case.encumbered_cents == 65_000
 
 
 def test_a_retried_authorization_records_nothing_more(file: CaseFile, request_id: UUID) -> None:

@@ -146,6 +146,9 @@ def test_returning_to_monitoring_cannot_be_dated_before_the_last_fact(
     with pytest.raises(InvalidCommand):
         file.do(file.back_to_monitoring(day(20)))
     file.do(file.back_to_monitoring(closed_on))
+    recorded = file.all_events()[-1]
+    assert (type(recorded).__name__, recorded.effective_on) == ("ReturnedToMonitoring", closed_on)
+    assert file.case.status is CaseStatus.MONITORING
 
 
 def test_removal_from_pe_services_needs_closed_authorizations_VR_10(

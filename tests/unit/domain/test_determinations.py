@@ -46,6 +46,10 @@ def test_a_service_expected_on_the_ninetieth_day_is_within_scope_and_the_ninety_
     with pytest.raises(RuleViolation, match="VR-05"):
         file.do(file.appropriate(request_id, day(35), expected_provided_by=day(35 + 91)))
     file.do(file.appropriate(request_id, day(35), expected_provided_by=day(35 + 90)))
+    recorded = file.all_events()[-1]
+    assert type(recorded).__name__ == "PEServicesFoundAppropriate"
+    assert recorded.expected_provided_by == day(35 + 90)  # type: ignore[attr-defined]
+    assert file.case.requests[request_id].status is RequestStatus.PE_APPROPRIATE
 
 
 def test_a_pe_determination_for_a_regain_request_is_refused_VR_07(file: CaseFile) -> None:

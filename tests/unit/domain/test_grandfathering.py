@@ -34,6 +34,10 @@ def test_a_case_opened_on_the_grandfathering_date_qualifies_and_the_day_after_do
 ):
     on_the_date = CaseFile(outcome=None, opened_on=GRANDFATHERING_DATE)
     on_the_date.do(on_the_date.grandfather(GRANDFATHERING_DATE))
+    recorded = on_the_date.all_events()[-1]
+    assert type(recorded).__name__ == "GrandfatheringRecognized"
+    assert recorded.effective_on == GRANDFATHERING_DATE
+    assert on_the_date.case.grandfathering is not None
     day_after = CaseFile(outcome=None, opened_on=date(2013, 8, 2))
     with pytest.raises(RuleViolation, match="VR-12"):
         day_after.do(day_after.grandfather(date(2013, 8, 2)))
@@ -44,6 +48,11 @@ def test_services_started_after_the_grandfathering_date_do_not_qualify_VR_12() -
     with pytest.raises(RuleViolation, match="VR-12"):
         file.do(file.grandfather(date(2013, 9, 1), services_started_on=date(2013, 8, 2)))
     file.do(file.grandfather(date(2013, 9, 1), services_started_on=GRANDFATHERING_DATE))
+    recorded = file.all_events()[-1]
+    assert type(recorded).__name__ == "GrandfatheringRecognized"
+    assert recorded.services_started_on == GRANDFATHERING_DATE  # type: ignore[attr-defined]
+    assert file.case.grandfathering is not None
+    assert file.case.grandfathering.services_started_on == GRANDFATHERING_DATE
 
 
 def test_grandfathering_without_evidence_is_refused_VR_12() -> None:

@@ -174,4 +174,14 @@ def test_a_new_skill_is_named_with_how_it_was_identified_TA_11() -> None:
     with pytest.raises(RuleViolation) as refusal:
         file.do(file.skill(date(2024, 3, 1), "budgeting", how=" "))
     assert refusal.value.rule_id == "TA-11"
-    file.do(file.skill(date(2024, 3, 1), "budgeting"))
+    command = file.skill(date(2024, 3, 1), "budgeting")
+    file.do(command)
+    recorded = file.last_event()
+    assert type(recorded).__name__ == "SkillIdentified"
+    assert (recorded.skill, recorded.how_identified) == ("budgeting", "re-assessment")  # type: ignore[attr-defined]
+    skill = file.case.assistance.skills[command.skill_id]
+    assert (skill.identified_on, skill.skill, skill.how_identified) == (
+        date(2024, 3, 1),
+        "budgeting",
+        "re-assessment",
+    )

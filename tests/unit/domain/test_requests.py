@@ -59,7 +59,12 @@ def test_a_request_on_a_month_end_outcome_anniversary_is_accepted_and_the_next_d
     None
 ):
     file = CaseFile(outcome=date(2025, 1, 31))
-    file.do(file.request(date(2026, 1, 31)))
+    command = file.request(date(2026, 1, 31))
+    file.do(command)
+    recorded = file.all_events()[-1]
+    assert type(recorded).__name__ == "PEServicesRequested"
+    assert recorded.effective_on == date(2026, 1, 31)
+    assert file.case.requests[command.request_id].requested_on == date(2026, 1, 31)
     other = CaseFile(outcome=date(2025, 1, 31))
     with pytest.raises(RuleViolation, match="VR-02"):
         other.do(other.request(date(2026, 2, 1)))
@@ -112,7 +117,16 @@ def test_a_regain_request_carries_no_pe_assessment_VR_07() -> None:
     file = CaseFile()
     with pytest.raises(RuleViolation, match="VR-07"):
         file.do(file.request(OUTCOME, RequestPurpose.REGAIN, maintain=MAINTAIN))
-    file.do(file.request(OUTCOME, RequestPurpose.REGAIN))
+    command = file.request(OUTCOME, RequestPurpose.REGAIN)
+    file.do(command)
+    recorded = file.all_events()[-1]
+    assert type(recorded).__name__ == "PEServicesRequested"
+    assert (recorded.purpose, recorded.maintain, recorded.advance) == (  # type: ignore[attr-defined]
+        RequestPurpose.REGAIN,
+        None,
+        None,
+    )
+    assert file.case.requests[command.request_id].purpose is RequestPurpose.REGAIN
 
 
 def test_a_retried_request_with_the_same_id_records_nothing_more() -> None:
@@ -144,5 +158,5 @@ def test_a_command_dated_outside_the_supported_calendar_is_refused_before_any_da
     from pydantic import ValidationError
 
     file = CaseFile()
-    with pytest.raises(ValidationError, match="outside the supported business dates"):
+    with pytest.raises(ValidationError, match="less than or equal to 2199-12-31"):
         file.record_outcome(date(9999, 12, 1))

@@ -1,0 +1,75 @@
+"""Command-line arguments taken literally: dates strictly YYYY-MM-DD, numbers bounded, and a
+wrong argument answered with one line on stderr and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import NoReturn
+
+from domain.inputs import DECIMAL, EARLIEST_BUSINESS_DATE, ISO_DAY, LATEST_BUSINESS_DATE
+from scripts.exit_codes import ExitCode
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr, exit 2 (BAD_INPUT)."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: {message} (see {self.prog} --help)\n")
+        sys.exit(ExitCode.BAD_INPUT)
+
+
+def iso_date(text: str) -> date:
+    """A business date written YYYY-MM-DD (`date.fromisoformat` alone takes 20250101 too)."""
+    if not ISO_DAY.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"a date is written YYYY-MM-DD, not {text!r}")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text} is not a day of the calendar") from None
+    if not EARLIEST_BUSINESS_DATE <= day <= LATEST_BUSINESS_DATE:
+        raise argparse.ArgumentTypeError(
+            f"{text} is outside the supported business dates "
+            f"{EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE}"
+        )
+    return day
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """An integer in decimal digits from `low` to `high`."""
+
+    def parse(text: str) -> int:
+        if not DECIMAL.fullmatch(text):
+            raise argparse.ArgumentTypeError(f"a whole number is expected, not {text!r}")
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, not {value}")
+        return value
+
+    return parse
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """A finite number of seconds from `low` to `high`."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"a number of seconds is expected, not {text!r}"
+            ) from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(
+                f"must be from {low:g} to {high:g} seconds, not {text}"
+            )
+        return value
+
+    return parse
+
+
+PORT = whole(1, 65_535)
+"""A TCP port."""
