@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.partitioner import DefaultPartitioner
+
+log = logging.getLogger(__name__)
 
 KEEP_FOREVER = "-1"
 
@@ -64,10 +68,22 @@ class RememberedPartitions(DefaultPartitioner):
         return len(self._chosen)
 
 
+LINGER_MS = 5
+
+
 def idempotent_producer(
-    bootstrap_servers: str, client_id: str, partitioner: DefaultPartitioner | None = None
+    bootstrap_servers: str,
+    client_id: str,
+    partitioner: DefaultPartitioner | None = None,
+    delivery_timeout_ms: int = 120_000,
 ) -> KafkaProducer:
-    """acks=all + idempotence: a retried send is written once and keeps per-partition order."""
+    """acks=all + idempotence: a retried send is written once and keeps per-partition order.
+
+    Every wait on the broker (a send's delivery, the metadata a send needs, the connection on
+    creation) is bounded by `delivery_timeout_ms`, so an outage surfaces as an error the caller
+    retries rather than as a call that blocks longer than that.
+    """
+    bounded = max(delivery_timeout_ms - LINGER_MS, 1000)
     return KafkaProducer(
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
@@ -75,11 +91,13 @@ def idempotent_producer(
         acks="all",
         enable_idempotence=True,
         max_in_flight_requests_per_connection=5,
-        linger_ms=5,
+        linger_ms=LINGER_MS,
         batch_size=256 * 1024,
         retries=2**31 - 1,
-        delivery_timeout_ms=120_000,
-        request_timeout_ms=30_000,
+        delivery_timeout_ms=delivery_timeout_ms,
+        request_timeout_ms=min(30_000, bounded),
+        max_block_ms=min(60_000, bounded),
+        bootstrap_timeout_ms=min(30_000, bounded),
     )
 
 
@@ -137,3 +155,59 @@ def ensure_topics(bootstrap_servers: str, topics: list[TopicSpec], timeout: floa
                 time.sleep(0.05)
     finally:
         admin.close()
+
+
+class ReplaceableProducer:
+    """The producer a long-running process sends with, replaced after a failed send.
+
+    After a delivery timeout an idempotent producer may hold sequence state the broker no longer
+    accepts, and kafka-python can leave a batch retrying past its delivery timeout (seen after a
+    broker shutdown answered NotLeaderForPartition). `replace()` closes the current producer
+    and the next `get()` makes a new one. One that cannot close yet (its flush times out) is
+    kept aside and closed once the broker takes sends again (`close_retired`); what it still
+    delivers meanwhile is a repeat, which readers recognise by event id.
+    """
+
+    def __init__(
+        self,
+        make: Callable[[], KafkaProducer],
+        current: KafkaProducer | None = None,
+        close_timeout: float = 10.0,
+    ) -> None:
+        self.make = make
+        self.close_timeout = close_timeout
+        self._current = current
+        self._retired: list[KafkaProducer] = []
+
+    def get(self) -> KafkaProducer:
+        if self._current is None:
+            self._current = self.make()
+        return self._current
+
+    def replace(self, timeout: float = 1.0) -> None:
+        current, self._current = self._current, None
+        if current is not None and not _closed(current, timeout):
+            self._retired.append(current)
+
+    def close_retired(self, timeout: float = 0.0) -> None:
+        """Closes the producers kept aside whose sends have all completed (by default without
+        waiting for the others)."""
+        self._retired = [p for p in self._retired if not _closed(p, timeout)]
+
+    def close(self) -> None:
+        self.replace(self.close_timeout)
+        self.close_retired(self.close_timeout)
+
+    @property
+    def retired(self) -> int:
+        return len(self._retired)
+
+
+def _closed(producer: KafkaProducer, timeout: float) -> bool:
+    """Closes `producer` within `timeout` seconds; False if its sends did not complete in time."""
+    try:
+        producer.close(timeout=timeout)
+    except KafkaError as error:
+        log.info("a producer with sends still pending stays open for now: %s", error)
+        return False
+    return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,22 @@ class Metrics:
         )
         self.relay_published = Counter(
             "pes_relay_published", "Events the relay published (acknowledged).", registry=r
+        )
+        self.relay_broker_reachable = Gauge(
+            "pes_relay_broker_reachable",
+            "1 while the broker acknowledges the relay's sends; 0 from a failed send until the "
+            "next acknowledgement.",
+            registry=r,
+        )
+        self._relay_progress_at = time.monotonic()
+        self.relay_seconds_since_acknowledgement = Gauge(
+            "pes_relay_seconds_since_acknowledgement",
+            "Seconds since the broker last acknowledged a relay batch or the relay was last "
+            "caught up: grows while recorded events wait for the broker.",
+            registry=r,
+        )
+        self.relay_seconds_since_acknowledgement.set_function(
+            lambda: time.monotonic() - self._relay_progress_at
         )
         partition_labels = ["view", "topic", "partition"]
         self.consumer_position = Gauge(
@@ -130,6 +147,24 @@ class Metrics:
         self.deadline_alerts = Counter(
             "pes_deadline_alerts", "Deadline alerts the deadline process raised.", registry=r
         )
+        self.deadline_broker_reachable = Gauge(
+            "pes_deadline_broker_reachable",
+            "1 if the deadline process's last tick sent its alerts (or had none), 0 if the broker "
+            "did not acknowledge them.",
+            registry=r,
+        )
+        self.deadline_alerts_unsent = Gauge(
+            "pes_deadline_alerts_unsent",
+            "Alerts due at the last tick that the broker did not acknowledge; a later tick "
+            "sends them again.",
+            registry=r,
+        )
+        self.restarts = Counter(
+            "pes_run_restarts",
+            "What `pes run` restarted after it failed: the local broker or a worker thread.",
+            ["component"],
+            registry=r,
+        )
 
     # --- observers, connected at the wiring point ---
 
@@ -137,6 +172,9 @@ class Metrics:
         return CommandMetrics(self)
 
     def relay_observer(self, progress: RelayProgress) -> None:
+        self.relay_broker_reachable.set(1 if progress.reachable else 0)
+        if progress.reachable:
+            self._relay_progress_at = time.monotonic()
         self.relay_position.set(progress.position)
         self.relay_lag.set(progress.lag)
         if progress.published:
@@ -148,6 +186,8 @@ class Metrics:
     def deadline_tick(self, report: TickReport) -> None:
         self.deadline_terminations.inc(len(report.terminated))
         self.deadline_alerts.inc(report.alerts)
+        self.deadline_broker_reachable.set(0 if report.broker_error else 1)
+        self.deadline_alerts_unsent.set(report.alerts_unsent)
 
     # --- exposition ---
 

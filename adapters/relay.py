@@ -3,6 +3,10 @@
 The event store's notification log is the outbox. The relay's position (the last notification id
 the broker acknowledged) is stored in the event store's database only after the acknowledgement,
 so a crash can repeat a tail of messages but never lose one; repeats carry the same event id.
+
+A broker outage of any length is waited out the same way: a batch the broker did not acknowledge
+leaves the position where it was, and the relay sends again from there, with backoff, until the
+broker acknowledges.
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ from typing import Any, cast
 from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, Tracking, TrackingRecorder
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from adapters.avro import AvroCodec
 from adapters.contract import outgoing_message
 from adapters.event_store import AvroMapper
+from adapters.kafka import ReplaceableProducer
+from adapters.retry import Backoff, Outage
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +47,13 @@ class RelayBatch:
 
 @dataclass(frozen=True)
 class RelayProgress:
-    """Reported after each acknowledged batch (and once on start): for metrics."""
+    """Reported after each acknowledged batch, when caught up, on start, and on each failed
+    attempt during a broker outage (`reachable` False): for metrics."""
 
     published: int
     position: int
     lag: int
+    reachable: bool = True
 
 
 class OutboxRelay:
@@ -60,12 +69,21 @@ class OutboxRelay:
         topic: str,
         batch_size: int = 1000,
         on_progress: Callable[[RelayProgress], None] | None = None,
+        new_producer: Callable[[], KafkaProducer] | None = None,
+        backoff: Backoff | None = None,
+        close_timeout: float = 10.0,
+        ack_timeout: float | None = None,
     ) -> None:
         self.source = source  # held so the application (and its connections) outlive the relay
         self.recorder: ApplicationRecorder = source.recorder
         self.mapper = cast(AvroMapper, source.mapper)
         self.tracking = tracking
-        self.producer = producer
+        self.producers = ReplaceableProducer(
+            new_producer or _cannot_make_a_producer, producer, close_timeout
+        )
+        self.ack_timeout = ack_timeout
+        self.backoff = backoff or Backoff()
+        self.outage = Outage(f"relay {position_name(topic)}", log)
         self.codec = codec or self.mapper.codec
         self.topic = topic
         self.name = position_name(topic)
@@ -80,14 +98,14 @@ class OutboxRelay:
         return self._position
 
     def close(self) -> None:
-        self.producer.close()
+        self.producers.close()
 
     def lag(self) -> int:
         return (self.recorder.max_notification_id() or 0) - self._position
 
-    def _report(self, published: int) -> None:
+    def _report(self, published: int, reachable: bool = True) -> None:
         if self.on_progress is not None:
-            self.on_progress(RelayProgress(published, self._position, self.lag()))
+            self.on_progress(RelayProgress(published, self._position, self.lag(), reachable))
 
     def drain(self) -> int:
         """Publishes everything recorded so far; returns how many events it published."""
@@ -95,11 +113,37 @@ class OutboxRelay:
         return sum(batch.published for batch in batches)
 
     def run(self, stop: threading.Event, poll_interval: float = 0.05) -> None:
-        """Publishes until `stop` is set, then confirms what is in flight and returns."""
+        """Publishes until `stop` is set, then confirms what is in flight and returns.
+
+        A send the broker does not acknowledge (an outage, a delivery timeout) does not end the
+        run: the relay drops its producer, whose idempotence state may no longer be accepted,
+        waits (capped, jittered backoff), and sends again from its last acknowledged position
+        with a fresh one, for as long as the outage lasts.
+        """
         log.info("relay %s starting at notification %d", self.name, self._position)
-        for _ in self._pipeline(lambda: not stop.wait(poll_interval), stop.is_set):
-            pass
+        while not stop.is_set():
+            try:
+                for _ in self._pipeline(lambda: self._idle(stop, poll_interval), stop.is_set):
+                    self._acknowledged()
+            except KafkaError as error:
+                self.outage.failed(error)
+                self._report(0, reachable=False)
+                self.producers.replace()
+                stop.wait(self.backoff.next_delay())
         log.info("relay %s stopped at notification %d", self.name, self._position)
+
+    def _acknowledged(self) -> None:
+        if self.producers.retired:
+            self.producers.close_retired()
+        self.outage.ended()
+        self.backoff.reset()
+
+    def _idle(self, stop: threading.Event, poll_interval: float) -> bool:
+        """Called when everything recorded is acknowledged: reports it, waits for more."""
+        self._acknowledged()
+        if self.on_progress is not None:
+            self.on_progress(RelayProgress(0, self._position, 0))
+        return not stop.wait(poll_interval)
 
     def _pipeline(
         self, wait_for_more: Callable[[], bool], stopped: Callable[[], bool]
@@ -125,6 +169,7 @@ class OutboxRelay:
         )
         if not notifications:
             return None
+        producer = self.producers.get()
         futures = []
         for notification in notifications:
             message = outgoing_message(
@@ -135,7 +180,7 @@ class OutboxRelay:
                 self.codec,
             )
             futures.append(
-                self.producer.send(
+                producer.send(
                     self.topic, key=message.key, value=message.value, headers=message.headers
                 )
             )
@@ -145,15 +190,21 @@ class OutboxRelay:
         if last_in_flight:
             # Nothing follows it: send what lingers now. With a batch behind it, waiting on its
             # own futures lets that batch keep going out meanwhile (flush would wait for both).
-            self.producer.flush()
+            self.producers.get().flush(timeout=self.ack_timeout)
         for future in sent.futures:
-            future.get()  # raises the broker's error: the position must not move past a failure
+            # Raises the broker's error: the position must not move past a failure. Bounded:
+            # kafka-python can keep retrying a batch past its delivery timeout.
+            future.get(timeout=self.ack_timeout)
         self.tracking.insert_tracking(
             Tracking(application_name=self.name, notification_id=sent.last)
         )
         self._position = sent.last
         self._report(len(sent.futures))
         return RelayBatch(published=len(sent.futures), position=sent.last)
+
+
+def _cannot_make_a_producer() -> KafkaProducer:
+    raise RuntimeError("the relay's producer was closed and it was given no way to make another")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from uuid import uuid4
 
 from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.utils import Environment
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from adapters.avro import AvroCodec, published_schemas
 from adapters.consumer import DeadLetters, ReadModelStore, TrackedConsumer
@@ -170,16 +170,36 @@ def build_relay(
     app = app or build_case_management(settings, metrics=metrics)
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
+    partitioner = RememberedPartitions()
+
+    def new_producer() -> KafkaProducer:
+        return idempotent_producer(
+            servers,
+            client_id="pes-relay",
+            partitioner=partitioner,
+            delivery_timeout_ms=delivery_timeout_ms(settings),
+        )
+
     return OutboxRelay(
         source=app,
         tracking=build_tracking_recorder(settings, "relay"),
-        producer=idempotent_producer(
-            servers, client_id="pes-relay", partitioner=RememberedPartitions()
-        ),
+        producer=new_producer(),
+        new_producer=new_producer,
         topic=settings.case_events_topic,
         batch_size=settings.relay_batch_size,
         on_progress=metrics.relay_observer if metrics else None,
+        ack_timeout=acknowledgement_timeout(settings),
     )
+
+
+def delivery_timeout_ms(settings: Settings) -> int:
+    return int(settings.kafka_delivery_timeout_seconds * 1000)
+
+
+def acknowledgement_timeout(settings: Settings) -> float:
+    """How long a process waits for a send's outcome: the producer's delivery timeout, and
+    then some, as kafka-python does not always fail a batch when it passes."""
+    return settings.kafka_delivery_timeout_seconds * 1.5
 
 
 def open_view_database(settings: Settings, sqlite_path: Path | None = None) -> ViewDatabase:
@@ -282,10 +302,18 @@ def build_deadline_enforcer(
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
     app = app or build_case_management(settings, metrics=metrics, clock=clock or utc_today)
+
+    def new_producer() -> KafkaProducer:
+        return idempotent_producer(
+            servers, client_id="pes-deadlines", delivery_timeout_ms=delivery_timeout_ms(settings)
+        )
+
     return DeadlineEnforcer(
         app=app,
         view=open_caseload_view(settings, app.policies),
-        producer=idempotent_producer(servers, client_id="pes-deadlines"),
+        producer=new_producer(),
+        new_producer=new_producer,
+        ack_timeout=acknowledgement_timeout(settings),
         codec=AvroCodec(published_schemas()),
         alerts_topic=settings.deadline_alerts_topic,
         clock=clock or app.clock,

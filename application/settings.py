@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     consumer_max_poll_records: int = Field(500, ge=1, le=10_000)
     relay_batch_size: int = Field(1000, ge=1, le=100_000)
     relay_poll_interval_seconds: float = Field(0.05, gt=0, le=10)
+    kafka_delivery_timeout_seconds: float = Field(120.0, ge=1, le=3600)
+    """How long the relay's and the deadline process's producer retries a send before reporting
+    it failed. A failed send is sent again from the last acknowledged position, so this bounds
+    one attempt, not how long an outage the processes survive (docs/operations.md)."""
 
     personal_data_store: Literal["sqlite", "postgres"] = "sqlite"
     personal_data_key: SecretStr | None = None

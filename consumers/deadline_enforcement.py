@@ -10,19 +10,25 @@ about, so a repeated or late tick changes nothing and a late one records the VR-
 not the day it ran. It reads due dates from the caseload view (built from Kafka); the domain
 re-checks each termination date against the event store, so a view that lags cannot terminate
 a case early.
+
+A broker outage fails only the alerts: terminations are recorded in the event store, which does
+not need the broker. Alerts the broker did not acknowledge are not marked raised, so a later
+tick sends them again (same alert ids).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from adapters.avro import AvroCodec
+from adapters.kafka import ReplaceableProducer
 from application.cases import CaseManagement
 from application.clock import Clock, utc_today
 from domain.commands import TerminateCase
@@ -68,6 +74,9 @@ class TickReport:
     dry_run: bool = False
     terminated_on: dict[str, date] = field(default_factory=dict)
     alerted: list[DeadlineEntry] = field(default_factory=list)
+    alerts_unsent: int = 0
+    """Alerts due that the broker did not acknowledge: sent again on a later tick."""
+    broker_error: str | None = None
 
 
 class DeadlineEnforcer:
@@ -82,17 +91,20 @@ class DeadlineEnforcer:
         codec: AvroCodec,
         alerts_topic: str,
         clock: Clock | None = None,
+        new_producer: Callable[[], KafkaProducer] | None = None,
+        ack_timeout: float | None = None,
     ) -> None:
         self.app = app
         self.view = view
-        self.producer = producer
+        self.producers = ReplaceableProducer(new_producer or _cannot_make_a_producer, producer)
+        self.ack_timeout = ack_timeout
         self.codec = codec
         self.alerts_topic = alerts_topic
         self.clock = clock or app.clock
         view.db.create(ALERTS_SCHEMA)
 
     def close(self) -> None:
-        self.producer.close()
+        self.producers.close()
         self.view.close()
 
     def tick(self, day: date | None = None, *, dry_run: bool = False) -> TickReport:
@@ -138,11 +150,33 @@ class DeadlineEnforcer:
         raised = self._already_raised([str(a) for a, _ in identified])
         fresh = [(a, d) for a, d in identified if str(a) not in raised]
         report.alerted = [d for _, d in fresh]
-        report.alerts = len(fresh)
         if report.dry_run:
+            report.alerts = len(fresh)
             return
+        if not fresh:
+            return
+        try:
+            self._send_alerts(fresh, today)
+        except KafkaError as error:
+            # The producer may hold idempotence state the broker no longer accepts after a
+            # delivery timeout: the next tick makes a fresh one.
+            report.alerts_unsent = len(fresh)
+            report.broker_error = f"{type(error).__name__}: {error}"
+            self.producers.replace()
+            return
+        self.producers.close_retired()
+        # Recorded only after the broker acknowledged: a crash in between repeats an alert
+        # (same alert_id) but never loses one.
+        self.view.db.execute_many(
+            "INSERT INTO deadline_alerts_raised VALUES (?, ?) ON CONFLICT (alert_id) DO NOTHING",
+            [(str(a), today.isoformat()) for a, _ in fresh],
+        )
+        report.alerts = len(fresh)
+
+    def _send_alerts(self, fresh: list[tuple[UUID, DeadlineEntry]], today: date) -> None:
+        producer = self.producers.get()
         futures = [
-            self.producer.send(
+            producer.send(
                 self.alerts_topic,
                 key=d.case_id.encode(),
                 value=self.codec.encode("DeadlineAlert", 1, _alert_record(a, d, today)),
@@ -150,15 +184,9 @@ class DeadlineEnforcer:
             )
             for a, d in fresh
         ]
-        self.producer.flush()
+        producer.flush(timeout=self.ack_timeout)
         for future in futures:
-            future.get()
-        # Recorded only after the broker acknowledged: a crash in between repeats an alert
-        # (same alert_id) but never loses one.
-        self.view.db.execute_many(
-            "INSERT INTO deadline_alerts_raised VALUES (?, ?) ON CONFLICT (alert_id) DO NOTHING",
-            [(str(a), today.isoformat()) for a, _ in fresh],
-        )
+            future.get(timeout=self.ack_timeout)
 
     def _already_raised(self, ids: list[str]) -> set[str]:
         raised: set[str] = set()
@@ -170,6 +198,10 @@ class DeadlineEnforcer:
             )
             raised.update(row[0] for row in rows)
         return raised
+
+
+def _cannot_make_a_producer() -> KafkaProducer:
+    raise RuntimeError("the deadline process's producer was closed and it has no way to make one")
 
 
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:

@@ -13,9 +13,13 @@ from contextlib import ExitStack
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from kafka.errors import KafkaError
 
 from adapters.metrics import Metrics
 from adapters.private_files import PRIVATE_UMASK
+from adapters.retry import Backoff, Outage
 from adapters.structured_logging import configure_logging
 from application.bootstrap import (
     READ_MODELS,
@@ -35,8 +39,13 @@ from scripts.arguments import PORT, Parser, iso_date, seconds, whole
 from scripts.billing_cli import add_billing_commands, cmd_billing
 from scripts.exit_codes import ExitCode
 from scripts.reports_cli import add_reports_commands, cmd_reports
+from scripts.supervisor import Supervisor, Task
+
+if TYPE_CHECKING:
+    from scripts.local_kafka import LocalKafka
 
 log = logging.getLogger("pes")
+T = TypeVar("T")
 
 MAX_CASES = 1_000_000
 MAX_WORKERS = 256
@@ -66,11 +75,32 @@ def _serve_metrics(args: argparse.Namespace, stack: ExitStack) -> Metrics | None
     return metrics
 
 
+def _build_when_reachable(build: Callable[[], T], stop: threading.Event, what: str) -> T | None:
+    """What `build` makes once the broker it needs answers: a process started during an outage
+    waits it out (backoff, one log line at each end) instead of exiting; None if stopped first."""
+    outage = Outage(what, log)
+    backoff = Backoff()
+    while not stop.is_set():
+        try:
+            built = build()
+        except KafkaError as error:
+            outage.failed(error)
+            stop.wait(backoff.next_delay())
+        else:
+            outage.ended()
+            return built
+    return None
+
+
 def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
     stop = _stop_on_signals()  # first: a stop requested while starting up is still graceful
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
-        relay = build_relay(settings, metrics=metrics)
+        relay = _build_when_reachable(
+            partial(build_relay, settings, metrics=metrics), stop, "relay start"
+        )
+        if relay is None:
+            return 0
         stack.callback(relay.close)
         relay.run(stop, settings.relay_poll_interval_seconds)
     return 0
@@ -87,11 +117,12 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Starts the local broker (unless one is configured), the relay, the caseload view and the
-    deadline process."""
+    """Starts the local broker (unless one is configured), the relay, the read models, the
+    deadline process and (with `--api-port`) the API; restarts any of them that fails."""
     stop = _stop_on_signals()
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
+        broker = None
         if not settings.kafka_bootstrap_servers:
             from scripts.local_kafka import LocalKafka
 
@@ -104,30 +135,17 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         log.info(
             "Kafka at %s; event store: %s", settings.kafka_bootstrap_servers, settings.event_store
         )
-        relay = build_relay(settings, metrics=metrics)
-        stack.callback(relay.close)
-        enforcer = build_deadline_enforcer(settings, metrics=metrics)
-        stack.callback(enforcer.close)
-        failed: list[str] = []
-        workers = [
-            _worker("relay", lambda: relay.run(stop), stop, failed),
-            _worker(
-                "deadlines", lambda: tick_until(enforcer, stop, args.tick, metrics), stop, failed
-            ),
-        ]
-        for name in READ_MODELS:
-            projection = build_projection(settings, name, metrics=metrics)
-            stack.callback(projection.close)
-            workers.append(_worker(name, partial(projection.run, stop), stop, failed))
-        for worker in workers:
-            worker.start()
-        server = None
-        if args.api_port is not None:
-            from api import api_server
-
-            server = api_server(settings, "127.0.0.1", args.api_port, development=True)
-            workers.append(_worker("api", server.run, stop, failed))
-            workers[-1].start()
+        supervisor = Supervisor(
+            stop, on_restart=lambda name: metrics.restarts.labels(name).inc() if metrics else None
+        )
+        # Built here first, so a system that cannot start says so instead of retrying forever.
+        try:
+            for name, build in _run_tasks(settings, args, stop, metrics).items():
+                supervisor.start(name, build, first=build())
+        except BaseException:  # uvicorn exits when its port is taken
+            stop.set()
+            supervisor.join(timeout=RUN_STOP_TIMEOUT)
+            raise
         freeze_startup_objects()  # again: what the wiring above created lives as long
         if args.demo:
             load_demo(settings, args.demo, metrics)
@@ -138,31 +156,85 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             f"read models ({', '.join(READ_MODELS)}) in {settings.data_dir}. Ctrl-C stops.",
             flush=True,
         )
-        stop.wait()
-        if server is not None:
-            server.should_exit = True
-        for worker in workers:
-            worker.join(timeout=30)
-    if failed:
-        log.error("stopped because %s failed", ", ".join(failed))
-        return 1
+        if broker is None:
+            stop.wait()
+        else:
+            keep_broker_running(broker, stop, metrics)
+        stuck = supervisor.join(timeout=RUN_STOP_TIMEOUT)
+        if stuck:
+            log.warning("stopping without waiting longer for %s", ", ".join(stuck))
     return 0
 
 
-def _worker(
-    name: str, work: Callable[[], None], stop: threading.Event, failed: list[str]
-) -> threading.Thread:
-    """A thread of `pes run`: if it fails, the whole system stops rather than run without it."""
+RUN_STOP_TIMEOUT = 30.0
+"""Seconds `pes run` waits for its workers to return once asked to stop."""
 
-    def guarded() -> None:
+
+def _run_tasks(
+    settings: Settings, args: argparse.Namespace, stop: threading.Event, metrics: Metrics | None
+) -> dict[str, Callable[[], Task]]:
+    """How to build each worker of `pes run`, by name: again each time one fails."""
+
+    def relay() -> Task:
+        built = build_relay(settings, metrics=metrics)
+        return Task(partial(built.run, stop, settings.relay_poll_interval_seconds), built.close)
+
+    def deadlines() -> Task:
+        enforcer = build_deadline_enforcer(settings, metrics=metrics)
+        return Task(partial(tick_until, enforcer, stop, args.tick, metrics), enforcer.close)
+
+    def read_model(name: str) -> Task:
+        projection = build_projection(settings, name, metrics=metrics)
+        return Task(partial(projection.run, stop), projection.close)
+
+    def api() -> Task:
+        from api import api_server
+
+        server = api_server(settings, "127.0.0.1", args.api_port, development=True)
+        # Bound here, not when it runs: a port in use stops `pes run` at start (uvicorn exits).
+        listening = server.config.bind_socket()
+        return Task(
+            partial(server.run, sockets=[listening]),
+            close=listening.close,
+            interrupt=partial(setattr, server, "should_exit", True),
+        )
+
+    tasks: dict[str, Callable[[], Task]] = {"relay": relay, "deadlines": deadlines}
+    tasks.update({name: partial(read_model, name) for name in READ_MODELS})
+    if args.api_port is not None:
+        tasks["api"] = api
+    return tasks
+
+
+def keep_broker_running(
+    broker: LocalKafka, stop: threading.Event, metrics: Metrics | None, every: float = 1.0
+) -> None:
+    """Until `stop`: restarts the local broker (same port, same data) whenever it exits."""
+    from scripts.local_kafka import KafkaLauncherError
+
+    backoff = Backoff(initial=1.0, cap=30.0)
+    while not stop.wait(every):
+        if broker.running:
+            continue
+        code = broker.exit_code()
+        if code is not None:  # None: a restart that failed already said why
+            log.error(
+                "the local broker exited (code %s); restarting it on %s with its data in %s",
+                code,
+                broker.bootstrap_servers,
+                broker.data_dir,
+            )
+        if metrics is not None:
+            metrics.restarts.labels("broker").inc()
         try:
-            work()
-        except (Exception, SystemExit):  # uvicorn exits when it cannot bind its port
-            log.exception("%s failed; stopping pes run", name)
-            failed.append(name)
-            stop.set()
-
-    return threading.Thread(target=guarded, name=name, daemon=True)
+            broker.start()
+        except KafkaLauncherError as error:
+            delay = backoff.next_delay()
+            log.error("the local broker did not restart (%s); trying again in %.1f s", error, delay)
+            stop.wait(delay)
+        else:
+            backoff.reset()
+            log.warning("the local broker is back at %s", broker.bootstrap_servers)
 
 
 def progress_bar(unit: str) -> Callable[[int, int], None]:
@@ -378,13 +450,18 @@ def cmd_deadlines(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             enforcer.close()
         print(_dry_run_lines(report) if args.dry_run else _tick_summary(report))
-        return ExitCode.OK
+        # The terminations are recorded; the alerts wait for the next tick of a running process.
+        return ExitCode.UNAVAILABLE if report.alerts_unsent else ExitCode.OK
     stop = _stop_on_signals()
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
-        enforcer = build_deadline_enforcer(settings, metrics=metrics)
-        stack.callback(enforcer.close)
-        tick_until(enforcer, stop, args.every, metrics)
+        ticking = _build_when_reachable(
+            partial(build_deadline_enforcer, settings, metrics=metrics), stop, "deadline start"
+        )
+        if ticking is None:
+            return 0
+        stack.callback(ticking.close)
+        tick_until(ticking, stop, args.every, metrics)
     return 0
 
 
@@ -394,12 +471,22 @@ def tick_until(
     every: float,
     metrics: Metrics | None = None,
 ) -> None:
+    """Ticks every `every` seconds until `stop`; while the broker does not take the alerts,
+    ticks again sooner (backoff, at most `every`) so they go out soon after it is back."""
+    outage = Outage("deadline process", log)
+    backoff = Backoff(initial=1.0, cap=every)
     while not stop.is_set():
         report = enforcer.tick()
         if metrics is not None:
             metrics.deadline_tick(report)
         log.info(_tick_summary(report))
-        stop.wait(every)
+        if report.broker_error is None:
+            outage.ended()
+            backoff.reset()
+            stop.wait(every)
+        else:
+            outage.failed(RuntimeError(report.broker_error))
+            stop.wait(backoff.next_delay())
 
 
 def _dry_run_lines(report: TickReport) -> str:
@@ -421,6 +508,12 @@ def _tick_summary(report: TickReport) -> str:
     return (
         f"{report.today}: terminated {len(report.terminated)} case(s), "
         f"deferred {len(report.deferred)}, raised {report.alerts} alert(s)"
+        + (
+            f"; {report.alerts_unsent} alert(s) not acknowledged by the broker, sent on a "
+            f"later tick ({report.broker_error})"
+            if report.alerts_unsent
+            else ""
+        )
     )
 
 

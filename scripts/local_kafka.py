@@ -419,6 +419,16 @@ class LocalKafka:
         finally:
             admin.close()
 
+    @property
+    def running(self) -> bool:
+        """Whether the broker process was started and has not exited (it may not serve yet)."""
+        return self._process is not None and self._process.poll() is None
+
+    def exit_code(self) -> int | None:
+        """The broker process's exit code once it has exited (None while it runs or before it
+        was started)."""
+        return None if self._process is None else self._process.poll()
+
     def stop(self, timeout: float = 30.0) -> None:
         """Stops the broker: SIGTERM (a clean shutdown), then SIGKILL after ``timeout`` seconds."""
         process, self._process = self._process, None

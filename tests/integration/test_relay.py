@@ -58,7 +58,7 @@ def test_every_recorded_event_reaches_kafka_keyed_by_case_in_order(settings: Set
     for case_id, partitions in partition_of_case.items():
         default = (murmur2(case_id.encode()) & 0x7FFFFFFF) % settings.case_events_partitions
         assert partitions == {default}
-    assert len(relay.producer.config["partitioner"]) == len(numbers)
+    assert len(relay.producers.get().config["partitioner"]) == len(numbers)
     for i, number in enumerate(numbers):
         expected = [1, 2] if i % 2 == 0 else [1]
         assert versions_by_case[str(case_id_for(number))] == expected
