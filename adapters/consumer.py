@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,6 +28,7 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from adapters.avro import ContractError
+from adapters.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -186,30 +186,6 @@ class _NoObserver:
 
     def restarted(self) -> None:
         pass
-
-
-class Backoff:
-    """Exponential delays between retries, capped, each drawn from its upper half (jitter), so
-    consumers that failed together do not retry together."""
-
-    def __init__(
-        self,
-        first: float = 0.5,
-        cap: float = 10.0,
-        draw: Callable[[], float] = random.random,
-    ) -> None:
-        self.first = first
-        self.cap = cap
-        self.draw = draw
-        self.attempts = 0
-
-    def next_delay(self) -> float:
-        ceiling = min(self.cap, self.first * 2 ** min(self.attempts, 30))
-        self.attempts += 1
-        return ceiling * (0.5 + self.draw() / 2)
-
-    def reset(self) -> None:
-        self.attempts = 0
 
 
 class DeadLetters:
@@ -380,7 +356,7 @@ class TrackedConsumer:
         self.dead_letters = dead_letters
         self.observer = observer or _NoObserver()
         self.new_consumer = new_consumer
-        self.backoff = backoff or Backoff()
+        self.backoff = backoff or Backoff(cap=10.0)
         self.restart_after = restart_after
         self.hung_call_after = hung_call_after
         self.health = health or ConsumerHealth()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -16,12 +17,12 @@ class Backoff:
     initial: float = 0.5
     cap: float = 30.0
     attempts: int = 0
-    _random: random.Random = field(default_factory=random.Random, repr=False)
+    draw: Callable[[], float] = field(default=random.random, repr=False)
 
     def next_delay(self) -> float:
         ceiling = min(self.cap, self.initial * 2 ** min(self.attempts, 32))
         self.attempts += 1
-        return self._random.uniform(ceiling / 2, ceiling)
+        return ceiling * (0.5 + self.draw() / 2)
 
     def reset(self) -> None:
         self.attempts = 0

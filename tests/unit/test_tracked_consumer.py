@@ -17,8 +17,9 @@ from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.avro import ContractError
-from adapters.consumer import Backoff, ConsumerHealth, DeadLetters, Delivery, TrackedConsumer
+from adapters.consumer import ConsumerHealth, DeadLetters, Delivery, TrackedConsumer
 from adapters.metrics import Metrics
+from adapters.retry import Backoff
 from tests.topic_reader import wait_for
 
 TOPIC = "t"
@@ -158,7 +159,7 @@ def tracked(
         topic=TOPIC,
         dead_letters=DeadLetters(producer or FakeProducer(), "g"),  # type: ignore[arg-type]
         new_consumer=factory,
-        backoff=Backoff(first=0.0, cap=0.0),
+        backoff=Backoff(initial=0.0, cap=0.0),
         **options,
     )
 
@@ -244,8 +245,8 @@ def test_a_member_out_of_its_group_past_the_deadline_gets_a_new_client() -> None
 
 
 def test_backoff_doubles_up_to_its_cap_each_delay_in_the_upper_half_of_its_step() -> None:
-    highest = Backoff(first=0.5, cap=10.0, draw=lambda: 1.0)
-    lowest = Backoff(first=0.5, cap=10.0, draw=lambda: 0.0)
+    highest = Backoff(initial=0.5, cap=10.0, draw=lambda: 1.0)
+    lowest = Backoff(initial=0.5, cap=10.0, draw=lambda: 0.0)
 
     assert [highest.next_delay() for _ in range(7)] == [0.5, 1, 2, 4, 8, 10, 10]
     assert [lowest.next_delay() for _ in range(7)] == [0.25, 0.5, 1, 2, 4, 5, 5]
