@@ -73,3 +73,5 @@ def seconds(low: float, high: float) -> Callable[[str], float]:
 
 PORT = whole(1, 65_535)
 """A TCP port."""
+LISTEN_PORT = whole(0, 65_535)
+"""A TCP port to listen on; 0 takes any free one (the log says which)."""

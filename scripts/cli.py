@@ -35,7 +35,7 @@ from application.settings import ConfigurationError, Settings, load_settings
 from consumers.deadline_enforcement import DeadlineEnforcer, TickAheadOfClock, TickReport
 from domain.case import CaseStatus
 from projections.caseload import CaseloadView
-from scripts.arguments import PORT, Parser, iso_date, seconds, whole
+from scripts.arguments import LISTEN_PORT, PORT, Parser, iso_date, seconds, whole
 from scripts.billing_cli import add_billing_commands, cmd_billing
 from scripts.exit_codes import ExitCode
 from scripts.reports_cli import add_reports_commands, cmd_reports
@@ -654,7 +654,7 @@ def build_parser() -> argparse.ArgumentParser:
     def with_metrics(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
         sub.add_argument(
             "--metrics-port",
-            type=PORT,
+            type=LISTEN_PORT,
             metavar="PORT",
             help="serve Prometheus metrics at http://HOST:PORT/metrics (off by default)",
         )
@@ -669,7 +669,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--kafka-port", type=PORT, default=None, help="port of the local broker")
     run.add_argument(
         "--api-port",
-        type=PORT,
+        type=LISTEN_PORT,
         metavar="PORT",
         help="also serve the HTTP API on 127.0.0.1:PORT, in DEVELOPMENT MODE (the dev-* tokens)",
     )
@@ -685,7 +685,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve = add("serve", cmd_serve, "serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=PORT, default=8000)
+    serve.add_argument(
+        "--port", type=LISTEN_PORT, default=8000, help="0 takes any free port (logged)"
+    )
     serve.add_argument(
         "--development",
         action="store_true",

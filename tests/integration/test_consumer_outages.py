@@ -143,8 +143,10 @@ def test_a_projection_paused_past_its_session_timeout_rejoins_its_group_and_catc
         caseload_group_id=group,
         consumer_max_poll_records=50,
     )
-    app = build_case_management(settings)
-    commands = list(SyntheticCaseload(seed=21, cases=120).commands())
+    caseload = SyntheticCaseload(seed=21, cases=120)
+    # Its history runs past the real today: the application's clock must reach its last day.
+    app = build_case_management(settings, clock=caseload.last_day)
+    commands = list(caseload.commands())
     half = len(commands) // 2
     assert drive(app, commands[:half]).unexpected == []
     relay = build_relay(settings, app)
@@ -225,8 +227,10 @@ def test_a_projection_outlives_a_broker_outage_longer_than_its_client_timeouts_a
             case_events_partitions=3,
             consumer_max_poll_records=50,
         )
-        app = build_case_management(settings)
-        commands = list(SyntheticCaseload(seed=22, cases=120).commands())
+        caseload = SyntheticCaseload(seed=22, cases=120)
+        # Its history runs past the real today: the application's clock must reach its last day.
+        app = build_case_management(settings, clock=caseload.last_day)
+        commands = list(caseload.commands())
         half = len(commands) // 2
         assert drive(app, commands[:half]).unexpected == []
         relay = build_relay(settings, app)
