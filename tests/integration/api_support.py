@@ -15,7 +15,6 @@ import httpx
 from api import TokenMap, create_app
 from api.commands import CASE_COMMAND_ROUTES, OPEN_CASE_PATH, CommandRoute
 from application.settings import Settings
-from application.synthetic import BILLING_CLERKS, CASEWORKERS, SUPERVISORS
 from domain.assistance import (
     ContactChannel,
     ContingencyArea,
@@ -89,6 +88,7 @@ from domain.values import (
     ServiceCategory,
     ServiceType,
 )
+from synthetic import BILLING_CLERKS, CASEWORKERS, SUPERVISORS
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 instead of httpx under its TestClient; httpx2 is not a

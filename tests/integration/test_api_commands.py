@@ -13,12 +13,12 @@ import pytest
 
 from api.access import ROLES_BY_OPERATION
 from api.commands import CASE_COMMAND_ROUTES
-from application.synthetic import REFUSALS, SyntheticCaseload
 from domain.base import Actor
 from domain.case import case_id_for
 from domain.commands import CASE_COMMANDS, Command, OpenCase, PayInvoice, TerminateCase
 from domain.termination import DEADLINE_PROCESS
 from domain.values import ServiceType
+from synthetic import REFUSALS, SyntheticCaseload
 from tests.integration.api_support import (
     BILLING,
     CASEWORKER,

@@ -23,11 +23,11 @@ from adapters.avro import AvroCodec, EventSchema, published_schemas
 from adapters.contract import outgoing_message
 from application.cases import CaseManagement
 from application.settings import Settings
-from application.synthetic import SyntheticCaseload, drive
 from domain.base import event_id
 from domain.case import Program
 from domain.commands import OpenCase
 from domain.values import RequestPurpose, ReviewDecision
+from synthetic import SyntheticCaseload, drive
 from tests.conftest import unique
 from tests.integration.api_support import assisted_case
 from tests.pipeline import SteppedSystem

@@ -30,7 +30,6 @@ from adapters.view_database import ViewDatabase
 from application.bootstrap import build_case_management
 from application.cases import CaseManagement
 from application.settings import Settings
-from application.synthetic import SyntheticCaseload, drive
 from consumers.reporting.export import columns, to_csv, to_json, write_report
 from consumers.reporting.reports import (
     CaseloadCount,
@@ -102,6 +101,7 @@ from domain.values import (
     ServiceType,
 )
 from scripts.local_postgres import conninfo
+from synthetic import SyntheticCaseload, drive
 from tests.conftest import unique
 
 TOPIC = "pes.case-events"

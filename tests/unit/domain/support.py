@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from application.synthetic import SyntheticCommand
 from domain.assistance import (
     ContactChannel,
     ContingencyArea,
@@ -82,6 +81,7 @@ from domain.values import (
     ServiceCategory,
     ServiceType,
 )
+from synthetic import SyntheticCommand
 
 POLICIES = PolicyBook.default()
 POLICY = POLICIES.vr[0]

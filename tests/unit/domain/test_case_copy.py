@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from application.synthetic import SyntheticCaseload
 from domain.case import Case
+from synthetic import SyntheticCaseload
 from tests.unit.domain.support import Replay
 
 
