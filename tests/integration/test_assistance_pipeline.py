@@ -24,11 +24,11 @@ from domain.commands import OpenCase, TerminateCase
 from domain.deadlines import DeadlineKind, DeadlineStatus
 from domain.errors import InvalidCommand
 from domain.termination import DEADLINE_PROCESS
+from tests.builders import CASEWORKER, CaseFile
 from tests.conftest import unique
 from tests.integration.api_support import assisted_case
 from tests.pipeline import SteppedSystem
 from tests.topic_reader import read_topic, wait_for
-from tests.unit.domain.support import CASEWORKER, CaseFile
 
 pytestmark = pytest.mark.kafka
 

@@ -28,11 +28,11 @@ from domain.case import Program
 from domain.commands import OpenCase
 from domain.values import RequestPurpose, ReviewDecision
 from synthetic import SyntheticCaseload, drive
+from tests.builders import BILLING, CASEWORKER, POLICY, SUPERVISOR, CaseFile
 from tests.conftest import unique
 from tests.integration.api_support import assisted_case
 from tests.pipeline import SteppedSystem
 from tests.topic_reader import read_topic
-from tests.unit.domain.support import BILLING, CASEWORKER, POLICY, SUPERVISOR, CaseFile
 
 pytestmark = pytest.mark.kafka
 

@@ -23,10 +23,10 @@ from domain.deadlines import DeadlineKind, DeadlineStatus
 from domain.termination import DEADLINE_PROCESS
 from domain.values import Override
 from scripts.exit_codes import ExitCode
+from tests.builders import BILLING, CASEWORKER, SUPERVISOR, CaseFile
 from tests.conftest import unique
 from tests.pipeline import SteppedClock, SteppedSystem
 from tests.topic_reader import read_topic
-from tests.unit.domain.support import BILLING, CASEWORKER, SUPERVISOR, CaseFile
 
 pytestmark = pytest.mark.kafka
 

@@ -10,7 +10,7 @@ import pytest
 from domain.commands import COMMANDS_WITH_OVERRIDES, AuthorizeService
 from domain.errors import InvalidCommand, OverrideRequired, RuleViolation
 from domain.values import Override, ServiceCategory, ServiceType
-from tests.unit.domain.support import ANNIVERSARY, OUTCOME, SUPERVISOR, CaseFile, day
+from tests.builders import ANNIVERSARY, OUTCOME, SUPERVISOR, CaseFile, day
 
 EXCLUDED = [
     ServiceType.EMPLOYMENT_JOB_SEEKING_SKILLS,

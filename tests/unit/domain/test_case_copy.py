@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from domain.case import Case
 from synthetic import SyntheticCaseload
-from tests.unit.domain.support import Replay
+from tests.builders import Replay
 
 
 @pytest.fixture(scope="module")

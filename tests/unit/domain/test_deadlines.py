@@ -26,7 +26,7 @@ from domain.policy import PolicyBook, VRPolicy
 from domain.termination import DEADLINE_PROCESS, termination_date
 from domain.values import Override, ReviewDecision, ServiceType
 from synthetic import SyntheticCaseload
-from tests.unit.domain.support import (
+from tests.builders import (
     ANNIVERSARY,
     BILLING,
     CASEWORKER,

@@ -28,7 +28,7 @@ from synthetic import (
     generate_caseload,
 )
 from synthetic import caseload as synthetic_caseload
-from tests.unit.domain.support import POLICIES, POLICY, Replay
+from tests.builders import POLICIES, POLICY, Replay
 
 
 @pytest.fixture(scope="module")
