@@ -1,4 +1,4 @@
-"""A deterministic synthetic caseload of both programs: realistic command histories, in business-date order.
+"""A deterministic synthetic caseload of both programs: realistic command histories, by date.
 
 `generate_caseload(seed, cases)` yields `SyntheticCommand(actor, command, expect_refusal_rule)`
 for every case, merged across cases by business date (ties: case, then the case's own order).

@@ -23,7 +23,6 @@ from synthetic.assistance_services import cash_assistance, job, purchase, raise_
 TA_SHARE = 0.2
 """The share of synthetic cases in the cash-assistance program."""
 
-
 SKILLS = (
     "forklift operation",
     "budgeting",

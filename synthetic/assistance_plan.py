@@ -44,14 +44,12 @@ NEEDS = (
     "a phone that holds a charge",
 )
 
-
 RESOURCES = (
     "grandmother watches the children on weekends",
     "church food pantry",
     "county transit pass program",
     "employer's employee assistance line",
 )
-
 
 GOALS: tuple[tuple[str, ResponsibleParty], ...] = (
     ("Complete the 90-day probation period", ResponsibleParty.PARTICIPANT),

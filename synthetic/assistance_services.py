@@ -34,7 +34,6 @@ PURCHASED_SERVICES: tuple[tuple[ServiceType, ServiceCategory, str], ...] = (
     (ServiceType.TRANSPORTATION, ServiceCategory.SUPPORT, "Gas card for the first month"),
 )
 
-
 TRAINING = (
     "Community college forklift certificate",
     "Certified nursing assistant course",

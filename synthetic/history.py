@@ -13,12 +13,9 @@ from domain.commands import Command
 
 CASEWORKERS = tuple(Actor(id=f"cw-{n:03d}", role=Role.CASEWORKER) for n in range(1, 41))
 
-
 SUPERVISORS = tuple(Actor(id=f"sup-{n:02d}", role=Role.SUPERVISOR) for n in range(1, 6))
 
-
 BILLING_CLERKS = tuple(Actor(id=f"billing-{n:02d}", role=Role.BILLING) for n in range(1, 4))
-
 
 EMPLOYERS = (
     "Riverside Grocers",
@@ -30,7 +27,6 @@ EMPLOYERS = (
     "Lakeside School District",
     "Harbor Call Center",
 )
-
 
 JOBS = (
     "stock associate",

@@ -55,14 +55,12 @@ PE_SERVICES: tuple[tuple[ServiceType, ServiceCategory, str], ...] = (
     (ServiceType.OCCUPATIONAL_LICENSE, ServiceCategory.SUPPORT, "Forklift certificate fee"),
 )
 
-
 EXCLUDED = (
     ServiceType.EMPLOYMENT_JOB_PLACEMENT,
     ServiceType.POST_SECONDARY_TRAINING,
     ServiceType.SUPPORTED_EMPLOYMENT,
     ServiceType.SMALL_BUSINESS_EXPANSION,
 )
-
 
 ALL_CRITERIA = ScopeCriteria(
     readily_available=True, easy_to_arrange=True, routine=True, providable_within_scope_days=True
