@@ -4,6 +4,7 @@ WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY domain domain
 COPY application application
+COPY synthetic synthetic
 COPY adapters adapters
 COPY api api
 COPY projections projections

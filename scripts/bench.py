@@ -48,12 +48,12 @@ from application.bootstrap import (
 from application.cases import CaseManagement
 from application.clock import Clock
 from application.settings import Settings
-from application.synthetic import SyntheticCaseload, drive
 from domain.base import Actor, Role, event_id
 from domain.case import Program, case_id_for
 from domain.commands import OpenCase, RecordOutcome
 from scripts.bench_audit import bench_as_of
 from scripts.bench_replay import bench_replay
+from synthetic import SyntheticCaseload, drive
 
 ACTOR = Actor(id="bench", role=Role.CASEWORKER)
 

@@ -23,8 +23,8 @@ from eventsourcing.persistence import StoredEvent
 from adapters.avro import AvroCodec, published_schemas
 from application.bootstrap import build_case_management
 from application.settings import Settings, as_environment
-from application.synthetic import SyntheticCaseload, drive
 from domain.base import event_id
+from synthetic import SyntheticCaseload, drive
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CANDIDATE = REPOSITORY / "docs" / "replay" / "two-month-services.json"

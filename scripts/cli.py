@@ -259,7 +259,7 @@ def load_demo(
 ) -> None:
     """Records a synthetic caseload whose first cases opened 18 months ago (deterministic, seed 1),
     up to today (`clock`'s): nothing after it."""
-    from application.synthetic import DriveResult, SyntheticCaseload, drive
+    from synthetic import DriveResult, SyntheticCaseload, drive
 
     app = build_case_management(settings, metrics=metrics, clock=clock)
     if app.recorder.max_notification_id():

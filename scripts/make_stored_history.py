@@ -30,12 +30,12 @@ from application.audit import audit_of, state_as_of
 from application.bootstrap import build_case_management
 from application.cases import CaseManagement
 from application.settings import Settings, as_environment
-from application.synthetic import SyntheticCaseload, drive
 from domain.base import Actor
 from domain.case import Case
 from domain.commands import CorrectOutcomeDate, TerminateCase
 from domain.errors import DomainError
 from domain.termination import DEADLINE_PROCESS
+from synthetic import SyntheticCaseload, drive
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 FIXTURE = REPOSITORY / "tests" / "fixtures" / "stored_history"

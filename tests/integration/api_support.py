@@ -8,14 +8,12 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import httpx
 
 from api import TokenMap, create_app
 from api.commands import CASE_COMMAND_ROUTES, OPEN_CASE_PATH, CommandRoute
 from application.settings import Settings
-from application.synthetic import BILLING_CLERKS, CASEWORKERS, SUPERVISORS
 from domain.assistance import (
     ContactChannel,
     ContingencyArea,
@@ -29,11 +27,10 @@ from domain.assistance import (
     SupportProgram,
     TrainingPurpose,
 )
-from domain.base import Actor, Role, numbered_id
+from domain.base import Actor, Role
 from domain.case import Program, case_id_for
 from domain.commands import (
     AuthorizePurchasedService,
-    AuthorizeService,
     CancelAuthorization,
     CaseCommand,
     ChangeGoalStatus,
@@ -43,7 +40,6 @@ from domain.commands import (
     DecideReview,
     DetermineNewEmploymentCase,
     DetermineNotAppropriate,
-    DeterminePEAppropriate,
     EndCashAssistance,
     EstablishSelfSufficiencyPlan,
     GiveSiteVisitConsent,
@@ -60,14 +56,12 @@ from domain.commands import (
     RecordEligibility,
     RecordJobLoss,
     RecordJobSiteVisit,
-    RecordOutcome,
     RecordReachability,
     RecordReferralResult,
     RecordServiceProvided,
     ReferToCommunityResource,
     ReferToTraining,
     RemoveFromPEServices,
-    RequestPEServices,
     RequestReview,
     ReturnToMonitoring,
     RevokeSiteVisitConsent,
@@ -78,16 +72,21 @@ from domain.commands import (
 )
 from domain.termination import DEADLINE_PROCESS
 from domain.values import (
-    AdvanceAssessment,
-    AdvancementResult,
-    MaintainAssessment,
     NewCaseReason,
     Override,
     RequestPurpose,
     ReviewDecision,
-    ScopeCriteria,
     ServiceCategory,
     ServiceType,
+)
+from synthetic import BILLING_CLERKS, CASEWORKERS, SUPERVISORS
+from tests.builders import (
+    authorize,
+    determine_appropriate,
+    ids,
+    open_case,
+    record_outcome,
+    request_services,
 )
 
 with warnings.catch_warnings():
@@ -165,101 +164,8 @@ def assert_problem(
     return problem
 
 
-# A case's commands, dated coherently. Request, authorization and invoice ids derive from the
-# case (as clients are advised to), so tests can name them.
-
-ALL_CRITERIA = ScopeCriteria(
-    readily_available=True, easy_to_arrange=True, routine=True, providable_within_scope_days=True
-)
-MAINTAIN = MaintainAssessment(
-    concern="The client may lose the job without a way to get to the night shift.",
-    raised_with_employer=True,
-    what_client_thinks_will_help="A transit pass",
-    services_needed="Transportation",
-)
-ADVANCE = AdvanceAssessment(
-    same_employer=True,
-    client_needs="A forklift certificate",
-    employer_assistance="The employer pays for the shifts",
-    barriers_to_arranging_alone="The fee",
-    expected_results=(AdvancementResult.GREATER_PAY,),
-)
-
-
-def ids(number: str, kind: str, n: int = 1) -> UUID:
-    return numbered_id(case_id_for(number), kind, n)
-
-
-def open_case(
-    number: str, opened_on: date = date(2024, 1, 15), program: Program = Program.VR
-) -> OpenCase:
-    return OpenCase(
-        case_number=number,
-        program=program,
-        client_ref=f"CL-{number}",
-        caseworker_id="cw-ada",
-        opened_on=opened_on,
-    )
-
-
-def record_outcome(number: str, on: date = date(2024, 3, 1)) -> RecordOutcome:
-    return RecordOutcome(
-        case_id=case_id_for(number),
-        outcome_date=on,
-        employer="Riverside Grocers",
-        job_title="stock associate",
-        hourly_wage_cents=1850,
-        weekly_hours=32.5,
-    )
-
-
-def request_services(
-    number: str, on: date, n: int = 1, purpose: RequestPurpose = RequestPurpose.MAINTAIN
-) -> RequestPEServices:
-    return RequestPEServices(
-        case_id=case_id_for(number),
-        request_id=ids(number, "request", n),
-        requested_on=on,
-        purpose=purpose,
-        maintain=MAINTAIN if purpose is RequestPurpose.MAINTAIN else None,
-        advance=ADVANCE if purpose is RequestPurpose.ADVANCE else None,
-    )
-
-
-def determine_appropriate(number: str, on: date, n: int = 1) -> DeterminePEAppropriate:
-    return DeterminePEAppropriate(
-        case_id=case_id_for(number),
-        request_id=ids(number, "request", n),
-        determined_on=on,
-        criteria=ALL_CRITERIA,
-        expected_provided_by=on.replace(day=28),
-    )
-
-
-def authorize(
-    number: str,
-    on: date,
-    start: date,
-    end: date,
-    *,
-    n: int = 1,
-    request: int = 1,
-    overrides: tuple[Override, ...] = (),
-) -> AuthorizeService:
-    return AuthorizeService(
-        case_id=case_id_for(number),
-        authorization_id=ids(number, "authorization", n),
-        request_id=ids(number, "request", request),
-        authorized_on=on,
-        service_type=ServiceType.TRANSPORTATION,
-        category=ServiceCategory.SUPPORT,
-        provider="Metro Transit",
-        planned_start=start,
-        planned_end=end,
-        amount_cents=12_000,
-        ipe_entry="Monthly transit pass",
-        overrides=overrides,
-    )
+# Cases whose commands, dated coherently, together cover the domain. Ids derive from the case
+# (as clients are advised to), so tests can name them.
 
 
 def served_case(number: str) -> list[tuple[Actor, Command]]:

@@ -21,6 +21,7 @@ from domain.base import Actor, Role
 from domain.case import case_id_for
 from domain.commands import AuthorizeService
 from domain.values import Override
+from tests.builders import authorize, open_case
 from tests.integration.api_support import (
     CASEWORKER,
     ROLE_ACTORS,
@@ -29,9 +30,7 @@ from tests.integration.api_support import (
     TestClient,
     assert_problem,
     auth,
-    authorize,
     command_request,
-    open_case,
     sample_command,
     send,
 )

@@ -16,6 +16,7 @@ from domain.commands import (
     RecordJobSiteVisit,
     ReferToTraining,
 )
+from tests.builders import ids, open_case
 from tests.integration.api_support import (
     AUDITOR,
     BILLING,
@@ -25,8 +26,6 @@ from tests.integration.api_support import (
     assert_problem,
     assisted_case,
     auth,
-    ids,
-    open_case,
     send,
     served_case,
 )

@@ -13,12 +13,20 @@ import pytest
 
 from api.access import ROLES_BY_OPERATION
 from api.commands import CASE_COMMAND_ROUTES
-from application.synthetic import REFUSALS, SyntheticCaseload
 from domain.base import Actor
 from domain.case import case_id_for
 from domain.commands import CASE_COMMANDS, Command, OpenCase, PayInvoice, TerminateCase
 from domain.termination import DEADLINE_PROCESS
 from domain.values import ServiceType
+from synthetic import REFUSALS, SyntheticCaseload
+from tests.builders import (
+    authorize,
+    determine_appropriate,
+    ids,
+    open_case,
+    record_outcome,
+    request_services,
+)
 from tests.integration.api_support import (
     BILLING,
     CASEWORKER,
@@ -30,14 +38,8 @@ from tests.integration.api_support import (
     assert_problem,
     assisted_case,
     auth,
-    authorize,
     command_request,
-    determine_appropriate,
     grandfathered_case,
-    ids,
-    open_case,
-    record_outcome,
-    request_services,
     reviewed_case,
     send,
     served_case,

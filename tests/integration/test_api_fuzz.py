@@ -25,13 +25,13 @@ from application.settings import Settings
 from domain.base import Role
 from domain.case import case_id_for
 from domain.inputs import DECIMAL, EARLIEST_BUSINESS_DATE, ISO_DAY, LATEST_BUSINESS_DATE
+from tests.builders import ids
 from tests.integration.api_support import (
     PROBLEM_JSON,
     ROLE_ACTORS,
     TOKENS,
     TestClient,
     grandfathered_case,
-    ids,
     reviewed_case,
     send,
     served_case,

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from domain.case import case_id_for
+from tests.builders import open_case, record_outcome, request_services
 from tests.integration.api_support import (
     AUDITOR,
     BILLING,
@@ -22,9 +23,6 @@ from tests.integration.api_support import (
     assert_problem,
     auth,
     command_request,
-    open_case,
-    record_outcome,
-    request_services,
     send,
 )
 

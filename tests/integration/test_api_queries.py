@@ -12,6 +12,7 @@ from adapters.consumer import Delivery
 from application.bootstrap import build_case_management, open_caseload_view
 from application.settings import Settings
 from domain.case import case_id_for
+from tests.builders import ids
 from tests.integration.api_support import (
     ANALYST,
     AUDITOR,
@@ -20,7 +21,6 @@ from tests.integration.api_support import (
     api_client,
     assert_problem,
     auth,
-    ids,
     send,
     served_case,
 )

@@ -31,16 +31,9 @@ from domain.assistance import InterventionCategory, InterventionKind
 from domain.base import numbered_id
 from domain.case import Program, case_id_for
 from domain.commands import Command, LogIntervention, OpenCase
+from tests.builders import open_case, record_outcome
 from tests.conftest import PostgresServer, unique
-from tests.integration.api_support import (
-    CASEWORKER,
-    TOKENS,
-    TestClient,
-    auth,
-    command_request,
-    open_case,
-    record_outcome,
-)
+from tests.integration.api_support import CASEWORKER, TOKENS, TestClient, auth, command_request
 from tests.topic_reader import wait_for
 
 pytestmark = pytest.mark.postgres

@@ -21,6 +21,7 @@ from api.commands import command_from
 from application.settings import Settings
 from domain.case import case_id_for
 from domain.commands import Command, OpenCase
+from tests.builders import open_case, record_outcome
 from tests.integration.api_support import (
     AUDITOR,
     CASEWORKER,
@@ -31,8 +32,6 @@ from tests.integration.api_support import (
     assisted_case,
     auth,
     command_request,
-    open_case,
-    record_outcome,
     send,
     served_case,
 )

@@ -19,16 +19,16 @@ from application.cases import CaseManagement
 from application.settings import Settings
 from consumers.billing.ledger import BillingLedger
 from consumers.billing.reconciliation import reconcile
-from domain.case import Case, CaseStatus, Program, case_id_for
+from domain.case import Case, CaseStatus, case_id_for
 from domain.commands import OpenCase, TerminateCase
 from domain.deadlines import DeadlineKind, DeadlineStatus
 from domain.errors import InvalidCommand
 from domain.termination import DEADLINE_PROCESS
+from tests.builders import CASEWORKER, CaseFile, open_case
 from tests.conftest import unique
 from tests.integration.api_support import assisted_case
 from tests.pipeline import SteppedSystem
 from tests.topic_reader import read_topic, wait_for
-from tests.unit.domain.support import CASEWORKER, CaseFile
 
 pytestmark = pytest.mark.kafka
 
@@ -138,13 +138,7 @@ def test_the_deadline_process_alerts_on_a_cash_assistance_case_and_never_termina
     record_assisted_case(system.app, "TA-D-1")
     vr = CaseFile(outcome=date(2024, 3, 1), case_number="VR-D-1")
     system.app.open_case(
-        OpenCase(
-            case_number="VR-D-1",
-            program=Program.VR,
-            client_ref="CL-VR-D-1",
-            caseworker_id=CASEWORKER.id,
-            opened_on=date(2024, 1, 2),
-        ),
+        open_case("VR-D-1", opened_on=date(2024, 1, 2), caseworker=CASEWORKER.id),
         CASEWORKER,
     )
     system.app.handle(vr.record_outcome(date(2024, 3, 1)), CASEWORKER)

@@ -15,8 +15,8 @@ from application.audit import state_as_of, state_at_version
 from application.bootstrap import build_case_management
 from application.cases import CaseManagement
 from application.settings import Settings
-from application.synthetic import SyntheticCaseload, drive
 from domain.case import case_id_for
+from synthetic import SyntheticCaseload, drive
 from tests.browser import rendered_dom
 from tests.integration.api_support import (
     AUDITOR,

@@ -18,9 +18,9 @@ from application.bootstrap import (
     open_billing_ledger,
 )
 from application.settings import Settings, as_environment
-from application.synthetic import SyntheticCaseload, drive
 from consumers.billing.ledger import BillingLedger
 from consumers.billing.reconciliation import reconcile
+from synthetic import SyntheticCaseload, drive
 from tests.conftest import unique
 from tests.topic_reader import wait_for
 

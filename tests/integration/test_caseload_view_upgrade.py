@@ -15,8 +15,8 @@ from domain.assistance import SupportProgram
 from domain.deadlines import DeadlineKind, DeadlineStatus
 from projections.caseload import CaseloadView
 from scripts.local_postgres import conninfo
+from tests.builders import AssistanceFile
 from tests.conftest import unique
-from tests.unit.domain.support import AssistanceFile
 
 TOPIC = "pes.case-events"
 RENEWAL = date(2024, 8, 1)  # food assistance; the TA policy's lead time is 30 days

@@ -14,8 +14,8 @@ from adapters.consumer import Delivery
 from adapters.view_database import ViewDatabase
 from projections.caseload import CaseloadView
 from scripts.local_postgres import conninfo
+from tests.builders import CaseFile, day
 from tests.conftest import unique
-from tests.unit.domain.support import CaseFile, day
 
 TOPIC = "pes.case-events"
 

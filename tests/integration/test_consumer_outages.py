@@ -21,8 +21,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from application.bootstrap import READ_MODELS, build_case_management, build_relay, rebuild
 from application.settings import Settings, as_environment
-from application.synthetic import SyntheticCaseload, drive
 from scripts.local_kafka import LocalKafka
+from synthetic import SyntheticCaseload, drive
 from tests.conftest import unique
 from tests.topic_reader import wait_for
 

@@ -23,16 +23,15 @@ from adapters.avro import AvroCodec, EventSchema, published_schemas
 from adapters.contract import outgoing_message
 from application.cases import CaseManagement
 from application.settings import Settings
-from application.synthetic import SyntheticCaseload, drive
 from domain.base import event_id
-from domain.case import Program
 from domain.commands import OpenCase
 from domain.values import RequestPurpose, ReviewDecision
+from synthetic import SyntheticCaseload, drive
+from tests.builders import BILLING, CASEWORKER, POLICY, SUPERVISOR, CaseFile, open_case
 from tests.conftest import unique
 from tests.integration.api_support import assisted_case
 from tests.pipeline import SteppedSystem
 from tests.topic_reader import read_topic
-from tests.unit.domain.support import BILLING, CASEWORKER, POLICY, SUPERVISOR, CaseFile
 
 pytestmark = pytest.mark.kafka
 
@@ -66,13 +65,7 @@ def test_the_reference_consumer_imports_only_the_standard_library_kafka_fastavro
 
 def opened(app: CaseManagement, number: str, opened_on: date, outcome: date | None) -> CaseFile:
     app.open_case(
-        OpenCase(
-            case_number=number,
-            program=Program.VR,
-            client_ref=f"CL-{number}",
-            caseworker_id=CASEWORKER.id,
-            opened_on=opened_on,
-        ),
+        open_case(number, opened_on=opened_on, caseworker=CASEWORKER.id),
         CASEWORKER,
     )
     file = CaseFile(outcome=None, opened_on=opened_on, case_number=number)

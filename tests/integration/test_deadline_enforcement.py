@@ -17,16 +17,16 @@ from adapters.avro import AvroCodec, published_schemas
 from application.clock import utc_today
 from application.settings import Settings, as_environment
 from consumers.deadline_enforcement import TickAheadOfClock
-from domain.case import CaseStatus, Program, case_id_for
-from domain.commands import OpenCase, TerminateCase
+from domain.case import CaseStatus, case_id_for
+from domain.commands import TerminateCase
 from domain.deadlines import DeadlineKind, DeadlineStatus
 from domain.termination import DEADLINE_PROCESS
 from domain.values import Override
 from scripts.exit_codes import ExitCode
+from tests.builders import BILLING, CASEWORKER, SUPERVISOR, CaseFile, open_case
 from tests.conftest import unique
 from tests.pipeline import SteppedClock, SteppedSystem
 from tests.topic_reader import read_topic
-from tests.unit.domain.support import BILLING, CASEWORKER, SUPERVISOR, CaseFile
 
 pytestmark = pytest.mark.kafka
 
@@ -73,13 +73,7 @@ def system(
 def open_with_outcome(system: SteppedSystem, number: str, outcome: date) -> CaseFile:
     file = CaseFile(outcome=outcome, case_number=number)
     system.app.open_case(
-        OpenCase(
-            case_number=number,
-            program=Program.VR,
-            client_ref=f"CL-{number}",
-            caseworker_id=CASEWORKER.id,
-            opened_on=outcome - timedelta(days=200),
-        ),
+        open_case(number, opened_on=outcome - timedelta(days=200), caseworker=CASEWORKER.id),
         CASEWORKER,
     )
     system.app.handle(file.record_outcome(outcome), CASEWORKER)

@@ -19,8 +19,8 @@ from uuid import UUID
 import pytest
 
 from application.settings import Settings
-from application.synthetic import SyntheticCaseload, drive
 from domain.deadlines import DeadlineStatus, deadlines, status_on, timeline_of
+from synthetic import SyntheticCaseload, drive
 from tests.conftest import unique
 from tests.pipeline import SteppedClock, SteppedSystem
 

@@ -21,7 +21,7 @@ from application.bootstrap import (
     rebuild,
 )
 from application.settings import Settings
-from application.synthetic import SyntheticCaseload, drive
+from synthetic import SyntheticCaseload, drive
 from tests.conftest import PostgresServer, unique
 
 pytestmark = pytest.mark.kafka

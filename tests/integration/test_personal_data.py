@@ -30,8 +30,8 @@ from application.personal_data import (
     new_master_key,
 )
 from application.settings import Settings
-from application.synthetic import EMPLOYERS, SyntheticCaseload, drive
 from domain.base import Role
+from synthetic import EMPLOYERS, SyntheticCaseload, drive
 from tests.conftest import unique
 from tests.integration.api_support import (
     CASEWORKER,

@@ -14,8 +14,8 @@ from adapters.replay_report import to_csv, to_html, to_json
 from application.bootstrap import build_case_management, build_relay
 from application.policy_replay import CandidatePolicyError, load_candidate_changes, replay_policy
 from application.settings import Settings, as_environment
-from application.synthetic import SyntheticCaseload, drive
 from domain.replay import Consequence
+from synthetic import SyntheticCaseload, drive
 from tests.browser import rendered_dom
 
 pytestmark = pytest.mark.kafka

@@ -14,7 +14,7 @@ import pytest
 
 from application.bootstrap import READ_MODELS, build_case_management, build_relay, rebuild
 from application.settings import Settings, as_environment
-from application.synthetic import SyntheticCaseload, drive
+from synthetic import SyntheticCaseload, drive
 from tests.conftest import unique
 from tests.topic_reader import wait_for
 

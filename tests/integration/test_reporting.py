@@ -30,7 +30,6 @@ from adapters.view_database import ViewDatabase
 from application.bootstrap import build_case_management
 from application.cases import CaseManagement
 from application.settings import Settings
-from application.synthetic import SyntheticCaseload, drive
 from consumers.reporting.export import columns, to_csv, to_json, write_report
 from consumers.reporting.reports import (
     CaseloadCount,
@@ -72,7 +71,6 @@ from domain.commands import (
     DeterminePEAppropriate,
     EndCashAssistance,
     IdentifySkill,
-    OpenCase,
     PayInvoice,
     ReceiveInvoice,
     RecognizeGrandfathering,
@@ -102,6 +100,8 @@ from domain.values import (
     ServiceType,
 )
 from scripts.local_postgres import conninfo
+from synthetic import SyntheticCaseload, drive
+from tests.builders import open_case
 from tests.conftest import unique
 
 TOPIC = "pes.case-events"
@@ -141,13 +141,7 @@ class Desk:
         self.caseworker = caseworker
         self.counters: Counter[str] = Counter()
         app.open_case(
-            OpenCase(
-                case_number=number,
-                program=Program.VR,
-                client_ref=f"CL-{number}",
-                caseworker_id=caseworker.id,
-                opened_on=opened_on,
-            ),
+            open_case(number, opened_on=opened_on, caseworker=caseworker.id),
             caseworker,
         )
 
@@ -932,12 +926,8 @@ def record_two_participants(app: CaseManagement) -> list[UUID]:
         ("RPT-P2", BOB, date(2024, 3, 1)),
     ):
         app.open_case(
-            OpenCase(
-                case_number=number,
-                program=Program.CASH_ASSISTANCE,
-                client_ref=f"CL-{number}",
-                caseworker_id=actor.id,
-                opened_on=opened_on,
+            open_case(
+                number, opened_on=opened_on, program=Program.CASH_ASSISTANCE, caseworker=actor.id
             ),
             actor,
         )

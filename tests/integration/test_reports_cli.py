@@ -13,9 +13,9 @@ import pytest
 
 from application.bootstrap import build_case_management, build_relay, open_reporting_store, rebuild
 from application.settings import Settings, as_environment
-from application.synthetic import SyntheticCaseload, drive
 from consumers.reporting import reports
 from consumers.reporting.export import to_csv, to_json
+from synthetic import SyntheticCaseload, drive
 
 pytestmark = pytest.mark.kafka
 

@@ -29,7 +29,8 @@ from application.bootstrap import (
 from application.personal_data import DEVELOPMENT_KEY_FILE, new_master_key
 from application.settings import ConfigurationError, Settings, load_settings
 from domain.base import Actor, Role
-from tests.integration.api_support import CASEWORKER, api_client, auth, command_request, open_case
+from tests.builders import open_case
+from tests.integration.api_support import CASEWORKER, api_client, auth, command_request
 from tests.topic_reader import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,12 +19,12 @@ from application.bootstrap import (
 )
 from application.cases import CaseManagement
 from application.settings import Settings
-from application.synthetic import SyntheticCaseload, drive
 from domain.base import Actor, Role
 from domain.case import CaseStatus
 from domain.commands import CorrectOutcomeDate
 from domain.termination import DEADLINE_PROCESS
 from scripts.cli import load_demo
+from synthetic import SyntheticCaseload, drive
 from tests.topic_reader import read_topic, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]

@@ -29,9 +29,9 @@ from adapters.relay import OutboxRelay
 from application.bootstrap import build_case_management, build_relay, build_tracking_recorder
 from application.cases import CaseManagement
 from application.settings import Settings, as_environment
-from application.synthetic import SyntheticCaseload, drive
 from application.verification import compare_copies, verify_event_store, verify_topic
 from scripts.exit_codes import ExitCode
+from synthetic import SyntheticCaseload, drive
 
 pytestmark = pytest.mark.kafka
 

@@ -28,9 +28,7 @@ from application.settings import Settings
 from consumers.deadline_enforcement import DeadlineEnforcer
 from domain.case import case_id_for
 from projections.caseload import CaseloadView
-from tests.builders import CASEWORKER, open_case, record_outcome
-from tests.samples import sample_event
-from tests.unit.domain.support import BILLING, CaseFile
+from tests.builders import BILLING, CASEWORKER, CaseFile, open_case, record_outcome, sample_event
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
 DOC: dict[str, Any] = yaml.safe_load(DOC_PATH.read_text())

@@ -26,9 +26,8 @@ from projections.caseload import CaseloadView
 from scripts.cli import keep_broker_running
 from scripts.local_kafka import KafkaLauncherError
 from scripts.supervisor import Supervisor, Task
-from tests.builders import CASEWORKER, case_numbers, open_case, record_outcome
+from tests.builders import BILLING, CASEWORKER, CaseFile, case_numbers, open_case, record_outcome
 from tests.topic_reader import wait_for
-from tests.unit.domain.support import BILLING, CaseFile
 
 CODEC = AvroCodec(SchemaSet())
 

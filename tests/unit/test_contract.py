@@ -32,7 +32,7 @@ from adapters.schema_generation import (
     schema_version,
 )
 from domain.case import Case
-from tests.samples import sample_event
+from tests.builders import sample_event
 
 SCHEMAS = SchemaSet()
 CODEC = AvroCodec(SCHEMAS)

@@ -12,8 +12,7 @@ from domain.case import case_id_for
 from domain.commands import Command, CorrectOutcomeDate
 from domain.errors import CaseNotFound, DomainError, EffectiveDateInFuture
 from domain.termination import DEADLINE_PROCESS
-from tests.builders import CASEWORKER, open_case, record_outcome
-from tests.unit.domain.support import CaseFile
+from tests.builders import CASEWORKER, CaseFile, open_case, record_outcome
 
 TODAY = date(2024, 3, 1)
 TOMORROW = TODAY + timedelta(days=1)

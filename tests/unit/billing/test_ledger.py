@@ -16,7 +16,7 @@ from consumers.billing.fiscal import FiscalCalendar, FiscalPeriod
 from consumers.billing.ledger import BillingLedger, PeriodTotals
 from consumers.billing.reconciliation import reconcile
 from domain.case import Case
-from tests.unit.domain.support import BILLING, CaseFile, rebuilt
+from tests.builders import BILLING, CaseFile, rebuilt
 
 TOPIC = "case-events"
 

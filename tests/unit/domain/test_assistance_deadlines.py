@@ -30,7 +30,7 @@ from domain.deadlines import (
 )
 from domain.errors import InvalidCommand
 from domain.termination import DEADLINE_PROCESS, scheduled_termination, termination_date
-from tests.unit.domain.support import BILLING, POLICIES, POLICY, AssistanceFile
+from tests.builders import BILLING, POLICIES, POLICY, AssistanceFile
 
 PENDING = DeadlineStatus.PENDING
 DUE_SOON = DeadlineStatus.DUE_SOON

@@ -9,7 +9,7 @@ import pytest
 
 from domain.assistance import ConsentChange, JobLossReason
 from domain.errors import InvalidCommand, RuleViolation
-from tests.unit.domain.support import OPENED, AssistanceFile
+from tests.builders import OPENED, AssistanceFile
 
 STARTED = date(2024, 2, 5)
 VISIT = date(2024, 4, 10)

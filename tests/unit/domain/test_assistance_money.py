@@ -12,7 +12,7 @@ from domain.assistance import GoalStatus
 from domain.commands import AuthorizeService
 from domain.errors import InvalidCommand, RuleViolation
 from domain.values import AuthorizationStatus, ServiceCategory, ServiceType
-from tests.unit.domain.support import BILLING, AssistanceFile, CaseFile
+from tests.builders import BILLING, AssistanceFile, CaseFile
 
 ON = date(2024, 3, 4)
 

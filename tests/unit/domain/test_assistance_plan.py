@@ -11,13 +11,7 @@ from domain.case import Case, CaseStatus
 from domain.commands import RecordOutcome
 from domain.errors import InvalidCommand, RuleViolation
 from domain.policy import PolicyBook, TAPolicy
-from tests.unit.domain.support import (
-    OPENED,
-    POLICIES,
-    AssistanceFile,
-    CaseFile,
-    rebuilt,
-)
+from tests.builders import OPENED, POLICIES, AssistanceFile, CaseFile, rebuilt
 
 PLANNED = date(2024, 2, 12)
 

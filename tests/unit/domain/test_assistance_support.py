@@ -16,7 +16,7 @@ from domain.assistance import (
 )
 from domain.errors import InvalidCommand, RuleViolation
 from domain.policy import TAPolicy
-from tests.unit.domain.support import OPENED, POLICIES, AssistanceFile
+from tests.builders import OPENED, POLICIES, AssistanceFile
 
 ON = date(2024, 3, 4)
 

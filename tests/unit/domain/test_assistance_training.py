@@ -9,7 +9,7 @@ import pytest
 
 from domain.errors import InvalidCommand, RuleViolation
 from domain.policy import TAPolicy
-from tests.unit.domain.support import OPENED, POLICIES, TA_POLICY, AssistanceFile
+from tests.builders import OPENED, POLICIES, TA_POLICY, AssistanceFile
 
 
 def ended(on: date, opened_on: date = OPENED) -> AssistanceFile:

@@ -5,7 +5,7 @@ from domain.assistance import ContingencyArea
 from domain.audit import RULES_BY_EVENT, audit_entry, events_as_of, rebuild, state_of
 from domain.case import Program
 from domain.values import Override
-from tests.unit.domain.support import POLICIES, SUPERVISOR, AssistanceFile, CaseFile
+from tests.builders import POLICIES, SUPERVISOR, AssistanceFile, CaseFile
 
 
 def test_every_event_type_names_the_rules_it_is_checked_against() -> None:

@@ -12,7 +12,7 @@ from domain.case import CaseStatus
 from domain.commands import COMMANDS_WITH_OVERRIDES, AuthorizeService
 from domain.errors import InvalidCommand, OverrideRequired, RuleViolation
 from domain.values import AuthorizationStatus, Override, ServiceCategory, ServiceType
-from tests.unit.domain.support import ANNIVERSARY, OUTCOME, SUPERVISOR, CaseFile, day
+from tests.builders import ANNIVERSARY, OUTCOME, SUPERVISOR, CaseFile, day
 
 EXCLUDED = [
     ServiceType.EMPLOYMENT_JOB_SEEKING_SKILLS,

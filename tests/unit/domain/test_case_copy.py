@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from application.synthetic import SyntheticCaseload
 from domain.case import Case
-from tests.unit.domain.support import Replay
+from synthetic import SyntheticCaseload
+from tests.builders import Replay
 
 
 @pytest.fixture(scope="module")

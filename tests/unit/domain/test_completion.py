@@ -9,7 +9,7 @@ import pytest
 from domain.case import CaseStatus
 from domain.errors import InvalidCommand, RuleViolation
 from domain.values import AuthorizationStatus, RequestStatus
-from tests.unit.domain.support import BILLING, OUTCOME, CaseFile, day
+from tests.builders import BILLING, OUTCOME, CaseFile, day
 
 
 @pytest.fixture

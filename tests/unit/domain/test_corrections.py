@@ -12,7 +12,7 @@ from domain.deadlines import DeadlineKind, deadlines, timeline_of
 from domain.errors import InvalidCommand, RuleViolation
 from domain.termination import scheduled_termination
 from domain.values import Override
-from tests.unit.domain.support import ANNIVERSARY, OUTCOME, POLICIES, POLICY, SUPERVISOR, CaseFile
+from tests.builders import ANNIVERSARY, OUTCOME, POLICIES, POLICY, SUPERVISOR, CaseFile
 
 CORRECTED = date(2024, 3, 15)
 

@@ -8,7 +8,6 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from application.synthetic import SyntheticCaseload
 from domain.assistance import SupportProgram, eligibility_subject_id
 from domain.base import Aggregate
 from domain.case import Case, Program
@@ -26,7 +25,8 @@ from domain.errors import RuleViolation
 from domain.policy import PolicyBook, VRPolicy
 from domain.termination import DEADLINE_PROCESS, termination_date
 from domain.values import Override, ReviewDecision, ServiceType
-from tests.unit.domain.support import (
+from synthetic import SyntheticCaseload
+from tests.builders import (
     ANNIVERSARY,
     BILLING,
     CASEWORKER,

@@ -9,7 +9,7 @@ import pytest
 from domain.case import CaseStatus
 from domain.errors import InvalidCommand, RuleViolation
 from domain.values import RequestPurpose, RequestStatus, ReviewDecision, ScopeCriteria
-from tests.unit.domain.support import ALL_CRITERIA, POLICY, CaseFile, day
+from tests.builders import ALL_CRITERIA, POLICY, CaseFile, day
 
 
 @pytest.fixture

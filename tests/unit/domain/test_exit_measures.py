@@ -22,7 +22,7 @@ from domain.measures import (
     exit_measures,
     quarter_earnings_cents,
 )
-from tests.unit.domain.support import AssistanceFile
+from tests.builders import AssistanceFile
 
 
 @pytest.fixture(scope="module")

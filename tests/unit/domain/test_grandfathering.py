@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import InvalidCommand, OverrideRequired, RuleViolation
 from domain.values import ServiceType
-from tests.unit.domain.support import POLICY, CaseFile
+from tests.builders import POLICY, CaseFile
 
 GRANDFATHERING_DATE = date(2013, 8, 1)
 OUTCOME_2013 = date(2013, 6, 14)

@@ -13,7 +13,7 @@ from adapters.event_store import AvroMapper
 from domain.base import Actor, Role, content_digest
 from domain.case import Case
 from domain.integrity import ChainVerifier, compare_heads
-from tests.unit.domain.support import CaseFile
+from tests.builders import CaseFile
 
 
 def served_file(case_number: str = "VR-TEST-1") -> CaseFile:

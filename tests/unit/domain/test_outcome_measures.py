@@ -21,7 +21,7 @@ from domain.assistance import JobLossReason
 from domain.base import Aggregate
 from domain.errors import RuleViolation
 from domain.measures import outcome_measures
-from tests.unit.domain.support import AssistanceFile
+from tests.builders import AssistanceFile
 
 
 class History:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from domain.errors import RuleViolation
 from domain.policy import PolicyBook, VRPolicy
 from domain.values import ServiceType
-from tests.unit.domain.support import CaseFile
+from tests.builders import CaseFile
 
 LONGER_WINDOW = VRPolicy(
     version="what-if-2026",

@@ -29,14 +29,7 @@ from domain.values import (
     ReviewDecision,
     ServiceType,
 )
-from tests.unit.domain.support import (
-    BILLING,
-    CASEWORKER,
-    POLICY,
-    SUPERVISOR,
-    CaseFile,
-    rebuilt,
-)
+from tests.builders import BILLING, CASEWORKER, POLICY, SUPERVISOR, CaseFile, rebuilt
 
 SERVICE_TYPES = st.sampled_from(
     [

@@ -19,7 +19,7 @@ from domain.replay import (
     fact_of,
 )
 from domain.values import Override, ServiceType
-from tests.unit.domain.support import BILLING, POLICIES, AssistanceFile, CaseFile
+from tests.builders import BILLING, POLICIES, AssistanceFile, CaseFile
 
 WIDER_WINDOW = {"initiation_window_months": 18, "termination_after_months": 18}
 SHORTER_SERVICES = {"max_service_duration_months": 2}

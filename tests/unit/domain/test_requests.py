@@ -9,7 +9,7 @@ import pytest
 from domain.case import CaseStatus, Program
 from domain.errors import InvalidCommand, RuleViolation
 from domain.values import AdvanceAssessment, RequestPurpose, RequestStatus
-from tests.unit.domain.support import ADVANCE, ANNIVERSARY, MAINTAIN, OUTCOME, CaseFile
+from tests.builders import ADVANCE, ANNIVERSARY, MAINTAIN, OUTCOME, CaseFile
 
 
 def test_an_outcome_puts_the_case_in_post_employment_monitoring_VR_01() -> None:

@@ -8,13 +8,6 @@ from uuid import UUID
 
 import pytest
 
-from application import synthetic
-from application.synthetic import (
-    TA_REFUSALS,
-    SyntheticCaseload,
-    SyntheticCommand,
-    generate_caseload,
-)
 from domain.audit import RULES_BY_EVENT
 from domain.base import Role
 from domain.case import STATUS_AFTER_EVENT, CaseStatus, Program, case_id_for
@@ -28,7 +21,14 @@ from domain.commands import (
 )
 from domain.measures import outcome_measures
 from domain.termination import DEADLINE_PROCESS, termination_date
-from tests.unit.domain.support import POLICIES, POLICY, Replay
+from synthetic import (
+    TA_REFUSALS,
+    SyntheticCaseload,
+    SyntheticCommand,
+    generate_caseload,
+)
+from synthetic import caseload as synthetic_caseload
+from tests.builders import POLICIES, POLICY, Replay
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,7 @@ def test_the_cash_assistance_cases_do_not_change_the_vr_cases_histories(
 ) -> None:
     with_both = SyntheticCaseload(seed=3, cases=80)
     vr_ids = set(with_both.expected_terminations())
-    monkeypatch.setattr(synthetic, "TA_SHARE", 0.0)
+    monkeypatch.setattr(synthetic_caseload, "TA_SHARE", 0.0)
     vr_only = [i for i in SyntheticCaseload(seed=3, cases=80).commands() if case_of(i) in vr_ids]
     assert [i for i in with_both.commands() if case_of(i) in vr_ids] == vr_only
 

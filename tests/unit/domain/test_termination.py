@@ -15,7 +15,7 @@ from domain.errors import RuleViolation
 from domain.policy import VRPolicy
 from domain.termination import DEADLINE_PROCESS, scheduled_termination, termination_date
 from domain.values import ReviewDecision, ScopeCriteria, ServiceType
-from tests.unit.domain.support import (
+from tests.builders import (
     ANNIVERSARY,
     BILLING,
     OUTCOME,
