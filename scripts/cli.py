@@ -110,7 +110,13 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
     stop = _stop_on_signals()  # first: a stop requested while starting up is still graceful
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
-        projection = build_projection(settings, args.read_model, metrics=metrics)
+        projection = _build_when_reachable(
+            partial(build_projection, settings, args.read_model, metrics=metrics),
+            stop,
+            f"{args.read_model} projection start",
+        )
+        if projection is None:
+            return 0
         stack.callback(projection.close)
         projection.run(stop)
     return 0

@@ -296,3 +296,58 @@ def test_a_projection_outlives_a_broker_outage_longer_than_its_client_timeouts_a
     finally:
         for each in brokers:
             each.stop()
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS")),
+    reason="stops and restarts a broker of its own (the local launcher)",
+)
+def test_a_projection_started_during_a_broker_outage_waits_for_the_broker_and_catches_up(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    brokers = [LocalKafka(tmp_path / "kafka", port=port)]
+    brokers[0].start()
+    try:
+        settings = Settings(
+            data_dir=tmp_path / "live",
+            kafka_bootstrap_servers=brokers[0].bootstrap_servers,
+            case_events_topic="test.case-events",
+            deadline_alerts_topic="test.alerts",
+            case_events_partitions=3,
+        )
+        caseload = SyntheticCaseload(seed=23, cases=40)
+        app = build_case_management(settings, clock=caseload.last_day)
+        assert drive(app, caseload.commands()).unexpected == []
+        relay = build_relay(settings, app)
+        total = relay.drain()
+        relay.close()
+        brokers[0].stop()
+
+        live = READ_MODELS["caseload"].open(settings)
+        log_path = tmp_path / "projection.log"
+        wait_until = waiter(log_path)
+        try:
+            with projection_process(settings, log_path) as projection:
+                wait_until(
+                    lambda: "projection start: broker unavailable" in log_path.read_text(),
+                    "the projection to report that it waits for the broker",
+                )
+                assert projection.poll() is None, log_path.read_text()
+
+                brokers.append(LocalKafka(tmp_path / "kafka", port=port))
+                brokers[-1].start()  # the same port and data
+                wait_until(
+                    lambda: live.positions_total(settings.case_events_topic) >= total,
+                    "the projection to apply the topic once the broker is back",
+                )
+                assert projection.poll() is None, log_path.read_text()
+                projection.send_signal(signal.SIGTERM)
+                assert projection.wait(timeout=60) == 0, log_path.read_text()
+        finally:
+            live.close()
+        assert "broker available again" in log_path.read_text()
+        assert_equal_to_a_clean_rebuild(settings, tmp_path, app, total)
+    finally:
+        for each in brokers:
+            each.stop()
