@@ -523,7 +523,10 @@ class TrackedConsumer:
             self._membership_lost = True
         self.backoff.reset()
         if self._in_group and generation != self._generation:
-            if self._membership_lost and self._generation is not None:
+            # An evicted member comes back under a new member id; it may do so within one
+            # poll, before this loop ever sees it out of its group.
+            evicted = self._generation is not None and generation[1] != self._generation[1]
+            if self._generation is not None and (self._membership_lost or evicted):
                 self.health.rejoins += 1
                 self.observer.rejoined()
                 log.info(

@@ -55,7 +55,7 @@ OUTAGE_SECONDS = 15.0
 """How long the relay goes unacknowledged: past its delivery timeout, its request timeout and
 the consumers' session timeout (10 s)."""
 
-EMPLOYER = b"Riverside Bakery"
+EMPLOYER = record_outcome("any").employer.encode()
 """In every recorded outcome (tests.builders.record_outcome): the bytes the tampering changes."""
 
 
@@ -371,6 +371,7 @@ def test_no_process_dies_and_every_copy_stays_true_through_kills_and_a_broker_ou
         for (case_id, version), value in stored_events(settings).items()
         if version == 2 and EMPLOYER in value
     ]
+    assert len(outcomes) >= 4, "the load recorded too few outcomes to tamper with"
     in_store, on_topic = outcomes[:2], outcomes[2:4]
     for case_id, _ in in_store:
         change_a_byte_in_the_store(settings, case_id)
