@@ -155,9 +155,13 @@ def case_event_topics(settings: Settings) -> list[TopicSpec]:
     ]
 
 
+class BrokerNotConfigured(RuntimeError):
+    """The command needs Kafka and no broker is configured."""
+
+
 def require_kafka(settings: Settings) -> str:
     if not settings.kafka_bootstrap_servers:
-        raise RuntimeError(
+        raise BrokerNotConfigured(
             "KAFKA_BOOTSTRAP_SERVERS is not set: start the local broker (`pes run` does) "
             "or point it at a cluster"
         )

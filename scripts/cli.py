@@ -23,6 +23,7 @@ from adapters.retry import Backoff, Outage
 from adapters.structured_logging import configure_logging
 from application.bootstrap import (
     READ_MODELS,
+    BrokerNotConfigured,
     build_case_management,
     build_deadline_enforcer,
     build_projection,
@@ -817,6 +818,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"pes {args.command}: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
+    except BrokerNotConfigured as error:
+        print(f"pes {args.command}: {error}", file=sys.stderr)
+        return ExitCode.UNAVAILABLE
     finally:
         os.umask(umask)
 

@@ -93,3 +93,26 @@ def test_pes_replay_refuses_a_candidate_value_of_another_kind_naming_it(
     policy.write_text(candidate)
 
     assert_refused_in_one_line(pes(tmp_path, "replay", "--policy", str(policy)), field)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("deadlines", "--dry-run"), ("relay",), ("project", "caseload"), ("rebuild", "billing")],
+)
+def test_a_command_that_needs_kafka_says_so_in_one_line_and_exits_3_when_none_is_set(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    environment = {
+        name: value for name, value in os.environ.items() if name != "KAFKA_BOOTSTRAP_SERVERS"
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", *args],
+        cwd=REPOSITORY,
+        env={**environment, **as_environment(Settings(data_dir=tmp_path))},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == ExitCode.UNAVAILABLE, run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stderr.splitlines()[-1].startswith(f"pes {args[0]}: KAFKA_BOOTSTRAP_SERVERS")
