@@ -593,6 +593,7 @@ class TrackedConsumer:
         )
 
     def run(self, stop: threading.Event) -> None:
+        log.info("consuming %s until stopped", self.topic)
         while not stop.is_set():
             self.poll_once()
 

@@ -83,6 +83,12 @@ def test_a_consumer_killed_mid_batch_resumes_without_double_counts_or_gaps(
 
         projection = start_projection()
         try:
+            # The killed one may have applied everything already: SIGTERM must not reach this
+            # one while it is still starting, before it handles the signal.
+            wait_until(
+                lambda: f"consuming {settings.case_events_topic}" in log_path.read_text(),
+                "the last projection to start consuming",
+            )
             wait_until(
                 lambda: live.positions_total(settings.case_events_topic) >= total,
                 "the projection to finish",
