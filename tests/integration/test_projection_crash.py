@@ -81,12 +81,14 @@ def test_a_consumer_killed_mid_batch_resumes_without_double_counts_or_gaps(
                 projection.send_signal(signal.SIGKILL)
                 projection.wait(timeout=30)
 
+        started = f"consuming {settings.case_events_topic}"
+        before = log_path.read_text().count(started)
         projection = start_projection()
         try:
             # The killed one may have applied everything already: SIGTERM must not reach this
             # one while it is still starting, before it handles the signal.
             wait_until(
-                lambda: f"consuming {settings.case_events_topic}" in log_path.read_text(),
+                lambda: log_path.read_text().count(started) > before,
                 "the last projection to start consuming",
             )
             wait_until(
