@@ -27,6 +27,20 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield broker.bootstrap_servers
 
 
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[Any]:
+    """A broker of this test's own, on a free port it keeps, that the test may stop and start."""
+    from scripts.local_kafka import LocalKafka
+    from tests.outage_support import free_port
+
+    broker = LocalKafka(tmp_path / "kafka", port=free_port())
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
 @dataclass(frozen=True)
 class PostgresServer:
     """A running PostgreSQL server and how to reach it."""

@@ -14,7 +14,8 @@ from typing import IO, cast
 
 from adapters.avro import AvroCodec, published_schemas
 from adapters.event_store import AvroMapper
-from application.bootstrap import build_case_management
+from adapters.relay import position_name
+from application.bootstrap import build_case_management, build_tracking_recorder
 from application.settings import Settings, as_environment
 from tests.topic_reader import read_topic
 
@@ -31,6 +32,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def relay_position(settings: Settings) -> int:
+    """The last notification the relay to the settings' topic has recorded as published."""
+    tracking = build_tracking_recorder(settings, "relay")
+    return tracking.max_tracking_id(position_name(settings.case_events_topic)) or 0
 
 
 def pes_env(settings: Settings, **extra: str) -> dict[str, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self
@@ -35,6 +34,7 @@ from tests.integration.api_support import (
     send,
     served_case,
 )
+from tests.topic_reader import wait_for
 
 ASSISTED = "TA-313"  # a cash-assistance case; its eligibility record is the next step
 INVOICED = "VR-310"  # provided; its invoice is the next step
@@ -255,11 +255,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     served = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None))
     thread = threading.Thread(target=served.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not served.started:
-        assert time.monotonic() < deadline, "the API did not start within 30 s"
-        assert thread.is_alive(), "the API stopped while starting"
-        time.sleep(0.05)
+    wait_for(lambda: served.started or not thread.is_alive(), timeout=30, what="the API to start")
+    assert served.started, "the API stopped while starting"
     port: int = served.servers[0].sockets[0].getsockname()[1]
     try:
         yield port

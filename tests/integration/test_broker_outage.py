@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from adapters.relay import position_name
-from application.bootstrap import build_case_management, build_tracking_recorder
+from application.bootstrap import build_case_management
 from application.settings import Settings
 from scripts.local_kafka import LocalKafka
 from tests.builders import CASEWORKER, case_numbers, open_case, record_outcome
@@ -22,27 +20,12 @@ from tests.outage_support import (
     free_port,
     metric,
     pes_env,
+    relay_position,
     start_pes,
 )
 from tests.topic_reader import wait_for
 
 pytestmark = pytest.mark.kafka
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[LocalKafka]:
-    """A broker of this test's own, on a fixed port, that the test may stop and start."""
-    broker = LocalKafka(tmp_path / "kafka", port=free_port())
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
-
-
-def relay_position(settings: Settings) -> int:
-    tracking = build_tracking_recorder(settings, "relay")
-    return tracking.max_tracking_id(position_name(settings.case_events_topic)) or 0
 
 
 def record_cases(settings: Settings, numbers: list[str]) -> int:

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -24,10 +23,8 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from adapters.kafka import ensure_topics
-from adapters.relay import position_name
 from application.bootstrap import (
     build_case_management,
-    build_tracking_recorder,
     case_event_topics,
     open_caseload_view,
 )
@@ -42,6 +39,7 @@ from tests.outage_support import (
     free_port,
     metric,
     pes_env,
+    relay_position,
     start_pes,
     stored_events,
 )
@@ -165,21 +163,6 @@ class Processes:
             log.close()
 
 
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[LocalKafka]:
-    broker = LocalKafka(tmp_path / "kafka", port=free_port())
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
-
-
-def relay_position(settings: Settings) -> int:
-    tracking = build_tracking_recorder(settings, "relay")
-    return tracking.max_tracking_id(position_name(settings.case_events_topic)) or 0
-
-
 def recorded(settings: Settings) -> int:
     app = build_case_management(settings)
     try:
@@ -248,14 +231,14 @@ def change_a_byte_on_the_topic(settings: Settings, case_id: str, value: bytes) -
 
 
 def test_no_process_dies_and_every_copy_stays_true_through_kills_and_a_broker_outage(
-    broker: LocalKafka, tmp_path: Path
+    own_broker: LocalKafka, tmp_path: Path
 ) -> None:
     settings = Settings(
         data_dir=tmp_path / "data",
-        kafka_bootstrap_servers=broker.bootstrap_servers,
+        kafka_bootstrap_servers=own_broker.bootstrap_servers,
         case_events_partitions=3,
     )
-    ensure_topics(broker.bootstrap_servers, case_event_topics(settings))
+    ensure_topics(own_broker.bootstrap_servers, case_event_topics(settings))
     env = pes_env(settings, PES_RELAY_BATCH_SIZE="25")
     processes = Processes(env, tmp_path)
     load = Load(settings)
@@ -278,7 +261,7 @@ def test_no_process_dies_and_every_copy_stays_true_through_kills_and_a_broker_ou
         # The broker, stopped while the load goes on, until the relay has gone unacknowledged
         # past every client timeout; the relay is SIGKILLed once more meanwhile, and its
         # successor starts while the broker is still down.
-        broker.stop()
+        own_broker.stop()
         outage_began = time.monotonic()
         wait_for(
             lambda: processes.metric("relay", "pes_relay_broker_reachable") == 0,
@@ -304,7 +287,7 @@ def test_no_process_dies_and_every_copy_stays_true_through_kills_and_a_broker_ou
             what=f"a relay started during the outage, and an outage of {OUTAGE_SECONDS} s",
         )
         assert processes.dead() == {}
-        broker.start()
+        own_broker.start()
         target = relay_position(settings) + 60
         wait_for(lambda: relay_position(settings) >= target, timeout=180, what="relay resumed")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from application.settings import Settings, as_environment
 from scripts.local_kafka import LocalKafka
 from synthetic import SyntheticCaseload, drive
 from tests.conftest import unique
+from tests.outage_support import free_port
 from tests.topic_reader import wait_for
 
 pytestmark = pytest.mark.kafka
@@ -39,12 +39,6 @@ def group_members(bootstrap: str, group: str) -> tuple[str, int]:
     finally:
         admin.close()
     return str(described.get("group_state")), len(described.get("members") or ())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def scrape(port: int) -> dict[str, float]:
