@@ -23,6 +23,7 @@ from domain.base import Actor
 from domain.case import Case
 from domain.commands import CaseCommand, Command, OpenCase
 from domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrencyConflict, DomainError
+from domain.handling import decide, open_case
 from domain.policy import PolicyBook
 
 DECISION_ATTEMPTS = 10
@@ -195,7 +196,7 @@ class CaseManagement(Application[UUID]):
     def _open_case(
         self, command: OpenCase, actor: Actor, keyed: IdempotentRequest | None
     ) -> Recorded:
-        case = command.create(actor)
+        case = open_case(command, actor)
         try:
             recorded = self._save(case, keyed)
         except IntegrityError:
@@ -260,7 +261,7 @@ class CaseManagement(Application[UUID]):
                 f"case {command.case_id} is at version {case.version}, "
                 f"not the expected version {expected_version}"
             )
-        command.apply_to(case, actor, self.policies)
+        decide(case, command, actor, self.policies)
         recorded = self._save(case, keyed)
         self._put_back(case)
         return recorded
@@ -268,7 +269,7 @@ class CaseManagement(Application[UUID]):
     def check(self, command: CaseCommand, actor: Actor) -> None:
         """Decides `command` on the case as stored and records nothing; raises its refusal."""
         command.refuse_if_ahead_of(self.clock())
-        command.apply_to(self._load(command.case_id), actor, self.policies)
+        decide(self._load(command.case_id), command, actor, self.policies)
 
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         """The case now (or at `version`), as a copy of its own the caller may keep."""

@@ -15,7 +15,8 @@ from adapters.history import facts_from_event_store, facts_from_topic
 from adapters.replay_report import ReplayFindings
 from application.bootstrap import build_case_management, require_kafka
 from application.settings import Settings
-from domain.replay import EVENT_TYPES_JUDGED, CandidateFor, PolicyReplay, candidate_from_changes
+from domain.catalog import EVENT_TYPES_JUDGED
+from domain.replay import CandidateFor, PolicyReplay, candidate_from_changes
 
 Source = Literal["store", "kafka"]
 

@@ -15,55 +15,8 @@ from typing import Any
 
 from domain.base import Aggregate
 from domain.case import Case, Program
+from domain.catalog import RULES_BY_EVENT
 from domain.policy import PolicyBook
-
-RULES_BY_EVENT: dict[str, tuple[str, ...]] = {
-    "CaseOpened": (),
-    "OutcomeAchieved": ("VR-01",),
-    "OutcomeDateCorrected": ("VR-01",),
-    "GrandfatheringRecognized": ("VR-12",),
-    "PEServicesRequested": ("VR-01", "VR-02", "VR-07"),
-    "PEServicesFoundAppropriate": ("VR-05", "VR-08"),
-    "NewEmploymentCaseOpened": ("VR-08",),
-    "PEServicesFoundNotAppropriate": ("VR-08",),
-    "ReviewRequested": ("VR-08",),
-    "ReviewDecided": ("VR-08",),
-    "ServiceAuthorized": ("VR-02", "VR-03", "VR-04", "VR-06", "VR-09", "TA-10"),
-    "AuthorizationCancelled": ("VR-10", "TA-10"),
-    "ServiceProvided": ("VR-10", "TA-10"),
-    "InvoiceReceived": ("VR-10", "TA-10"),
-    "InvoicePaid": ("VR-10", "TA-10"),
-    "BalanceUnencumbered": ("VR-10", "TA-10"),
-    "ReturnedToMonitoring": ("VR-10", "VR-11"),
-    "RemovedFromPEServices": ("VR-11",),
-    "CaseTerminated": ("VR-11",),
-    "SelfSufficiencyPlanEstablished": ("TA-01",),
-    "PlanGoalSet": ("TA-01",),
-    "GoalStatusChanged": ("TA-01",),
-    "PlanReassessed": ("TA-01", "TA-02"),
-    "ContingencyPlanRecorded": ("TA-02",),
-    "InterventionLogged": ("TA-03",),
-    "CommunityReferralMade": ("TA-04",),
-    "CommunityReferralResultRecorded": ("TA-04",),
-    "ReachabilityRecorded": ("TA-05",),
-    "ContactPlanned": ("TA-05",),
-    "ContactMade": ("TA-05",),
-    "EligibilityRecorded": ("TA-06",),
-    "JobStarted": ("TA-07",),
-    "WageChanged": ("TA-07",),
-    "JobLost": ("TA-07",),
-    "SiteVisitConsentGiven": ("TA-08",),
-    "SiteVisitConsentRevoked": ("TA-08",),
-    "JobSiteVisited": ("TA-08",),
-    "CashAssistanceEnded": ("TA-09",),
-    "TrainingReferralMade": ("TA-09",),
-    "SkillIdentified": ("TA-11",),
-}
-"""The rules each kind of decision is checked against (docs/domain.md; POLICY.md).
-
-The money events serve both programs: a VR case's are checked against the VR rules, a
-cash-assistance case's purchased services against TA-10 (which applies VR-09's and VR-10's
-money rules)."""
 
 _RULE_PREFIX = {Program.VR: "VR-", Program.CASH_ASSISTANCE: "TA-"}
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "actor", "effective_on"}
@@ -95,8 +48,6 @@ def audit_entry(event: Aggregate.Event, program: Program | None = None) -> Audit
     rules = RULES_BY_EVENT.get(event_type, ())
     if program is not None:
         rules = tuple(rule for rule in rules if rule.startswith(_RULE_PREFIX[program]))
-    if getattr(event, "grandfathered", False):
-        rules = (*rules, "VR-12")
     return AuditEntry(
         case_version=event.originator_version,
         event_type=event_type,

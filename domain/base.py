@@ -91,6 +91,20 @@ class Aggregate(LibraryAggregate):
 
         originator_topic: str
 
+    def record(self, event_class: type[Any], **fields: Any) -> None:
+        """Records a fact: an event of `event_class`, as registered on this aggregate's class
+        (`<module>:<Aggregate>.<Event>`, the topic it is stored under), applied at once.
+
+        Decisions live beside their program and name the event class they defined there; the
+        aggregate's body lists every such class, and the library registers it under the
+        aggregate's own topic."""
+        registered = getattr(type(self), event_class.__name__, None)
+        if not (isinstance(registered, type) and issubclass(registered, event_class)):
+            raise TypeError(
+                f"{event_class.__qualname__} is not listed in {type(self).__qualname__}'s body"
+            )
+        self.trigger_event(registered, **fields)
+
     def collect_events(self) -> list[Any]:
         """The pending events, sealed into the case's hash chain as they leave the aggregate.
 

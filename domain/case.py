@@ -10,7 +10,6 @@ commands refuse the other program's cases; the money commands after an authoriza
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -47,6 +46,7 @@ from domain.assistance import (
 )
 from domain.base import Actor, Aggregate, Role
 from domain.errors import InvalidCommand, RuleViolation
+from domain.events import CaseEvent, CaseStatus, PEServices, Program
 from domain.policy import PolicyBook, TAPolicy, VRPolicy
 from domain.records import (
     OPEN_REQUEST_STATUSES,
@@ -71,55 +71,29 @@ from domain.values import (
     ServiceType,
 )
 
-
-class Program(StrEnum):
-    """The program whose post-employment policy governs the case."""
-
-    VR = "vr"
-    CASH_ASSISTANCE = "cash_assistance"
-
-
-class CaseStatus(StrEnum):
-    """Where a case stands: open until its outcome, then monitoring, PE services, terminated."""
-
-    OPEN = "open"
-    MONITORING = "monitoring"
-    IN_PE_SERVICES = "in_pe_services"
-    TERMINATED = "terminated"
-
-
-STATUS_AFTER_EVENT: dict[str, CaseStatus] = {
-    "CaseOpened": CaseStatus.OPEN,
-    "OutcomeAchieved": CaseStatus.MONITORING,
-    "PEServicesRequested": CaseStatus.IN_PE_SERVICES,
-    "ReviewRequested": CaseStatus.IN_PE_SERVICES,
-    "ReturnedToMonitoring": CaseStatus.MONITORING,
-    "RemovedFromPEServices": CaseStatus.MONITORING,
-    "CaseTerminated": CaseStatus.TERMINATED,
-    "JobStarted": CaseStatus.MONITORING,
-}
-"""The status each event type moves a case to; other events leave it as it was.
-
-Read models use this instead of rebuilding cases; a unit test checks it against the aggregate.
-"""
-
-
 CASE_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:pes:case")
 
 
 class Case(Aggregate):
     """A post-employment case. Public methods decide; private `@event` methods only record."""
 
-    class CaseOpened(Aggregate.Created):
+    class CaseOpened(CaseEvent, Aggregate.Created):
         """A post-employment case was opened for a client, in a program, for a caseworker."""
+
+        status_after = CaseStatus.OPEN
+        judged_by_replay = True
 
         case_number: str
         program: Program
         client_ref: str
         caseworker_id: str
 
-    class OutcomeAchieved(Aggregate.Event):
+    class OutcomeAchieved(CaseEvent):
         """The client achieved a successful employment outcome on `effective_on` (VR-01)."""
+
+        rules = ("VR-01",)
+        status_after = CaseStatus.MONITORING
+        judged_by_replay = True
 
         class_version: ClassVar[int] = 3
 
@@ -141,8 +115,11 @@ class Case(Aggregate):
             """Version 3 chained the events (as version 2 of the other event types did)."""
             Aggregate.Event.upcast_v1_v2(state)
 
-    class OutcomeDateCorrected(Aggregate.Event):
+    class OutcomeDateCorrected(CaseEvent):
         """A wrongly recorded outcome date was corrected on `effective_on`, with reason and evidence."""
+
+        rules = ("VR-01",)
+        judged_by_replay = True
 
         original_outcome_date: date
         corrected_outcome_date: date
@@ -150,8 +127,11 @@ class Case(Aggregate):
         evidence_ref: str
         policy_version: str
 
-    class GrandfatheringRecognized(Aggregate.Event):
+    class GrandfatheringRecognized(CaseEvent):
         """The case was found to be receiving EW services on the grandfathering date (VR-12)."""
+
+        rules = ("VR-12",)
+        judged_by_replay = True
 
         evidence: str
         services_started_on: date
@@ -159,8 +139,13 @@ class Case(Aggregate):
         grandfathering_date: date
         policy_version: str
 
-    class PEServicesRequested(Aggregate.Event):
+    class PEServicesRequested(CaseEvent):
         """The client asked for post-employment services for a purpose (VR-01, VR-02, VR-07)."""
+
+        rules = ("VR-01", "VR-02", "VR-07")
+        status_after = CaseStatus.IN_PE_SERVICES
+        pe_services = PEServices.ENTERS
+        judged_by_replay = True
 
         request_id: UUID
         purpose: RequestPurpose
@@ -168,47 +153,63 @@ class Case(Aggregate):
         advance: AdvanceAssessment | None
         policy_version: str
 
-    class PEServicesFoundAppropriate(Aggregate.Event):
+    class PEServicesFoundAppropriate(CaseEvent):
         """The request was determined appropriate for PE; all scope criteria affirmed (VR-05)."""
+
+        rules = ("VR-05", "VR-07", "VR-08")
 
         request_id: UUID
         criteria: ScopeCriteria
         expected_provided_by: date
         policy_version: str
 
-    class NewEmploymentCaseOpened(Aggregate.Event):
+    class NewEmploymentCaseOpened(CaseEvent):
         """The request needs a new employment program case, which was opened and linked (VR-08)."""
+
+        rules = ("VR-08",)
 
         request_id: UUID
         new_case_number: str
         reasons: tuple[NewCaseReason, ...]
         policy_version: str
 
-    class PEServicesFoundNotAppropriate(Aggregate.Event):
+    class PEServicesFoundNotAppropriate(CaseEvent):
         """Neither PE nor a new case is appropriate; explained in writing, review notice given."""
+
+        rules = ("VR-08",)
 
         request_id: UUID
         written_explanation: str
         review_notice_given: bool
         policy_version: str
 
-    class ReviewRequested(Aggregate.Event):
+    class ReviewRequested(CaseEvent):
         """The client asked for a Review of Decisions of a not-appropriate determination (VR-08)."""
+
+        rules = ("VR-08",)
+        status_after = CaseStatus.IN_PE_SERVICES
+        pe_services = PEServices.ENTERS
+        judged_by_replay = True
 
         request_id: UUID
         grounds: str
         policy_version: str
 
-    class ReviewDecided(Aggregate.Event):
+    class ReviewDecided(CaseEvent):
         """The review upheld or reversed the not-appropriate determination (VR-08)."""
+
+        rules = ("VR-08",)
 
         request_id: UUID
         decision: ReviewDecision
         reason: str
         policy_version: str
 
-    class ServiceAuthorized(Aggregate.Event):
+    class ServiceAuthorized(CaseEvent):
         """A PE service was entered in the IPE and authorized, encumbering its amount (VR-09)."""
+
+        rules = ("VR-02", "VR-03", "VR-04", "VR-06", "VR-09", "VR-12", "TA-10")
+        judged_by_replay = True
 
         authorization_id: UUID
         request_id: UUID
@@ -223,21 +224,27 @@ class Case(Aggregate):
         grandfathered: bool
         policy_version: str
 
-    class AuthorizationCancelled(Aggregate.Event):
+    class AuthorizationCancelled(CaseEvent):
         """The authorization was cancelled before the service was provided."""
+
+        rules = ("VR-10", "TA-10")
 
         authorization_id: UUID
         reason: str
         policy_version: str
 
-    class ServiceProvided(Aggregate.Event):
+    class ServiceProvided(CaseEvent):
         """The authorized service was provided (completed) on `effective_on`."""
+
+        rules = ("VR-10", "TA-10")
 
         authorization_id: UUID
         policy_version: str
 
-    class InvoiceReceived(Aggregate.Event):
+    class InvoiceReceived(CaseEvent):
         """A provider's invoice was received, within what remains authorized (VR-10)."""
+
+        rules = ("VR-10", "TA-10")
 
         invoice_id: UUID
         authorization_id: UUID
@@ -246,36 +253,55 @@ class Case(Aggregate):
         remaining_authorized_cents: int
         policy_version: str
 
-    class InvoicePaid(Aggregate.Event):
+    class InvoicePaid(CaseEvent):
         """The invoice was paid, never above its amount (VR-10)."""
+
+        rules = ("VR-10", "TA-10")
+        judged_by_replay = True
 
         invoice_id: UUID
         authorization_id: UUID
         amount_cents: int
         policy_version: str
 
-    class BalanceUnencumbered(Aggregate.Event):
+    class BalanceUnencumbered(CaseEvent):
         """The authorization's unpaid balance was released, closing it (VR-10)."""
+
+        rules = ("VR-10", "TA-10")
 
         authorization_id: UUID
         amount_cents: int
         policy_version: str
 
-    class ReturnedToMonitoring(Aggregate.Event):
+    class ReturnedToMonitoring(CaseEvent):
         """Every request was settled and every authorization closed; back to monitoring (VR-10)."""
+
+        rules = ("VR-10", "VR-11")
+        status_after = CaseStatus.MONITORING
+        pe_services = PEServices.LEAVES
+        judged_by_replay = True
 
         completed_request_ids: tuple[UUID, ...]
         policy_version: str
 
-    class RemovedFromPEServices(Aggregate.Event):
+    class RemovedFromPEServices(CaseEvent):
         """The case was removed from PE services explicitly, ending its open requests (VR-11)."""
+
+        rules = ("VR-10", "VR-11")
+        status_after = CaseStatus.MONITORING
+        pe_services = PEServices.LEAVES
+        judged_by_replay = True
 
         reason: str
         closed_request_ids: tuple[UUID, ...]
         policy_version: str
 
-    class CaseTerminated(Aggregate.Event):
+    class CaseTerminated(CaseEvent):
         """The system terminated the case on its VR-11 date; nothing is accepted afterwards."""
+
+        rules = ("VR-11",)
+        status_after = CaseStatus.TERMINATED
+        judged_by_replay = True
 
         anniversary_on: date
         left_pe_services_on: date | None
@@ -284,16 +310,20 @@ class Case(Aggregate):
     # Cash-assistance program (TA-01..TA-11). Purchased services (TA-10) record the money
     # events above; their `request_id` names the plan goal the service serves.
 
-    class SelfSufficiencyPlanEstablished(Aggregate.Event):
+    class SelfSufficiencyPlanEstablished(CaseEvent):
         """A post-employment self-sufficiency plan was established for the participant (TA-01)."""
+
+        rules = ("TA-01",)
 
         emergent_needs: tuple[str, ...] = Field(description="The emergent needs, highest first")
         resources_mobilised: tuple[str, ...]
         next_reassessment_on: date
         policy_version: str
 
-    class PlanGoalSet(Aggregate.Event):
+    class PlanGoalSet(CaseEvent):
         """A goal with a target date and a responsible party was added to the plan (TA-01)."""
+
+        rules = ("TA-01",)
 
         goal_id: UUID
         description: str
@@ -301,16 +331,20 @@ class Case(Aggregate):
         responsible_party: ResponsibleParty
         policy_version: str
 
-    class GoalStatusChanged(Aggregate.Event):
+    class GoalStatusChanged(CaseEvent):
         """A goal of the plan moved to another status: in progress, achieved, discontinued (TA-01)."""
+
+        rules = ("TA-01",)
 
         goal_id: UUID
         status: GoalStatus
         note: str
         policy_version: str
 
-    class PlanReassessed(Aggregate.Event):
+    class PlanReassessed(CaseEvent):
         """The plan was re-assessed: needs re-prioritised, resources, next date (TA-01, TA-02)."""
+
+        rules = ("TA-01", "TA-02")
 
         emergent_needs: tuple[str, ...] = Field(description="The emergent needs, highest first")
         resources_mobilised: tuple[str, ...]
@@ -318,16 +352,20 @@ class Case(Aggregate):
         next_reassessment_on: date
         policy_version: str
 
-    class ContingencyPlanRecorded(Aggregate.Event):
+    class ContingencyPlanRecorded(CaseEvent):
         """A contingency for one area of the plan, or why it needs none, was recorded (TA-02)."""
+
+        rules = ("TA-02",)
 
         area: ContingencyArea
         contingency: str | None
         not_needed_reason: str | None
         policy_version: str
 
-    class InterventionLogged(Aggregate.Event):
+    class InterventionLogged(CaseEvent):
         """Problem solving or crisis intervention was logged with its category and action (TA-03)."""
+
+        rules = ("TA-03",)
 
         intervention_id: UUID
         kind: InterventionKind
@@ -336,32 +374,40 @@ class Case(Aggregate):
         action_taken: str
         policy_version: str
 
-    class CommunityReferralMade(Aggregate.Event):
+    class CommunityReferralMade(CaseEvent):
         """The participant was referred to a community resource for a need (TA-04)."""
+
+        rules = ("TA-04",)
 
         referral_id: UUID
         need: str
         resource: str
         policy_version: str
 
-    class CommunityReferralResultRecorded(Aggregate.Event):
+    class CommunityReferralResultRecorded(CaseEvent):
         """What came of a referral to a community resource was recorded (TA-04)."""
+
+        rules = ("TA-04",)
 
         referral_id: UUID
         result: ReferralResult
         note: str
         policy_version: str
 
-    class ReachabilityRecorded(Aggregate.Event):
+    class ReachabilityRecorded(CaseEvent):
         """When and through which channels the participant can be reached was recorded (TA-05)."""
+
+        rules = ("TA-05",)
 
         available_in_daytime: bool
         best_times: str
         channels: tuple[ContactChannel, ...]
         policy_version: str
 
-    class ContactPlanned(Aggregate.Event):
+    class ContactPlanned(CaseEvent):
         """A contact was put on the scheduling matrix for a date, through a channel (TA-05)."""
+
+        rules = ("TA-05",)
 
         contact_id: UUID
         planned_for: date
@@ -369,8 +415,10 @@ class Case(Aggregate):
         purpose: str
         policy_version: str
 
-    class ContactMade(Aggregate.Event):
+    class ContactMade(CaseEvent):
         """The career navigator contacted the participant on `effective_on` (TA-05)."""
+
+        rules = ("TA-05",)
 
         contact_id: UUID
         channel: ContactChannel
@@ -380,8 +428,10 @@ class Case(Aggregate):
         )
         policy_version: str
 
-    class EligibilityRecorded(Aggregate.Event):
+    class EligibilityRecorded(CaseEvent):
         """The participant's status and renewal date in a support program were recorded (TA-06)."""
+
+        rules = ("TA-06",)
 
         program: SupportProgram
         status: EligibilityStatus
@@ -389,8 +439,11 @@ class Case(Aggregate):
         note: str
         policy_version: str
 
-    class JobStarted(Aggregate.Event):
+    class JobStarted(CaseEvent):
         """The participant started a job on `effective_on`, at a wage and weekly hours (TA-07)."""
+
+        rules = ("TA-07",)
+        status_after = CaseStatus.MONITORING
 
         job_id: UUID
         employer: str
@@ -399,52 +452,66 @@ class Case(Aggregate):
         weekly_hours: float
         policy_version: str
 
-    class WageChanged(Aggregate.Event):
+    class WageChanged(CaseEvent):
         """The wage or the hours of a job changed on `effective_on` (TA-07, TA-11)."""
+
+        rules = ("TA-07",)
 
         job_id: UUID
         hourly_wage_cents: int
         weekly_hours: float
         policy_version: str
 
-    class JobLost(Aggregate.Event):
+    class JobLost(CaseEvent):
         """The participant lost or left a job on `effective_on`; re-employment begins (TA-07)."""
+
+        rules = ("TA-07",)
 
         job_id: UUID
         reason: JobLossReason
         note: str
         policy_version: str
 
-    class SiteVisitConsentGiven(Aggregate.Event):
+    class SiteVisitConsentGiven(CaseEvent):
         """The participant permitted visits to a job's site from `effective_on` (TA-08)."""
+
+        rules = ("TA-08",)
 
         job_id: UUID
         how_given: str
         policy_version: str
 
-    class SiteVisitConsentRevoked(Aggregate.Event):
+    class SiteVisitConsentRevoked(CaseEvent):
         """The participant withdrew permission to visit a job's site on `effective_on` (TA-08)."""
+
+        rules = ("TA-08",)
 
         job_id: UUID
         policy_version: str
 
-    class JobSiteVisited(Aggregate.Event):
+    class JobSiteVisited(CaseEvent):
         """The career navigator visited a job site with the participant's permission (TA-08)."""
+
+        rules = ("TA-08",)
 
         visit_id: UUID
         job_id: UUID
         purpose: str
         policy_version: str
 
-    class CashAssistanceEnded(Aggregate.Event):
+    class CashAssistanceEnded(CaseEvent):
         """The participant's cash assistance ended on `effective_on` (TA-09)."""
+
+        rules = ("TA-09",)
 
         reason: str
         training_window_closes_on: date
         policy_version: str
 
-    class TrainingReferralMade(Aggregate.Event):
+    class TrainingReferralMade(CaseEvent):
         """The participant was referred to education or training resources (TA-09)."""
+
+        rules = ("TA-09",)
 
         referral_id: UUID
         resource: str
@@ -454,8 +521,10 @@ class Case(Aggregate):
         )
         policy_version: str
 
-    class SkillIdentified(Aggregate.Event):
+    class SkillIdentified(CaseEvent):
         """A new personal skill of the participant was identified (TA-11)."""
+
+        rules = ("TA-11",)
 
         skill_id: UUID
         skill: str
@@ -571,7 +640,7 @@ class Case(Aggregate):
         self.weekly_hours = weekly_hours
         self.occupation_code = occupation_code
         self.status = CaseStatus.MONITORING
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def correct_outcome_date(
         self,
@@ -598,7 +667,7 @@ class Case(Aggregate):
             raise RuleViolation("VR-01", "the outcome date cannot precede the case's opening")
         if corrected_outcome_date > corrected_on:
             raise InvalidCommand("an outcome date cannot be after the day it is corrected")
-        self._require_not_before_last_activity(corrected_on)
+        self.require_not_before_last_activity(corrected_on)
         if not reason.strip() or not evidence_ref.strip():
             raise InvalidCommand("a correction needs a reason and a reference to its evidence")
         policy = policies.vr_in_force_on(corrected_outcome_date)
@@ -625,7 +694,7 @@ class Case(Aggregate):
         actor: Actor,
     ) -> None:
         self.outcome_date = corrected_outcome_date
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def _require_history_allowed_from(self, outcome_date: date, policy: VRPolicy) -> None:
         window_closes = policy.initiation_window_closes(outcome_date)
@@ -695,7 +764,7 @@ class Case(Aggregate):
             )
         if recognized_on < self.opened_on:
             raise InvalidCommand("grandfathering cannot be recognized before the case opened")
-        self._refuse_after_termination(recognized_on, policy)
+        self.refuse_after_termination(recognized_on, policy)
         self._recognize_grandfathering(
             effective_on=recognized_on,
             evidence=evidence,
@@ -720,7 +789,7 @@ class Case(Aggregate):
         self.grandfathering = Grandfathering(
             effective_on, evidence, services_started_on, tuple(planned_services)
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Requests (VR-01, VR-02, VR-07)
 
@@ -756,7 +825,7 @@ class Case(Aggregate):
                 "later needs go to a new employment program case",
             )
         check_assessment(purpose, maintain, advance)
-        self._refuse_after_termination(requested_on, policy)
+        self.refuse_after_termination(requested_on, policy)
         self._request_services(
             effective_on=requested_on,
             request_id=request_id,
@@ -786,7 +855,7 @@ class Case(Aggregate):
             advance=advance,
         )
         self.status = CaseStatus.IN_PE_SERVICES
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Determinations (VR-05, VR-07, VR-08)
 
@@ -821,7 +890,7 @@ class Case(Aggregate):
                 f"a PE service must be providable within {policy.scope_days} days, "
                 f"by {scope_deadline}",
             )
-        self._refuse_after_termination(determined_on, policy)
+        self.refuse_after_termination(determined_on, policy)
         self._found_appropriate(
             effective_on=determined_on,
             request_id=request_id,
@@ -844,7 +913,7 @@ class Case(Aggregate):
         request = self.requests[request_id]
         request.status = RequestStatus.PE_APPROPRIATE
         request.determined_on = effective_on
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def determine_new_employment_case(
         self,
@@ -866,7 +935,7 @@ class Case(Aggregate):
             raise RuleViolation(
                 "VR-08", "say why the need belongs in a new employment program case"
             )
-        self._refuse_after_termination(determined_on, policy)
+        self.refuse_after_termination(determined_on, policy)
         self._open_new_employment_case(
             effective_on=determined_on,
             request_id=request_id,
@@ -891,7 +960,7 @@ class Case(Aggregate):
         request.determined_on = effective_on
         request.linked_case_number = new_case_number
         request.closed_on = effective_on
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def determine_not_appropriate(
         self,
@@ -911,7 +980,7 @@ class Case(Aggregate):
             raise RuleViolation("VR-08", "the client must be given a written explanation")
         if not review_notice_given:
             raise RuleViolation("VR-08", "the client must be told about the Review of Decisions")
-        self._refuse_after_termination(determined_on, policy)
+        self.refuse_after_termination(determined_on, policy)
         self._found_not_appropriate(
             effective_on=determined_on,
             request_id=request_id,
@@ -935,7 +1004,7 @@ class Case(Aggregate):
         request.status = RequestStatus.NOT_APPROPRIATE
         request.determined_on = effective_on
         request.closed_on = effective_on
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Review of Decisions (VR-08)
 
@@ -958,7 +1027,7 @@ class Case(Aggregate):
             raise RuleViolation("VR-08", f"request {request_id} was already reviewed")
         if request.determined_on is not None and requested_on < request.determined_on:
             raise InvalidCommand("a review cannot be requested before the determination")
-        self._refuse_after_termination(requested_on, policy)
+        self.refuse_after_termination(requested_on, policy)
         self._request_review(
             effective_on=requested_on,
             request_id=request_id,
@@ -981,7 +1050,7 @@ class Case(Aggregate):
         request.review_requested_on = effective_on
         request.closed_on = None
         self.status = CaseStatus.IN_PE_SERVICES
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def decide_review(
         self,
@@ -1001,7 +1070,7 @@ class Case(Aggregate):
             raise InvalidCommand("a review cannot be decided before it was requested")
         if not reason.strip():
             raise RuleViolation("VR-08", "a review decision records its reason")
-        self._refuse_after_termination(decided_on, policy)
+        self.refuse_after_termination(decided_on, policy)
         self._decide_review(
             effective_on=decided_on,
             request_id=request_id,
@@ -1029,7 +1098,7 @@ class Case(Aggregate):
         else:
             request.status = RequestStatus.NOT_APPROPRIATE
             request.closed_on = effective_on
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Authorizations (VR-02, VR-03, VR-04, VR-06, VR-09, VR-12)
 
@@ -1099,7 +1168,7 @@ class Case(Aggregate):
             )
         )
         enforce(policy, breaches, overrides)
-        self._refuse_after_termination(authorized_on, policy)
+        self.refuse_after_termination(authorized_on, policy)
         self._authorize_service(
             effective_on=authorized_on,
             authorization_id=authorization_id,
@@ -1149,7 +1218,7 @@ class Case(Aggregate):
             overrides=tuple(overrides),
             grandfathered=grandfathered,
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def cancel_authorization(
         self,
@@ -1159,7 +1228,7 @@ class Case(Aggregate):
         actor: Actor,
         policies: PolicyBook,
     ) -> None:
-        self._refuse_if_terminated()
+        self.refuse_if_terminated()
         authorization = self._open_service(authorization_id, cancelled_on, "cancelled")
         if not reason.strip():
             raise InvalidCommand("a cancellation records its reason")
@@ -1184,7 +1253,7 @@ class Case(Aggregate):
         authorization = self.authorizations[authorization_id]
         authorization.status = AuthorizationStatus.CANCELLED
         authorization.ended_on = effective_on
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def record_service_provided(
         self,
@@ -1193,7 +1262,7 @@ class Case(Aggregate):
         actor: Actor,
         policies: PolicyBook,
     ) -> None:
-        self._refuse_if_terminated()
+        self.refuse_if_terminated()
         authorization = self._open_service(authorization_id, provided_on, "provided")
         policy_version = self._money_policy_version(policies, provided_on)
         self._record_service_provided(
@@ -1214,7 +1283,7 @@ class Case(Aggregate):
         authorization = self.authorizations[authorization_id]
         authorization.status = AuthorizationStatus.PROVIDED
         authorization.ended_on = effective_on
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Money (VR-10)
 
@@ -1228,7 +1297,7 @@ class Case(Aggregate):
         actor: Actor,
         policies: PolicyBook,
     ) -> None:
-        self._refuse_if_terminated()
+        self.refuse_if_terminated()
         existing = self.invoices.get(invoice_id)
         if existing is not None:
             if (
@@ -1284,7 +1353,7 @@ class Case(Aggregate):
         authorization = self.authorizations[authorization_id]
         authorization.invoice_ids.append(invoice_id)
         authorization.invoiced_cents += amount_cents
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def pay_invoice(
         self,
@@ -1294,7 +1363,7 @@ class Case(Aggregate):
         actor: Actor,
         policies: PolicyBook,
     ) -> None:
-        self._refuse_if_terminated()
+        self.refuse_if_terminated()
         invoice = self.invoices.get(invoice_id)
         if invoice is None:
             raise InvalidCommand(f"no invoice {invoice_id} on case {self.case_number}")
@@ -1338,7 +1407,7 @@ class Case(Aggregate):
         invoice.paid_cents = amount_cents
         invoice.paid_on = effective_on
         self.authorizations[authorization_id].paid_cents += amount_cents
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def unencumber_balance(
         self,
@@ -1347,7 +1416,7 @@ class Case(Aggregate):
         actor: Actor,
         policies: PolicyBook,
     ) -> None:
-        self._refuse_if_terminated()
+        self.refuse_if_terminated()
         authorization = self._authorization(authorization_id)
         if authorization.is_closed:
             raise InvalidCommand(
@@ -1392,7 +1461,7 @@ class Case(Aggregate):
         actor: Actor,
     ) -> None:
         self.authorizations[authorization_id].unencumbered_on = effective_on
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Leaving PE services (VR-10, VR-11)
 
@@ -1410,9 +1479,9 @@ class Case(Aggregate):
                 f"requests still awaiting a determination or review: {', '.join(undecided)}",
             )
         self._require_authorizations_closed()
-        self._require_not_before_last_activity(returned_on)
+        self.require_not_before_last_activity(returned_on)
         policy = self.governing_policy(policies)
-        self._refuse_after_termination(returned_on, policy)
+        self.refuse_after_termination(returned_on, policy)
         self._return_to_monitoring(
             effective_on=returned_on,
             completed_request_ids=tuple(
@@ -1446,9 +1515,9 @@ class Case(Aggregate):
         if not reason.strip():
             raise InvalidCommand("a removal from PE services records its reason")
         self._require_authorizations_closed()
-        self._require_not_before_last_activity(removed_on)
+        self.require_not_before_last_activity(removed_on)
         policy = self.governing_policy(policies)
-        self._refuse_after_termination(removed_on, policy)
+        self.refuse_after_termination(removed_on, policy)
         self._remove_from_pe_services(
             effective_on=removed_on,
             reason=reason,
@@ -1505,7 +1574,7 @@ class Case(Aggregate):
     ) -> None:
         self.status = CaseStatus.TERMINATED
         self.terminated_on = effective_on
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Cash assistance: the self-sufficiency plan (TA-01) and its contingencies (TA-02)
 
@@ -1534,7 +1603,7 @@ class Case(Aggregate):
                 "re-assess it instead",
                 rule_id="TA-01",
             )
-        self._require_not_before_opening(established_on, "a self-sufficiency plan")
+        self.require_not_before_opening(established_on, "a self-sufficiency plan")
         _check_needs_and_resources(emergent_needs, resources_mobilised)
         _check_next_reassessment(established_on, next_reassessment_on)
         self._establish_plan(
@@ -1563,7 +1632,7 @@ class Case(Aggregate):
             next_reassessment_on=next_reassessment_on,
             last_reviewed_on=effective_on,
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def set_goal(
         self,
@@ -1619,7 +1688,7 @@ class Case(Aggregate):
             target_date=target_date,
             responsible_party=responsible_party,
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def change_goal_status(
         self,
@@ -1670,7 +1739,7 @@ class Case(Aggregate):
         goal = self._recorded_plan().goals[goal_id]
         goal.status = status
         goal.status_changed_on = effective_on
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def reassess_plan(
         self,
@@ -1739,7 +1808,7 @@ class Case(Aggregate):
         plan.next_reassessment_on = next_reassessment_on
         plan.last_reviewed_on = effective_on
         plan.last_summary = summary
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def record_contingency(
         self,
@@ -1791,7 +1860,7 @@ class Case(Aggregate):
         self._recorded_plan().contingencies[area] = Contingency(
             area, effective_on, contingency, not_needed_reason
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def uncovered_contingency_areas(self, policies: PolicyBook) -> list[ContingencyArea]:
         """The areas the plan still lacks a contingency for; all of them without a plan (TA-02)."""
@@ -1820,7 +1889,7 @@ class Case(Aggregate):
             if existing == intervention:
                 return
             raise InvalidCommand(f"intervention {intervention_id} was already logged otherwise")
-        self._require_not_before_opening(logged_on, "an intervention")
+        self.require_not_before_opening(logged_on, "an intervention")
         if category not in policy.intervention_categories:
             raise RuleViolation("TA-03", f"{category} is not a category the policy lists")
         if blank(situation, action_taken):
@@ -1851,7 +1920,7 @@ class Case(Aggregate):
         self.assistance.interventions[intervention_id] = Intervention(
             effective_on, kind, category, situation, action_taken
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def refer_to_community_resource(
         self,
@@ -1872,7 +1941,7 @@ class Case(Aggregate):
             ):
                 return
             raise InvalidCommand(f"referral {referral_id} was already recorded with other details")
-        self._require_not_before_opening(referred_on, "a referral")
+        self.require_not_before_opening(referred_on, "a referral")
         if blank(need, resource):
             raise RuleViolation("TA-04", "a community referral records the need and the resource")
         self._refer_to_community_resource(
@@ -1897,7 +1966,7 @@ class Case(Aggregate):
         self.assistance.community_referrals[referral_id] = CommunityReferral(
             referral_id=referral_id, referred_on=effective_on, need=need, resource=resource
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def record_referral_result(
         self,
@@ -1948,7 +2017,7 @@ class Case(Aggregate):
         referral.result = result
         referral.result_on = effective_on
         referral.result_note = note
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Cash assistance: reachability and the contact scheduling matrix (TA-05)
 
@@ -1967,7 +2036,7 @@ class Case(Aggregate):
         current = self.assistance.reachability
         if current == reachability:
             return
-        self._require_not_before_opening(recorded_on, "reachability")
+        self.require_not_before_opening(recorded_on, "reachability")
         if current is not None and recorded_on < current.recorded_on:
             raise InvalidCommand(f"reachability was last recorded on {current.recorded_on}")
         if not channels:
@@ -1999,7 +2068,7 @@ class Case(Aggregate):
         self.assistance.reachability = Reachability(
             effective_on, available_in_daytime, best_times, tuple(channels)
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def plan_contact(
         self,
@@ -2022,7 +2091,7 @@ class Case(Aggregate):
             ) == (scheduled_on, planned_for, channel, purpose):
                 return
             raise InvalidCommand(f"contact {contact_id} was already recorded with other details")
-        self._require_not_before_opening(scheduled_on, "a contact")
+        self.require_not_before_opening(scheduled_on, "a contact")
         self._require_channels(policy, (channel,))
         if planned_for < scheduled_on:
             raise InvalidCommand("a contact is planned for the day it is scheduled or later")
@@ -2054,7 +2123,7 @@ class Case(Aggregate):
             planned_channel=channel,
             purpose=purpose,
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def record_contact(
         self,
@@ -2072,7 +2141,7 @@ class Case(Aggregate):
             if (contact.made_on, contact.channel, contact.summary) == (made_on, channel, summary):
                 return
             raise InvalidCommand(f"contact {contact_id} was made on {contact.made_on}")
-        self._require_not_before_opening(made_on, "a contact")
+        self.require_not_before_opening(made_on, "a contact")
         self._require_channels(policy, (channel,))
         if blank(summary):
             raise RuleViolation("TA-05", "the contact log records what the contact was about")
@@ -2109,7 +2178,7 @@ class Case(Aggregate):
         contact.made_on = effective_on
         contact.channel = channel
         contact.summary = summary
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Cash assistance: eligibility maintenance (TA-06)
 
@@ -2127,7 +2196,7 @@ class Case(Aggregate):
         current = self.assistance.eligibility.get(program)
         if current == Eligibility(program, recorded_on, status, renewal_on, note):
             return
-        self._require_not_before_opening(recorded_on, "eligibility")
+        self.require_not_before_opening(recorded_on, "eligibility")
         if current is not None and recorded_on < current.recorded_on:
             raise InvalidCommand(
                 f"{program} eligibility was last recorded on {current.recorded_on}"
@@ -2166,7 +2235,7 @@ class Case(Aggregate):
         self.assistance.eligibility[program] = Eligibility(
             program, effective_on, status, renewal_on, note
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Cash assistance: jobs, job loss and re-employment (TA-07)
 
@@ -2193,7 +2262,7 @@ class Case(Aggregate):
             ):
                 return
             raise InvalidCommand(f"job {job_id} was already recorded with other details")
-        self._require_not_before_opening(started_on, "a job")
+        self.require_not_before_opening(started_on, "a job")
         if blank(employer, job_title):
             raise RuleViolation("TA-07", "a job records its employer and title")
         if hourly_wage_cents <= 0 or weekly_hours <= 0:
@@ -2232,7 +2301,7 @@ class Case(Aggregate):
             weekly_hours=weekly_hours,
         )
         self.status = CaseStatus.MONITORING
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def change_wage(
         self,
@@ -2283,7 +2352,7 @@ class Case(Aggregate):
         job.hourly_wage_cents = hourly_wage_cents
         job.weekly_hours = weekly_hours
         job.wage_changed_on = effective_on
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def lose_job(
         self,
@@ -2325,7 +2394,7 @@ class Case(Aggregate):
         job.lost_on = effective_on
         job.loss_reason = reason
         job.loss_note = note
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Cash assistance: job-site visits, only with permission (TA-08)
 
@@ -2362,7 +2431,7 @@ class Case(Aggregate):
         self.assistance.jobs[job_id].consent_changes.append(
             ConsentChange(effective_on, True, how_given)
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def revoke_site_visit_consent(
         self, job_id: UUID, revoked_on: date, actor: Actor, policies: PolicyBook
@@ -2384,7 +2453,7 @@ class Case(Aggregate):
         self, effective_on: date, job_id: UUID, policy_version: str, actor: Actor
     ) -> None:
         self.assistance.jobs[job_id].consent_changes.append(ConsentChange(effective_on, False, ""))
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def visit_job_site(
         self,
@@ -2433,7 +2502,7 @@ class Case(Aggregate):
     ) -> None:
         self.assistance.visits[visit_id] = JobSiteVisit(visit_id, job_id, effective_on, purpose)
         self.assistance.jobs[job_id].visit_dates.append(effective_on)
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Cash assistance: its end and the education and training window (TA-09)
 
@@ -2478,7 +2547,7 @@ class Case(Aggregate):
     ) -> None:
         self.assistance.cash_assistance_ended_on = effective_on
         self.assistance.cash_assistance_end_reason = reason
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     def training_referral_window_closes(self, policies: PolicyBook) -> date | None:
         """The last day of the TA-09 window; None while cash assistance continues."""
@@ -2503,7 +2572,7 @@ class Case(Aggregate):
             if existing == referral:
                 return
             raise InvalidCommand(f"referral {referral_id} was already recorded with other details")
-        self._require_not_before_opening(referred_on, "a training referral")
+        self.require_not_before_opening(referred_on, "a training referral")
         if blank(resource):
             raise InvalidCommand("a training referral names the education or training resource")
         window_closes = self.training_referral_window_closes(policies)
@@ -2538,7 +2607,7 @@ class Case(Aggregate):
         self.assistance.training_referrals[referral_id] = TrainingReferral(
             referral_id, effective_on, resource, purpose
         )
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Cash assistance: new skills (TA-11)
 
@@ -2558,7 +2627,7 @@ class Case(Aggregate):
             if existing == identified:
                 return
             raise InvalidCommand(f"skill {skill_id} was already recorded with other details")
-        self._require_not_before_opening(identified_on, "a skill")
+        self.require_not_before_opening(identified_on, "a skill")
         if blank(skill, how_identified):
             raise RuleViolation("TA-11", "a new skill is named, with how it was identified")
         self._identify_skill(
@@ -2581,7 +2650,7 @@ class Case(Aggregate):
         actor: Actor,
     ) -> None:
         self.assistance.skills[skill_id] = IdentifiedSkill(effective_on, skill, how_identified)
-        self._note_activity(effective_on)
+        self.note_activity(effective_on)
 
     # Cash assistance: purchased services (TA-10), recorded as VR money events
 
@@ -2665,7 +2734,7 @@ class Case(Aggregate):
 
     # Helpers: checks raise, mutators only assign
 
-    def _refuse_if_terminated(self) -> None:
+    def refuse_if_terminated(self) -> None:
         if self.status is CaseStatus.TERMINATED:
             raise RuleViolation(
                 "VR-11",
@@ -2674,7 +2743,7 @@ class Case(Aggregate):
             )
 
     def _refuse_if_closed(self) -> None:
-        self._refuse_if_terminated()
+        self.refuse_if_terminated()
         if self.program is not Program.VR:
             raise InvalidCommand(f"case {self.case_number} is not a VR case")
 
@@ -2688,17 +2757,17 @@ class Case(Aggregate):
         if self.program is Program.CASH_ASSISTANCE:
             return self._assistance_policy(policies).version
         policy = self.governing_policy(policies)
-        self._refuse_after_termination(on, policy)
+        self.refuse_after_termination(on, policy)
         return policy.version
 
     def _assistance_policy(self, policies: PolicyBook) -> TAPolicy:
         """The cash-assistance policy version of the case: the one in force on its opening."""
-        self._refuse_if_terminated()
+        self.refuse_if_terminated()
         if self.program is not Program.CASH_ASSISTANCE:
             raise InvalidCommand(f"case {self.case_number} is not a cash-assistance case")
         return policies.ta_in_force_on(self.opened_on)
 
-    def _require_not_before_opening(self, on: date, what: str) -> None:
+    def require_not_before_opening(self, on: date, what: str) -> None:
         if on < self.opened_on:
             raise InvalidCommand(f"{what} cannot precede the case's opening on {self.opened_on}")
 
@@ -2747,7 +2816,7 @@ class Case(Aggregate):
         if job.lost_on is not None and on > job.lost_on:
             raise InvalidCommand(f"job {job.job_id} ended on {job.lost_on}")
 
-    def _refuse_after_termination(self, on: date, policy: VRPolicy) -> None:
+    def refuse_after_termination(self, on: date, policy: VRPolicy) -> None:
         due = self.termination_date(policy)
         if due is not None and on > due:
             raise RuleViolation(
@@ -2815,16 +2884,16 @@ class Case(Aggregate):
                 f"balance unencumbered; still open: {', '.join(still_open)}",
             )
 
-    def _require_not_before_last_activity(self, on: date) -> None:
+    def require_not_before_last_activity(self, on: date) -> None:
         if on < self.last_activity_on:
             raise InvalidCommand(f"the case's last recorded fact is dated {self.last_activity_on}")
 
     def _leave_pe_services(self, on: date) -> None:
         self.status = CaseStatus.MONITORING
         self.left_pe_services_on = on
-        self._note_activity(on)
+        self.note_activity(on)
 
-    def _note_activity(self, on: date) -> None:
+    def note_activity(self, on: date) -> None:
         self.last_activity_on = max(self.last_activity_on, on)
 
 

@@ -6,9 +6,6 @@ rules and records the event; the application only loads, applies and saves.
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from datetime import date
-from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import Field
@@ -26,9 +23,9 @@ from domain.assistance import (
     SupportProgram,
     TrainingPurpose,
 )
-from domain.base import Actor, ValueObject
+from domain.base import Actor
 from domain.case import Case, Program
-from domain.errors import EffectiveDateInFuture
+from domain.command import MAX_CENTS, CaseCommand, Command, Entries, Name, Text
 from domain.inputs import Day, Flag, Number, Whole
 from domain.policy import PolicyBook
 from domain.values import (
@@ -43,33 +40,6 @@ from domain.values import (
     ServiceType,
 )
 
-Text = Annotated[str, Field(max_length=2000)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Entries = Annotated[tuple[Annotated[str, Field(max_length=500)], ...], Field(max_length=50)]
-MAX_CENTS = 100_000_000_00
-
-
-class Command(ValueObject):
-    """An instruction to change the case records."""
-
-    effective_field: ClassVar[str]
-    """The field holding the business date the command takes effect on."""
-
-    @property
-    def effective_on(self) -> date:
-        """The business date the command takes effect on."""
-        value: date = getattr(self, self.effective_field)
-        return value
-
-    def refuse_if_ahead_of(self, today: date) -> None:
-        """Refuses a command that takes effect after `today`: nothing is recorded ahead of its day."""
-        if self.effective_on > today:
-            raise EffectiveDateInFuture(self.effective_field, self.effective_on, today)
-
-    def requested_overrides(self) -> tuple[Override, ...]:
-        """The soft-rule overrides the command asks for (only supervisors may, in the API)."""
-        return ()
-
 
 class OpenCase(Command):
     """Open a post-employment case for a client."""
@@ -81,26 +51,6 @@ class OpenCase(Command):
     opened_on: Day
 
     effective_field = "opened_on"
-
-    def create(self, actor: Actor) -> Case:
-        return Case(
-            case_number=self.case_number,
-            program=self.program,
-            client_ref=self.client_ref,
-            caseworker_id=self.caseworker_id,
-            effective_on=self.opened_on,
-            actor=actor,
-        )
-
-
-class CaseCommand(Command):
-    """A command on an existing case."""
-
-    case_id: UUID
-
-    @abstractmethod
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        """Let the case decide; it records events or raises a DomainError."""
 
 
 class RecordOutcome(CaseCommand):

@@ -29,23 +29,6 @@ from domain.rules import authorization_breaches
 from domain.termination import ServicesClock
 from domain.values import ServiceType
 
-EVENT_TYPES_JUDGED = frozenset(
-    {
-        "CaseOpened",
-        "OutcomeAchieved",
-        "OutcomeDateCorrected",
-        "GrandfatheringRecognized",
-        "PEServicesRequested",
-        "ReviewRequested",
-        "ServiceAuthorized",
-        "InvoicePaid",
-        "ReturnedToMonitoring",
-        "RemovedFromPEServices",
-        "CaseTerminated",
-    }
-)
-"""The only event types a replay reads; sources may skip decoding the others."""
-
 
 @dataclass(frozen=True, slots=True)
 class Fact:

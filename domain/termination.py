@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.base import Actor, Aggregate, Role
+from domain.catalog import ENTERS_PE_SERVICES, LEAVES_PE_SERVICES
 from domain.policy import PolicyBook, VRPolicy
 
 DEADLINE_PROCESS = Actor(id="system:deadlines", role=Role.SYSTEM)
-
-_ENTERS_PE_SERVICES = frozenset({"PEServicesRequested", "ReviewRequested"})
-_LEAVES_PE_SERVICES = frozenset({"ReturnedToMonitoring", "RemovedFromPEServices"})
 
 
 @dataclass(slots=True)
@@ -44,9 +42,9 @@ class ServicesClock:
             self.outcome_date = effective_on
         elif event_type == "OutcomeDateCorrected":
             self.outcome_date = corrected_outcome_date
-        elif event_type in _ENTERS_PE_SERVICES:
+        elif event_type in ENTERS_PE_SERVICES:
             self.in_pe_services = True
-        elif event_type in _LEAVES_PE_SERVICES:
+        elif event_type in LEAVES_PE_SERVICES:
             self.in_pe_services = False
             self.left_pe_services_on = effective_on
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from adapters.consumer import Delivery, is_next_of_its_case
 from adapters.view_database import ViewDatabase
-from domain.case import STATUS_AFTER_EVENT, Case
+from domain.case import Case
+from domain.catalog import STATUS_AFTER_EVENT
 from domain.deadlines import (
     CaseTimeline,
     Deadline,

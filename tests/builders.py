@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ValidationError
 
+from domain import handling
 from domain.assistance import (
     ContactChannel,
     ContingencyArea,
@@ -238,7 +239,7 @@ class _CaseUnderTest:
         return self.case.id
 
     def do(self, command: CaseCommand, actor: Actor = CASEWORKER) -> None:
-        command.apply_to(self.case, actor, self.policies)
+        handling.decide(self.case, command, actor, self.policies)
 
     def all_events(self) -> list[Aggregate.Event]:
         self.events.extend(self.case.collect_events())
@@ -300,13 +301,16 @@ class CaseFile(_CaseUnderTest):
     ) -> None:
         self.policies = policies
         opened = opened_on or (outcome or OUTCOME) - timedelta(days=200)
-        self.case = OpenCase(
-            case_number=case_number,
-            program=program,
-            client_ref="CL-000001",
-            caseworker_id=CASEWORKER.id,
-            opened_on=opened,
-        ).create(CASEWORKER)
+        self.case = handling.open_case(
+            OpenCase(
+                case_number=case_number,
+                program=program,
+                client_ref="CL-000001",
+                caseworker_id=CASEWORKER.id,
+                opened_on=opened,
+            ),
+            CASEWORKER,
+        )
         self.events: list[Aggregate.Event] = []
         self.counters: dict[str, int] = {}
         if outcome is not None:
@@ -470,13 +474,16 @@ class AssistanceFile(_CaseUnderTest):
         policies: PolicyBook = POLICIES,
     ) -> None:
         self.policies = policies
-        self.case = OpenCase(
-            case_number=case_number,
-            program=Program.CASH_ASSISTANCE,
-            client_ref="CL-000002",
-            caseworker_id=CASEWORKER.id,
-            opened_on=opened_on,
-        ).create(CASEWORKER)
+        self.case = handling.open_case(
+            OpenCase(
+                case_number=case_number,
+                program=Program.CASH_ASSISTANCE,
+                client_ref="CL-000002",
+                caseworker_id=CASEWORKER.id,
+                opened_on=opened_on,
+            ),
+            CASEWORKER,
+        )
         self.events: list[Aggregate.Event] = []
         self.counters: dict[str, int] = {}
 
@@ -689,12 +696,12 @@ class Replay:
         actor, command, expected = item
         try:
             if isinstance(command, OpenCase):
-                case = command.create(actor)
+                case = handling.open_case(command, actor)
                 self.cases[case.id] = case
             else:
                 assert isinstance(command, CaseCommand)
                 case = self.cases[command.case_id]
-                command.apply_to(case, actor, POLICIES)
+                handling.decide(case, command, actor, POLICIES)
         except DomainError as refusal:
             self.refused[refusal.rule_id] += 1
             if refusal.rule_id != expected:

@@ -24,7 +24,8 @@ from typing import Any
 from uuid import UUID
 
 from adapters.case_ordered_store import CaseOrderedStore, Refused
-from domain.case import STATUS_AFTER_EVENT, Case, Program
+from domain.case import Case, Program
+from domain.catalog import STATUS_AFTER_EVENT
 from domain.measures import EmploymentFact, FactKind, employment_fact
 from domain.values import AuthorizationStatus
 

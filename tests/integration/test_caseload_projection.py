@@ -18,6 +18,7 @@ from application.bootstrap import (
     open_caseload_view,
 )
 from application.settings import Settings
+from domain import handling
 from domain.case import case_id_for
 from domain.policy import PolicyBook
 from tests.builders import CASEWORKER, case_numbers, open_case, record_outcome
@@ -150,8 +151,8 @@ def test_an_event_that_arrives_before_its_predecessor_is_rejected_to_dead_letter
     kafka_settings: Settings, projection: TrackedConsumer
 ) -> None:
     # A case recorded somewhere else: its outcome (version 2) arrives without its opening.
-    unseen = open_case("VR-UNSEEN").create(CASEWORKER)
-    record_outcome("VR-UNSEEN").apply_to(unseen, CASEWORKER, PolicyBook.default())
+    unseen = handling.open_case(open_case("VR-UNSEEN"), CASEWORKER)
+    handling.decide(unseen, record_outcome("VR-UNSEEN"), CASEWORKER, PolicyBook.default())
     outcome_event = unseen.collect_events()[1]
     codec = AvroCodec(published_schemas())
     stored = AvroMapper(codec).to_stored_event(outcome_event)

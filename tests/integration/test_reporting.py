@@ -58,7 +58,8 @@ from consumers.reporting.reports import (
 from consumers.reporting.store import DETERMINATION_KINDS, ReportingStore
 from domain.assistance import JobLossReason
 from domain.base import Actor, Role, numbered_id
-from domain.case import STATUS_AFTER_EVENT, Case, Program, case_id_for
+from domain.case import Case, Program, case_id_for
+from domain.catalog import STATUS_AFTER_EVENT
 from domain.commands import (
     AuthorizeService,
     CancelAuthorization,

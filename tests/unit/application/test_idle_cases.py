@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 
 from application.cases import IdleCases
+from domain import handling
 from domain.case import Case, case_id_for
 from domain.policy import PolicyBook
 from tests.builders import CASEWORKER, open_case, record_outcome
 
 
 def opened(number: str) -> Case:
-    case: Case = open_case(number).create(CASEWORKER)
+    case: Case = handling.open_case(open_case(number), CASEWORKER)
     return case
 
 
@@ -30,7 +31,7 @@ def test_an_older_copy_put_back_late_does_not_replace_a_newer_one() -> None:
     idle = IdleCases(maxsize=10)
     older = opened("VR-301")
     newer = copy.deepcopy(older)
-    record_outcome("VR-301").apply_to(newer, CASEWORKER, PolicyBook.default())
+    handling.decide(newer, record_outcome("VR-301"), CASEWORKER, PolicyBook.default())
     assert (older.version, newer.version) == (1, 2)
 
     idle.put_back(newer)

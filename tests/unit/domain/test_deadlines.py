@@ -22,6 +22,7 @@ from domain.deadlines import (
     timeline_of,
 )
 from domain.errors import RuleViolation
+from domain.handling import decide
 from domain.policy import PolicyBook, VRPolicy
 from domain.termination import DEADLINE_PROCESS, termination_date
 from domain.values import Override, ReviewDecision, ServiceType
@@ -557,7 +558,7 @@ def caseload_events() -> dict[UUID, Events]:
     for n, (_, command) in enumerate(caseload.termination_commands()):
         if n % 2 == 0:
             case = replay.cases[command.case_id]
-            command.apply_to(case, DEADLINE_PROCESS, POLICIES)
+            decide(case, command, DEADLINE_PROCESS, POLICIES)
             events[case.id].extend(case.collect_events())
     for history in events.values():
         # So the events effective on or before a day are a prefix of the history.

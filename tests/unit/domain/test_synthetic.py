@@ -8,9 +8,9 @@ from uuid import UUID
 
 import pytest
 
-from domain.audit import RULES_BY_EVENT
 from domain.base import Role
-from domain.case import STATUS_AFTER_EVENT, CaseStatus, Program, case_id_for
+from domain.case import CaseStatus, Program, case_id_for
+from domain.catalog import RULES_BY_EVENT, STATUS_AFTER_EVENT
 from domain.commands import (
     AuthorizeService,
     CaseCommand,
@@ -19,6 +19,7 @@ from domain.commands import (
     ReferToTraining,
     TerminateCase,
 )
+from domain.handling import decide
 from domain.measures import outcome_measures
 from domain.termination import DEADLINE_PROCESS, termination_date
 from synthetic import (
@@ -110,7 +111,7 @@ def test_the_deadline_process_terminations_are_accepted_VR_11(
     caseload: SyntheticCaseload, replay: Replay
 ) -> None:
     for _, command in caseload.termination_commands():
-        command.apply_to(replay.cases[command.case_id], DEADLINE_PROCESS, POLICIES)
+        decide(replay.cases[command.case_id], command, DEADLINE_PROCESS, POLICIES)
     statuses = {
         case.program: {c.status for c in replay.cases.values() if c.program is case.program}
         for case in replay.cases.values()
@@ -244,8 +245,8 @@ def test_the_published_status_mapping_agrees_with_the_aggregate_after_every_even
         events = list(replay.events[case_id])
         on = case.termination_date(POLICY)
         if on is not None:
-            TerminateCase(case_id=case_id, terminated_on=on).apply_to(
-                case, DEADLINE_PROCESS, POLICIES
+            decide(
+                case, TerminateCase(case_id=case_id, terminated_on=on), DEADLINE_PROCESS, POLICIES
             )
             events.extend(case.collect_events())
             terminated += 1

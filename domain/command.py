@@ -1,0 +1,50 @@
+"""What every command is: plain data a user submits, validated on construction, dated.
+
+A command carries no behaviour of its own: `domain.handling` sends it to the decision of its
+program, which checks the rules against the case and records the events.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from domain.base import ValueObject
+from domain.errors import EffectiveDateInFuture
+from domain.values import Override
+
+Text = Annotated[str, Field(max_length=2000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Entries = Annotated[tuple[Annotated[str, Field(max_length=500)], ...], Field(max_length=50)]
+MAX_CENTS = 100_000_000_00
+
+
+class Command(ValueObject):
+    """An instruction to change the case records."""
+
+    effective_field: ClassVar[str]
+    """The field holding the business date the command takes effect on."""
+
+    @property
+    def effective_on(self) -> date:
+        """The business date the command takes effect on."""
+        value: date = getattr(self, self.effective_field)
+        return value
+
+    def refuse_if_ahead_of(self, today: date) -> None:
+        """Refuses a command that takes effect after `today`: nothing is recorded ahead of its day."""
+        if self.effective_on > today:
+            raise EffectiveDateInFuture(self.effective_field, self.effective_on, today)
+
+    def requested_overrides(self) -> tuple[Override, ...]:
+        """The soft-rule overrides the command asks for (only supervisors may, in the API)."""
+        return ()
+
+
+class CaseCommand(Command):
+    """A command on an existing case."""
+
+    case_id: UUID

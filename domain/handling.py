@@ -1,0 +1,73 @@
+"""The one registry of decisions: which decision handles each command, for which programs.
+
+The program and the case's lifecycle are checked here, once, before a decision runs: a
+command of one program is refused on the other's cases, and nothing is accepted after a case
+terminated (VR-11). Each program lists its own decisions (`<program>.DECISIONS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from domain.base import Actor
+from domain.case import Case
+from domain.command import CaseCommand
+from domain.commands import OpenCase
+from domain.errors import InvalidCommand
+from domain.events import Program
+from domain.policy import PolicyBook
+
+Decision = Callable[[Case, Any, Actor, PolicyBook], None]
+"""Checks a command against a case and the policy, then records its events or raises."""
+
+
+@dataclass(frozen=True)
+class Handler:
+    """The decision a command goes to, and the programs whose cases accept it."""
+
+    decide: Decision
+    programs: frozenset[Program]
+
+
+PROGRAM_NAMES = {Program.VR: "VR", Program.CASH_ASSISTANCE: "cash-assistance"}
+
+
+def _for(
+    programs: frozenset[Program], decisions: Mapping[type[CaseCommand], Decision]
+) -> dict[type[CaseCommand], Handler]:
+    return {command: Handler(decide, programs) for command, decide in decisions.items()}
+
+
+HANDLERS: Mapping[type[CaseCommand], Handler] = {}
+"""Command type → its handler; every case command has exactly one."""
+
+
+def open_case(command: OpenCase, actor: Actor) -> Case:
+    """A new case, recorded as opened by `actor`."""
+    return Case(
+        case_number=command.case_number,
+        program=command.program,
+        client_ref=command.client_ref,
+        caseworker_id=command.caseworker_id,
+        effective_on=command.opened_on,
+        actor=actor,
+    )
+
+
+def decide(case: Case, command: CaseCommand, actor: Actor, policies: PolicyBook) -> None:
+    """Lets the command's decision check it against the case; it records events or raises a
+    DomainError, and the case is changed only when it records."""
+    handler = HANDLERS.get(type(command))
+    if handler is None:
+        # Not moved to a program's decisions yet.
+        command.apply_to(case, actor, policies)  # type: ignore[attr-defined]
+        return
+    case.refuse_if_terminated()
+    if case.program not in handler.programs:
+        raise InvalidCommand(
+            f"case {case.case_number} is not a "
+            f"{' or '.join(PROGRAM_NAMES[p] for p in sorted(handler.programs))} case"
+        )
+    handler.decide(case, command, actor, policies)
