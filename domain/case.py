@@ -10,7 +10,7 @@ commands refuse the other program's cases; the money commands after an authoriza
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -70,6 +70,7 @@ from domain.values import (
     ServiceCategory,
     ServiceType,
 )
+from domain.vr import events as vr_events
 
 CASE_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:pes:case")
 
@@ -88,32 +89,7 @@ class Case(Aggregate):
         client_ref: str
         caseworker_id: str
 
-    class OutcomeAchieved(CaseEvent):
-        """The client achieved a successful employment outcome on `effective_on` (VR-01)."""
-
-        rules = ("VR-01",)
-        status_after = CaseStatus.MONITORING
-        judged_by_replay = True
-
-        class_version: ClassVar[int] = 3
-
-        employer: str
-        job_title: str
-        hourly_wage_cents: int
-        weekly_hours: float
-        occupation_code: str | None = Field(
-            None, description="Standard Occupational Classification code (e.g. 51-3011), if known"
-        )
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            """Version 2 added the occupation code; outcomes recorded before it have none."""
-            state["occupation_code"] = None
-
-        @staticmethod
-        def upcast_v2_v3(state: dict[str, Any]) -> None:
-            """Version 3 chained the events (as version 2 of the other event types did)."""
-            Aggregate.Event.upcast_v1_v2(state)
+    OutcomeAchieved = vr_events.OutcomeAchieved
 
     class OutcomeDateCorrected(CaseEvent):
         """A wrongly recorded outcome date was corrected on `effective_on`, with reason and evidence."""
@@ -556,6 +532,7 @@ class Case(Aggregate):
         self.job_title: str | None = None
         self.hourly_wage_cents: int | None = None
         self.weekly_hours: float | None = None
+        self.occupation_code: str | None = None
         self.grandfathering: Grandfathering | None = None
         self.requests: dict[UUID, ServiceRequest] = {}
         self.authorizations: dict[UUID, Authorization] = {}
@@ -592,55 +569,6 @@ class Case(Aggregate):
     @property
     def encumbered_cents(self) -> int:
         return sum(a.encumbered_cents for a in self.authorizations.values())
-
-    # Outcome (VR-01)
-
-    def achieve_outcome(
-        self,
-        outcome_date: date,
-        employer: str,
-        job_title: str,
-        hourly_wage_cents: int,
-        weekly_hours: float,
-        actor: Actor,
-        occupation_code: str | None = None,
-    ) -> None:
-        self._refuse_if_closed()
-        if self.outcome_date is not None:
-            raise RuleViolation(
-                "VR-01", f"case {self.case_number} already has an employment outcome"
-            )
-        if outcome_date < self.opened_on:
-            raise RuleViolation("VR-01", "the outcome date cannot precede the case's opening")
-        self._record_outcome(
-            effective_on=outcome_date,
-            employer=employer,
-            job_title=job_title,
-            hourly_wage_cents=hourly_wage_cents,
-            weekly_hours=weekly_hours,
-            occupation_code=occupation_code,
-            actor=actor,
-        )
-
-    @event(OutcomeAchieved)
-    def _record_outcome(
-        self,
-        effective_on: date,
-        employer: str,
-        job_title: str,
-        hourly_wage_cents: int,
-        weekly_hours: float,
-        occupation_code: str | None,
-        actor: Actor,
-    ) -> None:
-        self.outcome_date = effective_on
-        self.employer = employer
-        self.job_title = job_title
-        self.hourly_wage_cents = hourly_wage_cents
-        self.weekly_hours = weekly_hours
-        self.occupation_code = occupation_code
-        self.status = CaseStatus.MONITORING
-        self.note_activity(effective_on)
 
     def correct_outcome_date(
         self,

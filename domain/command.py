@@ -6,15 +6,20 @@ program, which checks the rules against the case and records the events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import Field
 
-from domain.base import ValueObject
+from domain.base import Actor, ValueObject
 from domain.errors import EffectiveDateInFuture
 from domain.values import Override
+
+if TYPE_CHECKING:
+    from domain.case import Case
+    from domain.policy import PolicyBook
 
 Text = Annotated[str, Field(max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -48,3 +53,9 @@ class CaseCommand(Command):
     """A command on an existing case."""
 
     case_id: UUID
+
+
+Decision = Callable[["Case", Any, Actor, "PolicyBook"], None]
+"""Checks a command against a case and the policy in force, then records the command's events
+on the case or raises a DomainError (leaving the case unchanged). Each program maps its
+commands to their decisions (`<program>.decisions.DECISIONS`)."""

@@ -39,6 +39,7 @@ from domain.values import (
     ServiceCategory,
     ServiceType,
 )
+from domain.vr.commands import RecordOutcome
 
 
 class OpenCase(Command):
@@ -51,30 +52,6 @@ class OpenCase(Command):
     opened_on: Day
 
     effective_field = "opened_on"
-
-
-class RecordOutcome(CaseCommand):
-    """Record the successful employment outcome (VR-01)."""
-
-    outcome_date: Day
-    employer: str = Field(min_length=1, max_length=200)
-    job_title: str = Field(min_length=1, max_length=200)
-    hourly_wage_cents: Whole = Field(gt=0, le=100_000_00)
-    weekly_hours: Number = Field(gt=0, le=168)
-    occupation_code: str | None = Field(None, pattern=r"^\d{2}-\d{4}$")
-
-    effective_field = "outcome_date"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.achieve_outcome(
-            outcome_date=self.outcome_date,
-            employer=self.employer,
-            job_title=self.job_title,
-            hourly_wage_cents=self.hourly_wage_cents,
-            weekly_hours=self.weekly_hours,
-            occupation_code=self.occupation_code,
-            actor=actor,
-        )
 
 
 class CorrectOutcomeDate(CaseCommand):

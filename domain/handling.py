@@ -7,20 +7,17 @@ terminated (VR-11). Each program lists its own decisions (`<program>.DECISIONS`)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from domain.base import Actor
 from domain.case import Case
-from domain.command import CaseCommand
+from domain.command import CaseCommand, Decision
 from domain.commands import OpenCase
 from domain.errors import InvalidCommand
 from domain.events import Program
 from domain.policy import PolicyBook
-
-Decision = Callable[[Case, Any, Actor, PolicyBook], None]
-"""Checks a command against a case and the policy, then records its events or raises."""
+from domain.vr import decisions as vr
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,9 @@ def _for(
     return {command: Handler(decide, programs) for command, decide in decisions.items()}
 
 
-HANDLERS: Mapping[type[CaseCommand], Handler] = {}
+HANDLERS: dict[type[CaseCommand], Handler] = {
+    **_for(frozenset({Program.VR}), vr.DECISIONS),
+}
 """Command type → its handler; every case command has exactly one."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date
 from uuid import UUID
 
@@ -16,7 +17,9 @@ from domain.base import Actor
 from domain.case import Case, CaseStatus, case_id_for
 from domain.commands import RecordOutcome
 from domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrencyConflict, RuleViolation
+from domain.handling import HANDLERS
 from domain.policy import PolicyBook
+from domain.vr.outcome import record_outcome as record_outcome_decision
 from tests.builders import CASEWORKER, correct_outcome_date, open_case, record_outcome
 
 pytestmark = pytest.mark.postgres
@@ -211,21 +214,25 @@ def test_without_a_cache_every_load_reads_the_whole_history(store_settings: Sett
     assert app.handle(record_outcome("VR-107"), CASEWORKER).version == 2
 
 
-class OutcomeThenRefusal(RecordOutcome):
-    """Records the outcome on the case, then refuses: a command refused half-way."""
+def outcome_then_refusal(
+    case: Case, command: RecordOutcome, actor: Actor, policies: PolicyBook
+) -> None:
+    """Records the outcome on the case, then refuses: a decision refused half-way."""
+    record_outcome_decision(case, command, actor, policies)
+    raise RuleViolation("VR-02", "refused after the case had changed")
 
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        super().apply_to(case, actor, policies)
-        raise RuleViolation("VR-02", "refused after the case had changed")
 
-
-def test_a_case_refused_half_way_is_not_kept_in_memory_VR_01(store_settings: Settings) -> None:
+def test_a_case_refused_half_way_is_not_kept_in_memory_VR_01(
+    store_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = build_case_management(store_settings)
     case_id = app.open_case(open_case("VR-108"), CASEWORKER).case_id
-    half_way = OutcomeThenRefusal.model_validate(record_outcome("VR-108").model_dump())
+    honest = HANDLERS[RecordOutcome]
+    monkeypatch.setitem(HANDLERS, RecordOutcome, replace(honest, decide=outcome_then_refusal))
 
     with pytest.raises(RuleViolation, match="VR-02"):
-        app.handle(half_way, CASEWORKER)
+        app.handle(record_outcome("VR-108"), CASEWORKER)
+    monkeypatch.setitem(HANDLERS, RecordOutcome, honest)
 
     # Had the half-changed case gone back to memory, it would claim an outcome the store never
     # recorded, and refuse the real one (VR-01).
