@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.problems import problem_responses
 from application.cases import CaseManagement
+from domain.authorizations.records import Authorization, Invoice
 from domain.base import Actor
 from domain.case import Case, CaseStatus, Program
 from domain.deadlines import DeadlineKind, DeadlineStatus
 from domain.inputs import Day
-from domain.records import Authorization, Invoice, ServiceRequest
 from domain.values import (
     AuthorizationStatus,
     RequestPurpose,
@@ -26,6 +26,7 @@ from domain.values import (
     ServiceCategory,
     ServiceType,
 )
+from domain.vr.records import ServiceRequest
 from projections.caseload import CaseloadView
 
 EVENT_ENVELOPE_FIELDS = frozenset(

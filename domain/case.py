@@ -44,18 +44,12 @@ from domain.assistance import (
     TrainingReferral,
     blank,
 )
+from domain.authorizations import events as authorization_events
+from domain.authorizations.records import Authorization, Invoice
 from domain.base import Actor, Aggregate, Role
 from domain.errors import InvalidCommand, RuleViolation
 from domain.events import CaseEvent, CaseStatus, PEServices, Program
 from domain.policy import PolicyBook, TAPolicy, VRPolicy
-from domain.records import (
-    OPEN_REQUEST_STATUSES,
-    UNDECIDED_REQUEST_STATUSES,
-    Authorization,
-    Grandfathering,
-    Invoice,
-    ServiceRequest,
-)
 from domain.rules import authorization_breaches, check_assessment, enforce
 from domain.values import (
     AdvanceAssessment,
@@ -71,6 +65,12 @@ from domain.values import (
     ServiceType,
 )
 from domain.vr import events as vr_events
+from domain.vr.records import (
+    OPEN_REQUEST_STATUSES,
+    UNDECIDED_REQUEST_STATUSES,
+    Grandfathering,
+    ServiceRequest,
+)
 
 CASE_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:pes:case")
 
@@ -181,24 +181,7 @@ class Case(Aggregate):
         reason: str
         policy_version: str
 
-    class ServiceAuthorized(CaseEvent):
-        """A PE service was entered in the IPE and authorized, encumbering its amount (VR-09)."""
-
-        rules = ("VR-02", "VR-03", "VR-04", "VR-06", "VR-09", "VR-12", "TA-10")
-        judged_by_replay = True
-
-        authorization_id: UUID
-        request_id: UUID
-        service_type: ServiceType
-        category: ServiceCategory
-        provider: str
-        planned_start: date
-        planned_end: date
-        amount_cents: int
-        ipe_entry: str
-        overrides: tuple[Override, ...]
-        grandfathered: bool
-        policy_version: str
+    ServiceAuthorized = authorization_events.ServiceAuthorized
 
     class AuthorizationCancelled(CaseEvent):
         """The authorization was cancelled before the service was provided."""
@@ -1097,7 +1080,8 @@ class Case(Aggregate):
         )
         enforce(policy, breaches, overrides)
         self.refuse_after_termination(authorized_on, policy)
-        self._authorize_service(
+        self.record(
+            authorization_events.ServiceAuthorized,
             effective_on=authorized_on,
             authorization_id=authorization_id,
             request_id=request_id,
@@ -1113,40 +1097,6 @@ class Case(Aggregate):
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(ServiceAuthorized)
-    def _authorize_service(
-        self,
-        effective_on: date,
-        authorization_id: UUID,
-        request_id: UUID,
-        service_type: ServiceType,
-        category: ServiceCategory,
-        provider: str,
-        planned_start: date,
-        planned_end: date,
-        amount_cents: int,
-        ipe_entry: str,
-        overrides: tuple[Override, ...],
-        grandfathered: bool,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        self.authorizations[authorization_id] = Authorization(
-            authorization_id=authorization_id,
-            request_id=request_id,
-            authorized_on=effective_on,
-            service_type=service_type,
-            category=category,
-            provider=provider,
-            planned_start=planned_start,
-            planned_end=planned_end,
-            amount_cents=amount_cents,
-            ipe_entry=ipe_entry,
-            overrides=tuple(overrides),
-            grandfathered=grandfathered,
-        )
-        self.note_activity(effective_on)
 
     def cancel_authorization(
         self,
@@ -2643,7 +2593,8 @@ class Case(Aggregate):
             raise InvalidCommand("the planned end precedes the planned start")
         if amount_cents < 0:
             raise InvalidCommand("an authorized amount cannot be negative")
-        self._authorize_service(
+        self.record(
+            authorization_events.ServiceAuthorized,
             effective_on=authorized_on,
             authorization_id=authorization_id,
             request_id=goal_id,
