@@ -53,7 +53,6 @@ from domain.policy import PolicyBook, TAPolicy, VRPolicy
 from domain.rules import authorization_breaches, check_assessment, enforce
 from domain.values import (
     AdvanceAssessment,
-    AuthorizationStatus,
     MaintainAssessment,
     NewCaseReason,
     Override,
@@ -183,54 +182,11 @@ class Case(Aggregate):
 
     ServiceAuthorized = authorization_events.ServiceAuthorized
 
-    class AuthorizationCancelled(CaseEvent):
-        """The authorization was cancelled before the service was provided."""
-
-        rules = ("VR-10", "TA-10")
-
-        authorization_id: UUID
-        reason: str
-        policy_version: str
-
-    class ServiceProvided(CaseEvent):
-        """The authorized service was provided (completed) on `effective_on`."""
-
-        rules = ("VR-10", "TA-10")
-
-        authorization_id: UUID
-        policy_version: str
-
-    class InvoiceReceived(CaseEvent):
-        """A provider's invoice was received, within what remains authorized (VR-10)."""
-
-        rules = ("VR-10", "TA-10")
-
-        invoice_id: UUID
-        authorization_id: UUID
-        invoice_number: str
-        amount_cents: int
-        remaining_authorized_cents: int
-        policy_version: str
-
-    class InvoicePaid(CaseEvent):
-        """The invoice was paid, never above its amount (VR-10)."""
-
-        rules = ("VR-10", "TA-10")
-        judged_by_replay = True
-
-        invoice_id: UUID
-        authorization_id: UUID
-        amount_cents: int
-        policy_version: str
-
-    class BalanceUnencumbered(CaseEvent):
-        """The authorization's unpaid balance was released, closing it (VR-10)."""
-
-        rules = ("VR-10", "TA-10")
-
-        authorization_id: UUID
-        amount_cents: int
-        policy_version: str
+    AuthorizationCancelled = authorization_events.AuthorizationCancelled
+    ServiceProvided = authorization_events.ServiceProvided
+    InvoiceReceived = authorization_events.InvoiceReceived
+    InvoicePaid = authorization_events.InvoicePaid
+    BalanceUnencumbered = authorization_events.BalanceUnencumbered
 
     class ReturnedToMonitoring(CaseEvent):
         """Every request was settled and every authorization closed; back to monitoring (VR-10)."""
@@ -531,6 +487,10 @@ class Case(Aggregate):
         """The VR policy version for this case: the one in force on its outcome date."""
         reference = self.outcome_date or on or self.opened_on
         return policies.vr_in_force_on(reference)
+
+    def assistance_policy(self, policies: PolicyBook) -> TAPolicy:
+        """The cash-assistance policy version for this case: the one in force on its opening."""
+        return policies.ta_in_force_on(self.opened_on)
 
     def termination_date(self, policy: VRPolicy) -> date | None:
         """The VR-11 date as things stand; None while a PE service is open, without outcome, or
@@ -1097,249 +1057,6 @@ class Case(Aggregate):
             policy_version=policy.version,
             actor=actor,
         )
-
-    def cancel_authorization(
-        self,
-        authorization_id: UUID,
-        cancelled_on: date,
-        reason: str,
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        self.refuse_if_terminated()
-        authorization = self._open_service(authorization_id, cancelled_on, "cancelled")
-        if not reason.strip():
-            raise InvalidCommand("a cancellation records its reason")
-        policy_version = self._money_policy_version(policies, cancelled_on)
-        self._cancel_authorization(
-            effective_on=cancelled_on,
-            authorization_id=authorization.authorization_id,
-            reason=reason,
-            policy_version=policy_version,
-            actor=actor,
-        )
-
-    @event(AuthorizationCancelled)
-    def _cancel_authorization(
-        self,
-        effective_on: date,
-        authorization_id: UUID,
-        reason: str,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        authorization = self.authorizations[authorization_id]
-        authorization.status = AuthorizationStatus.CANCELLED
-        authorization.ended_on = effective_on
-        self.note_activity(effective_on)
-
-    def record_service_provided(
-        self,
-        authorization_id: UUID,
-        provided_on: date,
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        self.refuse_if_terminated()
-        authorization = self._open_service(authorization_id, provided_on, "provided")
-        policy_version = self._money_policy_version(policies, provided_on)
-        self._record_service_provided(
-            effective_on=provided_on,
-            authorization_id=authorization.authorization_id,
-            policy_version=policy_version,
-            actor=actor,
-        )
-
-    @event(ServiceProvided)
-    def _record_service_provided(
-        self,
-        effective_on: date,
-        authorization_id: UUID,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        authorization = self.authorizations[authorization_id]
-        authorization.status = AuthorizationStatus.PROVIDED
-        authorization.ended_on = effective_on
-        self.note_activity(effective_on)
-
-    # Money (VR-10)
-
-    def receive_invoice(
-        self,
-        invoice_id: UUID,
-        authorization_id: UUID,
-        received_on: date,
-        invoice_number: str,
-        amount_cents: int,
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        self.refuse_if_terminated()
-        existing = self.invoices.get(invoice_id)
-        if existing is not None:
-            if (
-                existing.authorization_id,
-                existing.received_on,
-                existing.invoice_number,
-                existing.amount_cents,
-            ) == (authorization_id, received_on, invoice_number, amount_cents):
-                return
-            raise InvalidCommand(f"invoice {invoice_id} was already recorded with other details")
-        authorization = self._authorization(authorization_id)
-        if received_on < authorization.authorized_on:
-            raise InvalidCommand("an invoice cannot precede its authorization")
-        if amount_cents <= 0:
-            raise InvalidCommand("an invoice is for a positive amount")
-        if amount_cents > authorization.remaining_cents:
-            raise RuleViolation(
-                self.money_rule,
-                f"the invoice of {amount_cents} cents exceeds the {authorization.remaining_cents} "
-                f"cents that remain authorized on {authorization_id}",
-            )
-        policy_version = self._money_policy_version(policies, received_on)
-        self._receive_invoice(
-            effective_on=received_on,
-            invoice_id=invoice_id,
-            authorization_id=authorization_id,
-            invoice_number=invoice_number,
-            amount_cents=amount_cents,
-            remaining_authorized_cents=authorization.remaining_cents - amount_cents,
-            policy_version=policy_version,
-            actor=actor,
-        )
-
-    @event(InvoiceReceived)
-    def _receive_invoice(
-        self,
-        effective_on: date,
-        invoice_id: UUID,
-        authorization_id: UUID,
-        invoice_number: str,
-        amount_cents: int,
-        remaining_authorized_cents: int,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        self.invoices[invoice_id] = Invoice(
-            invoice_id=invoice_id,
-            authorization_id=authorization_id,
-            invoice_number=invoice_number,
-            amount_cents=amount_cents,
-            received_on=effective_on,
-        )
-        authorization = self.authorizations[authorization_id]
-        authorization.invoice_ids.append(invoice_id)
-        authorization.invoiced_cents += amount_cents
-        self.note_activity(effective_on)
-
-    def pay_invoice(
-        self,
-        invoice_id: UUID,
-        paid_on: date,
-        amount_cents: int,
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        self.refuse_if_terminated()
-        invoice = self.invoices.get(invoice_id)
-        if invoice is None:
-            raise InvalidCommand(f"no invoice {invoice_id} on case {self.case_number}")
-        if invoice.is_paid:
-            if (invoice.paid_on, invoice.paid_cents) == (paid_on, amount_cents):
-                return
-            raise RuleViolation(
-                self.money_rule, f"invoice {invoice_id} was already paid on {invoice.paid_on}"
-            )
-        if paid_on < invoice.received_on:
-            raise InvalidCommand("an invoice cannot be paid before it was received")
-        if amount_cents <= 0:
-            raise InvalidCommand("a payment is for a positive amount")
-        if amount_cents > invoice.amount_cents:
-            raise RuleViolation(
-                self.money_rule,
-                f"the payment of {amount_cents} cents exceeds the invoice of "
-                f"{invoice.amount_cents} cents",
-            )
-        policy_version = self._money_policy_version(policies, paid_on)
-        self._pay_invoice(
-            effective_on=paid_on,
-            invoice_id=invoice_id,
-            authorization_id=invoice.authorization_id,
-            amount_cents=amount_cents,
-            policy_version=policy_version,
-            actor=actor,
-        )
-
-    @event(InvoicePaid)
-    def _pay_invoice(
-        self,
-        effective_on: date,
-        invoice_id: UUID,
-        authorization_id: UUID,
-        amount_cents: int,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        invoice = self.invoices[invoice_id]
-        invoice.paid_cents = amount_cents
-        invoice.paid_on = effective_on
-        self.authorizations[authorization_id].paid_cents += amount_cents
-        self.note_activity(effective_on)
-
-    def unencumber_balance(
-        self,
-        authorization_id: UUID,
-        unencumbered_on: date,
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        self.refuse_if_terminated()
-        authorization = self._authorization(authorization_id)
-        if authorization.is_closed:
-            raise InvalidCommand(
-                f"the balance of {authorization_id} was unencumbered on "
-                f"{authorization.unencumbered_on}"
-            )
-        if authorization.status is AuthorizationStatus.AUTHORIZED:
-            raise RuleViolation(
-                self.money_rule,
-                f"the service of {authorization_id} is neither provided nor cancelled",
-            )
-        unpaid = [i for i in authorization.invoice_ids if not self.invoices[i].is_paid]
-        if unpaid:
-            raise RuleViolation(
-                self.money_rule, f"invoices not yet paid: {', '.join(map(str, unpaid))}"
-            )
-        latest = max(
-            [authorization.ended_on or authorization.authorized_on]
-            + [
-                self.invoices[i].paid_on or authorization.authorized_on
-                for i in authorization.invoice_ids
-            ]
-        )
-        if unencumbered_on < latest:
-            raise InvalidCommand(f"the balance can be unencumbered from {latest}")
-        policy_version = self._money_policy_version(policies, unencumbered_on)
-        self._unencumber_balance(
-            effective_on=unencumbered_on,
-            authorization_id=authorization_id,
-            amount_cents=authorization.encumbered_cents,
-            policy_version=policy_version,
-            actor=actor,
-        )
-
-    @event(BalanceUnencumbered)
-    def _unencumber_balance(
-        self,
-        effective_on: date,
-        authorization_id: UUID,
-        amount_cents: int,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        self.authorizations[authorization_id].unencumbered_on = effective_on
-        self.note_activity(effective_on)
 
     # Leaving PE services (VR-10, VR-11)
 
@@ -2626,19 +2343,6 @@ class Case(Aggregate):
         if self.program is not Program.VR:
             raise InvalidCommand(f"case {self.case_number} is not a VR case")
 
-    @property
-    def money_rule(self) -> str:
-        """The rule the money checks enforce: VR-10, or TA-10 which applies it to purchases."""
-        return "TA-10" if self.program is Program.CASH_ASSISTANCE else "VR-10"
-
-    def _money_policy_version(self, policies: PolicyBook, on: date) -> str:
-        """The policy version a money decision records; VR money stops at termination (VR-11)."""
-        if self.program is Program.CASH_ASSISTANCE:
-            return self._assistance_policy(policies).version
-        policy = self.governing_policy(policies)
-        self.refuse_after_termination(on, policy)
-        return policy.version
-
     def _assistance_policy(self, policies: PolicyBook) -> TAPolicy:
         """The cash-assistance policy version of the case: the one in force on its opening."""
         self.refuse_if_terminated()
@@ -2732,23 +2436,6 @@ class Case(Aggregate):
         if determined_on < request.requested_on:
             raise InvalidCommand("a determination cannot precede its request")
         return request, self.governing_policy(policies)
-
-    def _authorization(self, authorization_id: UUID) -> Authorization:
-        authorization = self.authorizations.get(authorization_id)
-        if authorization is None:
-            raise InvalidCommand(f"no authorization {authorization_id} on case {self.case_number}")
-        return authorization
-
-    def _open_service(self, authorization_id: UUID, on: date, what: str) -> Authorization:
-        authorization = self._authorization(authorization_id)
-        if authorization.status is not AuthorizationStatus.AUTHORIZED:
-            raise InvalidCommand(
-                f"authorization {authorization_id} is already {authorization.status}; "
-                f"it cannot be {what}"
-            )
-        if on < authorization.authorized_on:
-            raise InvalidCommand(f"a service cannot be {what} before it was authorized")
-        return authorization
 
     def _require_in_pe_services(self) -> None:
         if self.status is not CaseStatus.IN_PE_SERVICES:

@@ -23,6 +23,13 @@ from domain.assistance import (
     SupportProgram,
     TrainingPurpose,
 )
+from domain.authorizations.commands import (
+    CancelAuthorization,
+    PayInvoice,
+    ReceiveInvoice,
+    RecordServiceProvided,
+    UnencumberBalance,
+)
 from domain.base import Actor
 from domain.case import Case, Program
 from domain.command import MAX_CENTS, CaseCommand, Command, Entries, Name, Text
@@ -255,101 +262,6 @@ class AuthorizeService(CaseCommand):
             amount_cents=self.amount_cents,
             ipe_entry=self.ipe_entry,
             overrides=self.overrides,
-            actor=actor,
-            policies=policies,
-        )
-
-
-class CancelAuthorization(CaseCommand):
-    """Cancel an authorization whose service was not provided."""
-
-    authorization_id: UUID
-    cancelled_on: Day
-    reason: Text
-
-    effective_field = "cancelled_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.cancel_authorization(
-            authorization_id=self.authorization_id,
-            cancelled_on=self.cancelled_on,
-            reason=self.reason,
-            actor=actor,
-            policies=policies,
-        )
-
-
-class RecordServiceProvided(CaseCommand):
-    """Record that an authorized service was provided."""
-
-    authorization_id: UUID
-    provided_on: Day
-
-    effective_field = "provided_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.record_service_provided(
-            authorization_id=self.authorization_id,
-            provided_on=self.provided_on,
-            actor=actor,
-            policies=policies,
-        )
-
-
-class ReceiveInvoice(CaseCommand):
-    """Record a provider's invoice against an authorization (VR-10)."""
-
-    invoice_id: UUID
-    authorization_id: UUID
-    received_on: Day
-    invoice_number: str = Field(min_length=1, max_length=100)
-    amount_cents: Whole = Field(gt=0, le=MAX_CENTS)
-
-    effective_field = "received_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.receive_invoice(
-            invoice_id=self.invoice_id,
-            authorization_id=self.authorization_id,
-            received_on=self.received_on,
-            invoice_number=self.invoice_number,
-            amount_cents=self.amount_cents,
-            actor=actor,
-            policies=policies,
-        )
-
-
-class PayInvoice(CaseCommand):
-    """Record the payment of an invoice (VR-10)."""
-
-    invoice_id: UUID
-    paid_on: Day
-    amount_cents: Whole = Field(gt=0, le=MAX_CENTS)
-
-    effective_field = "paid_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.pay_invoice(
-            invoice_id=self.invoice_id,
-            paid_on=self.paid_on,
-            amount_cents=self.amount_cents,
-            actor=actor,
-            policies=policies,
-        )
-
-
-class UnencumberBalance(CaseCommand):
-    """Release an authorization's unpaid balance once its service is closed (VR-10)."""
-
-    authorization_id: UUID
-    unencumbered_on: Day
-
-    effective_field = "unencumbered_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.unencumber_balance(
-            authorization_id=self.authorization_id,
-            unencumbered_on=self.unencumbered_on,
             actor=actor,
             policies=policies,
         )

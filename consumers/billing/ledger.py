@@ -17,6 +17,7 @@ from typing import Any
 from adapters.case_ordered_store import CaseOrderedStore, Refused
 from adapters.view_database import ViewDatabase
 from consumers.billing.fiscal import FiscalCalendar, FiscalPeriod
+from domain.authorizations.records import encumbered_balance_cents, remaining_authorized_cents
 from domain.case import Case
 from domain.values import AuthorizationStatus
 
@@ -95,12 +96,16 @@ class AuthorizationBalance:
     @property
     def encumbered_cents(self) -> int:
         """Still held for the provider: the amount less payments, until the balance is released."""
-        return 0 if self.unencumbered_on else self.amount_cents - self.paid_cents
+        return encumbered_balance_cents(
+            self.amount_cents, self.paid_cents, self.unencumbered_on is not None
+        )
 
     @property
     def remaining_cents(self) -> int:
         """What may still be invoiced (VR-10)."""
-        return 0 if self.unencumbered_on else self.amount_cents - self.invoiced_cents
+        return remaining_authorized_cents(
+            self.amount_cents, self.invoiced_cents, self.unencumbered_on is not None
+        )
 
 
 @dataclass(frozen=True)

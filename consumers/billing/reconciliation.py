@@ -109,7 +109,6 @@ def _compare_case(case_id: str, case: Case, ledger: BillingLedger) -> list[Diffe
 
 
 def _authorization_fields(row: AuthorizationBalance, a: Any) -> list[tuple[str, Any, Any]]:
-    released = a.unencumbered_on is not None
     return [
         ("provider", row.provider, a.provider),
         ("amount_cents", row.amount_cents, a.amount_cents),
@@ -118,11 +117,7 @@ def _authorization_fields(row: AuthorizationBalance, a: Any) -> list[tuple[str, 
         ("encumbered_cents", row.encumbered_cents, a.encumbered_cents),
         ("remaining_cents", row.remaining_cents, a.remaining_cents),
         ("unencumbered_on", row.unencumbered_on, a.unencumbered_on),
-        (
-            "unencumbered_cents",
-            row.unencumbered_cents,
-            a.amount_cents - a.paid_cents if released else 0,
-        ),
+        ("unencumbered_cents", row.unencumbered_cents, a.released_cents),
         ("status", row.status, a.status.value),
     ]
 

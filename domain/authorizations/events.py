@@ -8,9 +8,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.authorizations.records import Authorization
+from domain.authorizations.records import Authorization, Invoice
 from domain.events import CaseEvent
-from domain.values import Override, ServiceCategory, ServiceType
+from domain.values import AuthorizationStatus, Override, ServiceCategory, ServiceType
 
 if TYPE_CHECKING:
     from domain.case import Case
@@ -50,3 +50,88 @@ class ServiceAuthorized(CaseEvent):
             overrides=tuple(self.overrides),
             grandfathered=self.grandfathered,
         )
+
+
+class AuthorizationCancelled(CaseEvent):
+    """The authorization was cancelled before the service was provided."""
+
+    rules = ("VR-10", "TA-10")
+
+    authorization_id: UUID
+    reason: str
+    policy_version: str
+
+    def apply(self, case: Case) -> None:
+        authorization = case.authorizations[self.authorization_id]
+        authorization.status = AuthorizationStatus.CANCELLED
+        authorization.ended_on = self.effective_on
+
+
+class ServiceProvided(CaseEvent):
+    """The authorized service was provided (completed) on `effective_on`."""
+
+    rules = ("VR-10", "TA-10")
+
+    authorization_id: UUID
+    policy_version: str
+
+    def apply(self, case: Case) -> None:
+        authorization = case.authorizations[self.authorization_id]
+        authorization.status = AuthorizationStatus.PROVIDED
+        authorization.ended_on = self.effective_on
+
+
+class InvoiceReceived(CaseEvent):
+    """A provider's invoice was received, within what remains authorized (VR-10)."""
+
+    rules = ("VR-10", "TA-10")
+
+    invoice_id: UUID
+    authorization_id: UUID
+    invoice_number: str
+    amount_cents: int
+    remaining_authorized_cents: int
+    policy_version: str
+
+    def apply(self, case: Case) -> None:
+        case.invoices[self.invoice_id] = Invoice(
+            invoice_id=self.invoice_id,
+            authorization_id=self.authorization_id,
+            invoice_number=self.invoice_number,
+            amount_cents=self.amount_cents,
+            received_on=self.effective_on,
+        )
+        authorization = case.authorizations[self.authorization_id]
+        authorization.invoice_ids.append(self.invoice_id)
+        authorization.invoiced_cents += self.amount_cents
+
+
+class InvoicePaid(CaseEvent):
+    """The invoice was paid, never above its amount (VR-10)."""
+
+    rules = ("VR-10", "TA-10")
+    judged_by_replay = True
+
+    invoice_id: UUID
+    authorization_id: UUID
+    amount_cents: int
+    policy_version: str
+
+    def apply(self, case: Case) -> None:
+        invoice = case.invoices[self.invoice_id]
+        invoice.paid_cents = self.amount_cents
+        invoice.paid_on = self.effective_on
+        case.authorizations[self.authorization_id].paid_cents += self.amount_cents
+
+
+class BalanceUnencumbered(CaseEvent):
+    """The authorization's unpaid balance was released, closing it (VR-10)."""
+
+    rules = ("VR-10", "TA-10")
+
+    authorization_id: UUID
+    amount_cents: int
+    policy_version: str
+
+    def apply(self, case: Case) -> None:
+        case.authorizations[self.authorization_id].unencumbered_on = self.effective_on

@@ -10,6 +10,23 @@ from uuid import UUID
 from domain.values import AuthorizationStatus, Override, ServiceCategory, ServiceType
 
 
+def remaining_authorized_cents(amount_cents: int, invoiced_cents: int, released: bool) -> int:
+    """What may still be invoiced against an authorization: its amount less what was invoiced,
+    nothing once its balance is released (VR-10)."""
+    return 0 if released else amount_cents - invoiced_cents
+
+
+def encumbered_balance_cents(amount_cents: int, paid_cents: int, released: bool) -> int:
+    """What an authorization still holds for its provider: its amount less what was paid, until
+    its balance is released (VR-10)."""
+    return 0 if released else amount_cents - paid_cents
+
+
+def released_cents(amount_cents: int, paid_cents: int, released: bool) -> int:
+    """What releasing the balance freed: the unpaid balance once released, nothing before (VR-10)."""
+    return amount_cents - paid_cents if released else 0
+
+
 @dataclass
 class Invoice:
     """A provider's invoice against one authorization, and its payment (VR-10)."""
@@ -53,12 +70,21 @@ class Authorization:
     @property
     def remaining_cents(self) -> int:
         """What may still be invoiced: nothing once the balance is unencumbered."""
-        return 0 if self.unencumbered_on else self.amount_cents - self.invoiced_cents
+        return remaining_authorized_cents(
+            self.amount_cents, self.invoiced_cents, self.unencumbered_on is not None
+        )
 
     @property
     def encumbered_cents(self) -> int:
         """What is still held for the provider: the amount less payments, until released."""
-        return 0 if self.unencumbered_on else self.amount_cents - self.paid_cents
+        return encumbered_balance_cents(
+            self.amount_cents, self.paid_cents, self.unencumbered_on is not None
+        )
+
+    @property
+    def released_cents(self) -> int:
+        """What releasing the balance freed; nothing while it is not released."""
+        return released_cents(self.amount_cents, self.paid_cents, self.unencumbered_on is not None)
 
     @property
     def is_closed(self) -> bool:

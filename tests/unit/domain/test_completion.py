@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
+from domain.authorizations.decisions import DECISIONS
 from domain.case import CaseStatus
 from domain.errors import InvalidCommand, RuleViolation
+from domain.events import Program
+from domain.handling import HANDLERS
 from domain.values import AuthorizationStatus, RequestStatus
 from tests.builders import BILLING, OUTCOME, CaseFile, day
 
@@ -166,3 +169,51 @@ def test_removal_from_pe_services_needs_closed_authorizations_VR_10(
 def test_returning_a_case_that_is_not_in_pe_services_is_refused(file: CaseFile) -> None:
     with pytest.raises(InvalidCommand):
         file.do(file.back_to_monitoring(day(10)))
+
+
+def test_the_money_commands_after_an_authorization_serve_both_programs_VR_10_TA_10() -> None:
+    assert len(DECISIONS) == 5
+    for command in DECISIONS:
+        assert HANDLERS[command].programs == frozenset({Program.VR, Program.CASH_ASSISTANCE})
+
+
+def test_a_provided_service_records_its_day_and_the_vr_policy_version_VR_10(
+    file: CaseFile, authorization_id: UUID
+) -> None:
+    file.do(file.provided(authorization_id, day(20)))
+    recorded = file.last_event()
+    assert type(recorded).__name__ == "ServiceProvided"
+    assert (recorded.authorization_id, recorded.effective_on, recorded.policy_version) == (  # type: ignore[attr-defined]
+        authorization_id,
+        day(20),
+        file.case.governing_policy(file.policies).version,
+    )
+    authorization = file.case.authorizations[authorization_id]
+    assert (authorization.status, authorization.ended_on) == (AuthorizationStatus.PROVIDED, day(20))
+
+
+def test_a_provided_service_cannot_be_cancelled_afterwards_VR_10(
+    file: CaseFile, authorization_id: UUID
+) -> None:
+    file.do(file.provided(authorization_id, day(20)))
+    version = file.case.version
+    with pytest.raises(InvalidCommand, match="already provided; it cannot be cancelled"):
+        file.do(file.cancel(authorization_id, day(21)))
+    assert file.case.version == version
+
+
+def test_a_cancellation_without_a_reason_is_refused(file: CaseFile, authorization_id: UUID) -> None:
+    version = file.case.version
+    blank = file.cancel(authorization_id, day(3)).model_copy(update={"reason": " "})
+    with pytest.raises(InvalidCommand, match="records its reason"):
+        file.do(blank)
+    assert file.case.version == version
+    assert file.case.authorizations[authorization_id].status is AuthorizationStatus.AUTHORIZED
+
+
+def test_money_against_an_unknown_authorization_is_refused_naming_it(file: CaseFile) -> None:
+    unknown = uuid4()
+    with pytest.raises(InvalidCommand, match=f"no authorization {unknown}"):
+        file.do(file.invoice(unknown, day(10), 1_000), BILLING)
+    with pytest.raises(InvalidCommand, match=f"no authorization {unknown}"):
+        file.do(file.unencumber(unknown, day(10)), BILLING)
