@@ -50,7 +50,6 @@ from domain.base import Actor, Aggregate, Role
 from domain.errors import InvalidCommand, RuleViolation
 from domain.events import CaseEvent, CaseStatus, PEServices, Program
 from domain.policy import PolicyBook, TAPolicy, VRPolicy
-from domain.rules import authorization_breaches, check_assessment, enforce
 from domain.values import (
     AdvanceAssessment,
     AuthorizationStatus,
@@ -70,6 +69,12 @@ from domain.vr.records import (
     UNDECIDED_REQUEST_STATUSES,
     Grandfathering,
     ServiceRequest,
+)
+from domain.vr.rules import (
+    authorization_breaches,
+    check_assessment,
+    enforce,
+    within_initiation_window,
 )
 
 CASE_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:pes:case")
@@ -611,7 +616,7 @@ class Case(Aggregate):
         window_closes = policy.initiation_window_closes(outcome_date)
         if self.grandfathering is None:
             for request in self.requests.values():
-                if not outcome_date <= request.requested_on <= window_closes:
+                if not within_initiation_window(policy, outcome_date, request.requested_on):
                     raise RuleViolation(
                         "VR-02",
                         f"request {request.request_id} of {request.requested_on} would fall "
@@ -729,7 +734,10 @@ class Case(Aggregate):
         policy = self.governing_policy(policies)
         window_closes = policy.initiation_window_closes(outcome_date)
         # Checked before the generic VR-11 date so a late request hears why: the window closed.
-        if requested_on > window_closes and self.grandfathering is None:
+        if (
+            not within_initiation_window(policy, outcome_date, requested_on)
+            and self.grandfathering is None
+        ):
             raise RuleViolation(
                 "VR-02",
                 f"PE services can only be initiated until {window_closes}; "

@@ -1,4 +1,6 @@
-"""Rule checks shared by the Case aggregate's decisions: assessments, authorization limits, overrides."""
+"""The VR rules as predicates and checks, each written once and used by the decisions, the
+policy replay and the reports alike: the initiation window (VR-02), assessments (VR-07),
+authorization limits (VR-02..VR-06) and soft-rule overrides."""
 
 from __future__ import annotations
 
@@ -13,6 +15,11 @@ from domain.values import (
     RequestPurpose,
     ServiceType,
 )
+
+
+def within_initiation_window(policy: VRPolicy, outcome_date: date, day: date) -> bool:
+    """Whether `day` lies between the outcome and the end of the initiation window (VR-02)."""
+    return outcome_date <= day <= policy.initiation_window_closes(outcome_date)
 
 
 def check_assessment(
@@ -72,8 +79,8 @@ def authorization_breaches(
                 f"{service_type} is never a PE service; it needs a new employment program case",
             )
         )
-    window_closes = policy.initiation_window_closes(outcome_date)
-    if planned_start < outcome_date or planned_start > window_closes:
+    if not within_initiation_window(policy, outcome_date, planned_start):
+        window_closes = policy.initiation_window_closes(outcome_date)
         breaches.append(
             (
                 "VR-02",
