@@ -48,7 +48,7 @@ from domain.authorizations import events as authorization_events
 from domain.authorizations.records import Authorization, Invoice
 from domain.base import Actor, Aggregate, Role
 from domain.errors import InvalidCommand, RuleViolation
-from domain.events import CaseEvent, CaseStatus, PEServices, Program
+from domain.events import CaseEvent, CaseStatus, Program
 from domain.policy import PolicyBook, TAPolicy, VRPolicy
 from domain.values import (
     AdvanceAssessment,
@@ -95,97 +95,14 @@ class Case(Aggregate):
         caseworker_id: str
 
     OutcomeAchieved = vr_events.OutcomeAchieved
-
-    class OutcomeDateCorrected(CaseEvent):
-        """A wrongly recorded outcome date was corrected on `effective_on`, with reason and evidence."""
-
-        rules = ("VR-01",)
-        judged_by_replay = True
-
-        original_outcome_date: date
-        corrected_outcome_date: date
-        reason: str
-        evidence_ref: str
-        policy_version: str
-
-    class GrandfatheringRecognized(CaseEvent):
-        """The case was found to be receiving EW services on the grandfathering date (VR-12)."""
-
-        rules = ("VR-12",)
-        judged_by_replay = True
-
-        evidence: str
-        services_started_on: date
-        planned_services: tuple[ServiceType, ...]
-        grandfathering_date: date
-        policy_version: str
-
-    class PEServicesRequested(CaseEvent):
-        """The client asked for post-employment services for a purpose (VR-01, VR-02, VR-07)."""
-
-        rules = ("VR-01", "VR-02", "VR-07")
-        status_after = CaseStatus.IN_PE_SERVICES
-        pe_services = PEServices.ENTERS
-        judged_by_replay = True
-
-        request_id: UUID
-        purpose: RequestPurpose
-        maintain: MaintainAssessment | None
-        advance: AdvanceAssessment | None
-        policy_version: str
-
-    class PEServicesFoundAppropriate(CaseEvent):
-        """The request was determined appropriate for PE; all scope criteria affirmed (VR-05)."""
-
-        rules = ("VR-05", "VR-07", "VR-08")
-
-        request_id: UUID
-        criteria: ScopeCriteria
-        expected_provided_by: date
-        policy_version: str
-
-    class NewEmploymentCaseOpened(CaseEvent):
-        """The request needs a new employment program case, which was opened and linked (VR-08)."""
-
-        rules = ("VR-08",)
-
-        request_id: UUID
-        new_case_number: str
-        reasons: tuple[NewCaseReason, ...]
-        policy_version: str
-
-    class PEServicesFoundNotAppropriate(CaseEvent):
-        """Neither PE nor a new case is appropriate; explained in writing, review notice given."""
-
-        rules = ("VR-08",)
-
-        request_id: UUID
-        written_explanation: str
-        review_notice_given: bool
-        policy_version: str
-
-    class ReviewRequested(CaseEvent):
-        """The client asked for a Review of Decisions of a not-appropriate determination (VR-08)."""
-
-        rules = ("VR-08",)
-        status_after = CaseStatus.IN_PE_SERVICES
-        pe_services = PEServices.ENTERS
-        judged_by_replay = True
-
-        request_id: UUID
-        grounds: str
-        policy_version: str
-
-    class ReviewDecided(CaseEvent):
-        """The review upheld or reversed the not-appropriate determination (VR-08)."""
-
-        rules = ("VR-08",)
-
-        request_id: UUID
-        decision: ReviewDecision
-        reason: str
-        policy_version: str
-
+    OutcomeDateCorrected = vr_events.OutcomeDateCorrected
+    GrandfatheringRecognized = vr_events.GrandfatheringRecognized
+    PEServicesRequested = vr_events.PEServicesRequested
+    PEServicesFoundAppropriate = vr_events.PEServicesFoundAppropriate
+    NewEmploymentCaseOpened = vr_events.NewEmploymentCaseOpened
+    PEServicesFoundNotAppropriate = vr_events.PEServicesFoundNotAppropriate
+    ReviewRequested = vr_events.ReviewRequested
+    ReviewDecided = vr_events.ReviewDecided
     ServiceAuthorized = authorization_events.ServiceAuthorized
 
     class AuthorizationCancelled(CaseEvent):
@@ -237,39 +154,9 @@ class Case(Aggregate):
         amount_cents: int
         policy_version: str
 
-    class ReturnedToMonitoring(CaseEvent):
-        """Every request was settled and every authorization closed; back to monitoring (VR-10)."""
-
-        rules = ("VR-10", "VR-11")
-        status_after = CaseStatus.MONITORING
-        pe_services = PEServices.LEAVES
-        judged_by_replay = True
-
-        completed_request_ids: tuple[UUID, ...]
-        policy_version: str
-
-    class RemovedFromPEServices(CaseEvent):
-        """The case was removed from PE services explicitly, ending its open requests (VR-11)."""
-
-        rules = ("VR-10", "VR-11")
-        status_after = CaseStatus.MONITORING
-        pe_services = PEServices.LEAVES
-        judged_by_replay = True
-
-        reason: str
-        closed_request_ids: tuple[UUID, ...]
-        policy_version: str
-
-    class CaseTerminated(CaseEvent):
-        """The system terminated the case on its VR-11 date; nothing is accepted afterwards."""
-
-        rules = ("VR-11",)
-        status_after = CaseStatus.TERMINATED
-        judged_by_replay = True
-
-        anniversary_on: date
-        left_pe_services_on: date | None
-        policy_version: str
+    ReturnedToMonitoring = vr_events.ReturnedToMonitoring
+    RemovedFromPEServices = vr_events.RemovedFromPEServices
+    CaseTerminated = vr_events.CaseTerminated
 
     # Cash-assistance program (TA-01..TA-11). Purchased services (TA-10) record the money
     # events above; their `request_id` names the plan goal the service serves.
@@ -588,7 +475,8 @@ class Case(Aggregate):
             raise InvalidCommand("a correction needs a reason and a reference to its evidence")
         policy = policies.vr_in_force_on(corrected_outcome_date)
         self._require_history_allowed_from(corrected_outcome_date, policy)
-        self._correct_outcome_date(
+        self.record(
+            vr_events.OutcomeDateCorrected,
             effective_on=corrected_on,
             original_outcome_date=self.outcome_date,
             corrected_outcome_date=corrected_outcome_date,
@@ -597,20 +485,6 @@ class Case(Aggregate):
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(OutcomeDateCorrected)
-    def _correct_outcome_date(
-        self,
-        effective_on: date,
-        original_outcome_date: date,
-        corrected_outcome_date: date,
-        reason: str,
-        evidence_ref: str,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        self.outcome_date = corrected_outcome_date
-        self.note_activity(effective_on)
 
     def _require_history_allowed_from(self, outcome_date: date, policy: VRPolicy) -> None:
         window_closes = policy.initiation_window_closes(outcome_date)
@@ -681,7 +555,8 @@ class Case(Aggregate):
         if recognized_on < self.opened_on:
             raise InvalidCommand("grandfathering cannot be recognized before the case opened")
         self.refuse_after_termination(recognized_on, policy)
-        self._recognize_grandfathering(
+        self.record(
+            vr_events.GrandfatheringRecognized,
             effective_on=recognized_on,
             evidence=evidence,
             services_started_on=services_started_on,
@@ -690,22 +565,6 @@ class Case(Aggregate):
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(GrandfatheringRecognized)
-    def _recognize_grandfathering(
-        self,
-        effective_on: date,
-        evidence: str,
-        services_started_on: date,
-        planned_services: tuple[ServiceType, ...],
-        grandfathering_date: date,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        self.grandfathering = Grandfathering(
-            effective_on, evidence, services_started_on, tuple(planned_services)
-        )
-        self.note_activity(effective_on)
 
     # Requests (VR-01, VR-02, VR-07)
 
@@ -745,7 +604,8 @@ class Case(Aggregate):
             )
         check_assessment(purpose, maintain, advance)
         self.refuse_after_termination(requested_on, policy)
-        self._request_services(
+        self.record(
+            vr_events.PEServicesRequested,
             effective_on=requested_on,
             request_id=request_id,
             purpose=purpose,
@@ -754,27 +614,6 @@ class Case(Aggregate):
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(PEServicesRequested)
-    def _request_services(
-        self,
-        effective_on: date,
-        request_id: UUID,
-        purpose: RequestPurpose,
-        maintain: MaintainAssessment | None,
-        advance: AdvanceAssessment | None,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        self.requests[request_id] = ServiceRequest(
-            request_id=request_id,
-            requested_on=effective_on,
-            purpose=purpose,
-            maintain=maintain,
-            advance=advance,
-        )
-        self.status = CaseStatus.IN_PE_SERVICES
-        self.note_activity(effective_on)
 
     # Determinations (VR-05, VR-07, VR-08)
 
@@ -810,7 +649,8 @@ class Case(Aggregate):
                 f"by {scope_deadline}",
             )
         self.refuse_after_termination(determined_on, policy)
-        self._found_appropriate(
+        self.record(
+            vr_events.PEServicesFoundAppropriate,
             effective_on=determined_on,
             request_id=request_id,
             criteria=criteria,
@@ -818,21 +658,6 @@ class Case(Aggregate):
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(PEServicesFoundAppropriate)
-    def _found_appropriate(
-        self,
-        effective_on: date,
-        request_id: UUID,
-        criteria: ScopeCriteria,
-        expected_provided_by: date,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        request = self.requests[request_id]
-        request.status = RequestStatus.PE_APPROPRIATE
-        request.determined_on = effective_on
-        self.note_activity(effective_on)
 
     def determine_new_employment_case(
         self,
@@ -855,7 +680,8 @@ class Case(Aggregate):
                 "VR-08", "say why the need belongs in a new employment program case"
             )
         self.refuse_after_termination(determined_on, policy)
-        self._open_new_employment_case(
+        self.record(
+            vr_events.NewEmploymentCaseOpened,
             effective_on=determined_on,
             request_id=request_id,
             new_case_number=new_case_number,
@@ -863,23 +689,6 @@ class Case(Aggregate):
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(NewEmploymentCaseOpened)
-    def _open_new_employment_case(
-        self,
-        effective_on: date,
-        request_id: UUID,
-        new_case_number: str,
-        reasons: tuple[NewCaseReason, ...],
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        request = self.requests[request_id]
-        request.status = RequestStatus.NEW_EMPLOYMENT_CASE
-        request.determined_on = effective_on
-        request.linked_case_number = new_case_number
-        request.closed_on = effective_on
-        self.note_activity(effective_on)
 
     def determine_not_appropriate(
         self,
@@ -900,7 +709,8 @@ class Case(Aggregate):
         if not review_notice_given:
             raise RuleViolation("VR-08", "the client must be told about the Review of Decisions")
         self.refuse_after_termination(determined_on, policy)
-        self._found_not_appropriate(
+        self.record(
+            vr_events.PEServicesFoundNotAppropriate,
             effective_on=determined_on,
             request_id=request_id,
             written_explanation=written_explanation,
@@ -908,22 +718,6 @@ class Case(Aggregate):
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(PEServicesFoundNotAppropriate)
-    def _found_not_appropriate(
-        self,
-        effective_on: date,
-        request_id: UUID,
-        written_explanation: str,
-        review_notice_given: bool,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        request = self.requests[request_id]
-        request.status = RequestStatus.NOT_APPROPRIATE
-        request.determined_on = effective_on
-        request.closed_on = effective_on
-        self.note_activity(effective_on)
 
     # Review of Decisions (VR-08)
 
@@ -947,29 +741,14 @@ class Case(Aggregate):
         if request.determined_on is not None and requested_on < request.determined_on:
             raise InvalidCommand("a review cannot be requested before the determination")
         self.refuse_after_termination(requested_on, policy)
-        self._request_review(
+        self.record(
+            vr_events.ReviewRequested,
             effective_on=requested_on,
             request_id=request_id,
             grounds=grounds,
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(ReviewRequested)
-    def _request_review(
-        self,
-        effective_on: date,
-        request_id: UUID,
-        grounds: str,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        request = self.requests[request_id]
-        request.status = RequestStatus.UNDER_REVIEW
-        request.review_requested_on = effective_on
-        request.closed_on = None
-        self.status = CaseStatus.IN_PE_SERVICES
-        self.note_activity(effective_on)
 
     def decide_review(
         self,
@@ -990,7 +769,8 @@ class Case(Aggregate):
         if not reason.strip():
             raise RuleViolation("VR-08", "a review decision records its reason")
         self.refuse_after_termination(decided_on, policy)
-        self._decide_review(
+        self.record(
+            vr_events.ReviewDecided,
             effective_on=decided_on,
             request_id=request_id,
             decision=decision,
@@ -998,26 +778,6 @@ class Case(Aggregate):
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(ReviewDecided)
-    def _decide_review(
-        self,
-        effective_on: date,
-        request_id: UUID,
-        decision: ReviewDecision,
-        reason: str,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        request = self.requests[request_id]
-        request.review_decision = decision
-        if decision is ReviewDecision.REVERSED:
-            request.status = RequestStatus.AWAITING_DETERMINATION
-            request.determined_on = None
-        else:
-            request.status = RequestStatus.NOT_APPROPRIATE
-            request.closed_on = effective_on
-        self.note_activity(effective_on)
 
     # Authorizations (VR-02, VR-03, VR-04, VR-06, VR-09, VR-12)
 
@@ -1368,7 +1128,8 @@ class Case(Aggregate):
         self.require_not_before_last_activity(returned_on)
         policy = self.governing_policy(policies)
         self.refuse_after_termination(returned_on, policy)
-        self._return_to_monitoring(
+        self.record(
+            vr_events.ReturnedToMonitoring,
             effective_on=returned_on,
             completed_request_ids=tuple(
                 r.request_id
@@ -1378,20 +1139,6 @@ class Case(Aggregate):
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(ReturnedToMonitoring)
-    def _return_to_monitoring(
-        self,
-        effective_on: date,
-        completed_request_ids: tuple[UUID, ...],
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        for request_id in completed_request_ids:
-            request = self.requests[request_id]
-            request.status = RequestStatus.COMPLETED
-            request.closed_on = effective_on
-        self._leave_pe_services(effective_on)
 
     def remove_from_pe_services(
         self, removed_on: date, reason: str, actor: Actor, policies: PolicyBook
@@ -1404,28 +1151,14 @@ class Case(Aggregate):
         self.require_not_before_last_activity(removed_on)
         policy = self.governing_policy(policies)
         self.refuse_after_termination(removed_on, policy)
-        self._remove_from_pe_services(
+        self.record(
+            vr_events.RemovedFromPEServices,
             effective_on=removed_on,
             reason=reason,
             closed_request_ids=tuple(r.request_id for r in self.open_requests()),
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(RemovedFromPEServices)
-    def _remove_from_pe_services(
-        self,
-        effective_on: date,
-        reason: str,
-        closed_request_ids: tuple[UUID, ...],
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        for request_id in closed_request_ids:
-            request = self.requests[request_id]
-            request.status = RequestStatus.REMOVED
-            request.closed_on = effective_on
-        self._leave_pe_services(effective_on)
 
     # Termination (VR-11)
 
@@ -1441,26 +1174,14 @@ class Case(Aggregate):
             raise RuleViolation("VR-11", "termination waits until the open PE services are closed")
         if terminated_on != due:
             raise RuleViolation("VR-11", f"the case terminates on {due}, not on {terminated_on}")
-        self._terminate(
+        self.record(
+            vr_events.CaseTerminated,
             effective_on=terminated_on,
             anniversary_on=policy.termination_on(self.outcome_date, None),
             left_pe_services_on=self.left_pe_services_on,
             policy_version=policy.version,
             actor=actor,
         )
-
-    @event(CaseTerminated)
-    def _terminate(
-        self,
-        effective_on: date,
-        anniversary_on: date,
-        left_pe_services_on: date | None,
-        policy_version: str,
-        actor: Actor,
-    ) -> None:
-        self.status = CaseStatus.TERMINATED
-        self.terminated_on = effective_on
-        self.note_activity(effective_on)
 
     # Cash assistance: the self-sufficiency plan (TA-01) and its contingencies (TA-02)
 
@@ -2774,11 +2495,6 @@ class Case(Aggregate):
     def require_not_before_last_activity(self, on: date) -> None:
         if on < self.last_activity_on:
             raise InvalidCommand(f"the case's last recorded fact is dated {self.last_activity_on}")
-
-    def _leave_pe_services(self, on: date) -> None:
-        self.status = CaseStatus.MONITORING
-        self.left_pe_services_on = on
-        self.note_activity(on)
 
     def note_activity(self, on: date) -> None:
         self.last_activity_on = max(self.last_activity_on, on)
