@@ -39,7 +39,11 @@ from domain.values import (
     ServiceCategory,
     ServiceType,
 )
-from domain.vr.commands import RecordOutcome
+from domain.vr.commands import (
+    CorrectOutcomeDate,
+    RecognizeGrandfathering,
+    RecordOutcome,
+)
 
 
 class OpenCase(Command):
@@ -52,48 +56,6 @@ class OpenCase(Command):
     opened_on: Day
 
     effective_field = "opened_on"
-
-
-class CorrectOutcomeDate(CaseCommand):
-    """Correct a wrongly recorded outcome date, citing the reason and the evidence (VR-01)."""
-
-    corrected_outcome_date: Day
-    corrected_on: Day
-    reason: str = Field(min_length=1, max_length=2000)
-    evidence_ref: str = Field(min_length=1, max_length=500)
-
-    effective_field = "corrected_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.correct_outcome_date(
-            corrected_outcome_date=self.corrected_outcome_date,
-            corrected_on=self.corrected_on,
-            reason=self.reason,
-            evidence_ref=self.evidence_ref,
-            actor=actor,
-            policies=policies,
-        )
-
-
-class RecognizeGrandfathering(CaseCommand):
-    """Record that the case was receiving EW services on the grandfathering date (VR-12)."""
-
-    recognized_on: Day
-    evidence: str = Field(min_length=1, max_length=2000)
-    services_started_on: Day
-    planned_services: tuple[ServiceType, ...] = Field(min_length=1)
-
-    effective_field = "recognized_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.recognize_grandfathering(
-            recognized_on=self.recognized_on,
-            evidence=self.evidence,
-            services_started_on=self.services_started_on,
-            planned_services=self.planned_services,
-            actor=actor,
-            policies=policies,
-        )
 
 
 class RequestPEServices(CaseCommand):

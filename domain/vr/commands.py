@@ -7,6 +7,9 @@ from pydantic import Field
 
 from domain.command import CaseCommand
 from domain.inputs import Day, Number, Whole
+from domain.values import (
+    ServiceType,
+)
 
 
 class RecordOutcome(CaseCommand):
@@ -20,3 +23,25 @@ class RecordOutcome(CaseCommand):
     occupation_code: str | None = Field(None, pattern=r"^\d{2}-\d{4}$")
 
     effective_field = "outcome_date"
+
+
+class CorrectOutcomeDate(CaseCommand):
+    """Correct a wrongly recorded outcome date, citing the reason and the evidence (VR-01)."""
+
+    corrected_outcome_date: Day
+    corrected_on: Day
+    reason: str = Field(min_length=1, max_length=2000)
+    evidence_ref: str = Field(min_length=1, max_length=500)
+
+    effective_field = "corrected_on"
+
+
+class RecognizeGrandfathering(CaseCommand):
+    """Record that the case was receiving EW services on the grandfathering date (VR-12)."""
+
+    recognized_on: Day
+    evidence: str = Field(min_length=1, max_length=2000)
+    services_started_on: Day
+    planned_services: tuple[ServiceType, ...] = Field(min_length=1)
+
+    effective_field = "recognized_on"
