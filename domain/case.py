@@ -51,15 +51,9 @@ from domain.errors import InvalidCommand, RuleViolation
 from domain.events import CaseEvent, CaseStatus, Program
 from domain.policy import PolicyBook, TAPolicy, VRPolicy
 from domain.values import (
-    AdvanceAssessment,
     AuthorizationStatus,
-    MaintainAssessment,
-    NewCaseReason,
     Override,
-    RequestPurpose,
     RequestStatus,
-    ReviewDecision,
-    ScopeCriteria,
     ServiceCategory,
     ServiceType,
 )
@@ -72,9 +66,7 @@ from domain.vr.records import (
 )
 from domain.vr.rules import (
     authorization_breaches,
-    check_assessment,
     enforce,
-    within_initiation_window,
 )
 
 CASE_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:pes:case")
@@ -444,219 +436,6 @@ class Case(Aggregate):
     @property
     def encumbered_cents(self) -> int:
         return sum(a.encumbered_cents for a in self.authorizations.values())
-
-    # Requests (VR-01, VR-02, VR-07)
-
-    def request_services(
-        self,
-        request_id: UUID,
-        requested_on: date,
-        purpose: RequestPurpose,
-        maintain: MaintainAssessment | None,
-        advance: AdvanceAssessment | None,
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        self._refuse_if_closed()
-        existing = self.requests.get(request_id)
-        if existing is not None:
-            if (existing.requested_on, existing.purpose, existing.maintain, existing.advance) == (
-                requested_on,
-                purpose,
-                maintain,
-                advance,
-            ):
-                return
-            raise InvalidCommand(f"request {request_id} was already recorded with other details")
-        outcome_date = self._require_outcome(requested_on)
-        policy = self.governing_policy(policies)
-        window_closes = policy.initiation_window_closes(outcome_date)
-        # Checked before the generic VR-11 date so a late request hears why: the window closed.
-        if (
-            not within_initiation_window(policy, outcome_date, requested_on)
-            and self.grandfathering is None
-        ):
-            raise RuleViolation(
-                "VR-02",
-                f"PE services can only be initiated until {window_closes}; "
-                "later needs go to a new employment program case",
-            )
-        check_assessment(purpose, maintain, advance)
-        self.refuse_after_termination(requested_on, policy)
-        self.record(
-            vr_events.PEServicesRequested,
-            effective_on=requested_on,
-            request_id=request_id,
-            purpose=purpose,
-            maintain=maintain,
-            advance=advance,
-            policy_version=policy.version,
-            actor=actor,
-        )
-
-    # Determinations (VR-05, VR-07, VR-08)
-
-    def determine_pe_appropriate(
-        self,
-        request_id: UUID,
-        determined_on: date,
-        criteria: ScopeCriteria,
-        expected_provided_by: date,
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        request, policy = self._request_to_determine(request_id, determined_on, policies)
-        if request.purpose is RequestPurpose.REGAIN:
-            raise RuleViolation(
-                "VR-07",
-                "regaining employment is a job search: the client re-applies through a new "
-                "employment program case, never PE",
-            )
-        unmet = criteria.unmet()
-        if unmet:
-            raise RuleViolation(
-                "VR-05",
-                f"a PE service must meet every scope criterion; not affirmed: {', '.join(unmet)}",
-            )
-        if expected_provided_by < determined_on:
-            raise InvalidCommand("the service cannot be expected before it is determined")
-        scope_deadline = policy.scope_deadline(determined_on)
-        if expected_provided_by > scope_deadline:
-            raise RuleViolation(
-                "VR-05",
-                f"a PE service must be providable within {policy.scope_days} days, "
-                f"by {scope_deadline}",
-            )
-        self.refuse_after_termination(determined_on, policy)
-        self.record(
-            vr_events.PEServicesFoundAppropriate,
-            effective_on=determined_on,
-            request_id=request_id,
-            criteria=criteria,
-            expected_provided_by=expected_provided_by,
-            policy_version=policy.version,
-            actor=actor,
-        )
-
-    def determine_new_employment_case(
-        self,
-        request_id: UUID,
-        determined_on: date,
-        new_case_number: str,
-        reasons: tuple[NewCaseReason, ...],
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        _, policy = self._request_to_determine(request_id, determined_on, policies)
-        if not new_case_number.strip():
-            raise RuleViolation(
-                "VR-08", "the new employment program case must be opened and linked"
-            )
-        if new_case_number == self.case_number:
-            raise InvalidCommand("the new employment program case must be another case")
-        if not reasons:
-            raise RuleViolation(
-                "VR-08", "say why the need belongs in a new employment program case"
-            )
-        self.refuse_after_termination(determined_on, policy)
-        self.record(
-            vr_events.NewEmploymentCaseOpened,
-            effective_on=determined_on,
-            request_id=request_id,
-            new_case_number=new_case_number,
-            reasons=tuple(reasons),
-            policy_version=policy.version,
-            actor=actor,
-        )
-
-    def determine_not_appropriate(
-        self,
-        request_id: UUID,
-        determined_on: date,
-        written_explanation: str,
-        review_notice_given: bool,
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        request, policy = self._request_to_determine(request_id, determined_on, policies)
-        if request.purpose is RequestPurpose.REGAIN:
-            raise RuleViolation(
-                "VR-07", "a request to regain employment is determined as a new employment case"
-            )
-        if not written_explanation.strip():
-            raise RuleViolation("VR-08", "the client must be given a written explanation")
-        if not review_notice_given:
-            raise RuleViolation("VR-08", "the client must be told about the Review of Decisions")
-        self.refuse_after_termination(determined_on, policy)
-        self.record(
-            vr_events.PEServicesFoundNotAppropriate,
-            effective_on=determined_on,
-            request_id=request_id,
-            written_explanation=written_explanation,
-            review_notice_given=review_notice_given,
-            policy_version=policy.version,
-            actor=actor,
-        )
-
-    # Review of Decisions (VR-08)
-
-    def request_review(
-        self,
-        request_id: UUID,
-        requested_on: date,
-        grounds: str,
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        self._refuse_if_closed()
-        request = self._request(request_id)
-        policy = self.governing_policy(policies)
-        if request.status is not RequestStatus.NOT_APPROPRIATE:
-            raise RuleViolation(
-                "VR-08", "only a determination that neither PE nor a new case fits is reviewed"
-            )
-        if request.review_decision is not None:
-            raise RuleViolation("VR-08", f"request {request_id} was already reviewed")
-        if request.determined_on is not None and requested_on < request.determined_on:
-            raise InvalidCommand("a review cannot be requested before the determination")
-        self.refuse_after_termination(requested_on, policy)
-        self.record(
-            vr_events.ReviewRequested,
-            effective_on=requested_on,
-            request_id=request_id,
-            grounds=grounds,
-            policy_version=policy.version,
-            actor=actor,
-        )
-
-    def decide_review(
-        self,
-        request_id: UUID,
-        decided_on: date,
-        decision: ReviewDecision,
-        reason: str,
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        self._refuse_if_closed()
-        request = self._request(request_id)
-        policy = self.governing_policy(policies)
-        if request.status is not RequestStatus.UNDER_REVIEW:
-            raise RuleViolation("VR-08", f"request {request_id} is not under review")
-        if request.review_requested_on is not None and decided_on < request.review_requested_on:
-            raise InvalidCommand("a review cannot be decided before it was requested")
-        if not reason.strip():
-            raise RuleViolation("VR-08", "a review decision records its reason")
-        self.refuse_after_termination(decided_on, policy)
-        self.record(
-            vr_events.ReviewDecided,
-            effective_on=decided_on,
-            request_id=request_id,
-            decision=decision,
-            reason=reason,
-            policy_version=policy.version,
-            actor=actor,
-        )
 
     # Authorizations (VR-02, VR-03, VR-04, VR-06, VR-09, VR-12)
 
@@ -2321,25 +2100,6 @@ class Case(Aggregate):
                 "VR-01", f"PE services start after the employment outcome of {self.outcome_date}"
             )
         return self.outcome_date
-
-    def _request(self, request_id: UUID) -> ServiceRequest:
-        request = self.requests.get(request_id)
-        if request is None:
-            raise InvalidCommand(f"no request {request_id} on case {self.case_number}")
-        return request
-
-    def _request_to_determine(
-        self, request_id: UUID, determined_on: date, policies: PolicyBook
-    ) -> tuple[ServiceRequest, VRPolicy]:
-        self._refuse_if_closed()
-        request = self._request(request_id)
-        if request.status is not RequestStatus.AWAITING_DETERMINATION:
-            raise RuleViolation(
-                "VR-08", f"request {request_id} is not awaiting a determination ({request.status})"
-            )
-        if determined_on < request.requested_on:
-            raise InvalidCommand("a determination cannot precede its request")
-        return request, self.governing_policy(policies)
 
     def _authorization(self, authorization_id: UUID) -> Authorization:
         authorization = self.authorizations.get(authorization_id)

@@ -29,20 +29,20 @@ from domain.command import MAX_CENTS, CaseCommand, Command, Entries, Name, Text
 from domain.inputs import Day, Flag, Number, Whole
 from domain.policy import PolicyBook
 from domain.values import (
-    AdvanceAssessment,
-    MaintainAssessment,
-    NewCaseReason,
     Override,
-    RequestPurpose,
-    ReviewDecision,
-    ScopeCriteria,
     ServiceCategory,
     ServiceType,
 )
 from domain.vr.commands import (
     CorrectOutcomeDate,
+    DecideReview,
+    DetermineNewEmploymentCase,
+    DetermineNotAppropriate,
+    DeterminePEAppropriate,
     RecognizeGrandfathering,
     RecordOutcome,
+    RequestPEServices,
+    RequestReview,
 )
 
 
@@ -56,132 +56,6 @@ class OpenCase(Command):
     opened_on: Day
 
     effective_field = "opened_on"
-
-
-class RequestPEServices(CaseCommand):
-    """Record a client's request for post-employment services and its assessment (VR-07)."""
-
-    request_id: UUID
-    requested_on: Day
-    purpose: RequestPurpose
-    maintain: MaintainAssessment | None = None
-    advance: AdvanceAssessment | None = None
-
-    effective_field = "requested_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.request_services(
-            request_id=self.request_id,
-            requested_on=self.requested_on,
-            purpose=self.purpose,
-            maintain=self.maintain,
-            advance=self.advance,
-            actor=actor,
-            policies=policies,
-        )
-
-
-class DeterminePEAppropriate(CaseCommand):
-    """Determine that the request is a PE need, affirming the scope criteria (VR-05, VR-08)."""
-
-    request_id: UUID
-    determined_on: Day
-    criteria: ScopeCriteria
-    expected_provided_by: Day
-
-    effective_field = "determined_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.determine_pe_appropriate(
-            request_id=self.request_id,
-            determined_on=self.determined_on,
-            criteria=self.criteria,
-            expected_provided_by=self.expected_provided_by,
-            actor=actor,
-            policies=policies,
-        )
-
-
-class DetermineNewEmploymentCase(CaseCommand):
-    """Determine that the need requires a new employment program case, opened and linked (VR-08)."""
-
-    request_id: UUID
-    determined_on: Day
-    new_case_number: str = Field(min_length=1, max_length=40)
-    reasons: tuple[NewCaseReason, ...] = Field(min_length=1)
-
-    effective_field = "determined_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.determine_new_employment_case(
-            request_id=self.request_id,
-            determined_on=self.determined_on,
-            new_case_number=self.new_case_number,
-            reasons=self.reasons,
-            actor=actor,
-            policies=policies,
-        )
-
-
-class DetermineNotAppropriate(CaseCommand):
-    """Determine that neither PE nor a new case is appropriate, with explanation and notice (VR-08)."""
-
-    request_id: UUID
-    determined_on: Day
-    written_explanation: Text
-    review_notice_given: Flag
-
-    effective_field = "determined_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.determine_not_appropriate(
-            request_id=self.request_id,
-            determined_on=self.determined_on,
-            written_explanation=self.written_explanation,
-            review_notice_given=self.review_notice_given,
-            actor=actor,
-            policies=policies,
-        )
-
-
-class RequestReview(CaseCommand):
-    """Record the client's request for a Review of Decisions (VR-08)."""
-
-    request_id: UUID
-    requested_on: Day
-    grounds: Text
-
-    effective_field = "requested_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.request_review(
-            request_id=self.request_id,
-            requested_on=self.requested_on,
-            grounds=self.grounds,
-            actor=actor,
-            policies=policies,
-        )
-
-
-class DecideReview(CaseCommand):
-    """Record the review's decision: upheld or reversed (VR-08)."""
-
-    request_id: UUID
-    decided_on: Day
-    decision: ReviewDecision
-    reason: Text
-
-    effective_field = "decided_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.decide_review(
-            request_id=self.request_id,
-            decided_on=self.decided_on,
-            decision=self.decision,
-            reason=self.reason,
-            actor=actor,
-            policies=policies,
-        )
 
 
 class AuthorizeService(CaseCommand):

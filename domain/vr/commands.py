@@ -3,11 +3,19 @@ construction. Field names are the HTTP bodies' (docs/api.md)."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from pydantic import Field
 
-from domain.command import CaseCommand
-from domain.inputs import Day, Number, Whole
+from domain.command import CaseCommand, Text
+from domain.inputs import Day, Flag, Number, Whole
 from domain.values import (
+    AdvanceAssessment,
+    MaintainAssessment,
+    NewCaseReason,
+    RequestPurpose,
+    ReviewDecision,
+    ScopeCriteria,
     ServiceType,
 )
 
@@ -45,3 +53,69 @@ class RecognizeGrandfathering(CaseCommand):
     planned_services: tuple[ServiceType, ...] = Field(min_length=1)
 
     effective_field = "recognized_on"
+
+
+class RequestPEServices(CaseCommand):
+    """Record a client's request for post-employment services and its assessment (VR-07)."""
+
+    request_id: UUID
+    requested_on: Day
+    purpose: RequestPurpose
+    maintain: MaintainAssessment | None = None
+    advance: AdvanceAssessment | None = None
+
+    effective_field = "requested_on"
+
+
+class DeterminePEAppropriate(CaseCommand):
+    """Determine that the request is a PE need, affirming the scope criteria (VR-05, VR-08)."""
+
+    request_id: UUID
+    determined_on: Day
+    criteria: ScopeCriteria
+    expected_provided_by: Day
+
+    effective_field = "determined_on"
+
+
+class DetermineNewEmploymentCase(CaseCommand):
+    """Determine that the need requires a new employment program case, opened and linked (VR-08)."""
+
+    request_id: UUID
+    determined_on: Day
+    new_case_number: str = Field(min_length=1, max_length=40)
+    reasons: tuple[NewCaseReason, ...] = Field(min_length=1)
+
+    effective_field = "determined_on"
+
+
+class DetermineNotAppropriate(CaseCommand):
+    """Determine that neither PE nor a new case is appropriate, with explanation and notice (VR-08)."""
+
+    request_id: UUID
+    determined_on: Day
+    written_explanation: Text
+    review_notice_given: Flag
+
+    effective_field = "determined_on"
+
+
+class RequestReview(CaseCommand):
+    """Record the client's request for a Review of Decisions (VR-08)."""
+
+    request_id: UUID
+    requested_on: Day
+    grounds: Text
+
+    effective_field = "requested_on"
+
+
+class DecideReview(CaseCommand):
+    """Record the review's decision: upheld or reversed (VR-08)."""
+
+    request_id: UUID
+    decided_on: Day
+    decision: ReviewDecision
+    reason: Text
+
+    effective_field = "decided_on"
