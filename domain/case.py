@@ -52,7 +52,6 @@ from domain.events import CaseEvent, CaseStatus, Program
 from domain.policy import PolicyBook, TAPolicy, VRPolicy
 from domain.values import (
     AuthorizationStatus,
-    Override,
     RequestStatus,
     ServiceCategory,
     ServiceType,
@@ -63,10 +62,6 @@ from domain.vr.records import (
     UNDECIDED_REQUEST_STATUSES,
     Grandfathering,
     ServiceRequest,
-)
-from domain.vr.rules import (
-    authorization_breaches,
-    enforce,
 )
 
 CASE_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:pes:case")
@@ -436,93 +431,6 @@ class Case(Aggregate):
     @property
     def encumbered_cents(self) -> int:
         return sum(a.encumbered_cents for a in self.authorizations.values())
-
-    # Authorizations (VR-02, VR-03, VR-04, VR-06, VR-09, VR-12)
-
-    def authorize_service(
-        self,
-        authorization_id: UUID,
-        request_id: UUID,
-        authorized_on: date,
-        service_type: ServiceType,
-        category: ServiceCategory,
-        provider: str,
-        planned_start: date,
-        planned_end: date,
-        amount_cents: int,
-        ipe_entry: str,
-        overrides: tuple[Override, ...],
-        actor: Actor,
-        policies: PolicyBook,
-    ) -> None:
-        self._refuse_if_closed()
-        overrides = tuple(overrides)
-        existing = self.authorizations.get(authorization_id)
-        if existing is not None:
-            retry = Authorization(
-                authorization_id=authorization_id,
-                request_id=request_id,
-                authorized_on=authorized_on,
-                service_type=service_type,
-                category=category,
-                provider=provider,
-                planned_start=planned_start,
-                planned_end=planned_end,
-                amount_cents=amount_cents,
-                ipe_entry=ipe_entry,
-                overrides=overrides,
-                grandfathered=existing.grandfathered,
-            )
-            if retry.terms() == existing.terms():
-                return
-            raise InvalidCommand(
-                f"authorization {authorization_id} was already recorded with other details"
-            )
-        outcome_date = self._require_outcome(authorized_on)
-        policy = self.governing_policy(policies)
-        request = self.requests.get(request_id)
-        if request is None or request.status is not RequestStatus.PE_APPROPRIATE:
-            raise RuleViolation(
-                "VR-09", f"request {request_id} has no open PE-appropriate determination"
-            )
-        if request.determined_on is not None and authorized_on < request.determined_on:
-            raise RuleViolation(
-                "VR-09",
-                f"the request was determined PE-appropriate only on {request.determined_on}",
-            )
-        if not ipe_entry.strip():
-            raise RuleViolation("VR-09", "authorizing a PE service means entering it in the IPE")
-        if planned_end < planned_start:
-            raise InvalidCommand("the planned end precedes the planned start")
-        if amount_cents < 0:
-            raise InvalidCommand("an authorized amount cannot be negative")
-        grandfathered = self.grandfathering is not None and self.grandfathering.covers(service_type)
-        breaches = (
-            []
-            if grandfathered
-            else authorization_breaches(
-                policy, outcome_date, service_type, planned_start, planned_end
-            )
-        )
-        enforce(policy, breaches, overrides)
-        self.refuse_after_termination(authorized_on, policy)
-        self.record(
-            authorization_events.ServiceAuthorized,
-            effective_on=authorized_on,
-            authorization_id=authorization_id,
-            request_id=request_id,
-            service_type=service_type,
-            category=category,
-            provider=provider,
-            planned_start=planned_start,
-            planned_end=planned_end,
-            amount_cents=amount_cents,
-            ipe_entry=ipe_entry,
-            overrides=overrides,
-            grandfathered=grandfathered,
-            policy_version=policy.version,
-            actor=actor,
-        )
 
     def cancel_authorization(
         self,

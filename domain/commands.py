@@ -29,11 +29,11 @@ from domain.command import MAX_CENTS, CaseCommand, Command, Entries, Name, Text
 from domain.inputs import Day, Flag, Number, Whole
 from domain.policy import PolicyBook
 from domain.values import (
-    Override,
     ServiceCategory,
     ServiceType,
 )
 from domain.vr.commands import (
+    AuthorizeService,
     CorrectOutcomeDate,
     DecideReview,
     DetermineNewEmploymentCase,
@@ -56,44 +56,6 @@ class OpenCase(Command):
     opened_on: Day
 
     effective_field = "opened_on"
-
-
-class AuthorizeService(CaseCommand):
-    """Enter a PE service in the IPE and authorize it (VR-02..VR-04, VR-06, VR-09, VR-12)."""
-
-    authorization_id: UUID
-    request_id: UUID
-    authorized_on: Day
-    service_type: ServiceType
-    category: ServiceCategory
-    provider: str = Field(min_length=1, max_length=200)
-    planned_start: Day
-    planned_end: Day
-    amount_cents: Whole = Field(ge=0, le=MAX_CENTS)
-    ipe_entry: Text
-    overrides: tuple[Override, ...] = ()
-
-    effective_field = "authorized_on"
-
-    def requested_overrides(self) -> tuple[Override, ...]:
-        return self.overrides
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.authorize_service(
-            authorization_id=self.authorization_id,
-            request_id=self.request_id,
-            authorized_on=self.authorized_on,
-            service_type=self.service_type,
-            category=self.category,
-            provider=self.provider,
-            planned_start=self.planned_start,
-            planned_end=self.planned_end,
-            amount_cents=self.amount_cents,
-            ipe_entry=self.ipe_entry,
-            overrides=self.overrides,
-            actor=actor,
-            policies=policies,
-        )
 
 
 class CancelAuthorization(CaseCommand):

@@ -7,15 +7,17 @@ from uuid import UUID
 
 from pydantic import Field
 
-from domain.command import CaseCommand, Text
+from domain.command import MAX_CENTS, CaseCommand, Text
 from domain.inputs import Day, Flag, Number, Whole
 from domain.values import (
     AdvanceAssessment,
     MaintainAssessment,
     NewCaseReason,
+    Override,
     RequestPurpose,
     ReviewDecision,
     ScopeCriteria,
+    ServiceCategory,
     ServiceType,
 )
 
@@ -119,3 +121,24 @@ class DecideReview(CaseCommand):
     reason: Text
 
     effective_field = "decided_on"
+
+
+class AuthorizeService(CaseCommand):
+    """Enter a PE service in the IPE and authorize it (VR-02..VR-04, VR-06, VR-09, VR-12)."""
+
+    authorization_id: UUID
+    request_id: UUID
+    authorized_on: Day
+    service_type: ServiceType
+    category: ServiceCategory
+    provider: str = Field(min_length=1, max_length=200)
+    planned_start: Day
+    planned_end: Day
+    amount_cents: Whole = Field(ge=0, le=MAX_CENTS)
+    ipe_entry: Text
+    overrides: tuple[Override, ...] = ()
+
+    effective_field = "authorized_on"
+
+    def requested_overrides(self) -> tuple[Override, ...]:
+        return self.overrides

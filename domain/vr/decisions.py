@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from domain.command import CaseCommand, Decision
-from domain.vr import outcome, requests
+from domain.vr import authorizing, outcome, requests
 from domain.vr.commands import (
+    AuthorizeService,
     CorrectOutcomeDate,
     DecideReview,
     DetermineNewEmploymentCase,
@@ -26,4 +27,5 @@ DECISIONS: dict[type[CaseCommand], Decision] = {
     DetermineNotAppropriate: requests.determine_not_appropriate,
     RequestReview: requests.request_review,
     DecideReview: requests.decide_review,
+    AuthorizeService: authorizing.authorize_service,
 }
