@@ -46,20 +46,18 @@ from domain.assistance import (
 )
 from domain.authorizations import events as authorization_events
 from domain.authorizations.records import Authorization, Invoice
-from domain.base import Actor, Aggregate, Role
+from domain.base import Actor, Aggregate
 from domain.errors import InvalidCommand, RuleViolation
 from domain.events import CaseEvent, CaseStatus, Program
 from domain.policy import PolicyBook, TAPolicy, VRPolicy
 from domain.values import (
     AuthorizationStatus,
-    RequestStatus,
     ServiceCategory,
     ServiceType,
 )
 from domain.vr import events as vr_events
 from domain.vr.records import (
     OPEN_REQUEST_STATUSES,
-    UNDECIDED_REQUEST_STATUSES,
     Grandfathering,
     ServiceRequest,
 )
@@ -674,80 +672,6 @@ class Case(Aggregate):
     ) -> None:
         self.authorizations[authorization_id].unencumbered_on = effective_on
         self.note_activity(effective_on)
-
-    # Leaving PE services (VR-10, VR-11)
-
-    def return_to_monitoring(self, returned_on: date, actor: Actor, policies: PolicyBook) -> None:
-        self._refuse_if_closed()
-        self._require_in_pe_services()
-        undecided = [
-            str(r.request_id)
-            for r in self.requests.values()
-            if r.status in UNDECIDED_REQUEST_STATUSES
-        ]
-        if undecided:
-            raise RuleViolation(
-                "VR-10",
-                f"requests still awaiting a determination or review: {', '.join(undecided)}",
-            )
-        self._require_authorizations_closed()
-        self.require_not_before_last_activity(returned_on)
-        policy = self.governing_policy(policies)
-        self.refuse_after_termination(returned_on, policy)
-        self.record(
-            vr_events.ReturnedToMonitoring,
-            effective_on=returned_on,
-            completed_request_ids=tuple(
-                r.request_id
-                for r in self.requests.values()
-                if r.status is RequestStatus.PE_APPROPRIATE
-            ),
-            policy_version=policy.version,
-            actor=actor,
-        )
-
-    def remove_from_pe_services(
-        self, removed_on: date, reason: str, actor: Actor, policies: PolicyBook
-    ) -> None:
-        self._refuse_if_closed()
-        self._require_in_pe_services()
-        if not reason.strip():
-            raise InvalidCommand("a removal from PE services records its reason")
-        self._require_authorizations_closed()
-        self.require_not_before_last_activity(removed_on)
-        policy = self.governing_policy(policies)
-        self.refuse_after_termination(removed_on, policy)
-        self.record(
-            vr_events.RemovedFromPEServices,
-            effective_on=removed_on,
-            reason=reason,
-            closed_request_ids=tuple(r.request_id for r in self.open_requests()),
-            policy_version=policy.version,
-            actor=actor,
-        )
-
-    # Termination (VR-11)
-
-    def terminate(self, terminated_on: date, actor: Actor, policies: PolicyBook) -> None:
-        self._refuse_if_closed()
-        if actor.role is not Role.SYSTEM:
-            raise RuleViolation("VR-11", "termination is automatic; only the system records it")
-        if self.outcome_date is None:
-            raise RuleViolation("VR-11", "a case without an employment outcome does not terminate")
-        policy = self.governing_policy(policies)
-        due = self.termination_date(policy)
-        if due is None:
-            raise RuleViolation("VR-11", "termination waits until the open PE services are closed")
-        if terminated_on != due:
-            raise RuleViolation("VR-11", f"the case terminates on {due}, not on {terminated_on}")
-        self.record(
-            vr_events.CaseTerminated,
-            effective_on=terminated_on,
-            anniversary_on=policy.termination_on(self.outcome_date, None),
-            left_pe_services_on=self.left_pe_services_on,
-            policy_version=policy.version,
-            actor=actor,
-        )
 
     # Cash assistance: the self-sufficiency plan (TA-01) and its contingencies (TA-02)
 
@@ -1916,11 +1840,6 @@ class Case(Aggregate):
                 "no command is accepted after termination",
             )
 
-    def _refuse_if_closed(self) -> None:
-        self.refuse_if_terminated()
-        if self.program is not Program.VR:
-            raise InvalidCommand(f"case {self.case_number} is not a VR case")
-
     @property
     def money_rule(self) -> str:
         """The rule the money checks enforce: VR-10, or TA-10 which applies it to purchases."""
@@ -1998,17 +1917,6 @@ class Case(Aggregate):
                 f"case {self.case_number} terminates on {due}; nothing can take effect later",
             )
 
-    def _require_outcome(self, on: date) -> date:
-        if self.outcome_date is None:
-            raise RuleViolation(
-                "VR-01", "PE services need a successful employment outcome; none is recorded"
-            )
-        if on < self.outcome_date:
-            raise RuleViolation(
-                "VR-01", f"PE services start after the employment outcome of {self.outcome_date}"
-            )
-        return self.outcome_date
-
     def _authorization(self, authorization_id: UUID) -> Authorization:
         authorization = self.authorizations.get(authorization_id)
         if authorization is None:
@@ -2025,19 +1933,6 @@ class Case(Aggregate):
         if on < authorization.authorized_on:
             raise InvalidCommand(f"a service cannot be {what} before it was authorized")
         return authorization
-
-    def _require_in_pe_services(self) -> None:
-        if self.status is not CaseStatus.IN_PE_SERVICES:
-            raise InvalidCommand(f"case {self.case_number} is not in PE services ({self.status})")
-
-    def _require_authorizations_closed(self) -> None:
-        still_open = [str(a.authorization_id) for a in self.open_authorizations()]
-        if still_open:
-            raise RuleViolation(
-                "VR-10",
-                "every authorization must be provided or cancelled, its invoices paid and its "
-                f"balance unencumbered; still open: {', '.join(still_open)}",
-            )
 
     def require_not_before_last_activity(self, on: date) -> None:
         if on < self.last_activity_on:

@@ -41,8 +41,11 @@ from domain.vr.commands import (
     DeterminePEAppropriate,
     RecognizeGrandfathering,
     RecordOutcome,
+    RemoveFromPEServices,
     RequestPEServices,
     RequestReview,
+    ReturnToMonitoring,
+    TerminateCase,
 )
 
 
@@ -151,42 +154,6 @@ class UnencumberBalance(CaseCommand):
             actor=actor,
             policies=policies,
         )
-
-
-class ReturnToMonitoring(CaseCommand):
-    """Return the case to Post Employment Monitoring once its services are closed (VR-10)."""
-
-    returned_on: Day
-
-    effective_field = "returned_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.return_to_monitoring(returned_on=self.returned_on, actor=actor, policies=policies)
-
-
-class RemoveFromPEServices(CaseCommand):
-    """Remove the case from PE services explicitly, with a reason (VR-10, VR-11)."""
-
-    removed_on: Day
-    reason: Text
-
-    effective_field = "removed_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.remove_from_pe_services(
-            removed_on=self.removed_on, reason=self.reason, actor=actor, policies=policies
-        )
-
-
-class TerminateCase(CaseCommand):
-    """Record the automatic termination on the case's VR-11 date (system actor only)."""
-
-    terminated_on: Day
-
-    effective_field = "terminated_on"
-
-    def apply_to(self, case: Case, actor: Actor, policies: PolicyBook) -> None:
-        case.terminate(terminated_on=self.terminated_on, actor=actor, policies=policies)
 
 
 # Cash-assistance program (TA-01..TA-11)

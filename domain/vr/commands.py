@@ -142,3 +142,28 @@ class AuthorizeService(CaseCommand):
 
     def requested_overrides(self) -> tuple[Override, ...]:
         return self.overrides
+
+
+class ReturnToMonitoring(CaseCommand):
+    """Return the case to Post Employment Monitoring once its services are closed (VR-10)."""
+
+    returned_on: Day
+
+    effective_field = "returned_on"
+
+
+class RemoveFromPEServices(CaseCommand):
+    """Remove the case from PE services explicitly, with a reason (VR-10, VR-11)."""
+
+    removed_on: Day
+    reason: Text
+
+    effective_field = "removed_on"
+
+
+class TerminateCase(CaseCommand):
+    """Record the automatic termination on the case's VR-11 date (system actor only)."""
+
+    terminated_on: Day
+
+    effective_field = "terminated_on"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.command import CaseCommand, Decision
-from domain.vr import authorizing, outcome, requests
+from domain.vr import authorizing, leaving, outcome, requests
 from domain.vr.commands import (
     AuthorizeService,
     CorrectOutcomeDate,
@@ -13,8 +13,11 @@ from domain.vr.commands import (
     DeterminePEAppropriate,
     RecognizeGrandfathering,
     RecordOutcome,
+    RemoveFromPEServices,
     RequestPEServices,
     RequestReview,
+    ReturnToMonitoring,
+    TerminateCase,
 )
 
 DECISIONS: dict[type[CaseCommand], Decision] = {
@@ -28,4 +31,7 @@ DECISIONS: dict[type[CaseCommand], Decision] = {
     RequestReview: requests.request_review,
     DecideReview: requests.decide_review,
     AuthorizeService: authorizing.authorize_service,
+    ReturnToMonitoring: leaving.return_to_monitoring,
+    RemoveFromPEServices: leaving.remove_from_pe_services,
+    TerminateCase: leaving.terminate,
 }
