@@ -61,6 +61,7 @@ from domain.vr.records import (
     Grandfathering,
     ServiceRequest,
 )
+from domain.vr.rules import termination_due
 
 CASE_ID_NAMESPACE = uuid5(NAMESPACE_URL, "urn:pes:case")
 
@@ -416,9 +417,12 @@ class Case(Aggregate):
             return self.terminated_on
         if self.program is not Program.VR:
             return None
-        if self.outcome_date is None or self.status is CaseStatus.IN_PE_SERVICES:
-            return None
-        return policy.termination_on(self.outcome_date, self.left_pe_services_on)
+        return termination_due(
+            policy,
+            self.outcome_date,
+            self.status is CaseStatus.IN_PE_SERVICES,
+            self.left_pe_services_on,
+        )
 
     def open_requests(self) -> list[ServiceRequest]:
         return [r for r in self.requests.values() if r.status in OPEN_REQUEST_STATUSES]

@@ -1,5 +1,5 @@
 """The VR rules as predicates and checks, each written once and used by the decisions, the
-policy replay and the reports alike: the initiation window (VR-02), assessments (VR-07),
+policy replay and the reports alike: the initiation window (VR-02), the termination date (VR-11), assessments (VR-07),
 authorization limits (VR-02..VR-06) and soft-rule overrides."""
 
 from __future__ import annotations
@@ -20,6 +20,20 @@ from domain.values import (
 def within_initiation_window(policy: VRPolicy, outcome_date: date, day: date) -> bool:
     """Whether `day` lies between the outcome and the end of the initiation window (VR-02)."""
     return outcome_date <= day <= policy.initiation_window_closes(outcome_date)
+
+
+def termination_due(
+    policy: VRPolicy,
+    outcome_date: date | None,
+    in_pe_services: bool,
+    left_pe_services_on: date | None,
+) -> date | None:
+    """The VR-11 date as things stand: none without an outcome or while the case is in PE
+    services (it is not determinable yet), else the later of the anniversary and the day the
+    case last left PE services."""
+    if outcome_date is None or in_pe_services:
+        return None
+    return policy.termination_on(outcome_date, left_pe_services_on)
 
 
 def check_assessment(

@@ -8,7 +8,7 @@ import pytest
 
 from domain.policy import PolicyBook, VRPolicy
 from domain.values import ServiceType
-from domain.vr.rules import authorization_breaches, within_initiation_window
+from domain.vr.rules import authorization_breaches, termination_due, within_initiation_window
 
 POLICY = PolicyBook.default().vr_in_force_on(date(2024, 1, 1))
 OUTCOME = date(2024, 2, 29)
@@ -54,3 +54,19 @@ def test_an_authorization_breaches_VR_02_exactly_when_it_starts_outside_the_wind
             )
         }
         assert ("VR-02" in breached) is not within_initiation_window(POLICY, OUTCOME, start)
+
+
+def test_the_termination_date_is_not_determinable_without_an_outcome_or_in_pe_services_VR_11() -> (
+    None
+):
+    assert termination_due(POLICY, None, False, None) is None
+    assert termination_due(POLICY, OUTCOME, True, date(2025, 6, 1)) is None
+
+
+def test_the_case_terminates_on_the_later_of_the_anniversary_and_leaving_pe_services_VR_11() -> (
+    None
+):
+    anniversary = date(2025, 2, 28)
+    assert termination_due(POLICY, OUTCOME, False, None) == anniversary
+    assert termination_due(POLICY, OUTCOME, False, date(2024, 6, 1)) == anniversary
+    assert termination_due(POLICY, OUTCOME, False, date(2025, 6, 1)) == date(2025, 6, 1)
