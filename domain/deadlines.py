@@ -76,6 +76,7 @@ from domain.base import Aggregate, ValueObject
 from domain.case import Case, Program
 from domain.policy import PolicyBook, TAPolicy, VRPolicy
 from domain.values import ReviewDecision
+from domain.vr.rules import termination_due
 
 
 class DeadlineKind(StrEnum):
@@ -258,9 +259,9 @@ def deadlines(timeline: CaseTimeline, policies: PolicyBook) -> list[Deadline]:
             DeadlineKind.TERMINATION,
             "VR-11",
             None,
-            None
-            if timeline.in_pe_services
-            else policy.termination_on(timeline.outcome_on, timeline.left_pe_services_on),
+            termination_due(
+                policy, timeline.outcome_on, timeline.in_pe_services, timeline.left_pe_services_on
+            ),
             timeline.terminated_on,
         ),
     ]

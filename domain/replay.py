@@ -25,9 +25,9 @@ from enum import StrEnum
 from typing import Any
 
 from domain.policy import PolicyBook, VRPolicy
-from domain.rules import authorization_breaches
 from domain.termination import ServicesClock
 from domain.values import ServiceType
+from domain.vr.rules import authorization_breaches, within_initiation_window
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,10 +214,11 @@ class PolicyReplay:
             )
 
         if not case.grandfathered:
-            closes_now = in_force.initiation_window_closes(outcome_date)
             closes_then = candidate.initiation_window_closes(outcome_date)
             for request_id, requested_on in case.requests:
-                if closes_then < requested_on <= closes_now:
+                if within_initiation_window(
+                    in_force, outcome_date, requested_on
+                ) and not within_initiation_window(candidate, outcome_date, requested_on):
                     add(
                         Consequence.REQUEST_REFUSED,
                         f"request {request_id}",

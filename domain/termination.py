@@ -18,6 +18,7 @@ from datetime import date
 from domain.base import Actor, Aggregate, Role
 from domain.catalog import ENTERS_PE_SERVICES, LEAVES_PE_SERVICES
 from domain.policy import PolicyBook, VRPolicy
+from domain.vr.rules import termination_due
 
 DEADLINE_PROCESS = Actor(id="system:deadlines", role=Role.SYSTEM)
 
@@ -50,9 +51,9 @@ class ServicesClock:
 
     def termination_on(self, policy: VRPolicy) -> date | None:
         """None when no outcome is recorded or a PE service is open."""
-        if self.outcome_date is None or self.in_pe_services:
-            return None
-        return policy.termination_on(self.outcome_date, self.left_pe_services_on)
+        return termination_due(
+            policy, self.outcome_date, self.in_pe_services, self.left_pe_services_on
+        )
 
 
 def termination_date(

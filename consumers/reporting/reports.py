@@ -31,6 +31,7 @@ from domain.case import CaseStatus, Program
 from domain.dates import add_months
 from domain.measures import OutcomeMeasures, Quarter, exit_measures, measures_of
 from domain.policy import PolicyBook
+from domain.vr.rules import within_initiation_window
 
 _STATUS_ORDER = {status.value: index for index, status in enumerate(CaseStatus)}
 
@@ -297,8 +298,9 @@ def _inside_initiation_window(planned_start: date, outcome_on: Any, policies: Po
     if outcome_on is None:
         return False
     outcome_date = date.fromisoformat(outcome_on)
-    window_closes = policies.vr_in_force_on(outcome_date).initiation_window_closes(outcome_date)
-    return outcome_date <= planned_start <= window_closes
+    return within_initiation_window(
+        policies.vr_in_force_on(outcome_date), outcome_date, planned_start
+    )
 
 
 def _days(pairs: Iterable[tuple[Any, ...]]) -> list[int]:

@@ -1,4 +1,6 @@
-"""Rule checks shared by the Case aggregate's decisions: assessments, authorization limits, overrides."""
+"""The VR rules as predicates and checks, each written once and used by the decisions, the
+policy replay and the reports alike: the initiation window (VR-02), the termination date (VR-11), assessments (VR-07),
+authorization limits (VR-02..VR-06) and soft-rule overrides."""
 
 from __future__ import annotations
 
@@ -13,6 +15,25 @@ from domain.values import (
     RequestPurpose,
     ServiceType,
 )
+
+
+def within_initiation_window(policy: VRPolicy, outcome_date: date, day: date) -> bool:
+    """Whether `day` lies between the outcome and the end of the initiation window (VR-02)."""
+    return outcome_date <= day <= policy.initiation_window_closes(outcome_date)
+
+
+def termination_due(
+    policy: VRPolicy,
+    outcome_date: date | None,
+    in_pe_services: bool,
+    left_pe_services_on: date | None,
+) -> date | None:
+    """The VR-11 date as things stand: none without an outcome or while the case is in PE
+    services (it is not determinable yet), else the later of the anniversary and the day the
+    case last left PE services."""
+    if outcome_date is None or in_pe_services:
+        return None
+    return policy.termination_on(outcome_date, left_pe_services_on)
 
 
 def check_assessment(
@@ -72,8 +93,8 @@ def authorization_breaches(
                 f"{service_type} is never a PE service; it needs a new employment program case",
             )
         )
-    window_closes = policy.initiation_window_closes(outcome_date)
-    if planned_start < outcome_date or planned_start > window_closes:
+    if not within_initiation_window(policy, outcome_date, planned_start):
+        window_closes = policy.initiation_window_closes(outcome_date)
         breaches.append(
             (
                 "VR-02",
