@@ -16,33 +16,35 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 from pydantic import Field
 
-from domain.assistance import (
+from domain.assistance.records import (
     AssistanceRecord,
     CommunityReferral,
     ConsentChange,
     Contact,
-    ContactChannel,
     Contingency,
-    ContingencyArea,
     Eligibility,
-    EligibilityStatus,
-    GoalStatus,
     IdentifiedSkill,
     Intervention,
-    InterventionCategory,
-    InterventionKind,
     Job,
-    JobLossReason,
     JobSiteVisit,
     PlanGoal,
     Reachability,
-    ReferralResult,
-    ResponsibleParty,
     SelfSufficiencyPlan,
-    SupportProgram,
-    TrainingPurpose,
     TrainingReferral,
     blank,
+)
+from domain.assistance.values import (
+    ContactChannel,
+    ContingencyArea,
+    EligibilityStatus,
+    GoalStatus,
+    InterventionCategory,
+    InterventionKind,
+    JobLossReason,
+    ReferralResult,
+    ResponsibleParty,
+    SupportProgram,
+    TrainingPurpose,
 )
 from domain.authorizations import events as authorization_events
 from domain.authorizations.records import Authorization, Invoice

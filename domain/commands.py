@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from domain.assistance import (
+from domain.assistance.values import (
     ContactChannel,
     ContingencyArea,
     EligibilityStatus,

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from pydantic import Field, model_validator
 
-from domain.assistance import (
+from domain.assistance.values import (
     ContactChannel,
     ContingencyArea,
     InterventionCategory,

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.assistance import ContingencyArea, GoalStatus, ResponsibleParty
+from domain.assistance.values import ContingencyArea, GoalStatus, ResponsibleParty
 from domain.case import Case, CaseStatus
 from domain.commands import RecordOutcome
 from domain.errors import InvalidCommand, RuleViolation
