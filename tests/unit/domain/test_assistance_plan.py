@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from domain.assistance.plan import uncovered_contingency_areas
 from domain.assistance.values import ContingencyArea, GoalStatus, ResponsibleParty
 from domain.case import Case, CaseStatus
 from domain.commands import RecordOutcome
@@ -212,7 +213,7 @@ def test_a_reassessment_is_dated_after_the_last_review_TA_01(file: AssistanceFil
 
 
 def test_a_plan_without_contingencies_misses_all_three_areas_TA_02(file: AssistanceFile) -> None:
-    assert file.case.uncovered_contingency_areas(POLICIES) == [
+    assert uncovered_contingency_areas(file.case, POLICIES) == [
         ContingencyArea.CHILD_CARE,
         ContingencyArea.PREVENTABLE_CRISES,
         ContingencyArea.TRANSPORTATION,
@@ -228,11 +229,11 @@ def test_the_plan_is_incomplete_until_each_area_is_covered_or_not_needed_TA_02(
         file.do(file.reassess(date(2024, 5, 10)))
     assert refusal.value.rule_id == "TA-02"
     assert "preventable_crises" in str(refusal.value)
-    assert file.case.uncovered_contingency_areas(POLICIES) == [ContingencyArea.PREVENTABLE_CRISES]
+    assert uncovered_contingency_areas(file.case, POLICIES) == [ContingencyArea.PREVENTABLE_CRISES]
 
     file.do(file.contingency(ContingencyArea.PREVENTABLE_CRISES, PLANNED, "Emergency fund"))
     file.do(file.reassess(date(2024, 5, 10)))
-    assert file.case.uncovered_contingency_areas(POLICIES) == []
+    assert uncovered_contingency_areas(file.case, POLICIES) == []
 
 
 def test_an_area_has_a_plan_or_a_reason_it_is_not_needed_never_both_nor_neither_TA_02(
@@ -285,7 +286,7 @@ def test_the_areas_the_plan_must_cover_are_policy_data_TA_02() -> None:
         file.do(file.contingency(ContingencyArea.CHILD_CARE, PLANNED))
     file.do(file.contingency(ContingencyArea.TRANSPORTATION, PLANNED))
     file.do(file.reassess(date(2024, 5, 10)))
-    assert file.case.uncovered_contingency_areas(file.policies) == []
+    assert uncovered_contingency_areas(file.case, file.policies) == []
     assert type(file.last_event()).__name__ == "PlanReassessed"
     assert file.case.assistance.plan is not None
     assert file.case.assistance.plan.last_reviewed_on == date(2024, 5, 10)

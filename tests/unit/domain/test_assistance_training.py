@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from domain.assistance.training import training_referral_window_closes
 from domain.errors import InvalidCommand, RuleViolation
 from domain.policy import TAPolicy
 from tests.builders import OPENED, POLICIES, TA_POLICY, AssistanceFile
@@ -78,7 +79,7 @@ def test_a_shorter_window_clamps_to_the_shorter_month_TA_09() -> None:
 
 def test_cash_assistance_may_have_ended_before_the_case_was_opened_TA_09() -> None:
     file = ended(date(2023, 11, 30), opened_on=date(2024, 1, 31))
-    assert file.case.training_referral_window_closes(POLICIES) == date(2024, 11, 30)
+    assert training_referral_window_closes(file.case, POLICIES) == date(2024, 11, 30)
     assert referred(file, date(2024, 11, 30)) == date(2024, 11, 30)
     with pytest.raises(RuleViolation, match="TA-09"):
         file.do(file.training(date(2024, 12, 1)))
