@@ -133,3 +133,29 @@ def test_a_training_referral_cannot_precede_the_case_opening() -> None:
     file = AssistanceFile()
     with pytest.raises(InvalidCommand):
         file.do(file.training(OPENED - timedelta(days=1)))
+
+
+@pytest.mark.parametrize(
+    ("referred_on", "ended_on", "allowed"),
+    [
+        (date(2030, 1, 1), None, True),  # cash assistance continues: no window yet
+        (date(2024, 3, 15), date(2024, 3, 15), True),  # the day it ended
+        (date(2023, 1, 1), date(2024, 3, 15), True),  # before it ended
+        (date(2025, 3, 15), date(2024, 3, 15), True),  # the window's last day
+        (date(2025, 3, 16), date(2024, 3, 15), False),  # the day after
+        (date(2025, 2, 28), date(2024, 2, 29), True),  # a leap-day end clamps to February's end
+        (date(2025, 3, 1), date(2024, 2, 29), False),
+    ],
+)
+def test_the_training_window_allows_referrals_up_to_its_last_day_inclusive_TA_09(
+    referred_on: date, ended_on: date | None, allowed: bool
+) -> None:
+    assert TA_POLICY.allows_training_referral_on(referred_on, ended_on) is allowed
+
+
+def test_the_decisions_and_the_case_state_read_one_training_window_TA_09() -> None:
+    file = ended(date(2024, 2, 29))
+    closes = training_referral_window_closes(file.case, POLICIES)
+    assert closes == TA_POLICY.training_referral_window_closes(date(2024, 2, 29))
+    assert TA_POLICY.allows_training_referral_on(closes, date(2024, 2, 29))
+    assert not TA_POLICY.allows_training_referral_on(closes + timedelta(days=1), date(2024, 2, 29))
