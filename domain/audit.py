@@ -13,6 +13,8 @@ from datetime import date, datetime
 from itertools import takewhile
 from typing import Any
 
+from domain.assistance.plan import uncovered_contingency_areas
+from domain.assistance.training import training_referral_window_closes
 from domain.base import Aggregate
 from domain.case import Case, Program
 from domain.catalog import RULES_BY_EVENT
@@ -127,7 +129,7 @@ def _assistance_state(case: Case, policies: PolicyBook) -> dict[str, Any]:
         "resources_mobilised": plan.resources_mobilised if plan else (),
         "next_reassessment_on": plan.next_reassessment_on if plan else None,
         "uncovered_contingency_areas": tuple(
-            area.value for area in case.uncovered_contingency_areas(policies)
+            area.value for area in uncovered_contingency_areas(case, policies)
         ),
         "goals": [_fields_of(g) for g in plan.goals.values()] if plan else [],
         "contingencies": [_fields_of(c) for c in plan.contingencies.values()] if plan else [],
@@ -146,7 +148,7 @@ def _assistance_state(case: Case, policies: PolicyBook) -> dict[str, Any]:
         ],
         "site_visits": [_fields_of(v) for v in record.visits.values()],
         "cash_assistance_ended_on": record.cash_assistance_ended_on,
-        "training_referral_window_closes": case.training_referral_window_closes(policies),
+        "training_referral_window_closes": training_referral_window_closes(case, policies),
         "training_referrals": [_fields_of(r) for r in record.training_referrals.values()],
         "skills": [{"skill_id": i, **_fields_of(v)} for i, v in record.skills.items()],
     }

@@ -66,12 +66,8 @@ from uuid import UUID
 
 from pydantic import Field
 
-from domain.assistance import (
-    CLOSED_GOAL_STATUSES,
-    EligibilityStatus,
-    SupportProgram,
-    eligibility_subject_id,
-)
+from domain.assistance.records import eligibility_subject_id
+from domain.assistance.values import CLOSED_GOAL_STATUSES, EligibilityStatus, SupportProgram
 from domain.base import Aggregate, ValueObject
 from domain.case import Case, Program
 from domain.policy import PolicyBook, TAPolicy, VRPolicy

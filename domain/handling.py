@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from domain.assistance import decisions as assistance
 from domain.authorizations import decisions as authorizations
 from domain.base import Actor
 from domain.case import Case
@@ -41,6 +42,7 @@ def _for(
 HANDLERS: dict[type[CaseCommand], Handler] = {
     **_for(frozenset({Program.VR}), vr.DECISIONS),
     **_for(frozenset({Program.VR, Program.CASH_ASSISTANCE}), authorizations.DECISIONS),
+    **_for(frozenset({Program.CASH_ASSISTANCE}), assistance.DECISIONS),
 }
 """Command type → its handler; every case command has exactly one."""
 
@@ -60,11 +62,7 @@ def open_case(command: OpenCase, actor: Actor) -> Case:
 def decide(case: Case, command: CaseCommand, actor: Actor, policies: PolicyBook) -> None:
     """Lets the command's decision check it against the case; it records events or raises a
     DomainError, and the case is changed only when it records."""
-    handler = HANDLERS.get(type(command))
-    if handler is None:
-        # Not moved to a program's decisions yet.
-        command.apply_to(case, actor, policies)  # type: ignore[attr-defined]
-        return
+    handler = HANDLERS[type(command)]
     case.refuse_if_terminated()
     if case.program not in handler.programs:
         raise InvalidCommand(

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from pydantic import Field, model_validator
 
-from domain.assistance import (
+from domain.assistance.values import (
     ContactChannel,
     ContingencyArea,
     InterventionCategory,
@@ -141,6 +141,15 @@ class TAPolicy(ValueObject):
     def training_referral_window_closes(self, cash_assistance_ended_on: date) -> date:
         """The last day an education or training referral may be made (TA-09)."""
         return add_months(cash_assistance_ended_on, self.training_referral_months)
+
+    def allows_training_referral_on(
+        self, referred_on: date, cash_assistance_ended_on: date | None
+    ) -> bool:
+        """Whether a training referral may be made on `referred_on` (TA-09): any day while cash
+        assistance continues, then up to and including the window's last day."""
+        return cash_assistance_ended_on is None or referred_on <= (
+            self.training_referral_window_closes(cash_assistance_ended_on)
+        )
 
     def renewal_due_soon_from(self, renewal_on: date) -> date:
         """The day a benefit renewal starts being due soon (TA-06, agency setting)."""

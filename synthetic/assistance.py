@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.assistance import JobLossReason
+from domain.assistance.values import JobLossReason
 from domain.case import Program
 from domain.commands import IdentifySkill, OpenCase, RecordJobLoss
 from synthetic.assistance_plan import (

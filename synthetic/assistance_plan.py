@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
 
-from domain.assistance import (
+from domain.assistance.values import (
     ContactChannel,
     ContingencyArea,
     EligibilityStatus,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from uuid import UUID
 
-from domain.assistance import TrainingPurpose
+from domain.assistance.values import TrainingPurpose
 from domain.commands import (
     AuthorizePurchasedService,
     CancelAuthorization,

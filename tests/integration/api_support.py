@@ -14,7 +14,7 @@ import httpx
 from api import TokenMap, create_app
 from api.commands import CASE_COMMAND_ROUTES, OPEN_CASE_PATH, CommandRoute
 from application.settings import Settings
-from domain.assistance import (
+from domain.assistance.values import (
     ContactChannel,
     ContingencyArea,
     EligibilityStatus,

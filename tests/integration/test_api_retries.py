@@ -27,7 +27,7 @@ from api.idempotency import IdempotencyKeys, StoredResponse
 from application.bootstrap import build_case_management, event_store_env
 from application.cases import CaseManagement, IdempotentRequest, Recorded
 from application.settings import Settings, as_environment
-from domain.assistance import InterventionCategory, InterventionKind
+from domain.assistance.values import InterventionCategory, InterventionKind
 from domain.base import numbered_id
 from domain.case import Program, case_id_for
 from domain.commands import Command, LogIntervention, OpenCase

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.consumer import Delivery
 from adapters.view_database import ViewDatabase
-from domain.assistance import SupportProgram
+from domain.assistance.values import SupportProgram
 from domain.deadlines import DeadlineKind, DeadlineStatus
 from projections.caseload import CaseloadView
 from scripts.local_postgres import conninfo

@@ -56,7 +56,7 @@ from consumers.reporting.reports import (
     timeliness,
 )
 from consumers.reporting.store import DETERMINATION_KINDS, ReportingStore
-from domain.assistance import JobLossReason
+from domain.assistance.values import JobLossReason
 from domain.base import Actor, Role, numbered_id
 from domain.case import Case, Program, case_id_for
 from domain.catalog import STATUS_AFTER_EVENT

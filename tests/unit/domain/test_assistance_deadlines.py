@@ -12,12 +12,8 @@ from uuid import UUID
 
 import pytest
 
-from domain.assistance import (
-    EligibilityStatus,
-    GoalStatus,
-    SupportProgram,
-    eligibility_subject_id,
-)
+from domain.assistance.records import eligibility_subject_id
+from domain.assistance.values import EligibilityStatus, GoalStatus, SupportProgram
 from domain.commands import TerminateCase
 from domain.deadlines import (
     CaseTimeline,

@@ -7,7 +7,8 @@ from uuid import UUID
 
 import pytest
 
-from domain.assistance import ConsentChange, JobLossReason
+from domain.assistance.records import ConsentChange
+from domain.assistance.values import JobLossReason
 from domain.errors import InvalidCommand, RuleViolation
 from tests.builders import OPENED, AssistanceFile
 

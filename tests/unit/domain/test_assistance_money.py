@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.assistance import GoalStatus
+from domain.assistance.values import GoalStatus
 from domain.commands import AuthorizeService
 from domain.errors import InvalidCommand, RuleViolation
 from domain.values import AuthorizationStatus, ServiceCategory, ServiceType

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
 
-from domain.assistance import ContingencyArea, GoalStatus, ResponsibleParty
-from domain.case import Case, CaseStatus
-from domain.commands import RecordOutcome
+from domain.assistance.decisions import DECISIONS
+from domain.assistance.plan import uncovered_contingency_areas
+from domain.assistance.values import ContingencyArea, GoalStatus, ResponsibleParty, SupportProgram
+from domain.case import Case, CaseStatus, Program
+from domain.command import CaseCommand
+from domain.commands import CASH_ASSISTANCE_COMMANDS, RecordOutcome
 from domain.errors import InvalidCommand, RuleViolation
+from domain.handling import HANDLERS
 from domain.policy import PolicyBook, TAPolicy
 from tests.builders import OPENED, POLICIES, AssistanceFile, CaseFile, rebuilt
 
@@ -47,6 +52,54 @@ def test_a_vr_case_takes_no_cash_assistance_command() -> None:
     command = assistance.establish(PLANNED).model_copy(update={"case_id": vr.id})
     with pytest.raises(InvalidCommand, match="not a cash-assistance case"):
         vr.do(command)
+
+
+TA_SAMPLES: dict[str, Callable[[AssistanceFile], CaseCommand]] = {
+    "EstablishSelfSufficiencyPlan": lambda a: a.establish(PLANNED),
+    "SetPlanGoal": lambda a: a.goal(PLANNED),
+    "ChangeGoalStatus": lambda a: a.goal_status(a.next_id("goal"), PLANNED, GoalStatus.ACHIEVED),
+    "ReassessPlan": lambda a: a.reassess(PLANNED),
+    "RecordContingencyPlan": lambda a: a.contingency(ContingencyArea.CHILD_CARE, PLANNED),
+    "LogIntervention": lambda a: a.intervention(PLANNED),
+    "ReferToCommunityResource": lambda a: a.community_referral(PLANNED),
+    "RecordReferralResult": lambda a: a.referral_result(a.next_id("community_referral"), PLANNED),
+    "RecordReachability": lambda a: a.reachability(PLANNED),
+    "PlanContact": lambda a: a.plan_contact(PLANNED, PLANNED),
+    "RecordContact": lambda a: a.contact(a.next_id("contact"), PLANNED),
+    "RecordEligibility": lambda a: a.eligibility(SupportProgram.FOOD_ASSISTANCE, PLANNED),
+    "StartJob": lambda a: a.start_job(PLANNED),
+    "ChangeWage": lambda a: a.wage(a.next_id("job"), PLANNED, 1_600, 30.0),
+    "RecordJobLoss": lambda a: a.lose_job(a.next_id("job"), PLANNED),
+    "GiveSiteVisitConsent": lambda a: a.consent(a.next_id("job"), PLANNED),
+    "RevokeSiteVisitConsent": lambda a: a.revoke(a.next_id("job"), PLANNED),
+    "RecordJobSiteVisit": lambda a: a.visit(a.next_id("job"), PLANNED),
+    "EndCashAssistance": lambda a: a.end_assistance(PLANNED),
+    "ReferToTraining": lambda a: a.training(PLANNED),
+    "IdentifySkill": lambda a: a.skill(PLANNED, "forklift operation"),
+    "AuthorizePurchasedService": lambda a: a.purchase(a.next_id("goal"), PLANNED),
+}
+
+
+def test_every_cash_assistance_command_is_decided_for_cash_assistance_cases_only() -> None:
+    assert set(DECISIONS) == set(CASH_ASSISTANCE_COMMANDS)
+    assert {HANDLERS[command].programs for command in CASH_ASSISTANCE_COMMANDS} == {
+        frozenset({Program.CASH_ASSISTANCE})
+    }
+    assert set(TA_SAMPLES) == {command.__name__ for command in CASH_ASSISTANCE_COMMANDS}
+
+
+@pytest.mark.parametrize("command_name", sorted(TA_SAMPLES))
+def test_a_vr_case_refuses_every_cash_assistance_command_and_records_nothing(
+    command_name: str,
+) -> None:
+    vr = CaseFile()
+    version = vr.case.version
+    command = TA_SAMPLES[command_name](AssistanceFile()).model_copy(update={"case_id": vr.id})
+    with pytest.raises(
+        InvalidCommand, match=f"case {vr.case.case_number} is not a cash-assistance case"
+    ):
+        vr.do(command)
+    assert vr.case.version == version
 
 
 def test_the_first_job_puts_the_case_in_monitoring() -> None:
@@ -212,7 +265,7 @@ def test_a_reassessment_is_dated_after_the_last_review_TA_01(file: AssistanceFil
 
 
 def test_a_plan_without_contingencies_misses_all_three_areas_TA_02(file: AssistanceFile) -> None:
-    assert file.case.uncovered_contingency_areas(POLICIES) == [
+    assert uncovered_contingency_areas(file.case, POLICIES) == [
         ContingencyArea.CHILD_CARE,
         ContingencyArea.PREVENTABLE_CRISES,
         ContingencyArea.TRANSPORTATION,
@@ -228,11 +281,11 @@ def test_the_plan_is_incomplete_until_each_area_is_covered_or_not_needed_TA_02(
         file.do(file.reassess(date(2024, 5, 10)))
     assert refusal.value.rule_id == "TA-02"
     assert "preventable_crises" in str(refusal.value)
-    assert file.case.uncovered_contingency_areas(POLICIES) == [ContingencyArea.PREVENTABLE_CRISES]
+    assert uncovered_contingency_areas(file.case, POLICIES) == [ContingencyArea.PREVENTABLE_CRISES]
 
     file.do(file.contingency(ContingencyArea.PREVENTABLE_CRISES, PLANNED, "Emergency fund"))
     file.do(file.reassess(date(2024, 5, 10)))
-    assert file.case.uncovered_contingency_areas(POLICIES) == []
+    assert uncovered_contingency_areas(file.case, POLICIES) == []
 
 
 def test_an_area_has_a_plan_or_a_reason_it_is_not_needed_never_both_nor_neither_TA_02(
@@ -285,7 +338,7 @@ def test_the_areas_the_plan_must_cover_are_policy_data_TA_02() -> None:
         file.do(file.contingency(ContingencyArea.CHILD_CARE, PLANNED))
     file.do(file.contingency(ContingencyArea.TRANSPORTATION, PLANNED))
     file.do(file.reassess(date(2024, 5, 10)))
-    assert file.case.uncovered_contingency_areas(file.policies) == []
+    assert uncovered_contingency_areas(file.case, file.policies) == []
     assert type(file.last_event()).__name__ == "PlanReassessed"
     assert file.case.assistance.plan is not None
     assert file.case.assistance.plan.last_reviewed_on == date(2024, 5, 10)

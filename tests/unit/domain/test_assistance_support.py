@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.assistance import (
+from domain.assistance.values import (
     ContactChannel,
     EligibilityStatus,
     InterventionCategory,

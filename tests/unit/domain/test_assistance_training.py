@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from domain.assistance.training import training_referral_window_closes
 from domain.errors import InvalidCommand, RuleViolation
 from domain.policy import TAPolicy
 from tests.builders import OPENED, POLICIES, TA_POLICY, AssistanceFile
@@ -78,7 +79,7 @@ def test_a_shorter_window_clamps_to_the_shorter_month_TA_09() -> None:
 
 def test_cash_assistance_may_have_ended_before_the_case_was_opened_TA_09() -> None:
     file = ended(date(2023, 11, 30), opened_on=date(2024, 1, 31))
-    assert file.case.training_referral_window_closes(POLICIES) == date(2024, 11, 30)
+    assert training_referral_window_closes(file.case, POLICIES) == date(2024, 11, 30)
     assert referred(file, date(2024, 11, 30)) == date(2024, 11, 30)
     with pytest.raises(RuleViolation, match="TA-09"):
         file.do(file.training(date(2024, 12, 1)))
@@ -132,3 +133,29 @@ def test_a_training_referral_cannot_precede_the_case_opening() -> None:
     file = AssistanceFile()
     with pytest.raises(InvalidCommand):
         file.do(file.training(OPENED - timedelta(days=1)))
+
+
+@pytest.mark.parametrize(
+    ("referred_on", "ended_on", "allowed"),
+    [
+        (date(2030, 1, 1), None, True),  # cash assistance continues: no window yet
+        (date(2024, 3, 15), date(2024, 3, 15), True),  # the day it ended
+        (date(2023, 1, 1), date(2024, 3, 15), True),  # before it ended
+        (date(2025, 3, 15), date(2024, 3, 15), True),  # the window's last day
+        (date(2025, 3, 16), date(2024, 3, 15), False),  # the day after
+        (date(2025, 2, 28), date(2024, 2, 29), True),  # a leap-day end clamps to February's end
+        (date(2025, 3, 1), date(2024, 2, 29), False),
+    ],
+)
+def test_the_training_window_allows_referrals_up_to_its_last_day_inclusive_TA_09(
+    referred_on: date, ended_on: date | None, allowed: bool
+) -> None:
+    assert TA_POLICY.allows_training_referral_on(referred_on, ended_on) is allowed
+
+
+def test_the_decisions_and_the_case_state_read_one_training_window_TA_09() -> None:
+    file = ended(date(2024, 2, 29))
+    closes = training_referral_window_closes(file.case, POLICIES)
+    assert closes == TA_POLICY.training_referral_window_closes(date(2024, 2, 29))
+    assert TA_POLICY.allows_training_referral_on(closes, date(2024, 2, 29))
+    assert not TA_POLICY.allows_training_referral_on(closes + timedelta(days=1), date(2024, 2, 29))

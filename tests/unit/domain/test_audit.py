@@ -1,6 +1,6 @@
 from datetime import date
 
-from domain.assistance import ContingencyArea
+from domain.assistance.values import ContingencyArea
 from domain.audit import audit_entry, events_as_of, rebuild, state_of
 from domain.case import Program
 from domain.values import Override

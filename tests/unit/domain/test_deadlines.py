@@ -8,7 +8,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.assistance import SupportProgram, eligibility_subject_id
+from domain.assistance.records import eligibility_subject_id
+from domain.assistance.values import SupportProgram
 from domain.base import Aggregate
 from domain.case import Case, Program
 from domain.deadlines import (

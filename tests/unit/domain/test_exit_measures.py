@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from domain.assistance import JobLossReason
+from domain.assistance.values import JobLossReason
 from domain.measures import (
     EmploymentFact,
     Quarter,

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.assistance import JobLossReason
+from domain.assistance.values import JobLossReason
 from domain.base import Aggregate
 from domain.errors import RuleViolation
 from domain.measures import outcome_measures

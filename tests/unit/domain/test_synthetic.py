@@ -8,6 +8,7 @@ from uuid import UUID
 
 import pytest
 
+from domain.assistance.training import training_referral_window_closes
 from domain.base import Role
 from domain.case import CaseStatus, Program, case_id_for
 from domain.catalog import RULES_BY_EVENT, STATUS_AFTER_EVENT
@@ -204,7 +205,7 @@ def test_training_referrals_reach_the_last_day_of_the_window_and_the_day_after_i
     on_the_last_day = 0
     for case_id in caseload.cash_assistance_case_ids():
         case = replay.cases[case_id]
-        closes = case.training_referral_window_closes(POLICIES)
+        closes = training_referral_window_closes(case, POLICIES)
         referred = [r.referred_on for r in case.assistance.training_referrals.values()]
         assert closes is None or all(day <= closes for day in referred)
         on_the_last_day += closes in referred

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.assistance import ContingencyArea, GoalStatus, SupportProgram
+from domain.assistance.values import ContingencyArea, GoalStatus, SupportProgram
 from domain.case import CaseStatus
 from domain.commands import CASE_COMMANDS, CaseCommand
 from domain.errors import RuleViolation
