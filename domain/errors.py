@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any, TypeVar
+
+Predicate = TypeVar("Predicate", bound=Callable[..., Any])
 
 
 class DomainError(Exception):
@@ -57,3 +61,14 @@ class EffectiveDateInFuture(DomainError):
             f"{field} {effective_on} is after today ({today}): a fact can only be recorded "
             "on or after the day it takes effect"
         )
+
+
+def exemption(rule_id: str) -> Callable[[Predicate], Predicate]:
+    """Marks a predicate through which a rule exempts from other rules (VR-12). It refuses
+    nothing, yet a decision that consults it applies the rule, and the audit trail names it."""
+
+    def mark(predicate: Predicate) -> Predicate:
+        predicate.exempting_rule = rule_id  # type: ignore[attr-defined]
+        return predicate
+
+    return mark

@@ -142,9 +142,11 @@ def lose_job(case: Case, command: RecordJobLoss, actor: Actor, policies: PolicyB
             command.note,
         ):
             return
-        raise InvalidCommand(f"job {job_id} ended on {job.lost_on}")
+        raise InvalidCommand(f"job {job_id} ended on {job.lost_on}", rule_id="TA-07")
     if lost_on < job.last_fact_on:
-        raise InvalidCommand(f"job {job_id} has facts recorded up to {job.last_fact_on}")
+        raise InvalidCommand(
+            f"job {job_id} has facts recorded up to {job.last_fact_on}", rule_id="TA-07"
+        )
     case.record(
         JobLost,
         effective_on=lost_on,
@@ -190,7 +192,9 @@ def revoke_site_visit_consent(
     if last is None or not last.given:
         if last is not None and last.on == revoked_on:
             return
-        raise InvalidCommand(f"no permission to visit job {job_id} is in force to revoke")
+        raise InvalidCommand(
+            f"no permission to visit job {job_id} is in force to revoke", rule_id="TA-08"
+        )
     _require_consent_date(case, job, revoked_on, last)
     case.record(
         SiteVisitConsentRevoked,

@@ -64,7 +64,7 @@ def establish_plan(
 
 def set_goal(case: Case, command: SetPlanGoal, actor: Actor, policies: PolicyBook) -> None:
     policy = case.assistance_policy(policies)
-    plan = _plan(case, "a goal")
+    plan = _plan(case, "a goal", "TA-01")
     existing = plan.goals.get(command.goal_id)
     if existing is not None:
         if existing.terms() == (
@@ -133,7 +133,7 @@ def reassess_plan(case: Case, command: ReassessPlan, actor: Actor, policies: Pol
     reassessed_on, next_reassessment_on = command.reassessed_on, command.next_reassessment_on
     emergent_needs = tuple(command.emergent_needs)
     resources_mobilised = tuple(command.resources_mobilised)
-    plan = _plan(case, "a re-assessment")
+    plan = _plan(case, "a re-assessment", "TA-01")
     if (
         reassessed_on,
         emergent_needs,
@@ -178,7 +178,7 @@ def record_contingency(
 ) -> None:
     policy = case.assistance_policy(policies)
     area, recorded_on = command.area, command.recorded_on
-    plan = _plan(case, "a contingency plan", rule_id="TA-02")
+    plan = _plan(case, "a contingency plan", "TA-02")
     contingency = None if blank(command.contingency) else command.contingency
     not_needed_reason = None if blank(command.not_needed_reason) else command.not_needed_reason
     current = plan.contingencies.get(area)
@@ -215,7 +215,7 @@ def uncovered_contingency_areas(case: Case, policies: PolicyBook) -> list[Contin
     return case.assistance.plan.uncovered_areas(policy.contingency_areas)
 
 
-def _plan(case: Case, what: str, rule_id: str = "TA-01") -> SelfSufficiencyPlan:
+def _plan(case: Case, what: str, rule_id: str) -> SelfSufficiencyPlan:
     if case.assistance.plan is None:
         raise InvalidCommand(
             f"{what} belongs to the self-sufficiency plan; establish the plan first",
@@ -225,7 +225,7 @@ def _plan(case: Case, what: str, rule_id: str = "TA-01") -> SelfSufficiencyPlan:
 
 
 def _goal(case: Case, goal_id: UUID) -> PlanGoal:
-    goal = _plan(case, "a goal").goals.get(goal_id)
+    goal = _plan(case, "a goal", "TA-01").goals.get(goal_id)
     if goal is None:
         raise InvalidCommand(f"no goal {goal_id} on case {case.case_number}")
     return goal

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class ServiceAuthorized(CaseEvent):
     """A PE service was entered in the IPE and authorized, encumbering its amount (VR-09)."""
 
-    rules = ("VR-02", "VR-03", "VR-04", "VR-06", "VR-09", "VR-12", "TA-10")
+    rules = ("VR-01", "VR-02", "VR-03", "VR-04", "VR-06", "VR-09", "VR-12", "TA-10")
     judged_by_replay = True
 
     authorization_id: UUID

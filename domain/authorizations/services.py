@@ -8,7 +8,7 @@ from uuid import UUID
 
 from domain.authorizations.commands import CancelAuthorization, RecordServiceProvided
 from domain.authorizations.events import AuthorizationCancelled, ServiceProvided
-from domain.authorizations.money import authorization, money_policy_version
+from domain.authorizations.money import authorization, money_policy_version, money_rule
 from domain.authorizations.records import Authorization
 from domain.base import Actor
 from domain.case import Case
@@ -22,10 +22,13 @@ def open_service(case: Case, authorization_id: UUID, on: date, what: str) -> Aut
     found = authorization(case, authorization_id)
     if found.status is not AuthorizationStatus.AUTHORIZED:
         raise InvalidCommand(
-            f"authorization {authorization_id} is already {found.status}; it cannot be {what}"
+            f"authorization {authorization_id} is already {found.status}; it cannot be {what}",
+            rule_id=money_rule(case),
         )
     if on < found.authorized_on:
-        raise InvalidCommand(f"a service cannot be {what} before it was authorized")
+        raise InvalidCommand(
+            f"a service cannot be {what} before it was authorized", rule_id=money_rule(case)
+        )
     return found
 
 

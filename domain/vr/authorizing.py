@@ -15,7 +15,7 @@ from domain.policy import PolicyBook
 from domain.values import RequestStatus
 from domain.vr.commands import AuthorizeService
 from domain.vr.requests import require_outcome
-from domain.vr.rules import authorization_breaches, enforce
+from domain.vr.rules import authorization_breaches, enforce, exempt_service
 
 
 def authorize_service(
@@ -64,7 +64,7 @@ def authorize_service(
         raise InvalidCommand("the planned end precedes the planned start")
     if command.amount_cents < 0:
         raise InvalidCommand("an authorized amount cannot be negative")
-    grandfathered = case.grandfathering is not None and case.grandfathering.covers(service_type)
+    grandfathered = exempt_service(case.grandfathering, service_type)
     breaches = (
         []
         if grandfathered

@@ -66,7 +66,7 @@ class OutcomeAchieved(CaseEvent):
 class OutcomeDateCorrected(CaseEvent):
     """A wrongly recorded outcome date was corrected on `effective_on`, with reason and evidence."""
 
-    rules = ("VR-01",)
+    rules = ("VR-01", "VR-02", "VR-03", "VR-04", "VR-06", "VR-12")
     judged_by_replay = True
 
     original_outcome_date: date
@@ -100,7 +100,7 @@ class GrandfatheringRecognized(CaseEvent):
 class PEServicesRequested(CaseEvent):
     """The client asked for post-employment services for a purpose (VR-01, VR-02, VR-07)."""
 
-    rules = ("VR-01", "VR-02", "VR-07")
+    rules = ("VR-01", "VR-02", "VR-07", "VR-12")
     status_after = CaseStatus.IN_PE_SERVICES
     pe_services = PEServices.ENTERS
     judged_by_replay = True
@@ -158,7 +158,7 @@ class NewEmploymentCaseOpened(CaseEvent):
 class PEServicesFoundNotAppropriate(CaseEvent):
     """Neither PE nor a new case is appropriate; explained in writing, review notice given."""
 
-    rules = ("VR-08",)
+    rules = ("VR-07", "VR-08")
 
     request_id: UUID
     written_explanation: str
@@ -215,7 +215,7 @@ class ReviewDecided(CaseEvent):
 class ReturnedToMonitoring(CaseEvent):
     """Every request was settled and every authorization closed; back to monitoring (VR-10)."""
 
-    rules = ("VR-10", "VR-11")
+    rules = ("VR-10",)
     status_after = CaseStatus.MONITORING
     pe_services = PEServices.LEAVES
     judged_by_replay = True
@@ -233,7 +233,7 @@ class ReturnedToMonitoring(CaseEvent):
 class RemovedFromPEServices(CaseEvent):
     """The case was removed from PE services explicitly, ending its open requests (VR-11)."""
 
-    rules = ("VR-10", "VR-11")
+    rules = ("VR-10",)
     status_after = CaseStatus.MONITORING
     pe_services = PEServices.LEAVES
     judged_by_replay = True

@@ -12,7 +12,11 @@ from domain.policy import PolicyBook, VRPolicy
 from domain.vr.commands import CorrectOutcomeDate, RecognizeGrandfathering, RecordOutcome
 from domain.vr.events import GrandfatheringRecognized, OutcomeAchieved, OutcomeDateCorrected
 from domain.vr.records import Grandfathering
-from domain.vr.rules import authorization_breaches, within_initiation_window
+from domain.vr.rules import (
+    authorization_breaches,
+    exempt_from_the_window,
+    within_initiation_window,
+)
 
 
 def record_outcome(case: Case, command: RecordOutcome, actor: Actor, policies: PolicyBook) -> None:
@@ -73,7 +77,7 @@ def _require_not_before_opening(case: Case, outcome_date: date) -> None:
 
 
 def _require_history_allowed_from(case: Case, outcome_date: date, policy: VRPolicy) -> None:
-    if case.grandfathering is None:
+    if not exempt_from_the_window(case.grandfathering):
         for request in case.requests.values():
             if not within_initiation_window(policy, outcome_date, request.requested_on):
                 window_closes = policy.initiation_window_closes(outcome_date)

@@ -28,7 +28,7 @@ from domain.vr.events import (
     ReviewRequested,
 )
 from domain.vr.records import ServiceRequest
-from domain.vr.rules import check_assessment, within_initiation_window
+from domain.vr.rules import check_assessment, exempt_from_the_window, within_initiation_window
 
 
 def request_services(
@@ -49,10 +49,9 @@ def request_services(
     outcome_date = require_outcome(case, requested_on)
     policy = case.governing_policy(policies)
     # Checked before the generic VR-11 date so a late request hears why: the window closed.
-    if (
-        not within_initiation_window(policy, outcome_date, requested_on)
-        and case.grandfathering is None
-    ):
+    if not within_initiation_window(
+        policy, outcome_date, requested_on
+    ) and not exempt_from_the_window(case.grandfathering):
         raise RuleViolation(
             "VR-02",
             f"PE services can only be initiated until "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.errors import InvalidCommand, OverrideRequired, RuleViolation
+from domain.errors import InvalidCommand, OverrideRequired, RuleViolation, exemption
 from domain.policy import VRPolicy
 from domain.values import (
     AdvanceAssessment,
@@ -15,6 +15,21 @@ from domain.values import (
     RequestPurpose,
     ServiceType,
 )
+from domain.vr.records import Grandfathering
+
+
+@exemption("VR-12")
+def exempt_from_the_window(grandfathering: Grandfathering | None) -> bool:
+    """VR-12: a case receiving EW services on the grandfathering date initiates its services
+    outside the VR-02 window."""
+    return grandfathering is not None
+
+
+@exemption("VR-12")
+def exempt_service(grandfathering: Grandfathering | None, service_type: ServiceType) -> bool:
+    """VR-12: a grandfathered case's planned services are exempt from VR-02, VR-03, VR-04 and
+    VR-06."""
+    return grandfathering is not None and grandfathering.covers(service_type)
 
 
 def within_initiation_window(policy: VRPolicy, outcome_date: date, day: date) -> bool:

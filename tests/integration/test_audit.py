@@ -53,7 +53,7 @@ def test_the_audit_timeline_shows_every_decision_with_its_actor_rules_policy_and
     authorized = next(e for e in timeline if e["event_type"] == "ServiceAuthorized")
     assert authorized["actor_id"] == "supervisor-1" and authorized["actor_role"] == "supervisor"
     assert authorized["overrides"] == [["VR-04", "Licensing takes four months."]]
-    assert authorized["rule_ids"] == ["VR-02", "VR-03", "VR-04", "VR-06", "VR-09", "VR-12"]
+    assert authorized["rule_ids"] == ["VR-01", "VR-02", "VR-03", "VR-04", "VR-06", "VR-09", "VR-12"]
     assert authorized["policy_version"] == "2018-10-02"
     refusal = next(e for e in timeline if e["event_type"] == "PEServicesFoundNotAppropriate")
     assert refusal["reason"] == "The concern is outside the job held at outcome."

@@ -71,6 +71,7 @@ def test_given_the_program_an_entry_names_only_that_programs_rules_TA_10() -> No
     assert "TA-10" in audit_entry(purchase).rule_ids
     assert audit_entry(purchase, Program.CASH_ASSISTANCE).rule_ids == ("TA-10",)
     assert audit_entry(authorization, Program.VR).rule_ids == (
+        "VR-01",
         "VR-02",
         "VR-03",
         "VR-04",
