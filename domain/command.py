@@ -15,6 +15,8 @@ from pydantic import Field
 
 from domain.base import Actor, ValueObject
 from domain.errors import EffectiveDateInFuture
+from domain.events import Program
+from domain.inputs import Day
 from domain.values import Override
 
 if TYPE_CHECKING:
@@ -47,6 +49,18 @@ class Command(ValueObject):
     def requested_overrides(self) -> tuple[Override, ...]:
         """The soft-rule overrides the command asks for (only supervisors may, in the API)."""
         return ()
+
+
+class OpenCase(Command):
+    """Open a post-employment case for a client."""
+
+    case_number: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    program: Program
+    client_ref: str = Field(min_length=1, max_length=64)
+    caseworker_id: str = Field(min_length=1, max_length=100)
+    opened_on: Day
+
+    effective_field = "opened_on"
 
 
 class CaseCommand(Command):

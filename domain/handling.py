@@ -14,8 +14,7 @@ from domain.assistance import decisions as assistance
 from domain.authorizations import decisions as authorizations
 from domain.base import Actor
 from domain.case import Case
-from domain.command import CaseCommand, Decision
-from domain.commands import OpenCase
+from domain.command import CaseCommand, Decision, OpenCase
 from domain.errors import InvalidCommand
 from domain.events import Program
 from domain.policy import PolicyBook

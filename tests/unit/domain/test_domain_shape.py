@@ -117,3 +117,11 @@ def test_each_decision_lives_beside_its_command() -> None:
     for command, handler in HANDLERS.items():
         program_package = command.__module__.rpartition(".")[0]
         assert handler.decide.__module__.startswith(program_package + "."), command
+
+
+def test_the_commands_module_offers_every_command_the_registry_handles() -> None:
+    import domain.commands
+
+    missing = [c.__name__ for c in HANDLERS if getattr(domain.commands, c.__name__, None) is not c]
+    assert missing == []
+    assert set(domain.commands.CASE_COMMANDS) == set(HANDLERS)
