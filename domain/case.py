@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 from pydantic import Field
 
+from domain.assignment import events as assignment_events
 from domain.assistance import (
     AssistanceRecord,
     CommunityReferral,
@@ -489,6 +490,8 @@ class Case(Aggregate):
         skill: str
         how_identified: str
         policy_version: str
+
+    CaseReassigned = assignment_events.CaseReassigned
 
     @staticmethod
     def create_id(case_number: str, **_: Any) -> UUID:

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from domain.assignment.commands import ReassignCase
 from domain.assistance import (
     ContactChannel,
     ContingencyArea,
@@ -914,5 +915,6 @@ CASE_COMMANDS: tuple[type[CaseCommand], ...] = (
     RemoveFromPEServices,
     TerminateCase,
     *CASH_ASSISTANCE_COMMANDS,
+    ReassignCase,
 )
 COMMANDS_WITH_OVERRIDES: tuple[type[CaseCommand], ...] = (AuthorizeService,)

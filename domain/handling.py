@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from domain.assignment import decisions as assignment
 from domain.base import Actor
 from domain.case import Case
 from domain.command import CaseCommand, Decision
@@ -39,6 +40,7 @@ def _for(
 
 HANDLERS: dict[type[CaseCommand], Handler] = {
     **_for(frozenset({Program.VR}), vr.DECISIONS),
+    **_for(frozenset(Program), assignment.DECISIONS),
 }
 """Command type → its handler; every case command has exactly one."""
 

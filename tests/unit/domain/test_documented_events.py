@@ -12,7 +12,9 @@ from domain.base import Aggregate
 from domain.catalog import EVENT_CLASSES
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "domain.md"
-ROW = re.compile(r"^\| `(?P<event>\w+)`(?: \(v\d\))? \| (?P<fields>[^|]*) \| [^|]* \| (?P<rules>[^|]*) \|$")
+ROW = re.compile(
+    r"^\| `(?P<event>\w+)`(?: \(v\d\))? \| (?P<fields>[^|]*) \| [^|]* \| (?P<rules>[^|]*) \|$"
+)
 NOT_LISTED = set(Aggregate.Event.model_fields) | {"originator_topic", "policy_version"}
 
 
