@@ -45,6 +45,7 @@ ROLES_BY_OPERATION: dict[str, frozenset[Role]] = {
     "return_to_monitoring": CASE_STAFF,
     "remove_from_pe_services": CASE_STAFF,
     "terminate_case": SYSTEM,
+    "reassign_case": SUPERVISOR,
     # Cash-assistance program: the career navigator's work is case staff's
     "establish_self_sufficiency_plan": CASE_STAFF,
     "set_plan_goal": CASE_STAFF,

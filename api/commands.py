@@ -47,6 +47,7 @@ from domain.commands import (
     PayInvoice,
     PlanContact,
     ReassessPlan,
+    ReassignCase,
     ReceiveInvoice,
     RecognizeGrandfathering,
     RecordContact,
@@ -192,6 +193,7 @@ CASE_COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         "remove_from_pe_services", RemoveFromPEServices, "/cases/{case_id}/removal-from-pe-services"
     ),
     CommandRoute("terminate_case", TerminateCase, "/cases/{case_id}/termination"),
+    CommandRoute("reassign_case", ReassignCase, "/cases/{case_id}/reassignment"),
     # Cash-assistance program (TA-01..TA-11); purchased services are invoiced, paid and
     # released through the money routes above.
     CommandRoute(

@@ -17,6 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain.assignment import events as assignment_events
 from domain.assistance import events as assistance_events
 from domain.assistance.records import AssistanceRecord
 from domain.authorizations import events as authorization_events
@@ -95,6 +96,8 @@ class Case(Aggregate):
     CashAssistanceEnded = assistance_events.CashAssistanceEnded
     TrainingReferralMade = assistance_events.TrainingReferralMade
     SkillIdentified = assistance_events.SkillIdentified
+
+    CaseReassigned = assignment_events.CaseReassigned
 
     @staticmethod
     def create_id(case_number: str, **_: Any) -> UUID:

@@ -6,6 +6,7 @@ below derive from the one registry of decisions (`domain.handling.HANDLERS`).
 
 from __future__ import annotations
 
+from domain.assignment.commands import ReassignCase as ReassignCase
 from domain.assistance.commands import (
     AuthorizePurchasedService as AuthorizePurchasedService,
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from domain.assignment import decisions as assignment
 from domain.assistance import decisions as assistance
 from domain.authorizations import decisions as authorizations
 from domain.base import Actor
@@ -42,6 +43,7 @@ HANDLERS: dict[type[CaseCommand], Handler] = {
     **_for(frozenset({Program.VR}), vr.DECISIONS),
     **_for(frozenset({Program.VR, Program.CASH_ASSISTANCE}), authorizations.DECISIONS),
     **_for(frozenset({Program.CASH_ASSISTANCE}), assistance.DECISIONS),
+    **_for(frozenset(Program), assignment.DECISIONS),
 }
 """Command type → its handler; every case command has exactly one."""
 

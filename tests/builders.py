@@ -53,6 +53,7 @@ from domain.commands import (
     PayInvoice,
     PlanContact,
     ReassessPlan,
+    ReassignCase,
     ReceiveInvoice,
     RecognizeGrandfathering,
     RecordContact,
@@ -237,6 +238,10 @@ class _CaseUnderTest:
     @property
     def id(self) -> UUID:
         return self.case.id
+
+    def reassign(self, on: date, to: str = "cw-2", **kw: Any) -> ReassignCase:
+        kw.setdefault("reason", "caseload balancing after a caseworker left the unit")
+        return ReassignCase(case_id=self.id, caseworker_id=to, reassigned_on=on, **kw)
 
     def do(self, command: CaseCommand, actor: Actor = CASEWORKER) -> None:
         handling.decide(self.case, command, actor, self.policies)

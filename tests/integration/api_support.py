@@ -49,6 +49,7 @@ from domain.commands import (
     PayInvoice,
     PlanContact,
     ReassessPlan,
+    ReassignCase,
     ReceiveInvoice,
     RecognizeGrandfathering,
     RecordContact,
@@ -329,6 +330,15 @@ def grandfathered_case(number: str) -> list[tuple[Actor, Command]]:
                 evidence="QE2 service record shows EW services active on 2013-08-01.",
                 services_started_on=date(2013, 7, 1),
                 planned_services=(ServiceType.SUPPORTED_EMPLOYMENT,),
+            ),
+        ),
+        (
+            SUPERVISOR,
+            ReassignCase(
+                case_id=case_id_for(number),
+                caseworker_id="cw-2",
+                reassigned_on=date(2013, 8, 2),
+                reason="the EW caseworker carries grandfathered cases",
             ),
         ),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,13 @@ PROJECT_PACKAGES = {
     "tests",
 }
 MODULES = sorted(DOMAIN.rglob("*.py"))
-PLACE_OF = {
-    frozenset({Program.VR}): "domain.vr.",
-    frozenset({Program.CASH_ASSISTANCE}): "domain.assistance.",
-    frozenset({Program.VR, Program.CASH_ASSISTANCE}): "domain.authorizations.",
+PLACES = {
+    "domain.vr": frozenset({Program.VR}),
+    "domain.assistance": frozenset({Program.CASH_ASSISTANCE}),
+    "domain.authorizations": frozenset(Program),
+    "domain.assignment": frozenset(Program),
 }
+"""Each place of domain/ that decides commands, and the programs whose cases accept them."""
 
 
 def module_name(path: Path) -> str:
@@ -104,13 +107,18 @@ def test_no_import_cycle_in_the_domain() -> None:
         visit(name, [])
 
 
-def test_each_command_lives_in_the_package_of_the_programs_that_accept_it() -> None:
-    misplaced = {
-        command.__name__: command.__module__
-        for command, handler in HANDLERS.items()
-        if not command.__module__.startswith(PLACE_OF[handler.programs])
-    }
-    assert misplaced == {}
+@pytest.mark.parametrize("place", sorted(PLACES))
+def test_each_place_registers_its_own_commands_for_its_programs(place: str) -> None:
+    decisions = importlib.import_module(f"{place}.decisions").DECISIONS
+
+    assert decisions, place
+    for command in decisions:
+        assert command.__module__ == f"{place}.commands"
+        assert HANDLERS[command].programs == PLACES[place]
+
+
+def test_every_command_the_registry_handles_belongs_to_a_place() -> None:
+    assert {command.__module__.rpartition(".")[0] for command in HANDLERS} == set(PLACES)
 
 
 def test_each_decision_lives_beside_its_command() -> None:

@@ -19,7 +19,8 @@ from domain.events import CaseEvent
 
 SCALARS = (str, int, bool, float, date, datetime, UUID)
 BASE_FIELDS = set(Aggregate.Event.model_fields) | {"originator_topic"}
-FACT_EVENTS = {"CaseOpened", "OutcomeAchieved"}
+# Facts no policy decides: the opening, the outcome, who carries the case.
+FACT_EVENTS = {"CaseOpened", "OutcomeAchieved", "CaseReassigned"}
 
 
 def event_classes() -> list[type[Aggregate.Event]]:
@@ -116,6 +117,7 @@ def test_the_catalog_holds_the_vr_lifecycle_then_the_cash_assistance_events() ->
         "CashAssistanceEnded",
         "TrainingReferralMade",
         "SkillIdentified",
+        "CaseReassigned",
     ]
 
 

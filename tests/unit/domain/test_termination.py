@@ -163,6 +163,7 @@ def terminated_case() -> tuple[CaseFile, dict[str, UUID]]:
 AFTER = ANNIVERSARY + timedelta(days=1)
 COMMAND_SAMPLES: dict[str, Callable[[CaseFile, dict[str, UUID]], CaseCommand]] = {
     "RecordOutcome": lambda f, ids: f.record_outcome(AFTER),
+    "ReassignCase": lambda f, ids: f.reassign(AFTER),
     "RecognizeGrandfathering": lambda f, ids: f.grandfather(AFTER),
     "CorrectOutcomeDate": lambda f, ids: f.correct_outcome(OUTCOME + timedelta(days=1), AFTER),
     "RequestPEServices": lambda f, ids: f.request(ANNIVERSARY),
