@@ -154,4 +154,8 @@ def test_every_event_type_of_the_case_aggregate_is_in_the_stored_history(
 ) -> None:
     stored = {notification.topic for notification in stored_notifications(app)}
 
-    assert stored == set(STORED_TOPICS)
+    assert stored == set(STORED_TOPICS) - TOPICS_ADDED_SINCE
+
+
+TOPICS_ADDED_SINCE = {"domain.case:Case.CaseReassigned"}
+"""Event types added after the fixture was recorded (issue #15): its history cannot hold them."""
