@@ -27,7 +27,7 @@ from adapters.case_ordered_store import CaseOrderedStore, Refused
 from domain.case import Case, Program
 from domain.catalog import STATUS_AFTER_EVENT
 from domain.measures import EmploymentFact, FactKind, employment_fact
-from domain.values import AuthorizationStatus
+from domain.values import AuthorizationStatus, RequestStatus
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reporting_cases (
@@ -128,13 +128,6 @@ CREATE TABLE IF NOT EXISTS reporting_assistance_exits (
 )
 """
 
-DETERMINATION_KINDS: dict[str, str] = {
-    "PEServicesFoundAppropriate": "pe_appropriate",
-    "NewEmploymentCaseOpened": "new_employment_case",
-    "PEServicesFoundNotAppropriate": "not_appropriate",
-}
-"""The determination event types (VR-08) and the kind the reports call them."""
-
 
 class ReportingStore(CaseOrderedStore):
     """The reporting tables in their own database, fed by the case event topic."""
@@ -159,11 +152,12 @@ class ReportingStore(CaseOrderedStore):
     def apply_event(self, event: Any) -> None:
         case_id = str(event.originator_id)
         event_type = type(event).__name__
-        if isinstance(event, Case.CaseOpened):
-            self._open(case_id, event)
-            caseworker_id, program = event.caseworker_id, event.program.value
-        else:
-            caseworker_id, program = self._case_of(case_id)
+        match event:
+            case Case.CaseOpened():
+                self._open(case_id, event)
+                caseworker_id, program = event.caseworker_id, event.program.value
+            case _:
+                caseworker_id, program = self._case_of(case_id)
         if event_type in STATUS_AFTER_EVENT:
             self.db.execute(
                 "INSERT INTO reporting_status_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -180,22 +174,24 @@ class ReportingStore(CaseOrderedStore):
         if (fact := employment_fact(event)) is not None:
             self._record_fact(case_id, fact)
             return
-        if isinstance(event, Case.CashAssistanceEnded):
-            self._insert(
-                "reporting_assistance_exits",
-                (case_id, event.effective_on.isoformat(), event.reason),
-                f"cash assistance of case {case_id} already ended",
-            )
-            return
-        if program == Program.CASH_ASSISTANCE.value:
-            # The request, determination and authorization tables feed VR reports (VR-02
-            # windows, PE timeliness, overrides); a cash-assistance case counts in the caseload.
-            return
-        if event_type in DETERMINATION_KINDS:
-            self._determine(case_id, event, DETERMINATION_KINDS[event_type])
-            return
         on = event.effective_on.isoformat()
         match event:
+            case Case.CashAssistanceEnded():
+                self._insert(
+                    "reporting_assistance_exits",
+                    (case_id, on, event.reason),
+                    f"cash assistance of case {case_id} already ended",
+                )
+            case _ if program == Program.CASH_ASSISTANCE.value:
+                # The request, determination and authorization tables feed VR reports (VR-02
+                # windows, PE timeliness, overrides); a cash-assistance case counts in the caseload.
+                pass
+            case Case.PEServicesFoundAppropriate():
+                self._determine(case_id, event, RequestStatus.PE_APPROPRIATE)
+            case Case.NewEmploymentCaseOpened():
+                self._determine(case_id, event, RequestStatus.NEW_EMPLOYMENT_CASE)
+            case Case.PEServicesFoundNotAppropriate():
+                self._determine(case_id, event, RequestStatus.NOT_APPROPRIATE)
             case Case.OutcomeAchieved():
                 self._update(
                     "reporting_cases",
@@ -320,7 +316,7 @@ class ReportingStore(CaseOrderedStore):
             raise Refused(f"case {case_id} was never opened in the reporting store")
         return str(rows[0][0]), str(rows[0][1])
 
-    def _determine(self, case_id: str, event: Any, kind: str) -> None:
+    def _determine(self, case_id: str, event: Any, kind: RequestStatus) -> None:
         self._require_request(case_id, event.request_id)
         self.db.execute(
             "INSERT INTO reporting_determinations VALUES (?, ?, ?, ?, ?, ?)",
@@ -328,7 +324,7 @@ class ReportingStore(CaseOrderedStore):
                 case_id,
                 event.originator_version,
                 str(event.request_id),
-                kind,
+                kind.value,
                 event.effective_on.isoformat(),
                 event.actor.id,
             ),
