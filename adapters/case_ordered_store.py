@@ -6,6 +6,10 @@ version each case reached and the topic position, and commits. A redelivered eve
 already applied) is skipped; a gap is rejected to dead letters. Each event is applied inside a
 savepoint, so an event the store refuses leaves no half-written rows behind.
 
+A store that folds a whole batch at once (the caseload view, whose fold runs before it takes the
+write lock) overrides `apply` and keeps the same bookkeeping through `versions_of` and
+`record_progress`.
+
 Each store declares the `layout` its code writes. A store filled by an older layout (a table
 added since, say) would answer from incomplete rows, so it refuses to apply more events until
 it is rebuilt (`pes rebuild <view>`), which empties it and stamps the current layout.
@@ -149,17 +153,40 @@ class CaseOrderedStore:
                 finally:
                     self.db.execute("RELEASE SAVEPOINT event")
                 versions[case_id] = applied[case_id] = event.originator_version
-            self.db.execute_many(
-                "INSERT INTO applied_versions VALUES (?, ?, ?) ON CONFLICT (view, case_id) "
-                "DO UPDATE SET version = excluded.version",
-                [(self.view_name, case_id, version) for case_id, version in applied.items()],
-            )
-            self.db.execute(
-                "INSERT INTO view_positions VALUES (?, ?, ?, ?) ON CONFLICT (view, topic, partition) "
-                "DO UPDATE SET next_offset = excluded.next_offset",
-                (self.view_name, topic, partition, next_offset),
-            )
+            self.record_progress(applied, topic, partition, next_offset)
             before_commit(rejected)
+
+    def record_progress(
+        self, applied: dict[str, int], topic: str, partition: int, next_offset: int
+    ) -> None:
+        """Records, inside the batch's transaction, the version each case reached and the
+        partition's next offset."""
+        self.db.execute_many(
+            "INSERT INTO applied_versions VALUES (?, ?, ?) ON CONFLICT (view, case_id) "
+            "DO UPDATE SET version = excluded.version",
+            [(self.view_name, case_id, version) for case_id, version in applied.items()],
+        )
+        self.db.execute(
+            "INSERT INTO view_positions VALUES (?, ?, ?, ?) ON CONFLICT (view, topic, partition) "
+            "DO UPDATE SET next_offset = excluded.next_offset",
+            (self.view_name, topic, partition, next_offset),
+        )
+
+    def versions_of(self, case_ids: Sequence[str], *, lock: bool = False) -> dict[str, int]:
+        """The versions the cases were applied up to (cases never applied are absent); with
+        `lock`, their rows stay locked until the transaction ends (SQLite's write lock already
+        covers the whole file)."""
+        suffix = " FOR UPDATE" if lock and self.db.dialect == "postgres" else ""
+        versions: dict[str, int] = {}
+        for start in range(0, len(case_ids), _CHUNK):
+            chunk = case_ids[start : start + _CHUNK]
+            for case_id, version in self.db.execute(
+                "SELECT case_id, version FROM applied_versions WHERE view = ? "
+                f"AND case_id IN ({', '.join('?' * len(chunk))}){suffix}",
+                (self.view_name, *chunk),
+            ):
+                versions[case_id] = int(version)
+        return versions
 
     def _applied_version(self, case_id: str) -> int:
         rows = self.db.execute(
@@ -185,6 +212,9 @@ class CaseOrderedStore:
             self.db.execute("DELETE FROM applied_versions WHERE view = ?", (self.view_name,))
             self.db.execute("DELETE FROM view_positions WHERE view = ?", (self.view_name,))
             self._stamp_layout()
+
+
+_CHUNK = 500
 
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[str, ...]:

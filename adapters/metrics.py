@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from adapters.consumer import ConsumerHealth
     from adapters.relay import RelayProgress
     from application.cases import Recorded
-    from consumers.deadline_enforcement import TickReport
     from domain.commands import Command
     from domain.errors import DomainError
+    from projections.deadline_enforcement import TickReport
 
 NO_RULE = "none"
 EXPOSITION_CONTENT_TYPE = CONTENT_TYPE_LATEST

@@ -42,10 +42,10 @@ from application.personal_data import (
 from application.settings import ConfigurationError, Settings
 from consumers.billing.fiscal import FiscalCalendar
 from consumers.billing.ledger import BillingLedger
-from consumers.deadline_enforcement import DeadlineEnforcer
 from consumers.reporting.store import ReportingStore
 from domain.policy import PolicyBook
 from projections.caseload import CaseloadView
+from projections.deadline_enforcement import DeadlineEnforcer
 
 
 def event_store_env(settings: Settings) -> dict[str, str]:

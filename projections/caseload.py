@@ -1,8 +1,9 @@
 """The caseload view and the deadline timeline, built from the case event stream.
 
 Per case: caseworker, program, status, outcome date, and its deadline timeline (the folded
-`CaseTimeline`); per deadline: kind, rule, subject, due and met dates. Rows and the view's Kafka
-positions commit in one transaction per partition batch.
+`CaseTimeline`); per deadline: kind, rule, subject, due and met dates. A `CaseOrderedStore`:
+rows, the version each case reached and the view's Kafka positions commit in one transaction per
+partition batch.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from adapters.case_ordered_store import CaseOrderedStore
 from adapters.consumer import Delivery, is_next_of_its_case
 from adapters.view_database import ViewDatabase
 from domain.case import Case
@@ -54,14 +56,7 @@ CREATE TABLE IF NOT EXISTS case_deadlines (
     due_soon_from TEXT,
     PRIMARY KEY (case_id, kind, subject)
 );
-CREATE INDEX IF NOT EXISTS case_deadlines_by_due ON case_deadlines (due_on);
-CREATE TABLE IF NOT EXISTS view_positions (
-    view TEXT NOT NULL,
-    topic TEXT NOT NULL,
-    partition INTEGER NOT NULL,
-    next_offset INTEGER NOT NULL,
-    PRIMARY KEY (view, topic, partition)
-)
+CREATE INDEX IF NOT EXISTS case_deadlines_by_due ON case_deadlines (due_on)
 """
 
 
@@ -115,17 +110,23 @@ class _CaseRow:
     timeline: CaseTimeline
 
 
-class CaseloadView:
-    """Caseload rows, deadlines and the view's Kafka positions, in one view database."""
+class CaseloadView(CaseOrderedStore):
+    """Caseload rows and deadlines, on the positions and versions every case-ordered store keeps."""
+
+    view_name = VIEW_NAME
+    schema = SCHEMA
 
     def __init__(
         self, db: ViewDatabase, policies: PolicyBook | None = None, due_soon_days: int = 7
     ):
-        self.db = db
         self.policies = policies or PolicyBook.default()
         self.due_soon_days = due_soon_days
-        db.create(SCHEMA)
+        super().__init__(db)
         self._add_due_soon_from()
+        self._track_versions()
+
+    def tables(self) -> Sequence[str]:
+        return ("case_deadlines", "caseload")
 
     def _add_due_soon_from(self) -> None:
         """Views built before deadlines kept their own lead time (TA-06's renewal alert) gain
@@ -141,15 +142,22 @@ class CaseloadView:
             for case_id, timeline in self.db.execute("SELECT case_id, timeline FROM caseload"):
                 self._save_deadlines(case_id, CaseTimeline.model_validate_json(timeline))
 
-    def close(self) -> None:
-        self.db.close()
-
-    def next_offsets(self, topic: str) -> dict[int, int]:
-        rows = self.db.execute(
-            "SELECT partition, next_offset FROM view_positions WHERE view = ? AND topic = ?",
-            (VIEW_NAME, topic),
+    def _track_versions(self) -> None:
+        """Views built before the caseload kept its case versions in `applied_versions`, as every
+        case-ordered store does, gain them from their own rows: no rebuild needed."""
+        tracked = self.db.execute(
+            "SELECT 1 FROM applied_versions WHERE view = ? LIMIT 1", (VIEW_NAME,)
         )
-        return {int(p): int(o) for p, o in rows}
+        if tracked or not self.db.execute("SELECT 1 FROM caseload LIMIT 1"):
+            return
+        with self.db.transaction():
+            # WHERE true: SQLite needs it to read ON CONFLICT as the upsert clause.
+            self.db.execute(
+                "INSERT INTO applied_versions (view, case_id, version) "
+                "SELECT ?, case_id, version FROM caseload WHERE true "
+                "ON CONFLICT (view, case_id) DO NOTHING",
+                (VIEW_NAME,),
+            )
 
     def apply(
         self,
@@ -162,20 +170,18 @@ class CaseloadView:
         # The fold runs before the write lock is taken, so rebuild workers sharing one SQLite
         # file overlap their CPU work; under the lock the rows are written only if no case the
         # batch touches has moved since it was read, and folded again otherwise.
+        self.require_current_layout()
         case_ids = list(dict.fromkeys(str(d.event.originator_id) for d in deliveries))
         loaded = self._load_many(case_ids)
         read = {case_id: row.version for case_id, row in loaded.items()}
         changed, rejected = _fold(loaded, deliveries)
         with self.db.transaction():
-            if self._versions(case_ids) != read:
+            if self.versions_of(case_ids, lock=True) != read:
                 changed, rejected = _fold(self._load_many(case_ids), deliveries)
             for row in changed:
                 self._save(row)
-            self.db.execute(
-                "INSERT INTO view_positions VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (view, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
-                (VIEW_NAME, topic, partition, next_offset),
-            )
+            applied = {row.case_id: row.version for row in changed}
+            self.record_progress(applied, topic, partition, next_offset)
             before_commit(rejected)
 
     def _load_many(self, case_ids: Sequence[str]) -> dict[str, _CaseRow]:
@@ -193,23 +199,10 @@ class CaseloadView:
                 )
         return rows
 
-    def _versions(self, case_ids: Sequence[str]) -> dict[str, int]:
-        """The cases' stored versions, their rows locked until the transaction ends (SQLite's
-        write lock already covers the whole file)."""
-        lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
-        versions: dict[str, int] = {}
-        for chunk in _chunks(case_ids):
-            for case_id, version in self.db.execute(
-                f"SELECT case_id, version FROM caseload WHERE case_id IN ({_marks(chunk)}){lock}",
-                chunk,
-            ):
-                versions[case_id] = int(version)
-        return versions
-
     def _save(self, row: _CaseRow) -> None:
         self.db.execute(
             "INSERT INTO caseload VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET "
-            "status = excluded.status, outcome_date = excluded.outcome_date, "
+            "caseworker_id = excluded.caseworker_id, status = excluded.status, outcome_date = excluded.outcome_date, "
             "version = excluded.version, last_event_type = excluded.last_event_type, "
             "timeline = excluded.timeline",
             (
@@ -245,35 +238,6 @@ class CaseloadView:
                 for d in deadlines(timeline, self.policies)
             ],
         )
-
-    def reset(self) -> None:
-        """Empties the view and forgets its positions, so the next consumer starts at zero."""
-        with self.db.transaction():
-            self.db.execute("DELETE FROM case_deadlines")
-            self.db.execute("DELETE FROM caseload")
-            self.db.execute("DELETE FROM view_positions WHERE view = ?", (VIEW_NAME,))
-
-    def snapshot(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """Every case row and every deadline row, in a stable order: to compare two views."""
-        cases = self.db.execute(
-            "SELECT case_id, case_number, program, caseworker_id, status, outcome_date, version, "
-            "last_event_type, timeline FROM caseload ORDER BY case_id"
-        )
-        rows = self.db.execute(
-            "SELECT case_id, kind, subject, rule_id, due_on, met_on, policy_version, "
-            "due_soon_from FROM case_deadlines ORDER BY case_id, kind, subject"
-        )
-        return cases, rows
-
-    def applied_versions(self) -> dict[str, int]:
-        """The version each case has been applied up to."""
-        return {
-            case_id: int(v)
-            for case_id, v in self.db.execute("SELECT case_id, version FROM caseload")
-        }
-
-    def positions_total(self, topic: str) -> int:
-        return sum(self.next_offsets(topic).values())
 
     # Queries
 
@@ -466,28 +430,33 @@ def _advanced(row: _CaseRow | None, event: Any) -> _CaseRow:
     event_type = type(event).__name__
     timeline = advance(row.timeline if row else None, event)
     if row is None:
-        if not isinstance(event, Case.CaseOpened):
-            raise ValueError(f"case {event.originator_id} starts with {event_type}")
-        row = _CaseRow(
-            case_id=str(event.originator_id),
-            case_number=event.case_number,
-            program=event.program.value,
-            caseworker_id=event.caseworker_id,
-            status=STATUS_AFTER_EVENT[event_type].value,
-            outcome_date=None,
-            version=0,
-            last_event_type=event_type,
-            timeline=timeline,
-        )
+        match event:
+            case Case.CaseOpened():
+                row = _CaseRow(
+                    case_id=str(event.originator_id),
+                    case_number=event.case_number,
+                    program=event.program.value,
+                    caseworker_id=event.caseworker_id,
+                    status=STATUS_AFTER_EVENT[event_type].value,
+                    outcome_date=None,
+                    version=0,
+                    last_event_type=event_type,
+                    timeline=timeline,
+                )
+            case _:
+                raise ValueError(f"case {event.originator_id} starts with {event_type}")
     row.version = event.originator_version
     row.last_event_type = event_type
     row.timeline = timeline
     if event_type in STATUS_AFTER_EVENT:
         row.status = STATUS_AFTER_EVENT[event_type].value
-    if isinstance(event, Case.OutcomeAchieved):
-        row.outcome_date = event.effective_on
-    elif isinstance(event, Case.OutcomeDateCorrected):
-        row.outcome_date = event.corrected_outcome_date
+    match event:
+        case Case.OutcomeAchieved():
+            row.outcome_date = event.effective_on
+        case Case.OutcomeDateCorrected():
+            row.outcome_date = event.corrected_outcome_date
+        case Case.CaseReassigned():
+            row.caseworker_id = event.caseworker_id
     return row
 
 

@@ -11,10 +11,10 @@ from dataclasses import asdict
 from typing import Any
 
 from application.bootstrap import build_case_management, open_billing_ledger
+from application.clock import utc_today
 from application.settings import Settings
 from consumers.billing.ledger import BillingLedger
 from consumers.billing.reconciliation import reconcile
-from consumers.deadline_enforcement import utc_today
 from scripts.arguments import iso_date
 
 

@@ -33,9 +33,9 @@ from application.bootstrap import (
 )
 from application.clock import Clock, utc_today
 from application.settings import ConfigurationError, Settings, load_settings
-from consumers.deadline_enforcement import DeadlineEnforcer, TickAheadOfClock, TickReport
 from domain.case import CaseStatus
 from projections.caseload import CaseloadView
+from projections.deadline_enforcement import DeadlineEnforcer, TickAheadOfClock, TickReport
 from scripts.arguments import LISTEN_PORT, PORT, Parser, iso_date, seconds, whole
 from scripts.billing_cli import add_billing_commands, cmd_billing
 from scripts.exit_codes import ExitCode

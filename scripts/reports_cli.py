@@ -11,8 +11,8 @@ from typing import Any
 
 from adapters.case_ordered_store import StaleLayout
 from application.bootstrap import open_reporting_store
+from application.clock import utc_today
 from application.settings import Settings
-from consumers.deadline_enforcement import utc_today
 from consumers.reporting import reports
 from consumers.reporting.export import FORMATS, write_report
 from consumers.reporting.store import ReportingStore

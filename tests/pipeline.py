@@ -14,7 +14,7 @@ from application.bootstrap import (
 )
 from application.clock import Clock, utc_today
 from application.settings import Settings
-from consumers.deadline_enforcement import TickReport
+from projections.deadline_enforcement import TickReport
 from tests.topic_reader import wait_for
 
 

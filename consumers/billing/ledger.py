@@ -157,75 +157,84 @@ class BillingLedger(CaseOrderedStore):
 
     def apply_event(self, event: Any) -> None:
         case_id = str(event.originator_id)
-        if not isinstance(event, Case.CaseOpened) and not self._knows_case(case_id):
-            raise Refused(f"case {case_id} was never opened in the ledger")
-        if isinstance(event, Case.CaseOpened):
-            self.db.execute(
-                "INSERT INTO billing_cases VALUES (?, ?, ?)",
-                (case_id, event.case_number, event.program.value),
-            )
-        elif isinstance(event, Case.ServiceAuthorized):
-            self.db.execute(
-                "INSERT INTO billing_authorizations VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, ?, NULL, NULL)",
-                (
-                    str(event.authorization_id),
-                    case_id,
-                    event.provider,
-                    event.service_type.value,
-                    event.effective_on.isoformat(),
-                    event.amount_cents,
-                    AuthorizationStatus.AUTHORIZED.value,
-                ),
-            )
-            self._journal(event, event.authorization_id, Movement.ENCUMBERED, event.amount_cents)
-        elif isinstance(event, Case.ServiceProvided | Case.AuthorizationCancelled):
-            status = (
-                AuthorizationStatus.PROVIDED
-                if isinstance(event, Case.ServiceProvided)
-                else AuthorizationStatus.CANCELLED
-            )
-            self._update_authorization(
-                event.authorization_id,
-                "status = ?, ended_on = ?",
-                (status.value, event.effective_on.isoformat()),
-            )
-        elif isinstance(event, Case.InvoiceReceived):
-            provider = self._provider_of(event.authorization_id)
-            self.db.execute(
-                "INSERT INTO billing_invoices VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-                (
-                    str(event.invoice_id),
-                    str(event.authorization_id),
-                    case_id,
-                    provider,
-                    event.invoice_number,
-                    event.amount_cents,
-                    event.effective_on.isoformat(),
-                ),
-            )
-            self._update_authorization(
-                event.authorization_id, "invoiced_cents = invoiced_cents + ?", (event.amount_cents,)
-            )
-            self._journal(event, event.authorization_id, Movement.INVOICED, event.amount_cents)
-        elif isinstance(event, Case.InvoicePaid):
-            updated = self.db.execute(
-                "UPDATE billing_invoices SET paid_cents = ?, paid_on = ? "
-                "WHERE invoice_id = ? AND paid_on IS NULL RETURNING invoice_id",
-                (event.amount_cents, event.effective_on.isoformat(), str(event.invoice_id)),
-            )
-            if not updated:
-                raise Refused(f"invoice {event.invoice_id} is not in the ledger or already paid")
-            self._update_authorization(
-                event.authorization_id, "paid_cents = paid_cents + ?", (event.amount_cents,)
-            )
-            self._journal(event, event.authorization_id, Movement.PAID, event.amount_cents)
-        elif isinstance(event, Case.BalanceUnencumbered):
-            self._update_authorization(
-                event.authorization_id,
-                "unencumbered_cents = ?, unencumbered_on = ?",
-                (event.amount_cents, event.effective_on.isoformat()),
-            )
-            self._journal(event, event.authorization_id, Movement.UNENCUMBERED, event.amount_cents)
+        match event:
+            case Case.CaseOpened():
+                self.db.execute(
+                    "INSERT INTO billing_cases VALUES (?, ?, ?)",
+                    (case_id, event.case_number, event.program.value),
+                )
+            case _ if not self._knows_case(case_id):
+                raise Refused(f"case {case_id} was never opened in the ledger")
+            case Case.ServiceAuthorized():
+                self.db.execute(
+                    "INSERT INTO billing_authorizations VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, ?, NULL, NULL)",
+                    (
+                        str(event.authorization_id),
+                        case_id,
+                        event.provider,
+                        event.service_type.value,
+                        event.effective_on.isoformat(),
+                        event.amount_cents,
+                        AuthorizationStatus.AUTHORIZED.value,
+                    ),
+                )
+                self._journal(
+                    event, event.authorization_id, Movement.ENCUMBERED, event.amount_cents
+                )
+            case Case.ServiceProvided():
+                self._end_authorization(event, AuthorizationStatus.PROVIDED)
+            case Case.AuthorizationCancelled():
+                self._end_authorization(event, AuthorizationStatus.CANCELLED)
+            case Case.InvoiceReceived():
+                provider = self._provider_of(event.authorization_id)
+                self.db.execute(
+                    "INSERT INTO billing_invoices VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                    (
+                        str(event.invoice_id),
+                        str(event.authorization_id),
+                        case_id,
+                        provider,
+                        event.invoice_number,
+                        event.amount_cents,
+                        event.effective_on.isoformat(),
+                    ),
+                )
+                self._update_authorization(
+                    event.authorization_id,
+                    "invoiced_cents = invoiced_cents + ?",
+                    (event.amount_cents,),
+                )
+                self._journal(event, event.authorization_id, Movement.INVOICED, event.amount_cents)
+            case Case.InvoicePaid():
+                updated = self.db.execute(
+                    "UPDATE billing_invoices SET paid_cents = ?, paid_on = ? "
+                    "WHERE invoice_id = ? AND paid_on IS NULL RETURNING invoice_id",
+                    (event.amount_cents, event.effective_on.isoformat(), str(event.invoice_id)),
+                )
+                if not updated:
+                    raise Refused(
+                        f"invoice {event.invoice_id} is not in the ledger or already paid"
+                    )
+                self._update_authorization(
+                    event.authorization_id, "paid_cents = paid_cents + ?", (event.amount_cents,)
+                )
+                self._journal(event, event.authorization_id, Movement.PAID, event.amount_cents)
+            case Case.BalanceUnencumbered():
+                self._update_authorization(
+                    event.authorization_id,
+                    "unencumbered_cents = ?, unencumbered_on = ?",
+                    (event.amount_cents, event.effective_on.isoformat()),
+                )
+                self._journal(
+                    event, event.authorization_id, Movement.UNENCUMBERED, event.amount_cents
+                )
+
+    def _end_authorization(self, event: Any, status: AuthorizationStatus) -> None:
+        self._update_authorization(
+            event.authorization_id,
+            "status = ?, ended_on = ?",
+            (status.value, event.effective_on.isoformat()),
+        )
 
     def _update_authorization(self, authorization_id: Any, assignments: str, params: tuple) -> None:
         updated = self.db.execute(

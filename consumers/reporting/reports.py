@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from consumers.reporting.store import DETERMINATION_KINDS, ReportingStore
+from consumers.reporting.store import ReportingStore
 from domain.case import CaseStatus, Program
 from domain.dates import add_months
 from domain.measures import OutcomeMeasures, Quarter, exit_measures, measures_of
 from domain.policy import PolicyBook
+from domain.values import RequestStatus
 from domain.vr.rules import within_initiation_window
 
 _STATUS_ORDER = {status.value: index for index, status in enumerate(CaseStatus)}
@@ -281,9 +282,9 @@ def _timeliness(store: ReportingStore, period: Period, policies: PolicyBook) -> 
         period_end=period.end,
         requests_received=int(received),
         determinations_made=sum(kinds.values()),
-        found_pe_appropriate=kinds[DETERMINATION_KINDS["PEServicesFoundAppropriate"]],
-        new_employment_cases=kinds[DETERMINATION_KINDS["NewEmploymentCaseOpened"]],
-        found_not_appropriate=kinds[DETERMINATION_KINDS["PEServicesFoundNotAppropriate"]],
+        found_pe_appropriate=kinds[RequestStatus.PE_APPROPRIATE],
+        new_employment_cases=kinds[RequestStatus.NEW_EMPLOYMENT_CASE],
+        found_not_appropriate=kinds[RequestStatus.NOT_APPROPRIATE],
         days_to_determination=Summary.of(_days(first_determinations)),
         days_to_first_authorization=Summary.of(_days(first_authorizations)),
         authorizations=len(authorizations),

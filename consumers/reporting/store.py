@@ -4,8 +4,8 @@ One small row per fact, keyed so the reports can ask "as of a business date" que
 
 | table | one row per | holds |
 |---|---|---|
-| `reporting_cases` | case | number, program, caseworker, opening, current outcome (date, wage, hours), grandfathering and termination dates |
-| `reporting_status_changes` | event that sets a case's status (`STATUS_AFTER_EVENT`) | case version, effective date, status, event type, the case's caseworker, the actor |
+| `reporting_cases` | case | number, program, caseworker (the current one: reassignments move it), opening, current outcome (date, wage, hours), grandfathering and termination dates |
+| `reporting_status_changes` | event that sets a case's status (`STATUS_AFTER_EVENT`) or its caseworker (`CaseReassigned`, status unchanged) | case version, effective date, status, event type, the case's caseworker, the actor |
 | `reporting_requests` | PE request | requested on, purpose, review (requested, decision, decided), how and when it ended |
 | `reporting_determinations` | determination (a reversed review leads to a second one) | request, kind, date, actor |
 | `reporting_authorizations` | authorization | request, dates, planned start and end, service type, category, grandfathered, policy version, status |
@@ -27,7 +27,7 @@ from adapters.case_ordered_store import CaseOrderedStore, Refused
 from domain.case import Case, Program
 from domain.catalog import STATUS_AFTER_EVENT
 from domain.measures import EmploymentFact, FactKind, employment_fact
-from domain.values import AuthorizationStatus
+from domain.values import AuthorizationStatus, RequestStatus
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reporting_cases (
@@ -128,13 +128,6 @@ CREATE TABLE IF NOT EXISTS reporting_assistance_exits (
 )
 """
 
-DETERMINATION_KINDS: dict[str, str] = {
-    "PEServicesFoundAppropriate": "pe_appropriate",
-    "NewEmploymentCaseOpened": "new_employment_case",
-    "PEServicesFoundNotAppropriate": "not_appropriate",
-}
-"""The determination event types (VR-08) and the kind the reports call them."""
-
 
 class ReportingStore(CaseOrderedStore):
     """The reporting tables in their own database, fed by the case event topic."""
@@ -159,19 +152,25 @@ class ReportingStore(CaseOrderedStore):
     def apply_event(self, event: Any) -> None:
         case_id = str(event.originator_id)
         event_type = type(event).__name__
-        if isinstance(event, Case.CaseOpened):
-            self._open(case_id, event)
-            caseworker_id, program = event.caseworker_id, event.program.value
-        else:
-            caseworker_id, program = self._case_of(case_id)
-        if event_type in STATUS_AFTER_EVENT:
+        match event:
+            case Case.CaseOpened():
+                self._open(case_id, event)
+                caseworker_id, program = event.caseworker_id, event.program.value
+            case _:
+                caseworker_id, program = self._case_of(case_id)
+        status = STATUS_AFTER_EVENT[event_type].value if event_type in STATUS_AFTER_EVENT else None
+        match event:
+            case Case.CaseReassigned():
+                # The case counts in its new caseworker's caseload from that day, as it stands.
+                caseworker_id, status = event.caseworker_id, self._status_of(case_id)
+        if status is not None:
             self.db.execute(
                 "INSERT INTO reporting_status_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     case_id,
                     event.originator_version,
                     event.effective_on.isoformat(),
-                    STATUS_AFTER_EVENT[event_type].value,
+                    status,
                     event_type,
                     caseworker_id,
                     event.actor.id,
@@ -180,22 +179,32 @@ class ReportingStore(CaseOrderedStore):
         if (fact := employment_fact(event)) is not None:
             self._record_fact(case_id, fact)
             return
-        if isinstance(event, Case.CashAssistanceEnded):
-            self._insert(
-                "reporting_assistance_exits",
-                (case_id, event.effective_on.isoformat(), event.reason),
-                f"cash assistance of case {case_id} already ended",
-            )
-            return
-        if program == Program.CASH_ASSISTANCE.value:
-            # The request, determination and authorization tables feed VR reports (VR-02
-            # windows, PE timeliness, overrides); a cash-assistance case counts in the caseload.
-            return
-        if event_type in DETERMINATION_KINDS:
-            self._determine(case_id, event, DETERMINATION_KINDS[event_type])
-            return
         on = event.effective_on.isoformat()
         match event:
+            case Case.CashAssistanceEnded():
+                self._insert(
+                    "reporting_assistance_exits",
+                    (case_id, on, event.reason),
+                    f"cash assistance of case {case_id} already ended",
+                )
+            case Case.CaseReassigned():
+                self._update(
+                    "reporting_cases",
+                    "caseworker_id = ?",
+                    "case_id = ?",
+                    (event.caseworker_id, case_id),
+                    f"case {case_id} was never opened",
+                )
+            case _ if program == Program.CASH_ASSISTANCE.value:
+                # The request, determination and authorization tables feed VR reports (VR-02
+                # windows, PE timeliness, overrides); a cash-assistance case counts in the caseload.
+                pass
+            case Case.PEServicesFoundAppropriate():
+                self._determine(case_id, event, RequestStatus.PE_APPROPRIATE)
+            case Case.NewEmploymentCaseOpened():
+                self._determine(case_id, event, RequestStatus.NEW_EMPLOYMENT_CASE)
+            case Case.PEServicesFoundNotAppropriate():
+                self._determine(case_id, event, RequestStatus.NOT_APPROPRIATE)
             case Case.OutcomeAchieved():
                 self._update(
                     "reporting_cases",
@@ -259,6 +268,15 @@ class ReportingStore(CaseOrderedStore):
                     f"case {case_id} was already terminated",
                 )
 
+    def _status_of(self, case_id: str) -> str:
+        """The case's status as of its last status change."""
+        rows = self.db.execute(
+            "SELECT status FROM reporting_status_changes WHERE case_id = ? "
+            "ORDER BY case_version DESC LIMIT 1",
+            (case_id,),
+        )
+        return str(rows[0][0])
+
     def _open(self, case_id: str, event: Any) -> None:
         self._insert(
             "reporting_cases (case_id, case_number, program, caseworker_id, opened_on)",
@@ -320,7 +338,7 @@ class ReportingStore(CaseOrderedStore):
             raise Refused(f"case {case_id} was never opened in the reporting store")
         return str(rows[0][0]), str(rows[0][1])
 
-    def _determine(self, case_id: str, event: Any, kind: str) -> None:
+    def _determine(self, case_id: str, event: Any, kind: RequestStatus) -> None:
         self._require_request(case_id, event.request_id)
         self.db.execute(
             "INSERT INTO reporting_determinations VALUES (?, ?, ?, ?, ?, ?)",
@@ -328,7 +346,7 @@ class ReportingStore(CaseOrderedStore):
                 case_id,
                 event.originator_version,
                 str(event.request_id),
-                kind,
+                kind.value,
                 event.effective_on.isoformat(),
                 event.actor.id,
             ),

@@ -107,13 +107,25 @@ def test_two_ledger_consumers_in_one_group_split_the_partitions_and_still_reconc
     members = [build_projection(settings, "billing", group_id=group) for _ in range(2)]
     ledger = open_billing_ledger(settings)  # the test's own connection: members write on theirs
     applied = [0, 0]
+    assignments: list[frozenset[int]] = [frozenset(), frozenset()]
+    failures: list[Exception] = []
     stop = threading.Event()
 
     def run(index: int) -> None:
         # Each member polls on its own thread, as in its own process: one member's join never
         # waits for the other's poll, so neither misses its heartbeat or rebalance deadline.
-        while not stop.is_set():
-            applied[index] += members[index].poll_once(timeout_ms=100)
+        # Only this thread touches the member's client (kafka-python's is not thread-safe).
+        member = members[index]
+        try:
+            while not stop.is_set():
+                applied[index] += member.poll_once(timeout_ms=100)
+                assignments[index] = frozenset(tp.partition for tp in member.consumer.assignment())
+        except Exception as error:  # reported by the waits below, not lost with the thread
+            failures.append(error)
+
+    def members_alive() -> None:
+        if failures:
+            raise AssertionError(f"a group member's thread failed: {failures[0]!r}")
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(2)]
     for thread in threads:
@@ -122,7 +134,8 @@ def test_two_ledger_consumers_in_one_group_split_the_partitions_and_still_reconc
 
         def settled() -> bool:
             # Each member reports its own view of the group; during a rebalance they overlap.
-            first, second = (m.consumer.assignment() for m in members)
+            members_alive()
+            first, second = assignments
             whole = len(first | second) == settings.case_events_partitions
             return bool(first and second and not first & second and whole)
 
@@ -134,11 +147,11 @@ def test_two_ledger_consumers_in_one_group_split_the_partitions_and_still_reconc
         published = relay.drain()
         relay.close()
 
-        wait_for(
-            lambda: ledger.positions_total(settings.case_events_topic) >= published,
-            timeout=120,
-            what="the two members to apply every published event",
-        )
+        def all_applied() -> bool:
+            members_alive()
+            return ledger.positions_total(settings.case_events_topic) >= published
+
+        wait_for(all_applied, timeout=120, what="the two members to apply every published event")
         assert all(applied)  # each member did part of the work
 
         report = reconcile(ledger, app)
@@ -148,6 +161,9 @@ def test_two_ledger_consumers_in_one_group_split_the_partitions_and_still_reconc
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
+        stuck = [thread.name for thread in threads if thread.is_alive()]
         for member in members:
             member.close()
         ledger.close()
+    assert stuck == [], "a group member did not return from its poll within 30 s"
+    assert failures == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,11 +37,13 @@ def open_db(request: pytest.FixtureRequest, tmp_path: Path) -> OpenDatabase:
     return lambda: ViewDatabase.postgres(conninfo(server.connection, dbname=name))
 
 
-def fed_view(db: ViewDatabase) -> CaseloadView:
+def a_renewal_case() -> list[Any]:
     file = AssistanceFile(case_number="TA-UPG-1")
     file.do(file.eligibility(SupportProgram.FOOD_ASSISTANCE, date(2024, 2, 1), renewal_on=RENEWAL))
-    events = file.all_events()
-    view = CaseloadView(db)
+    return file.all_events()
+
+
+def feed(view: CaseloadView, events: list[Any]) -> CaseloadView:
     view.apply(
         TOPIC,
         0,
@@ -49,6 +52,10 @@ def fed_view(db: ViewDatabase) -> CaseloadView:
         lambda rejected: None,
     )
     return view
+
+
+def fed_view(db: ViewDatabase) -> CaseloadView:
+    return feed(CaseloadView(db), a_renewal_case())
 
 
 def renewal_status(view: CaseloadView, today: date) -> DeadlineStatus:
@@ -94,3 +101,23 @@ def test_a_view_built_without_lead_times_gains_them_from_its_stored_timelines(
     again = CaseloadView(open_db())
     assert again.snapshot() == current
     again.close()
+
+
+def test_a_view_built_before_it_tracked_case_versions_takes_them_from_its_rows(
+    open_db: OpenDatabase,
+) -> None:
+    events = a_renewal_case()
+    view = feed(CaseloadView(open_db()), events)
+    current = view.snapshot()
+    versions = view.applied_versions()
+    # As the view stood before it kept its versions in `applied_versions` with the other stores.
+    view.db.execute("DELETE FROM applied_versions WHERE view = 'caseload'")
+    view.close()
+
+    upgraded = CaseloadView(open_db())
+    assert upgraded.applied_versions() == versions == {str(events[0].originator_id): len(events)}
+    assert upgraded.snapshot() == current
+    # A redelivery after the upgrade is passed over: every event still applies once.
+    feed(upgraded, events)
+    assert upgraded.snapshot() == current
+    upgraded.close()

@@ -16,12 +16,12 @@ import pytest
 from adapters.avro import AvroCodec, published_schemas
 from application.clock import utc_today
 from application.settings import Settings, as_environment
-from consumers.deadline_enforcement import TickAheadOfClock
 from domain.case import CaseStatus, case_id_for
 from domain.commands import TerminateCase
 from domain.deadlines import DeadlineKind, DeadlineStatus
 from domain.termination import DEADLINE_PROCESS
 from domain.values import Override
+from projections.deadline_enforcement import TickAheadOfClock
 from scripts.exit_codes import ExitCode
 from tests.builders import BILLING, CASEWORKER, SUPERVISOR, CaseFile, open_case
 from tests.conftest import unique

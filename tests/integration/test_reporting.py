@@ -55,7 +55,8 @@ from consumers.reporting.reports import (
     participant_outcomes,
     timeliness,
 )
-from consumers.reporting.store import DETERMINATION_KINDS, ReportingStore
+from consumers.reporting.store import ReportingStore
+from domain.assignment.commands import ReassignCase
 from domain.assistance.values import JobLossReason
 from domain.base import Actor, Role, numbered_id
 from domain.case import Case, Program, case_id_for
@@ -757,6 +758,29 @@ def test_a_corrected_outcome_date_moves_the_outcome_and_the_initiation_window(
     assert (outcome.outcome_date, outcome.retention_days) == (date(2024, 2, 15), 29)
 
 
+def test_a_reassigned_case_counts_in_its_new_caseworkers_caseload_from_that_day(
+    tmp_path: Path, sqlite_store: ReportingStore
+) -> None:
+    app = build_case_management(Settings(data_dir=tmp_path / "events"))
+    f = Desk(app, "RPT-R", ADA, date(2024, 1, 10))
+    f.outcome(date(2024, 3, 1), 2000, 35)
+    f.do(
+        ReassignCase(
+            case_id=f.case_id,
+            caseworker_id="cw-bo",
+            reassigned_on=date(2024, 4, 10),
+            reason="caseload balancing",
+        ),
+        SUPERVISOR,
+    )
+    feed_in_batches(sqlite_store, deliveries(app.history(f.case_id)), size=2)
+
+    assert caseload_over_time(sqlite_store, [date(2024, 3, 31), date(2024, 4, 30)]) == [
+        CaseloadCount(date(2024, 3, 31), "cw-ada", "monitoring", 1),
+        CaseloadCount(date(2024, 4, 30), "cw-bo", "monitoring", 1),
+    ]
+
+
 def test_applying_the_same_deliveries_again_changes_nothing(
     sqlite_store: ReportingStore, recorded: list[Any]
 ) -> None:
@@ -854,7 +878,14 @@ def test_the_synthetic_caseload_counts_every_case_and_every_authorization_once(
         1 for e in authorized if e.grandfathered
     )
     assert sum(r.determinations_made for r in rows) == sum(
-        1 for e in events if type(e).__name__ in DETERMINATION_KINDS
+        1
+        for e in events
+        if isinstance(
+            e,
+            Case.PEServicesFoundAppropriate
+            | Case.NewEmploymentCaseOpened
+            | Case.PEServicesFoundNotAppropriate,
+        )
     )
     assert sum(r.requests_received for r in rows) == sum(
         1 for e in events if isinstance(e, Case.PEServicesRequested)

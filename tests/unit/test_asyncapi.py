@@ -25,9 +25,9 @@ from adapters.schema_generation import domain_event_classes
 from adapters.view_database import ViewDatabase
 from application.bootstrap import build_case_management, build_tracking_recorder, case_event_topics
 from application.settings import Settings
-from consumers.deadline_enforcement import DeadlineEnforcer
 from domain.case import case_id_for
 from projections.caseload import CaseloadView
+from projections.deadline_enforcement import DeadlineEnforcer
 from tests.builders import BILLING, CASEWORKER, CaseFile, open_case, record_outcome, sample_event
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"

@@ -21,8 +21,8 @@ from adapters.retry import Backoff
 from adapters.view_database import ViewDatabase
 from application.bootstrap import build_case_management, build_tracking_recorder
 from application.settings import Settings
-from consumers.deadline_enforcement import DeadlineEnforcer
 from projections.caseload import CaseloadView
+from projections.deadline_enforcement import DeadlineEnforcer
 from scripts.cli import keep_broker_running
 from scripts.local_kafka import KafkaLauncherError
 from scripts.supervisor import Supervisor, Task
