@@ -19,14 +19,16 @@ from eventsourcing.domain import event
 
 from domain.assignment import events as assignment_events
 from domain.assistance import events as assistance_events
+from domain.assistance.policy import TAPolicy
 from domain.assistance.records import AssistanceRecord
 from domain.authorizations import events as authorization_events
 from domain.authorizations.records import Authorization, Invoice
 from domain.base import Actor, Aggregate
 from domain.errors import InvalidCommand, RuleViolation
 from domain.events import CaseEvent, CaseStatus, Program
-from domain.policy import PolicyBook, TAPolicy, VRPolicy
+from domain.policy import PolicyBook
 from domain.vr import events as vr_events
+from domain.vr.policy import VRPolicy
 from domain.vr.records import (
     OPEN_REQUEST_STATUSES,
     Grandfathering,

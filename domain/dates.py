@@ -25,3 +25,10 @@ def within_months(day: date, start: date, months: int) -> bool:
 def within_days(day: date, start: date, days: int) -> bool:
     """Whether `day` is on or before `start` + `days` (the policy's "within N days of")."""
     return day <= start + timedelta(days=days)
+
+
+MAX_MONTHS = 1200
+"""The longest period a policy may name in months (a century): clocks add it to business dates,
+which must stay in the calendar."""
+MAX_DAYS = 36_525
+"""The longest period a policy may name in days (a century)."""

@@ -66,12 +66,14 @@ from uuid import UUID
 
 from pydantic import Field
 
+from domain.assistance.policy import TAPolicy
 from domain.assistance.records import eligibility_subject_id
 from domain.assistance.values import CLOSED_GOAL_STATUSES, EligibilityStatus, SupportProgram
 from domain.base import Aggregate, ValueObject
 from domain.case import Case, Program
-from domain.policy import PolicyBook, TAPolicy, VRPolicy
+from domain.policy import PolicyBook
 from domain.values import ReviewDecision
+from domain.vr.policy import VRPolicy
 from domain.vr.rules import termination_due
 
 

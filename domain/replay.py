@@ -24,9 +24,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from domain.policy import PolicyBook, VRPolicy
+from domain.policy import PolicyBook
 from domain.termination import ServicesClock
 from domain.values import ServiceType
+from domain.vr.policy import VRPolicy
 from domain.vr.rules import authorization_breaches, within_initiation_window
 
 

@@ -17,7 +17,8 @@ from datetime import date
 
 from domain.base import Actor, Aggregate, Role
 from domain.catalog import ENTERS_PE_SERVICES, LEAVES_PE_SERVICES
-from domain.policy import PolicyBook, VRPolicy
+from domain.policy import PolicyBook
+from domain.vr.policy import VRPolicy
 from domain.vr.rules import termination_due
 
 DEADLINE_PROCESS = Actor(id="system:deadlines", role=Role.SYSTEM)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
 
+from domain.assistance.policy import TAPolicy
 from domain.assistance.values import (
     ContactChannel,
     ContingencyArea,
@@ -33,7 +34,6 @@ from domain.commands import (
     ReferToCommunityResource,
     SetPlanGoal,
 )
-from domain.policy import TAPolicy
 from synthetic.history import History, SyntheticCommand
 
 NEEDS = (

@@ -23,7 +23,6 @@ from domain.commands import (
     ReturnToMonitoring,
     UnencumberBalance,
 )
-from domain.policy import VRPolicy
 from domain.values import (
     AdvanceAssessment,
     AdvancementResult,
@@ -35,6 +34,7 @@ from domain.values import (
     ServiceCategory,
     ServiceType,
 )
+from domain.vr.policy import VRPolicy
 from synthetic.history import (
     BILLING_CLERKS,
     EMPLOYERS,

@@ -19,12 +19,13 @@ from domain.assistance.events import (
     InterventionLogged,
     ReachabilityRecorded,
 )
+from domain.assistance.policy import TAPolicy
 from domain.assistance.records import Intervention, Reachability, blank
 from domain.assistance.values import ContactChannel
 from domain.base import Actor
 from domain.case import Case
 from domain.errors import InvalidCommand, RuleViolation
-from domain.policy import PolicyBook, TAPolicy
+from domain.policy import PolicyBook
 
 
 def log_intervention(

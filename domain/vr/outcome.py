@@ -8,9 +8,10 @@ from datetime import date
 from domain.base import Actor
 from domain.case import Case
 from domain.errors import InvalidCommand, RuleViolation
-from domain.policy import PolicyBook, VRPolicy
+from domain.policy import PolicyBook
 from domain.vr.commands import CorrectOutcomeDate, RecognizeGrandfathering, RecordOutcome
 from domain.vr.events import GrandfatheringRecognized, OutcomeAchieved, OutcomeDateCorrected
+from domain.vr.policy import VRPolicy
 from domain.vr.records import Grandfathering
 from domain.vr.rules import (
     authorization_breaches,

@@ -9,7 +9,7 @@ from uuid import UUID
 from domain.base import Actor
 from domain.case import Case
 from domain.errors import InvalidCommand, RuleViolation
-from domain.policy import PolicyBook, VRPolicy
+from domain.policy import PolicyBook
 from domain.values import RequestPurpose, RequestStatus, ReviewDecision
 from domain.vr.commands import (
     DecideReview,
@@ -27,6 +27,7 @@ from domain.vr.events import (
     ReviewDecided,
     ReviewRequested,
 )
+from domain.vr.policy import VRPolicy
 from domain.vr.records import ServiceRequest
 from domain.vr.rules import check_assessment, exempt_from_the_window, within_initiation_window
 

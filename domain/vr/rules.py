@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 from domain.errors import InvalidCommand, OverrideRequired, RuleViolation, exemption
-from domain.policy import VRPolicy
 from domain.values import (
     AdvanceAssessment,
     MaintainAssessment,
@@ -15,6 +14,7 @@ from domain.values import (
     RequestPurpose,
     ServiceType,
 )
+from domain.vr.policy import VRPolicy
 from domain.vr.records import Grandfathering
 
 

@@ -9,13 +9,14 @@ import pytest
 
 from domain.assistance.decisions import DECISIONS
 from domain.assistance.plan import uncovered_contingency_areas
+from domain.assistance.policy import TAPolicy
 from domain.assistance.values import ContingencyArea, GoalStatus, ResponsibleParty, SupportProgram
 from domain.case import Case, CaseStatus, Program
 from domain.command import CaseCommand
 from domain.commands import CASH_ASSISTANCE_COMMANDS, RecordOutcome
 from domain.errors import InvalidCommand, RuleViolation
 from domain.handling import HANDLERS
-from domain.policy import PolicyBook, TAPolicy
+from domain.policy import PolicyBook
 from tests.builders import OPENED, POLICIES, AssistanceFile, CaseFile, rebuilt
 
 PLANNED = date(2024, 2, 12)

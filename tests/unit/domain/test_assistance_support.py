@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from domain.assistance.policy import TAPolicy
 from domain.assistance.values import (
     ContactChannel,
     EligibilityStatus,
@@ -15,7 +16,6 @@ from domain.assistance.values import (
     SupportProgram,
 )
 from domain.errors import InvalidCommand, RuleViolation
-from domain.policy import TAPolicy
 from tests.builders import OPENED, POLICIES, AssistanceFile
 
 ON = date(2024, 3, 4)

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from domain.assistance.policy import TAPolicy
 from domain.assistance.training import training_referral_window_closes
 from domain.errors import InvalidCommand, RuleViolation
-from domain.policy import TAPolicy
 from tests.builders import OPENED, POLICIES, TA_POLICY, AssistanceFile
 
 

@@ -24,9 +24,10 @@ from domain.deadlines import (
 )
 from domain.errors import RuleViolation
 from domain.handling import decide
-from domain.policy import PolicyBook, VRPolicy
+from domain.policy import PolicyBook
 from domain.termination import DEADLINE_PROCESS, termination_date
 from domain.values import Override, ReviewDecision, ServiceType
+from domain.vr.policy import VRPolicy
 from synthetic import SyntheticCaseload
 from tests.builders import (
     ANNIVERSARY,

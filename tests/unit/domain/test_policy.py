@@ -8,8 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from domain.errors import RuleViolation
-from domain.policy import PolicyBook, VRPolicy
+from domain.policy import PolicyBook
 from domain.values import ServiceType
+from domain.vr.policy import VRPolicy
 from tests.builders import CaseFile
 
 LONGER_WINDOW = VRPolicy(

@@ -10,7 +10,6 @@ from datetime import date
 
 import pytest
 
-from domain.policy import EXCLUDED_SERVICE_TYPES_2018
 from domain.replay import (
     Consequence,
     Difference,
@@ -19,6 +18,7 @@ from domain.replay import (
     fact_of,
 )
 from domain.values import Override, ServiceType
+from domain.vr.policy import EXCLUDED_SERVICE_TYPES_2018
 from tests.builders import BILLING, POLICIES, AssistanceFile, CaseFile
 
 WIDER_WINDOW = {"initiation_window_months": 18, "termination_after_months": 18}

@@ -12,9 +12,9 @@ from domain.assistance.values import ContingencyArea, GoalStatus, SupportProgram
 from domain.case import CaseStatus
 from domain.commands import CASE_COMMANDS, CaseCommand
 from domain.errors import RuleViolation
-from domain.policy import VRPolicy
 from domain.termination import DEADLINE_PROCESS, scheduled_termination, termination_date
 from domain.values import ReviewDecision, ScopeCriteria, ServiceType
+from domain.vr.policy import VRPolicy
 from tests.builders import (
     ANNIVERSARY,
     BILLING,

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.policy import PolicyBook, VRPolicy
+from domain.policy import PolicyBook
 from domain.values import ServiceType
+from domain.vr.policy import VRPolicy
 from domain.vr.rules import authorization_breaches, termination_due, within_initiation_window
 
 POLICY = PolicyBook.default().vr_in_force_on(date(2024, 1, 1))
