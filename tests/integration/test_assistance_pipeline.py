@@ -13,13 +13,14 @@ import pytest
 
 from adapters.avro import AvroCodec, published_schemas
 from adapters.contract import contract_record
-from adapters.schema_generation import domain_event_classes
 from application.bootstrap import build_case_management, build_projection, build_relay
 from application.cases import CaseManagement
 from application.settings import Settings
 from consumers.billing.ledger import BillingLedger
 from consumers.billing.reconciliation import reconcile
-from domain.case import Case, CaseStatus, case_id_for
+from domain.assistance import events as assistance_events
+from domain.case import CaseStatus, case_id_for
+from domain.catalog import EVENT_CLASSES
 from domain.commands import OpenCase, TerminateCase
 from domain.deadlines import DeadlineKind, DeadlineStatus
 from domain.errors import InvalidCommand
@@ -35,10 +36,11 @@ pytestmark = pytest.mark.kafka
 LAST_TICK = date(2030, 1, 1)
 
 CASH_ASSISTANCE_EVENTS = {
-    cls.__name__
-    for cls in domain_event_classes()
-    if list(vars(Case)).index(cls.__name__) > list(vars(Case)).index("CaseTerminated")
+    name
+    for name, cls in EVENT_CLASSES.items()
+    if any(base.__module__ == assistance_events.__name__ for base in cls.__mro__)
 }
+"""The events the cash-assistance program defines (domain/assistance/events.py)."""
 
 
 def as_avro_returns_it(value: object) -> object:
