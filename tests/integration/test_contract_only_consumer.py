@@ -112,6 +112,7 @@ def record_every_kind_of_event(app: CaseManagement) -> None:
 
     grandfathered = opened(app, "VR-K-4", POLICY.grandfathering_date, None)
     app.handle(grandfathered.grandfather(POLICY.grandfathering_date), CASEWORKER)
+    app.handle(grandfathered.reassign(POLICY.grandfathering_date), SUPERVISOR)
 
     unpaid = opened(app, "VR-K-5", date(2023, 8, 14), OUTCOME)
     request = unpaid.request(date(2024, 5, 1))

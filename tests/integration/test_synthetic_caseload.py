@@ -19,6 +19,7 @@ from application.bootstrap import (
 )
 from application.cases import CaseManagement
 from application.settings import Settings
+from domain.assignment.commands import ReassignCase
 from domain.base import Actor, Role
 from domain.case import CaseStatus
 from domain.commands import CorrectOutcomeDate
@@ -58,6 +59,22 @@ def correct_one_outcome_date(app: CaseManagement) -> None:
     )
 
 
+def reassign_one_case(app: CaseManagement) -> None:
+    """The generator never reassigns; a supervisor moves one open case to another caseworker."""
+    case = next(
+        c for c in map(app.get_case, app.case_ids()) if c.status is not CaseStatus.TERMINATED
+    )
+    app.handle(
+        ReassignCase(
+            case_id=case.id,
+            caseworker_id=f"{case.caseworker_id}-successor",
+            reassigned_on=case.last_activity_on,
+            reason="caseload balancing",
+        ),
+        Actor(id="sup-test", role=Role.SUPERVISOR),
+    )
+
+
 def test_every_accepted_command_reaches_kafka_decodable_and_the_caseload_agrees(
     settings: Settings,
 ) -> None:
@@ -70,6 +87,7 @@ def test_every_accepted_command_reaches_kafka_decodable_and_the_caseload_agrees(
     for _, terminate in due[: len(due) // 2]:
         app.handle(terminate, DEADLINE_PROCESS)
     correct_one_outcome_date(app)
+    reassign_one_case(app)
 
     relay = build_relay(settings, app)
     relay.drain()
@@ -106,7 +124,11 @@ def test_every_accepted_command_reaches_kafka_decodable_and_the_caseload_agrees(
     assert len(entries) == 90
     for entry in entries:
         case = app.get_case(UUID(entry.case_id))
-        assert (entry.status, entry.version) == (case.status.value, case.version)
+        assert (entry.status, entry.version, entry.caseworker_id) == (
+            case.status.value,
+            case.version,
+            case.caseworker_id,
+        )
     statuses = {e.status for e in entries}
     assert CaseStatus.TERMINATED.value in statuses and CaseStatus.MONITORING.value in statuses
 
