@@ -288,25 +288,7 @@ class CaseloadView(CaseOrderedStore):
         overdue on `today`. `overdue_only` keeps the cases with at least one overdue."""
         if limit is not None and limit < 1:
             raise ValueError(f"a page holds at least one case, not {limit}")
-        day = today.isoformat()
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in (
-            ("program", program),
-            ("caseworker_id", caseworker_id),
-            ("status", status),
-        ):
-            if value is not None:
-                clauses.append(f"c.{column} = ?")
-                params.append(value)
-        if overdue_only:
-            # The SQL twin of `status_on`'s OVERDUE: past its due date, not met by `today`.
-            clauses.append(
-                "EXISTS (SELECT 1 FROM case_deadlines d WHERE d.case_id = c.case_id "
-                "AND d.due_on < ? AND (d.met_on IS NULL OR d.met_on > ?))"
-            )
-            params += [day, day]
-        matching = " AND ".join(clauses) or "true"
+        matching, params = _caseload_filter(today, program, caseworker_id, status, overdue_only)
         start, start_params = ("c.case_number > ?", [after]) if after is not None else ("true", [])
         # The total is counted in the page's own statement: both see the same state of the view.
         rows = self.db.execute(
@@ -318,20 +300,11 @@ class CaseloadView(CaseOrderedStore):
         if rows:
             total = int(rows[0][len(_ENTRY_FIELDS)])
         else:
-            total = int(
-                self.db.execute(f"SELECT COUNT(*) FROM caseload c WHERE {matching}", params)[0][0]
-            )
+            counted = self.db.execute(f"SELECT COUNT(*) FROM caseload c WHERE {matching}", params)
+            total = int(counted[0][0])
         entries = [CaseloadEntry(**_entry_fields(r)) for r in rows[:limit]]
         more = limit is not None and len(rows) > limit
-        unmet: dict[str, list[DeadlineEntry]] = {}
-        for chunk in _chunks([e.case_id for e in entries]):
-            for deadline in self._deadlines(
-                f"WHERE d.case_id IN ({_marks(chunk)}) AND d.due_on IS NOT NULL "
-                "AND (d.met_on IS NULL OR d.met_on > ?)",
-                (*chunk, day),
-                today,
-            ):
-                unmet.setdefault(deadline.case_id, []).append(deadline)
+        unmet = self._unmet_on(today, [e.case_id for e in entries])
         lines = []
         for entry in entries:
             of_case = unmet.get(entry.case_id, [])
@@ -349,6 +322,19 @@ class CaseloadView(CaseOrderedStore):
             total=total,
             next_after=entries[-1].case_number if more else None,
         )
+
+    def _unmet_on(self, today: date, case_ids: Sequence[str]) -> dict[str, list[DeadlineEntry]]:
+        """The cases' deadlines with a due date and not met on `today`, oldest first, by case."""
+        unmet: dict[str, list[DeadlineEntry]] = {}
+        for chunk in _chunks(case_ids):
+            for deadline in self._deadlines(
+                f"WHERE d.case_id IN ({_marks(chunk)}) AND d.due_on IS NOT NULL "
+                "AND (d.met_on IS NULL OR d.met_on > ?)",
+                (*chunk, today.isoformat()),
+                today,
+            ):
+                unmet.setdefault(deadline.case_id, []).append(deadline)
+        return unmet
 
     def counts(self) -> dict[tuple[str, str], int]:
         """Number of cases per (caseworker, status)."""
@@ -453,6 +439,35 @@ _ENTRY_COLUMNS = ", ".join(_ENTRY_FIELDS)
 
 def _columns(alias: str) -> str:
     return ", ".join(f"{alias}.{name}" for name in _ENTRY_FIELDS)
+
+
+def _caseload_filter(
+    today: date,
+    program: str | None,
+    caseworker_id: str | None,
+    status: str | None,
+    overdue_only: bool,
+) -> tuple[str, list[Any]]:
+    """The condition on `caseload c` that keeps the cases every given filter keeps, and its
+    parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (
+        ("program", program),
+        ("caseworker_id", caseworker_id),
+        ("status", status),
+    ):
+        if value is not None:
+            clauses.append(f"c.{column} = ?")
+            params.append(value)
+    if overdue_only:
+        # The SQL twin of `status_on`'s OVERDUE: past its due date, not met by `today`.
+        clauses.append(
+            "EXISTS (SELECT 1 FROM case_deadlines d WHERE d.case_id = c.case_id "
+            "AND d.due_on < ? AND (d.met_on IS NULL OR d.met_on > ?))"
+        )
+        params += [today.isoformat(), today.isoformat()]
+    return " AND ".join(clauses) or "true", params
 
 
 def _entry_fields(r: Sequence[Any]) -> dict[str, Any]:
