@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from api.problems import problem_responses
 from application.cases import CaseManagement
@@ -17,7 +18,7 @@ from domain.authorizations.records import Authorization, Invoice
 from domain.base import Actor
 from domain.case import Case, CaseStatus, Program
 from domain.deadlines import DeadlineKind, DeadlineStatus
-from domain.inputs import Day
+from domain.inputs import Day, whole_as_given
 from domain.values import (
     AuthorizationStatus,
     RequestPurpose,
@@ -27,7 +28,12 @@ from domain.values import (
     ServiceType,
 )
 from domain.vr.records import ServiceRequest
-from projections.caseload import CaseloadView
+from projections.caseload import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    CaseloadLine,
+    CaseloadView,
+)
 
 EVENT_ENVELOPE_FIELDS = frozenset(
     {
@@ -156,8 +162,17 @@ class NextDeadline(BaseModel):
     status: DeadlineStatus
 
 
+class OverdueItem(BaseModel):
+    """A deadline of the case past its due date and not met on `today`."""
+
+    kind: DeadlineKind
+    rule_id: str | None
+    subject: str = Field(description="the authorization or invoice it concerns; empty for the case")
+    due_on: date
+
+
 class CaseloadEntry(BaseModel):
-    """One case as the caseload view has it, with its next deadline and overdue count."""
+    """One case as the caseload view has it, with its next deadline and its overdue deadlines."""
 
     case_id: UUID
     case_number: str
@@ -167,14 +182,66 @@ class CaseloadEntry(BaseModel):
     outcome_date: date | None
     version: int
     next_deadline: NextDeadline | None
-    overdue: int = Field(description="deadlines of the case overdue on `today`")
+    overdue: int = Field(description="how many deadlines of the case are overdue on `today`")
+    overdue_items: list[OverdueItem] = Field(description="those deadlines, oldest first")
+
+    @classmethod
+    def of(cls, line: CaseloadLine) -> Self:
+        upcoming = line.next_deadline
+        return cls(
+            case_id=UUID(line.case.case_id),
+            case_number=line.case.case_number,
+            program=line.case.program,
+            caseworker_id=line.case.caseworker_id,
+            status=line.case.status,
+            outcome_date=line.case.outcome_date,
+            version=line.case.version,
+            next_deadline=(
+                NextDeadline(
+                    kind=upcoming.kind,
+                    rule_id=upcoming.rule_id,
+                    subject=upcoming.subject,
+                    due_on=upcoming.due_on,
+                    status=upcoming.status,
+                )
+                if upcoming and upcoming.due_on
+                else None
+            ),
+            overdue=len(line.overdue),
+            overdue_items=[
+                OverdueItem(kind=d.kind, rule_id=d.rule_id, subject=d.subject, due_on=d.due_on)
+                for d in line.overdue
+                if d.due_on
+            ],
+        )
 
 
 class Caseload(BaseModel):
-    """Cases from the caseload view, which follows the event stream (eventually consistent)."""
+    """A page of cases from the caseload view, which follows the event stream (eventually
+    consistent), by case number."""
 
     today: date
+    total: int = Field(description="cases matching the filters, on every page together")
+    limit: int
     cases: list[CaseloadEntry]
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null on the last page"
+    )
+    next: str | None = Field(
+        description="the next page's path and query (same filters and `today`); null on the last"
+    )
+
+
+def flag_in_query(value: object) -> object:
+    """`true` or `false` as a query string gives it, never 1, yes or on."""
+    if isinstance(value, bool) or value in ("true", "false"):
+        return value
+    raise PydanticCustomError("bool_type", "Input should be true or false")
+
+
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE), BeforeValidator(whole_as_given)]
+"""Cases on a page: decimal digits, from 1 to the largest page."""
+QueryFlag = Annotated[bool, BeforeValidator(flag_in_query)]
 
 
 def case_summary(case: Case, cases: CaseManagement) -> CaseSummary:
@@ -268,50 +335,63 @@ def query_router(
         responses=problem_responses(401, 403, 422),
     )
     def get_caseloads(
+        request: Request,
         actor: Annotated[Actor, Depends(authorized("get_caseloads"))],
-        caseworker: Annotated[str | None, Query(max_length=100)] = None,
-        status: CaseStatus | None = None,
+        program: Annotated[Program | None, Query(description="only this program's cases")] = None,
+        caseworker: Annotated[
+            str | None, Query(min_length=1, max_length=100, description="only this caseworker's")
+        ] = None,
+        status: Annotated[
+            CaseStatus | None, Query(description="only cases with this status")
+        ] = None,
+        overdue: Annotated[
+            QueryFlag,
+            Query(description="true: only cases with at least one deadline overdue on `today`"),
+        ] = False,
         today: Annotated[
             Day | None,
             Query(description="The day deadlines are judged on (YYYY-MM-DD); default: today, UTC"),
         ] = None,
+        limit: Annotated[
+            PageSize, Query(description=f"cases per page, 1 to {MAX_PAGE_SIZE}")
+        ] = DEFAULT_PAGE_SIZE,
+        cursor: Annotated[
+            str | None,
+            Query(min_length=1, max_length=100, description="a previous page's `next_cursor`"),
+        ] = None,
     ) -> Caseload:
-        """Cases by caseworker and status, from the caseload view.
+        """Cases by program, caseworker, status and overdue deadlines, a page at a time, from the
+        caseload view.
 
-        The view is built from the Kafka event stream, so it is eventually consistent: a
-        command's effect shows here after the relay and the projection have passed it
-        (compare each entry's version with GET /cases/{case_id}).
+        Pages run by case number; a cursor is the case number a page ended on, so a page never
+        repeats or skips a case that was there before, whatever the view records meanwhile. The
+        view is built from the Kafka event stream, so it is eventually consistent: a command's
+        effect shows here after the relay and the projection have passed it (compare each
+        entry's version with GET /cases/{case_id}).
         """
         day = today or datetime.now(UTC).date()
-        lines = caseload.caseload(
-            day, caseworker_id=caseworker, status=status.value if status is not None else None
+        page = caseload.caseload(
+            day,
+            caseworker_id=caseworker,
+            status=status.value if status is not None else None,
+            program=program.value if program is not None else None,
+            overdue_only=overdue,
+            limit=limit,
+            after=cursor,
         )
+        next_url = None
+        if page.next_after is not None:
+            url = request.url.include_query_params(
+                cursor=page.next_after, today=day.isoformat(), limit=limit
+            )
+            next_url = f"{url.path}?{url.query}"
         return Caseload(
             today=day,
-            cases=[
-                CaseloadEntry(
-                    case_id=UUID(line.case.case_id),
-                    case_number=line.case.case_number,
-                    program=line.case.program,
-                    caseworker_id=line.case.caseworker_id,
-                    status=line.case.status,
-                    outcome_date=line.case.outcome_date,
-                    version=line.case.version,
-                    next_deadline=(
-                        NextDeadline(
-                            kind=line.next_deadline.kind,
-                            rule_id=line.next_deadline.rule_id,
-                            subject=line.next_deadline.subject,
-                            due_on=line.next_deadline.due_on,
-                            status=line.next_deadline.status,
-                        )
-                        if line.next_deadline and line.next_deadline.due_on
-                        else None
-                    ),
-                    overdue=line.overdue,
-                )
-                for line in lines
-            ],
+            total=page.total,
+            limit=limit,
+            cases=[CaseloadEntry.of(line) for line in page.lines],
+            next_cursor=page.next_after,
+            next=next_url,
         )
 
     return router

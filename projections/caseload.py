@@ -31,6 +31,8 @@ from domain.policy import PolicyBook
 
 VIEW_NAME = "caseload"
 NO_SUBJECT = ""
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS caseload (
@@ -45,6 +47,7 @@ CREATE TABLE IF NOT EXISTS caseload (
     timeline TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS caseload_by_worker ON caseload (caseworker_id, status);
+CREATE INDEX IF NOT EXISTS caseload_by_number ON caseload (case_number);
 CREATE TABLE IF NOT EXISTS case_deadlines (
     case_id TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -75,11 +78,22 @@ class CaseloadEntry:
 
 @dataclass(frozen=True)
 class CaseloadLine:
-    """A case in a caseload on a day: its next deadline not yet due and how many are overdue."""
+    """A case in a caseload on a day: its next deadline not yet past and those overdue."""
 
     case: CaseloadEntry
     next_deadline: DeadlineEntry | None
-    overdue: int
+    overdue: tuple[DeadlineEntry, ...]
+
+
+@dataclass(frozen=True)
+class CaseloadPage:
+    """One page of a caseload: its lines, how many cases match in all, where the next page starts."""
+
+    today: date
+    lines: list[CaseloadLine]
+    total: int
+    next_after: str | None
+    """The case number the next page starts after; None on the last page."""
 
 
 @dataclass(frozen=True)
@@ -259,36 +273,68 @@ class CaseloadView(CaseOrderedStore):
         return self._select(where + " ORDER BY case_number", tuple(params))
 
     def caseload(
-        self, today: date, caseworker_id: str | None = None, status: str | None = None
-    ) -> list[CaseloadLine]:
-        """The cases (as `cases`), each with its next deadline on or after `today` and the
-        number of its deadlines overdue on `today`."""
-        entries = self.cases(caseworker_id, status)
-        clauses, params = (
-            ["d.due_on IS NOT NULL", "(d.met_on IS NULL OR d.met_on > ?)"],
-            [today.isoformat()],
+        self,
+        today: date,
+        caseworker_id: str | None = None,
+        status: str | None = None,
+        *,
+        program: str | None = None,
+        overdue_only: bool = False,
+        limit: int | None = None,
+        after: str | None = None,
+    ) -> CaseloadPage:
+        """The cases matching every filter given, by case number, from the one after `after`, at
+        most `limit` of them; each with its next deadline on or after `today` and its deadlines
+        overdue on `today`. `overdue_only` keeps the cases with at least one overdue."""
+        if limit is not None and limit < 1:
+            raise ValueError(f"a page holds at least one case, not {limit}")
+        matching, params = _caseload_filter(today, program, caseworker_id, status, overdue_only)
+        start, start_params = ("c.case_number > ?", [after]) if after is not None else ("true", [])
+        # The total is counted in the page's own statement: both see the same state of the view.
+        rows = self.db.execute(
+            f"SELECT {_columns('c')}, (SELECT COUNT(*) FROM caseload c WHERE {matching}) "
+            f"FROM caseload c WHERE {matching} AND {start} ORDER BY c.case_number"
+            + (" LIMIT ?" if limit is not None else ""),
+            [*params, *params, *start_params, *([limit + 1] if limit is not None else [])],
         )
-        if caseworker_id is not None:
-            clauses.append("c.caseworker_id = ?")
-            params.append(caseworker_id)
-        if status is not None:
-            clauses.append("c.status = ?")
-            params.append(status)
-        unmet: dict[str, list[DeadlineEntry]] = {}
-        for deadline in self._deadlines("WHERE " + " AND ".join(clauses), tuple(params), today):
-            unmet.setdefault(deadline.case_id, []).append(deadline)
+        if rows:
+            total = int(rows[0][len(_ENTRY_FIELDS)])
+        else:
+            counted = self.db.execute(f"SELECT COUNT(*) FROM caseload c WHERE {matching}", params)
+            total = int(counted[0][0])
+        entries = [CaseloadEntry(**_entry_fields(r)) for r in rows[:limit]]
+        more = limit is not None and len(rows) > limit
+        unmet = self._unmet_on(today, [e.case_id for e in entries])
         lines = []
         for entry in entries:
-            deadlines_of_case = unmet.get(entry.case_id, [])
-            upcoming = [d for d in deadlines_of_case if d.due_on and d.due_on >= today]
+            of_case = unmet.get(entry.case_id, [])
+            upcoming = [d for d in of_case if d.due_on and d.due_on >= today]
             lines.append(
                 CaseloadLine(
                     case=entry,
                     next_deadline=upcoming[0] if upcoming else None,
-                    overdue=sum(d.status is DeadlineStatus.OVERDUE for d in deadlines_of_case),
+                    overdue=tuple(d for d in of_case if d.status is DeadlineStatus.OVERDUE),
                 )
             )
-        return lines
+        return CaseloadPage(
+            today=today,
+            lines=lines,
+            total=total,
+            next_after=entries[-1].case_number if more else None,
+        )
+
+    def _unmet_on(self, today: date, case_ids: Sequence[str]) -> dict[str, list[DeadlineEntry]]:
+        """The cases' deadlines with a due date and not met on `today`, oldest first, by case."""
+        unmet: dict[str, list[DeadlineEntry]] = {}
+        for chunk in _chunks(case_ids):
+            for deadline in self._deadlines(
+                f"WHERE d.case_id IN ({_marks(chunk)}) AND d.due_on IS NOT NULL "
+                "AND (d.met_on IS NULL OR d.met_on > ?)",
+                (*chunk, today.isoformat()),
+                today,
+            ):
+                unmet.setdefault(deadline.case_id, []).append(deadline)
+        return unmet
 
     def counts(self) -> dict[tuple[str, str], int]:
         """Number of cases per (caseworker, status)."""
@@ -379,7 +425,49 @@ class CaseloadView(CaseOrderedStore):
         return [CaseloadEntry(**_entry_fields(r)) for r in rows]
 
 
-_ENTRY_COLUMNS = "case_id, case_number, program, caseworker_id, status, outcome_date, version"
+_ENTRY_FIELDS = (
+    "case_id",
+    "case_number",
+    "program",
+    "caseworker_id",
+    "status",
+    "outcome_date",
+    "version",
+)
+_ENTRY_COLUMNS = ", ".join(_ENTRY_FIELDS)
+
+
+def _columns(alias: str) -> str:
+    return ", ".join(f"{alias}.{name}" for name in _ENTRY_FIELDS)
+
+
+def _caseload_filter(
+    today: date,
+    program: str | None,
+    caseworker_id: str | None,
+    status: str | None,
+    overdue_only: bool,
+) -> tuple[str, list[Any]]:
+    """The condition on `caseload c` that keeps the cases every given filter keeps, and its
+    parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (
+        ("program", program),
+        ("caseworker_id", caseworker_id),
+        ("status", status),
+    ):
+        if value is not None:
+            clauses.append(f"c.{column} = ?")
+            params.append(value)
+    if overdue_only:
+        # The SQL twin of `status_on`'s OVERDUE: past its due date, not met by `today`.
+        clauses.append(
+            "EXISTS (SELECT 1 FROM case_deadlines d WHERE d.case_id = c.case_id "
+            "AND d.due_on < ? AND (d.met_on IS NULL OR d.met_on > ?))"
+        )
+        params += [today.isoformat(), today.isoformat()]
+    return " AND ".join(clauses) or "true", params
 
 
 def _entry_fields(r: Sequence[Any]) -> dict[str, Any]:

@@ -33,8 +33,8 @@ from application.bootstrap import (
 )
 from application.clock import Clock, utc_today
 from application.settings import ConfigurationError, Settings, load_settings
-from domain.case import CaseStatus
-from projections.caseload import CaseloadView
+from domain.case import CaseStatus, Program
+from projections.caseload import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CaseloadView
 from projections.deadline_enforcement import DeadlineEnforcer, TickAheadOfClock, TickReport
 from scripts.arguments import LISTEN_PORT, PORT, Parser, iso_date, seconds, whole
 from scripts.billing_cli import add_billing_commands, cmd_billing
@@ -352,12 +352,20 @@ def cmd_caseload(settings: Settings, args: argparse.Namespace) -> int:
     today = args.today or utc_today()
     view = open_caseload_view(settings)
     try:
-        lines = view.caseload(today, caseworker_id=args.caseworker, status=args.status)
+        page = view.caseload(
+            today,
+            caseworker_id=args.caseworker,
+            status=args.status,
+            program=args.program,
+            overdue_only=args.overdue,
+            limit=args.limit,
+            after=args.cursor,
+        )
         print(
             f"{'case':<14} {'program':<16} {'caseworker':<12} {'status':<16} {'outcome':<11} "
             f"{'overdue':>7}  next deadline (as of {today})"
         )
-        for line in lines:
+        for line in page.lines:
             e, upcoming = line.case, line.next_deadline
             shown = (
                 f"{upcoming.due_on} {upcoming.kind.value} {upcoming.rule_id or ''}"
@@ -366,9 +374,16 @@ def cmd_caseload(settings: Settings, args: argparse.Namespace) -> int:
             )
             print(
                 f"{e.case_number:<14} {e.program:<16} {e.caseworker_id:<12} {e.status:<16} "
-                f"{e.outcome_date or '-'!s:<11} {line.overdue:>7}  {shown}"
+                f"{e.outcome_date or '-'!s:<11} {len(line.overdue):>7}  {shown}"
             )
-        print(f"{len(lines)} case(s)")
+            for d in line.overdue:
+                item = [f"{'':<14} overdue: due {d.due_on}", d.kind.value, d.rule_id, d.subject]
+                print(" ".join(filter(None, item)))
+        shown_count = f"{len(page.lines)} of {page.total} case(s)"
+        if page.next_after is not None:
+            print(f"{shown_count}; next page: --cursor {page.next_after}")
+        else:
+            print(shown_count)
     finally:
         view.close()
     return 0
@@ -717,10 +732,31 @@ def build_parser() -> argparse.ArgumentParser:
     consume.add_argument(
         "read_model", choices=[m for m in READ_MODELS if m != "caseload"], help="the consumer"
     )
-    caseload = add("caseload", cmd_caseload, "print the caseload view")
+    caseload = add(
+        "caseload", cmd_caseload, "print the caseload view, a page at a time, by case number"
+    )
+    caseload.add_argument(
+        "--program", choices=[p.value for p in Program], help="only this program's cases"
+    )
     caseload.add_argument("--caseworker", help="only this caseworker's cases")
     caseload.add_argument(
         "--status", choices=[s.value for s in CaseStatus], help="only cases with this status"
+    )
+    caseload.add_argument(
+        "--overdue",
+        action="store_true",
+        help="only cases with at least one deadline overdue on --today",
+    )
+    caseload.add_argument(
+        "--limit",
+        type=whole(1, MAX_PAGE_SIZE),
+        default=DEFAULT_PAGE_SIZE,
+        help=f"cases per page (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE})",
+    )
+    caseload.add_argument(
+        "--cursor",
+        metavar="CASE_NUMBER",
+        help="start after this case (the previous page's last line names it)",
     )
     caseload.add_argument(
         "--today", type=iso_date, help="judge deadlines on this day (default: today)"

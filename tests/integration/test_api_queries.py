@@ -187,6 +187,7 @@ def test_caseloads_list_the_views_cases_by_caseworker_and_status(tmp_path: Path)
             "status": "pending",
         },
         "overdue": 0,
+        "overdue_items": [],
     }
     assert monitoring["today"] == "2024-06-05"
     assert nobody["cases"] == []
