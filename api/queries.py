@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.case_refs import CaseRef, CaseReference, looked_up
 from api.problems import problem_responses
 from application.cases import CaseManagement
 from domain.authorizations.records import Authorization, Invoice
@@ -142,6 +143,7 @@ class CaseHistory(BaseModel):
     """A case's events in order, only those effective on or before `as_of` if given."""
 
     case_id: UUID
+    case_number: str
     as_of: date | None
     events: list[HistoryEvent]
 
@@ -210,9 +212,6 @@ def history_event(event: Any) -> HistoryEvent:
     )
 
 
-CaseIdPath = Annotated[UUID, Path(description="The case's id (the Location of POST /cases)")]
-
-
 def query_router(
     cases: CaseManagement,
     caseload: CaseloadView,
@@ -228,12 +227,14 @@ def query_router(
         responses=QUERY_PROBLEMS,
     )
     def get_case(
-        case_id: CaseIdPath,
+        case_id: CaseReference,
         response: Response,
         actor: Annotated[Actor, Depends(authorized("get_case"))],
     ) -> CaseSummary:
         """The case as it stands, with its version as ETag (for If-Match on commands)."""
-        summary = case_summary(cases.get_case(case_id), cases)
+        case = CaseRef.of(case_id)
+        with looked_up(case):
+            summary = case_summary(cases.get_case(case.id), cases)
         response.headers["ETag"] = f'"{summary.version}"'
         return summary
 
@@ -245,7 +246,7 @@ def query_router(
         responses=QUERY_PROBLEMS,
     )
     def get_case_history(
-        case_id: CaseIdPath,
+        case_id: CaseReference,
         actor: Annotated[Actor, Depends(authorized("get_case_history"))],
         as_of: Annotated[
             Day | None,
@@ -253,12 +254,17 @@ def query_router(
         ] = None,
     ) -> CaseHistory:
         """The case's events in order: type, version, effective date, recording time, actor."""
+        case = CaseRef.of(case_id)
+        with looked_up(case):
+            recorded = cases.history(case.id)
         events = [
             history_event(event)
-            for event in cases.history(case_id)
+            for event in recorded
             if as_of is None or event.effective_on <= as_of
         ]
-        return CaseHistory(case_id=case_id, as_of=as_of, events=events)
+        return CaseHistory(
+            case_id=case.id, case_number=recorded[0].case_number, as_of=as_of, events=events
+        )
 
     @router.get(
         "/caseloads",

@@ -27,6 +27,8 @@ Text = Annotated[str, Field(max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Entries = Annotated[tuple[Annotated[str, Field(max_length=500)], ...], Field(max_length=50)]
 MAX_CENTS = 100_000_000_00
+CASE_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+CASE_NUMBER_MAX_LENGTH = 40
 
 
 class Command(ValueObject):
@@ -54,7 +56,9 @@ class Command(ValueObject):
 class OpenCase(Command):
     """Open a post-employment case for a client."""
 
-    case_number: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    case_number: str = Field(
+        min_length=1, max_length=CASE_NUMBER_MAX_LENGTH, pattern=CASE_NUMBER_PATTERN
+    )
     program: Program
     client_ref: str = Field(min_length=1, max_length=64)
     caseworker_id: str = Field(min_length=1, max_length=100)
