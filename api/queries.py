@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.assistance_read import CashAssistanceState, cash_assistance_state
 from api.case_refs import CaseRef, CaseReference, looked_up
 from api.problems import problem_responses
 from application.cases import CaseManagement
@@ -54,7 +55,9 @@ class RequestSummary(BaseModel):
     status: RequestStatus
     determined_on: date | None
     linked_case_number: str | None
+    review_requested_on: date | None
     review_decision: ReviewDecision | None
+    closed_on: date | None
 
     @classmethod
     def of(cls, request: ServiceRequest) -> Self:
@@ -117,15 +120,24 @@ class CaseSummary(BaseModel):
     outcome_date: date | None
     employer: str | None
     job_title: str | None
+    hourly_wage_cents: int | None
+    weekly_hours: float | None
+    occupation_code: str | None
     grandfathered: bool
     scheduled_termination: date | None = Field(
         description="The VR-11 date as things stand; null while in PE services or without outcome"
     )
+    left_pe_services_on: date | None
+    terminated_on: date | None
     encumbered_cents: int
     version: int
     requests: list[RequestSummary]
     authorizations: list[AuthorizationSummary]
     invoices: list[InvoiceSummary]
+    cash_assistance: CashAssistanceState | None = Field(
+        description="A cash-assistance case's plan, contingencies, contacts, eligibility, jobs, "
+        "training window and outcome measures (TA-01..TA-11); null for a VR case"
+    )
 
 
 class HistoryEvent(BaseModel):
@@ -191,13 +203,27 @@ def case_summary(case: Case, cases: CaseManagement) -> CaseSummary:
         outcome_date=case.outcome_date,
         employer=case.employer,
         job_title=case.job_title,
+        hourly_wage_cents=case.hourly_wage_cents,
+        weekly_hours=case.weekly_hours,
+        occupation_code=case.occupation_code,
         grandfathered=case.grandfathering is not None,
         scheduled_termination=case.termination_date(case.governing_policy(cases.policies)),
+        left_pe_services_on=case.left_pe_services_on,
+        terminated_on=case.terminated_on,
         encumbered_cents=case.encumbered_cents,
         version=case.version,
         requests=[RequestSummary.of(r) for r in case.requests.values()],
         authorizations=[AuthorizationSummary.of(a) for a in case.authorizations.values()],
         invoices=[InvoiceSummary.of(i) for i in case.invoices.values()],
+        cash_assistance=cash_assistance_state(
+            case,
+            # The measures read the events, up to this case's version (others may have come since)
+            (e for e in cases.events_of(case.id) if e.originator_version <= case.version),
+            cases.policies,
+            cases.clock(),
+        )
+        if case.program is Program.CASH_ASSISTANCE
+        else None,
     )
 
 
