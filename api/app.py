@@ -15,6 +15,7 @@ from api.audit import audit_router
 from api.auth import TokenMap, authenticator, resolve_tokens
 from api.commands import CommandRunner, command_router
 from api.deadlines import deadline_router
+from api.docs_pages import serve_docs_pages
 from api.idempotency import IdempotencyKeys
 from api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from api.operations import ReadinessProbe, operations_router
@@ -86,7 +87,12 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's own pages load Swagger UI and ReDoc from a CDN, which an agency network
+        # without internet cannot reach: these are served from installed assets (docs/api.md).
+        docs_url=None,
+        redoc_url=None,
     )
+    serve_docs_pages(app)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(RequestLog)  # outermost of ours: logs what the client got, even a 413
