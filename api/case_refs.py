@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import Path
 
-from domain.case import UUID_SHAPE, case_id_of
+from domain.case import UUID_SHAPE, case_id_for, case_id_of
 from domain.command import CASE_NUMBER_MAX_LENGTH, CASE_NUMBER_PATTERN
 from domain.errors import CaseNotFound
 
@@ -23,11 +23,12 @@ CASE_REFERENCE_DESCRIPTION = (
 CaseReference = Annotated[
     str,
     Path(
+        title="Case id or number",
         min_length=1,
         max_length=CASE_NUMBER_MAX_LENGTH,
         pattern=CASE_NUMBER_PATTERN,
         description=CASE_REFERENCE_DESCRIPTION,
-        examples=["VR-1-000004", "0f0c7f4e-6d1c-5b1e-9a43-3c1d2f0b8a11"],
+        examples=["VR-1-000004", str(case_id_for("VR-1-000004"))],
     ),
 ]
 
