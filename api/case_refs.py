@@ -10,8 +10,8 @@ from uuid import UUID
 
 from fastapi import Path
 
-from domain.case import UUID_SHAPE, case_id_for, case_id_of
-from domain.command import CASE_NUMBER_MAX_LENGTH, CASE_NUMBER_PATTERN
+from domain.case import case_id_for, case_id_of
+from domain.command import CASE_NUMBER_MAX_LENGTH, CASE_NUMBER_PATTERN, UUID_SHAPE
 from domain.errors import CaseNotFound
 
 CASE_REFERENCE_DESCRIPTION = (

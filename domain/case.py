@@ -25,7 +25,7 @@ from domain.assistance.records import AssistanceRecord
 from domain.authorizations import events as authorization_events
 from domain.authorizations.records import Authorization, Invoice
 from domain.base import Actor, Aggregate
-from domain.command import CASE_NUMBER_MAX_LENGTH, CASE_NUMBER_PATTERN
+from domain.command import CASE_NUMBER_MAX_LENGTH, CASE_NUMBER_PATTERN, UUID_SHAPE
 from domain.errors import InvalidCommand, RuleViolation
 from domain.events import CaseEvent, CaseStatus, Program
 from domain.policy import PolicyBook
@@ -208,15 +208,12 @@ def case_id_for(case_number: str) -> UUID:
     return uuid5(CASE_ID_NAMESPACE, case_number)
 
 
-UUID_SHAPE = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-)
 CASE_NUMBER = re.compile(CASE_NUMBER_PATTERN)
 
 
 def case_id_of(reference: str) -> UUID:
-    """The id of the case a reference names: a UUID-shaped reference is the id itself, any
-    other is a case number (as `OpenCase` takes them); ValueError if it is neither."""
+    """The id of the case a reference names: a UUID-shaped reference is the id itself (no case
+    number has that shape), any other is a case number; ValueError if it is neither."""
     if UUID_SHAPE.fullmatch(reference):
         return UUID(reference)
     if len(reference) <= CASE_NUMBER_MAX_LENGTH and CASE_NUMBER.fullmatch(reference):

@@ -127,3 +127,14 @@ def test_the_openapi_document_says_a_case_path_takes_an_id_or_a_number(
         assert "case number" in parameter["description"]
         assert parameter["schema"]["type"] == "string"
         assert "format" not in parameter["schema"]
+
+
+def test_opening_a_case_under_a_number_shaped_like_an_id_is_a_422(client: TestClient) -> None:
+    path, body = command_request(open_case("VR-1-000005"))
+
+    response = client.post(
+        path, json={**body, "case_number": str(case_id_for("x"))}, headers=auth(CASEWORKER)
+    )
+
+    problem = assert_problem(response, 422, "validation-failed")
+    assert problem["errors"][0]["loc"] == ["body", "case_number"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
+from pydantic import ValidationError
 
 from domain.case import case_id_for, case_id_of
+from tests.builders import open_case
 
 
 def test_a_case_number_names_the_case_whose_id_derives_from_it() -> None:
@@ -30,3 +32,10 @@ def test_thirty_two_hex_digits_without_hyphens_are_a_case_number() -> None:
     reference = "0" * 32
 
     assert case_id_of(reference) == case_id_for(reference) != UUID(reference)
+
+
+def test_a_case_cannot_be_opened_under_a_number_shaped_like_an_id() -> None:
+    shaped = str(case_id_for("VR-1"))
+
+    with pytest.raises(ValidationError, match="cannot have the shape of a case id"):
+        open_case(shaped)
