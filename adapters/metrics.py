@@ -191,6 +191,16 @@ class Metrics:
 
     # --- exposition ---
 
+    def view_lag(self, view: str) -> int | None:
+        """The messages a view has not applied, over its partitions; None if none reported here."""
+        lags = [
+            sample.value
+            for metric in self.consumer_lag.collect()
+            for sample in metric.samples
+            if sample.labels.get("view") == view
+        ]
+        return int(sum(lags)) if lags else None
+
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format (content type `EXPOSITION_CONTENT_TYPE`)."""
         return generate_latest(self.registry)

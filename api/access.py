@@ -21,6 +21,7 @@ BILLING = frozenset({Role.BILLING})
 SYSTEM = frozenset({Role.SYSTEM})
 SUPERVISOR = frozenset({Role.SUPERVISOR})
 AUDIT = frozenset({Role.AUDITOR, Role.SUPERVISOR})
+STATE_READERS = AUDIT | {Role.CASEWORKER}
 
 OVERRIDE_ROLES = frozenset({Role.SUPERVISOR})
 """Who may send a command that asks for soft-rule overrides (`Command.requested_overrides()`)."""
@@ -77,7 +78,8 @@ ROLES_BY_OPERATION: dict[str, frozenset[Role]] = {
     # Audit: the decisions behind every fact, as of any date
     "get_case_audit": AUDIT,
     "get_case_audit_page": AUDIT,
-    "get_case_state": AUDIT,
+    # A caseworker sees what a case lacks (a plan's contingencies) before a command is refused
+    "get_case_state": STATE_READERS,
     # Personal data: never billing, auditors, analysts or system
     "put_personal_data": CASE_STAFF,
     "get_personal_data": CASE_STAFF,

@@ -15,8 +15,10 @@ from api.audit import audit_router
 from api.auth import TokenMap, authenticator, resolve_tokens
 from api.commands import CommandRunner, command_router
 from api.deadlines import deadline_router
+from api.docs_pages import serve_docs_pages
 from api.idempotency import IdempotencyKeys
 from api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from api.operations import ReadinessProbe, operations_router
 from api.personal_data import personal_data_router
 from api.problems import install_problem_handlers
 from api.queries import query_router
@@ -67,12 +69,14 @@ def create_app(
     cases = build_case_management(settings, metrics=metrics, clock=clock)
     caseload = open_caseload_view(settings, cases.policies)
     idempotency = IdempotencyKeys(cases)
+    readiness = ReadinessProbe(settings, cases, caseload, metrics)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            readiness.close()
             caseload.close()
             cases.close()
             if personal_data is not None:
@@ -83,7 +87,12 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's own pages load Swagger UI and ReDoc from a CDN, which an agency network
+        # without internet cannot reach: these are served from installed assets (docs/api.md).
+        docs_url=None,
+        redoc_url=None,
     )
+    serve_docs_pages(app)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(RequestLog)  # outermost of ours: logs what the client got, even a 413
@@ -95,6 +104,7 @@ def create_app(
     app.include_router(audit_router(cases, authorized))
     if personal_data is not None:
         app.include_router(personal_data_router(personal_data, authorized))
+    app.include_router(operations_router(readiness.check))
 
     # Unauthenticated like any Prometheus target, and outside the OpenAPI
     # document and role matrix; its labels hold no case or person data (docs/operations.md).
@@ -106,19 +116,32 @@ def create_app(
 
 
 def serve(
-    settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, development: bool = False
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    development: bool = False,
+    metrics: Metrics | None = None,
 ) -> None:
     """Serves the API with uvicorn until interrupted."""
-    server = api_server(settings, host, port, development=development)
+    server = api_server(settings, host, port, development=development, metrics=metrics)
     freeze_startup_objects()
     server.run()
 
 
 def api_server(
-    settings: Settings, host: str, port: int, *, development: bool = False
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    development: bool = False,
+    metrics: Metrics | None = None,
 ) -> uvicorn.Server:
-    """A uvicorn server for the API, to run (`run()`, any thread) and stop (`should_exit`)."""
-    app = create_app(settings, development=development)
+    """A uvicorn server for the API, to run (`run()`, any thread) and stop (`should_exit`).
+
+    Given the process's `metrics`, `/ready` reports the caseload view's lag its consumer reports.
+    """
+    app = create_app(settings, development=development, metrics=metrics)
     # The app's own access log (api/request_log.py) replaces uvicorn's, which logs query values.
     return uvicorn.Server(
         uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)

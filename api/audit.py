@@ -5,13 +5,13 @@
 import json
 from collections.abc import Callable
 from typing import Annotated, Any
-from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from pydantic_core import to_jsonable_python
 
 from adapters.audit_report import audit_to_html, audit_to_json
+from api.case_refs import CaseRef, CaseReference, looked_up
 from api.problems import problem_responses
 from application.audit import audit_of, state_as_of, state_at_version
 from application.cases import CaseManagement
@@ -20,7 +20,6 @@ from domain.errors import InvalidCommand
 from domain.inputs import CaseVersion, Day
 
 AUDIT_PROBLEMS = problem_responses(401, 403, 404, 422)
-CaseIdPath = Annotated[UUID, Path(description="The case's id")]
 AsOf = Annotated[
     Day | None,
     Query(description="Also show the case as it stood on this business date (YYYY-MM-DD)"),
@@ -39,14 +38,16 @@ def audit_router(
         responses=AUDIT_PROBLEMS,
     )
     def get_case_audit(
-        case_id: CaseIdPath,
+        case_id: CaseReference,
         actor: Annotated[Actor, Depends(authorized("get_case_audit"))],
         as_of: AsOf = None,
     ) -> dict[str, Any]:
         """Every event as a decision: business date, recording time, actor and role, rules,
         policy version, overrides and reasons; the current state, and the state `as_of`."""
-        audit = audit_of(cases, case_id)
-        then = state_as_of(cases, case_id, as_of) if as_of else None
+        case = CaseRef.of(case_id)
+        with looked_up(case):
+            audit = audit_of(cases, case.id)
+            then = state_as_of(cases, case.id, as_of) if as_of else None
         document: dict[str, Any] = json.loads(audit_to_json(audit, as_of, then))
         return document
 
@@ -58,13 +59,15 @@ def audit_router(
         responses=AUDIT_PROBLEMS,
     )
     def get_case_audit_page(
-        case_id: CaseIdPath,
+        case_id: CaseReference,
         actor: Annotated[Actor, Depends(authorized("get_case_audit_page"))],
         as_of: AsOf = None,
     ) -> HTMLResponse:
         """The audit trail as a readable page (print it for the audit file)."""
-        audit = audit_of(cases, case_id)
-        then = state_as_of(cases, case_id, as_of) if as_of else None
+        case = CaseRef.of(case_id)
+        with looked_up(case):
+            audit = audit_of(cases, case.id)
+            then = state_as_of(cases, case.id, as_of) if as_of else None
         return HTMLResponse(audit_to_html(audit, as_of, then))
 
     @router.get(
@@ -74,20 +77,29 @@ def audit_router(
         responses=AUDIT_PROBLEMS,
     )
     def get_case_state(
-        case_id: CaseIdPath,
+        case_id: CaseReference,
         actor: Annotated[Actor, Depends(authorized("get_case_state"))],
         as_of: Annotated[Day | None, Query(description="a business date (YYYY-MM-DD)")] = None,
         version: Annotated[CaseVersion | None, Query(description="a version of the case")] = None,
     ) -> dict[str, Any]:
         """The case as it stood on a business date, or after its first `version` events."""
-        if as_of is not None and version is None:
-            state = state_as_of(cases, case_id, as_of)
-        elif version is not None and as_of is None:
-            state = state_at_version(cases, case_id, version)
-        else:
-            raise InvalidCommand("give exactly one of as_of and version")
+        case = CaseRef.of(case_id)
+        with looked_up(case):
+            if as_of is not None and version is None:
+                state = state_as_of(cases, case.id, as_of)
+            elif version is not None and as_of is None:
+                state = state_at_version(cases, case.id, version)
+            else:
+                raise InvalidCommand("give exactly one of as_of and version")
+            opened = next(cases.events_of(case.id))
         document: dict[str, Any] = to_jsonable_python(
-            {"as_of": as_of, "version": version, "state": state}
+            {
+                "case_id": case.id,
+                "case_number": opened.case_number,
+                "as_of": as_of,
+                "version": version,
+                "state": state,
+            }
         )
         return document
 

@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from api.access import require_override_authority
+from api.case_refs import CaseRef, CaseReference, looked_up
 from api.idempotency import IdempotencyKeys, StoredResponse
 from api.problems import MALFORMED_REQUEST, ApiProblem, problem_responses
 from application.cases import CaseManagement, IdempotentRequest, Recorded
@@ -75,7 +76,6 @@ from domain.commands import (
 PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 ENTITY_TAG = re.compile(r'"(\d{1,18})"')
 PATH_ID_DESCRIPTIONS = {
-    "case_id": "The case's id (from the Location of POST /cases)",
     "request_id": "The service request's id, chosen when it was requested",
     "authorization_id": "The authorization's id, chosen when the service was authorized",
     "invoice_id": "The invoice's id, chosen when it was received",
@@ -264,6 +264,7 @@ class CommandResult(BaseModel):
     """What a command recorded: the case, its version afterwards and how many events it added."""
 
     case_id: UUID
+    case_number: str
     version: int = Field(description="The case's version after the command; also the ETag")
     events: int = Field(description="Events recorded by this request (0 for a retried creation)")
 
@@ -314,7 +315,10 @@ def recorded_response(
     recorded: Recorded, status: int, location: str | None = None
 ) -> StoredResponse:
     result = CommandResult(
-        case_id=recorded.case_id, version=recorded.version, events=recorded.events
+        case_id=recorded.case_id,
+        case_number=recorded.case_number,
+        version=recorded.version,
+        events=recorded.events,
     )
     headers = {"ETag": etag(recorded.version)}
     if location is not None:
@@ -416,9 +420,11 @@ def case_command_endpoint(
         actor: Actor,
         if_match: str | None,
         idempotency_key: str | None,
+        case_id: str,
         **path_values: UUID,
     ) -> Response:
-        command = route.to_command(body, path_values)
+        case = CaseRef.of(case_id)
+        command = route.to_command(body, {**path_values, "case_id": case.id})
         version = expected_version(if_match)
 
         def execute(keyed: IdempotentRequest | None) -> Recorded:
@@ -427,14 +433,17 @@ def case_command_endpoint(
         def respond(recorded: Recorded) -> StoredResponse:
             return recorded_response(recorded, 200)
 
-        return runner.run(route.operation, command, actor, idempotency_key, execute, respond)
+        with looked_up(case):
+            return runner.run(route.operation, command, actor, idempotency_key, execute, respond)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     path_parameters = [
         inspect.Parameter(
             name,
             keyword,
-            annotation=Annotated[UUID, Path(description=PATH_ID_DESCRIPTIONS.get(name))],
+            annotation=CaseReference
+            if name == "case_id"
+            else Annotated[UUID, Path(description=PATH_ID_DESCRIPTIONS.get(name))],
         )
         for name in route.path_fields
     ]

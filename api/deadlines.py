@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from api.case_refs import CaseRef, CaseReference
 from api.problems import problem_responses
 from domain.base import Actor
 from domain.deadlines import DeadlineKind, DeadlineStatus
@@ -71,7 +72,7 @@ def deadline_router(
         responses=DEADLINE_PROBLEMS,
     )
     def get_case_deadlines(
-        case_id: Annotated[UUID, Path(description="The case's id")],
+        case_id: CaseReference,
         actor: Annotated[Actor, Depends(authorized("get_case_deadlines"))],
         today: Today = None,
     ) -> Deadlines:
@@ -79,7 +80,10 @@ def deadline_router(
         overdue or met. Empty until the caseload view has seen the case."""
         day = today or datetime.now(UTC).date()
         return Deadlines(
-            today=day, deadlines=[Deadline.of(d) for d in caseload.deadlines_of(str(case_id), day)]
+            today=day,
+            deadlines=[
+                Deadline.of(d) for d in caseload.deadlines_of(str(CaseRef.of(case_id).id), day)
+            ],
         )
 
     @router.get(

@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from api.assistance_read import CashAssistanceState, cash_assistance_state
+from api.case_refs import CaseRef, CaseReference, looked_up
 from api.problems import problem_responses
 from application.cases import CaseManagement
 from domain.authorizations.records import Authorization, Invoice
@@ -59,7 +61,9 @@ class RequestSummary(BaseModel):
     status: RequestStatus
     determined_on: date | None
     linked_case_number: str | None
+    review_requested_on: date | None
     review_decision: ReviewDecision | None
+    closed_on: date | None
 
     @classmethod
     def of(cls, request: ServiceRequest) -> Self:
@@ -122,15 +126,24 @@ class CaseSummary(BaseModel):
     outcome_date: date | None
     employer: str | None
     job_title: str | None
+    hourly_wage_cents: int | None
+    weekly_hours: float | None
+    occupation_code: str | None
     grandfathered: bool
     scheduled_termination: date | None = Field(
         description="The VR-11 date as things stand; null while in PE services or without outcome"
     )
+    left_pe_services_on: date | None
+    terminated_on: date | None
     encumbered_cents: int
     version: int
     requests: list[RequestSummary]
     authorizations: list[AuthorizationSummary]
     invoices: list[InvoiceSummary]
+    cash_assistance: CashAssistanceState | None = Field(
+        description="A cash-assistance case's plan, contingencies, contacts, eligibility, jobs, "
+        "training window and outcome measures (TA-01..TA-11); null for a VR case"
+    )
 
 
 class HistoryEvent(BaseModel):
@@ -148,6 +161,7 @@ class CaseHistory(BaseModel):
     """A case's events in order, only those effective on or before `as_of` if given."""
 
     case_id: UUID
+    case_number: str
     as_of: date | None
     events: list[HistoryEvent]
 
@@ -256,13 +270,27 @@ def case_summary(case: Case, cases: CaseManagement) -> CaseSummary:
         outcome_date=case.outcome_date,
         employer=case.employer,
         job_title=case.job_title,
+        hourly_wage_cents=case.hourly_wage_cents,
+        weekly_hours=case.weekly_hours,
+        occupation_code=case.occupation_code,
         grandfathered=case.grandfathering is not None,
         scheduled_termination=case.termination_date(case.governing_policy(cases.policies)),
+        left_pe_services_on=case.left_pe_services_on,
+        terminated_on=case.terminated_on,
         encumbered_cents=case.encumbered_cents,
         version=case.version,
         requests=[RequestSummary.of(r) for r in case.requests.values()],
         authorizations=[AuthorizationSummary.of(a) for a in case.authorizations.values()],
         invoices=[InvoiceSummary.of(i) for i in case.invoices.values()],
+        cash_assistance=cash_assistance_state(
+            case,
+            # The measures read the events, up to this case's version (others may have come since)
+            (e for e in cases.events_of(case.id) if e.originator_version <= case.version),
+            cases.policies,
+            cases.clock(),
+        )
+        if case.program is Program.CASH_ASSISTANCE
+        else None,
     )
 
 
@@ -275,9 +303,6 @@ def history_event(event: Any) -> HistoryEvent:
         actor=event.actor,
         data=event.model_dump(mode="json", exclude=set(EVENT_ENVELOPE_FIELDS)),
     )
-
-
-CaseIdPath = Annotated[UUID, Path(description="The case's id (the Location of POST /cases)")]
 
 
 def query_router(
@@ -295,12 +320,14 @@ def query_router(
         responses=QUERY_PROBLEMS,
     )
     def get_case(
-        case_id: CaseIdPath,
+        case_id: CaseReference,
         response: Response,
         actor: Annotated[Actor, Depends(authorized("get_case"))],
     ) -> CaseSummary:
         """The case as it stands, with its version as ETag (for If-Match on commands)."""
-        summary = case_summary(cases.get_case(case_id), cases)
+        case = CaseRef.of(case_id)
+        with looked_up(case):
+            summary = case_summary(cases.get_case(case.id), cases)
         response.headers["ETag"] = f'"{summary.version}"'
         return summary
 
@@ -312,7 +339,7 @@ def query_router(
         responses=QUERY_PROBLEMS,
     )
     def get_case_history(
-        case_id: CaseIdPath,
+        case_id: CaseReference,
         actor: Annotated[Actor, Depends(authorized("get_case_history"))],
         as_of: Annotated[
             Day | None,
@@ -320,12 +347,17 @@ def query_router(
         ] = None,
     ) -> CaseHistory:
         """The case's events in order: type, version, effective date, recording time, actor."""
+        case = CaseRef.of(case_id)
+        with looked_up(case):
+            recorded = cases.history(case.id)
         events = [
             history_event(event)
-            for event in cases.history(case_id)
+            for event in recorded
             if as_of is None or event.effective_on <= as_of
         ]
-        return CaseHistory(case_id=case_id, as_of=as_of, events=events)
+        return CaseHistory(
+            case_id=case.id, case_number=recorded[0].case_number, as_of=as_of, events=events
+        )
 
     @router.get(
         "/caseloads",

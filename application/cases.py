@@ -36,6 +36,7 @@ class Recorded:
     """What a command recorded: the case and its version after the command."""
 
     case_id: UUID
+    case_number: str
     version: int
     events: int
 
@@ -321,7 +322,12 @@ class CaseManagement(Application[UUID]):
 
     def _save(self, case: Case, keyed: IdempotentRequest | None = None) -> Recorded:
         """Appends the case's new events, and the keyed request's answer in their transaction."""
-        recorded = Recorded(case_id=case.id, version=case.version, events=len(case.pending_events))
+        recorded = Recorded(
+            case_id=case.id,
+            case_number=case.case_number,
+            version=case.version,
+            events=len(case.pending_events),
+        )
         if keyed is None:
             self.save(case)
         else:

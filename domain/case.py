@@ -11,6 +11,7 @@ force on its outcome date; a cash-assistance case's the TA version in force on i
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -24,6 +25,7 @@ from domain.assistance.records import AssistanceRecord
 from domain.authorizations import events as authorization_events
 from domain.authorizations.records import Authorization, Invoice
 from domain.base import Actor, Aggregate
+from domain.command import CASE_NUMBER_MAX_LENGTH, CASE_NUMBER_PATTERN, UUID_SHAPE
 from domain.errors import InvalidCommand, RuleViolation
 from domain.events import CaseEvent, CaseStatus, Program
 from domain.policy import PolicyBook
@@ -204,3 +206,16 @@ class Case(Aggregate):
 def case_id_for(case_number: str) -> UUID:
     """Case ids derive from case numbers, so opening the same case twice is detectable."""
     return uuid5(CASE_ID_NAMESPACE, case_number)
+
+
+CASE_NUMBER = re.compile(CASE_NUMBER_PATTERN)
+
+
+def case_id_of(reference: str) -> UUID:
+    """The id of the case a reference names: a UUID-shaped reference is the id itself (no case
+    number has that shape), any other is a case number; ValueError if it is neither."""
+    if UUID_SHAPE.fullmatch(reference):
+        return UUID(reference)
+    if len(reference) <= CASE_NUMBER_MAX_LENGTH and CASE_NUMBER.fullmatch(reference):
+        return case_id_for(reference)
+    raise ValueError(f"{reference!r} is neither a case id (a UUID) nor a case number")

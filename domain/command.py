@@ -6,12 +6,13 @@ program, which checks the rules against the case and records the events.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from domain.base import Actor, ValueObject
 from domain.errors import EffectiveDateInFuture
@@ -27,6 +28,18 @@ Text = Annotated[str, Field(max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Entries = Annotated[tuple[Annotated[str, Field(max_length=500)], ...], Field(max_length=50)]
 MAX_CENTS = 100_000_000_00
+CASE_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+CASE_NUMBER_MAX_LENGTH = 40
+UUID_SHAPE = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+"""A case id as a reference gives it: where a case is named, this shape is an id, never a number."""
+
+
+def not_id_shaped(number: str) -> str:
+    if UUID_SHAPE.fullmatch(number):
+        raise ValueError("a case number cannot have the shape of a case id (a UUID)")
+    return number
 
 
 class Command(ValueObject):
@@ -54,7 +67,11 @@ class Command(ValueObject):
 class OpenCase(Command):
     """Open a post-employment case for a client."""
 
-    case_number: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    case_number: Annotated[
+        str,
+        Field(min_length=1, max_length=CASE_NUMBER_MAX_LENGTH, pattern=CASE_NUMBER_PATTERN),
+        AfterValidator(not_id_shaped),
+    ]
     program: Program
     client_ref: str = Field(min_length=1, max_length=64)
     caseworker_id: str = Field(min_length=1, max_length=100)

@@ -82,6 +82,7 @@ def test_each_accepted_command_answers_with_the_new_version_as_etag(
         )
         assert response.json() == {
             "case_id": str(case_id_for("VR-100")),
+            "case_number": "VR-100",
             "version": expected_version,
             "events": 1,
         }

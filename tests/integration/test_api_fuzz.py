@@ -80,7 +80,8 @@ SEEDS = {
     "VR-F5": grandfathered_case("VR-F5"),  # grandfathered, no outcome yet
 }
 KNOWN_IDS: dict[str, list[str]] = {
-    "case_id": [str(case_id_for(number)) for number in SEEDS],
+    # A case path takes the id or the case number: both reach the seeded cases.
+    "case_id": [str(case_id_for(number)) for number in SEEDS] + list(SEEDS),
     "request_id": [str(ids(number, "request", n)) for number in SEEDS for n in (1, 2)],
     "authorization_id": [str(ids(number, "authorization")) for number in SEEDS],
     "invoice_id": [str(ids(number, "invoice")) for number in SEEDS],

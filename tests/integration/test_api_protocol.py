@@ -90,7 +90,16 @@ def test_a_retry_with_the_same_key_returns_the_original_response_and_records_onc
     retry = send(client, CASEWORKER, record_outcome(NUMBER), **{"Idempotency-Key": "k-1"})
 
     assert first.status_code == retry.status_code == 200
-    assert retry.json() == first.json() == {"case_id": str(CASE), "version": 2, "events": 1}
+    assert (
+        retry.json()
+        == first.json()
+        == {
+            "case_id": str(CASE),
+            "case_number": NUMBER,
+            "version": 2,
+            "events": 1,
+        }
+    )
     assert retry.headers["ETag"] == '"2"'
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
@@ -299,7 +308,8 @@ def test_a_body_just_under_the_limit_is_read(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("path", "field"),
     [
-        ("/cases/not-a-uuid", "case_id"),
+        ("/cases/-neither-an-id-nor-a-number", "case_id"),
+        ("/cases/VR%201", "case_id"),
         (f"/cases/{CASE}/history?as_of=2024-13-01", "as_of"),
         (f"/cases/{CASE}/history?as_of=soon", "as_of"),
         ("/caseloads?status=closed", "status"),

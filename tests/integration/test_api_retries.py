@@ -105,7 +105,16 @@ def test_a_retry_after_the_api_died_between_commit_and_answer_gets_the_original_
         again = restarted.post(path, json=body, headers=headers)
 
     assert retry.status_code == again.status_code == status
-    assert retry.json() == again.json() == {"case_id": str(CASE), "version": version, "events": 1}
+    assert (
+        retry.json()
+        == again.json()
+        == {
+            "case_id": str(CASE),
+            "case_number": NUMBER,
+            "version": version,
+            "events": 1,
+        }
+    )
     assert retry.headers["ETag"] == again.headers["ETag"] == f'"{version}"'
     assert retry.headers["Idempotent-Replayed"] == "true"
     if status == 201:

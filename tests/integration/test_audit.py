@@ -98,7 +98,13 @@ def test_the_state_as_of_a_date_and_at_a_version(client: TestClient) -> None:
     assert request["status"] == "under_review"
     assert client.get(
         f"/cases/{CASE}/state", params={"as_of": "2023-12-31"}, headers=auth(AUDITOR)
-    ).json() == {"as_of": "2023-12-31", "version": None, "state": None}
+    ).json() == {
+        "case_id": str(CASE),
+        "case_number": NUMBER,
+        "as_of": "2023-12-31",
+        "version": None,
+        "state": None,
+    }
 
 
 def test_state_queries_name_what_is_wrong(client: TestClient) -> None:

@@ -1,0 +1,162 @@
+"""`/docs` and `/redoc` render in a real Chromium (Debian's) from assets served by the API
+itself: no request of the page leaves the machine."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, Request, sync_playwright
+
+from api import create_app
+from application.settings import Settings
+from tests.integration.api_support import TOKENS
+from tests.topic_reader import wait_for
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DEADLINE_MS = 60_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="chromium is not installed (Debian package `chromium`; `make system-deps`)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API on a real socket (uvicorn, a free port); yields its origin."""
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("docs")), TOKENS)
+    served = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None))
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    wait_for(lambda: served.started or not thread.is_alive(), timeout=30, what="the API to start")
+    assert served.started, "the API stopped while starting"
+    port: int = served.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        served.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    # Playwright's own browser download cannot work here: it drives the system's Chromium.
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox"],  # CI runs as root, where Chromium's sandbox cannot start
+            timeout=DEADLINE_MS,
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Recorded:
+    """Every request a page made, and those the browser refused to send and why."""
+
+    def __init__(self, page: Page) -> None:
+        self.urls: list[str] = []
+        self.failures: dict[str, str | None] = {}
+        page.on("request", self.request)
+        page.on("requestfailed", self.failed)
+
+    def request(self, request: Request) -> None:
+        self.urls.append(request.url)
+
+    def failed(self, request: Request) -> None:
+        self.failures[request.url] = request.failure
+
+    def elsewhere(self, origin: str) -> list[str]:
+        """Network requests to anywhere but `origin` (data: and blob: URLs stay in the page)."""
+        return [
+            url
+            for url in self.urls
+            if urlsplit(url).scheme not in ("data", "blob")
+            and f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" != origin
+        ]
+
+
+def opened(browser: Browser, url: str) -> tuple[Page, Recorded]:
+    page = browser.new_page()
+    page.set_default_timeout(DEADLINE_MS)
+    recorded = Recorded(page)
+    page.goto(url, wait_until="load", timeout=DEADLINE_MS)
+    return page, recorded
+
+
+def operation_count(origin: str, browser: Browser) -> int:
+    page, _ = opened(browser, f"{origin}/openapi.json")
+    document = page.evaluate("JSON.parse(document.body.innerText)")
+    page.close()
+    return sum(len(operations) for operations in document["paths"].values())
+
+
+def test_swagger_ui_lists_every_operation_with_every_request_to_the_api(
+    origin: str, browser: Browser
+) -> None:
+    expected = operation_count(origin, browser)
+
+    page, recorded = opened(browser, f"{origin}/docs")
+    # Locator waits, not wait_for_function: the page's CSP forbids the eval that one polls with.
+    page.locator(".opblock").nth(expected - 1).wait_for(state="attached", timeout=DEADLINE_MS)
+    page.wait_for_load_state("networkidle", timeout=DEADLINE_MS)
+
+    assert page.locator(".opblock").count() == expected > 40
+    assert page.get_by_text("/cases/{case_id}/self-sufficiency-plan", exact=True).count() >= 1
+    assert f"{origin}/openapi.json" in recorded.urls
+    assert recorded.elsewhere(origin) == []
+    assert recorded.failures == {}
+    page.close()
+
+
+def test_redoc_renders_every_operation_and_sends_nothing_off_the_machine(
+    origin: str, browser: Browser
+) -> None:
+    expected = operation_count(origin, browser)
+
+    page, recorded = opened(browser, f"{origin}/redoc")
+    page.locator('[data-section-id^="operation/"]').nth(expected - 1).wait_for(
+        state="attached", timeout=DEADLINE_MS
+    )
+    page.wait_for_load_state("networkidle", timeout=DEADLINE_MS)
+
+    assert page.locator('[data-section-id^="operation/"]').count() == expected
+    # ReDoc's bundle asks for its attribution logo on a CDN; the page's Content-Security-Policy
+    # refuses it in the browser, before any request is sent.
+    assert {url: recorded.failures.get(url) for url in recorded.elsewhere(origin)} == {
+        url: "csp" for url in recorded.elsewhere(origin)
+    }
+    page.close()
+
+
+def test_the_docs_pages_allow_loading_from_their_own_origin_only(
+    origin: str, browser: Browser
+) -> None:
+    page = browser.new_page()
+    for path in ("/docs", "/redoc"):
+        response = page.goto(f"{origin}{path}", timeout=DEADLINE_MS)
+        assert response is not None and response.status == 200
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "https:" not in policy
+    page.close()
+
+
+def test_the_assets_are_the_installed_package_files(origin: str, browser: Browser) -> None:
+    from api.docs_pages import ASSETS
+
+    page = browser.new_page()
+    response = page.goto(f"{origin}/docs-assets/swagger-ui-bundle.js", timeout=DEADLINE_MS)
+    assert response is not None and response.status == 200
+    assert len(response.body()) == Path(ASSETS, "swagger-ui-bundle.js").stat().st_size
+    page.close()
