@@ -449,7 +449,9 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
             print(f"{name} positions:", done or "none yet", "(lag unknown: no broker)")
         print(f"pes status: lag unknown: {unavailable}", file=sys.stderr)
         return ExitCode.UNAVAILABLE
-    consumer = KafkaConsumer(bootstrap_servers=servers, request_timeout_ms=10_000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=servers, enable_auto_commit=False, request_timeout_ms=10_000
+    )
     try:
         partitions = [
             TopicPartition(settings.case_events_topic, p)
@@ -670,13 +672,13 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     1 on a break, 3 when a copy could not be read."""
     from application.verification import VerificationUnavailable, verify
 
-    if args.source in ("store", "both"):
-        require_stores(settings, "events")
-    if args.source in ("kafka", "both"):
-        require_broker(settings)
     try:
+        if args.source in ("store", "both"):
+            require_stores(settings, "events")
+        if args.source in ("kafka", "both"):
+            require_broker(settings)
         verification = verify(settings, args.source, progress_bar)
-    except VerificationUnavailable as error:
+    except (Unavailable, VerificationUnavailable) as error:
         print(f"pes verify: the check could not run: {error}", file=sys.stderr)
         return ExitCode.UNAVAILABLE
     for report in verification.reports:
