@@ -610,14 +610,16 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
         CandidatePolicyError,
         load_candidate_changes,
         replay_policy,
+        valid_candidate,
     )
 
-    require_stores(settings, "events")
-    if args.source == "kafka":
-        require_broker(settings)
     out = args.out or settings.data_dir / "reports" / "replay"
     try:
         changes = load_candidate_changes(Path(args.policy))
+        valid_candidate(changes)  # a wrong candidate is wrong whatever the system's state
+        require_stores(settings, "events")
+        if args.source == "kafka":
+            require_broker(settings)
         findings = replay_policy(settings, changes, args.source, progress_bar("events"))
     except CandidatePolicyError as error:
         print(f"pes replay: {error}", file=sys.stderr)
