@@ -63,6 +63,7 @@ from scripts.system import (
     require_broker,
     require_stores,
     running_system,
+    wait_for_group_coordinators,
 )
 
 if TYPE_CHECKING:
@@ -172,6 +173,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         log.info(
             "Kafka at %s; event store: %s", settings.kafka_bootstrap_servers, settings.event_store
         )
+        if broker is not None:
+            groups = [model.group_id(settings) for model in READ_MODELS.values()]
+            if not wait_for_group_coordinators(broker.bootstrap_servers, groups, stop):
+                log.info("the broker's group coordinator is not ready yet; starting anyway")
         supervisor = Supervisor(
             stop, on_restart=lambda name: metrics.restarts.labels(name).inc() if metrics else None
         )

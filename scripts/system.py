@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -157,3 +159,33 @@ def require_stores(settings: Settings, *names: str) -> None:
                 f"no {what} at {path.resolve()}: start the system with `pes run`, or set "
                 f"PES_DATA_DIR to its data folder (now {settings.data_dir})"
             )
+
+
+def wait_for_group_coordinators(
+    servers: str, groups: list[str], stop: threading.Event, timeout: float = 60.0
+) -> bool:
+    """Waits until the broker's coordinator answers for every group; False if it did not within
+    `timeout`. On a brand-new broker the coordinator is elected only after the first request, and
+    consumers started before that log NotCoordinatorError warnings until it is."""
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import GroupIdNotFoundError, KafkaError
+
+    deadline = time.monotonic() + timeout
+    while not stop.is_set() and time.monotonic() < deadline:
+        try:
+            admin = KafkaAdminClient(
+                bootstrap_servers=servers, client_id="pes-run", request_timeout_ms=5_000
+            )
+            try:
+                described = admin.describe_groups(groups)
+            finally:
+                admin.close()
+        except (KafkaError, ValueError, TypeError, AttributeError):
+            pass  # not elected yet: the library reports it in several ways
+        else:
+            # A coordinator that knows no such group yet (a new one) has answered: it is ready.
+            errors = [(described.get(group) or {"error": "none"}).get("error") for group in groups]
+            if all(not error or GroupIdNotFoundError.__name__ in error for error in errors):
+                return True
+        stop.wait(0.25)
+    return False
