@@ -447,6 +447,12 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
         store = model.open(settings)
         positions[name] = store.next_offsets(settings.case_events_topic)
         store.close()
+    running = running_system(settings)
+    if running is not None:
+        print(
+            f"running: pes run (pid {running.pid}), broker {running.kafka_bootstrap_servers}"
+            + (f", API {running.api_url}" if running.api_url else "")
+        )
     try:
         servers = require_broker(settings)
     except Unavailable as unavailable:

@@ -363,6 +363,7 @@ def test_pes_run_records_its_endpoints_and_another_pes_elsewhere_finds_its_broke
     status = pes(data_dir, elsewhere, "status")
     assert status.returncode == ExitCode.OK, status.stderr
     assert "caseload: lag " in status.stdout
+    assert f"running: pes run (pid {system.pid})" in status.stdout
     dry_run = pes(data_dir, elsewhere, "deadlines", "--dry-run")
     assert dry_run.returncode == ExitCode.OK, dry_run.stderr
     assert "dry run for" in dry_run.stdout
