@@ -949,11 +949,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return ExitCode.OK
+    except KeyboardInterrupt:
+        print(f"\npes {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED
     except (KafkaError, OSError, PersistenceError, sqlite3.Error) as error:
         log.debug("pes %s could not run", args.command, exc_info=True)
         return _refused(args, f"{type(error).__name__}: {error}", ExitCode.UNAVAILABLE)
     finally:
         os.umask(umask)
+
+
+INTERRUPTED = 128 + signal.SIGINT
+"""What a command stopped by Ctrl-C exits with (the shell's convention)."""
 
 
 def _refused(args: argparse.Namespace, reason: object, code: ExitCode) -> int:
