@@ -6,6 +6,7 @@ finds the broker of a running `pes run` through the data folder."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -373,3 +374,24 @@ def test_pes_run_records_its_endpoints_and_another_pes_elsewhere_finds_its_broke
     system.terminate()
     system.wait(timeout=TIMEOUT)
     assert not path.exists()
+
+
+def test_a_status_the_domain_does_not_know_is_one_line_exit_2(
+    stores: Path, elsewhere: Path
+) -> None:
+    run = pes(stores, elsewhere, "caseload", "--status", "bogus")
+
+    assert_one_line(run, ExitCode.BAD_INPUT, "--status", "bogus", "in_pe_services")
+
+
+def test_the_demo_sums_up_its_expected_refusals_after_the_progress_bar(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from scripts.cli import load_demo
+
+    with caplog.at_level(logging.INFO):
+        load_demo(Settings(data_dir=tmp_path / "data"), 20)
+
+    assert [r.getMessage() for r in caplog.records if r.name == "pes.commands"] == []
+    [summary] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("demo:")]
+    assert "refused as the policy requires" in summary
