@@ -184,9 +184,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         try:
             for name, build in _run_tasks(settings, args, stop, metrics).items():
                 supervisor.start(name, build, first=build())
-        except BaseException:  # uvicorn exits when its port is taken
+        except BaseException as failure:  # uvicorn exits when its port is taken
             stop.set()
             supervisor.join(timeout=RUN_STOP_TIMEOUT)
+            if isinstance(failure, SystemExit):
+                raise Unavailable(
+                    f"the API could not listen on 127.0.0.1:{args.api_port} (the log says why)"
+                ) from None
             raise
         freeze_startup_objects()  # again: what the wiring above created lives as long
         api_url = f"http://127.0.0.1:{args.api_port}" if args.api_port is not None else None
@@ -716,7 +720,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     it refuses is a `ConfigurationError`, reported by `main`."""
     from api import serve
 
-    serve(settings, args.host, args.port, development=args.development)
+    try:
+        serve(settings, args.host, args.port, development=args.development)
+    except SystemExit as exited:  # uvicorn's way of saying it could not start
+        if exited.code in (None, 0):
+            return ExitCode.OK
+        raise Unavailable(
+            f"the API could not listen on {args.host}:{args.port} (the log says why)"
+        ) from None
     return 0
 
 

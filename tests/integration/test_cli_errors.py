@@ -395,3 +395,20 @@ def test_the_demo_sums_up_its_expected_refusals_after_the_progress_bar(
     assert [r.getMessage() for r in caplog.records if r.name == "pes.commands"] == []
     [summary] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("demo:")]
     assert "refused as the policy requires" in summary
+
+
+@pytest.mark.parametrize("command", ["serve", "run"])
+def test_an_api_port_already_taken_is_one_line_exit_3(
+    tmp_path: Path, elsewhere: Path, command: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        args = ("serve", "--development", "--port", port) if command == "serve" else ()
+        args = args or ("run", "--api-port", port)
+
+        run = pes(tmp_path / "data", elsewhere, *args)
+
+    assert_one_line(run, ExitCode.UNAVAILABLE, f"127.0.0.1:{port}")
+    assert not (tmp_path / "data" / ENDPOINTS_FILE).exists()
