@@ -154,6 +154,8 @@ def require_stores(settings: Settings, *names: str) -> None:
     for name in names:
         what, path_of, kind_of = STORES[name]
         path = path_of(settings)
+        if name == "events" and settings.event_store == "postgres":
+            _require_postgres_events(settings)
         if kind_of(settings) == "sqlite" and not path.is_file():
             raise Unavailable(
                 f"no {what} at {path.resolve()}: start the system with `pes run`, or set "
@@ -189,3 +191,29 @@ def wait_for_group_coordinators(
                 return True
         stop.wait(0.25)
     return False
+
+
+def _require_postgres_events(settings: Settings) -> None:
+    """Refuses a PostgreSQL database without the events table: the library would create it."""
+    import psycopg
+
+    from application.cases import CaseManagement
+
+    table = f"public.{CaseManagement.name.lower()}_events"
+    where = (
+        f"PostgreSQL database {settings.postgres_dbname} at "
+        f"{settings.postgres_host}:{settings.postgres_port}"
+    )
+    try:
+        with psycopg.connect(
+            settings.postgres_conninfo(), connect_timeout=int(PROBE_TIMEOUT)
+        ) as db:
+            row = db.execute("SELECT to_regclass(%s)", (table,)).fetchone()
+    except psycopg.Error as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise Unavailable(f"cannot reach the {where}: {first}") from None
+    if row is None or row[0] is None:
+        raise Unavailable(
+            f"no event store in the {where} (no table {table}): start the system with `pes run` "
+            "or point POSTGRES_* at its database"
+        )

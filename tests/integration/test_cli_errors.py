@@ -23,7 +23,7 @@ from application.bootstrap import (
     open_caseload_view,
     open_reporting_store,
 )
-from application.settings import Settings
+from application.settings import Settings, as_environment
 from scripts.exit_codes import ExitCode
 from scripts.system import ENDPOINTS_FILE, Endpoints, record_endpoints
 
@@ -412,3 +412,29 @@ def test_an_api_port_already_taken_is_one_line_exit_3(
 
     assert_one_line(run, ExitCode.UNAVAILABLE, f"127.0.0.1:{port}")
     assert not (tmp_path / "data" / ENDPOINTS_FILE).exists()
+
+
+@pytest.mark.parametrize("args", [("verify",), ("audit", "VR-1-000004"), ("status",)])
+def test_a_read_of_an_event_store_that_is_not_there_refuses_on_sqlite_and_postgresql(
+    store_settings: Settings, elsewhere: Path, args: tuple[str, ...]
+) -> None:
+    run = subprocess.run(
+        [PES, *args],
+        cwd=elsewhere,
+        env={**environment(store_settings.data_dir), **as_environment(store_settings)},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+    assert_one_line(run, ExitCode.UNAVAILABLE, "no event store")
+    if store_settings.event_store == "postgres":
+        import psycopg
+
+        with psycopg.connect(store_settings.postgres_conninfo()) as db:
+            [tables] = db.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+            ).fetchone() or (None,)
+        assert tables == 0
+    else:
+        assert not store_settings.sqlite_path.exists()
