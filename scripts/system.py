@@ -146,17 +146,24 @@ STORES = {
     "billing": ("billing ledger", lambda s: s.billing_path, lambda s: s.view_store),
     "reporting": ("reporting store", lambda s: s.reporting_path, lambda s: s.view_store),
 }
+POSTGRES_TABLES = {
+    "events": "cases_events",  # the eventsourcing library's: CaseManagement.name + "_events"
+    "caseload": "caseload",
+    "billing": "billing_cases",
+    "reporting": "reporting_cases",
+}
 
 
 def require_stores(settings: Settings, *names: str) -> None:
-    """Refuses (`Unavailable`) a read of a SQLite store that does not exist: opening one would
-    create it empty, and an empty store answers "0 cases" as if it had checked something."""
+    """Refuses (`Unavailable`) a read of a store that does not exist (a SQLite file, or a
+    PostgreSQL table): opening one would create it empty, and an empty store answers "0 cases"
+    as if it had checked something."""
     for name in names:
         what, path_of, kind_of = STORES[name]
         path = path_of(settings)
-        if name == "events" and settings.event_store == "postgres":
-            _require_postgres_events(settings)
-        if kind_of(settings) == "sqlite" and not path.is_file():
+        if kind_of(settings) == "postgres":
+            _require_postgres_table(settings, POSTGRES_TABLES[name], what)
+        elif not path.is_file():
             raise Unavailable(
                 f"no {what} at {path.resolve()}: start the system with `pes run`, or set "
                 f"PES_DATA_DIR to its data folder (now {settings.data_dir})"
@@ -193,13 +200,10 @@ def wait_for_group_coordinators(
     return False
 
 
-def _require_postgres_events(settings: Settings) -> None:
-    """Refuses a PostgreSQL database without the events table: the library would create it."""
+def _require_postgres_table(settings: Settings, table: str, what: str) -> None:
+    """Refuses a PostgreSQL database without the store's table: opening would create it."""
     import psycopg
 
-    from application.cases import CaseManagement
-
-    table = f"public.{CaseManagement.name.lower()}_events"
     where = (
         f"PostgreSQL database {settings.postgres_dbname} at "
         f"{settings.postgres_host}:{settings.postgres_port}"
@@ -208,12 +212,12 @@ def _require_postgres_events(settings: Settings) -> None:
         with psycopg.connect(
             settings.postgres_conninfo(), connect_timeout=int(PROBE_TIMEOUT)
         ) as db:
-            row = db.execute("SELECT to_regclass(%s)", (table,)).fetchone()
+            row = db.execute("SELECT to_regclass(%s)", (f"public.{table}",)).fetchone()
     except psycopg.Error as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise Unavailable(f"cannot reach the {where}: {first}") from None
     if row is None or row[0] is None:
         raise Unavailable(
-            f"no event store in the {where} (no table {table}): start the system with `pes run` "
+            f"no {what} in the {where} (no table {table}): start the system with `pes run` "
             "or point POSTGRES_* at its database"
         )

@@ -414,20 +414,31 @@ def test_an_api_port_already_taken_is_one_line_exit_3(
     assert not (tmp_path / "data" / ENDPOINTS_FILE).exists()
 
 
-@pytest.mark.parametrize("args", [("verify",), ("audit", "VR-1-000004"), ("status",)])
-def test_a_read_of_an_event_store_that_is_not_there_refuses_on_sqlite_and_postgresql(
-    store_settings: Settings, elsewhere: Path, args: tuple[str, ...]
+@pytest.mark.parametrize(
+    ("args", "store"),
+    [
+        (("verify",), "event store"),
+        (("audit", "VR-1-000004"), "event store"),
+        (("status",), "event store"),
+        (("caseload",), "caseload view"),
+        (("billing", "unpaid"), "billing ledger"),
+        (("reports", "exits"), "reporting store"),
+    ],
+)
+def test_a_read_of_a_store_that_is_not_there_refuses_on_sqlite_and_postgresql(
+    store_settings: Settings, elsewhere: Path, args: tuple[str, ...], store: str
 ) -> None:
+    both = store_settings.model_copy(update={"view_store": store_settings.event_store})
     run = subprocess.run(
         [PES, *args],
         cwd=elsewhere,
-        env={**environment(store_settings.data_dir), **as_environment(store_settings)},
+        env={**environment(both.data_dir), **as_environment(both)},
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
     )
 
-    assert_one_line(run, ExitCode.UNAVAILABLE, "no event store")
+    assert_one_line(run, ExitCode.UNAVAILABLE, f"no {store}")
     if store_settings.event_store == "postgres":
         import psycopg
 
@@ -437,4 +448,4 @@ def test_a_read_of_an_event_store_that_is_not_there_refuses_on_sqlite_and_postgr
             ).fetchone() or (None,)
         assert tables == 0
     else:
-        assert not store_settings.sqlite_path.exists()
+        assert list(store_settings.data_dir.glob("*.sqlite")) == []

@@ -153,3 +153,10 @@ def _subcommand_help(name: str) -> str:
     parser = build_parser()
     [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     return commands.choices[name].format_help()
+
+
+def test_the_postgresql_events_table_checked_is_the_one_the_library_creates() -> None:
+    from application.cases import CaseManagement
+    from scripts.system import POSTGRES_TABLES
+
+    assert POSTGRES_TABLES["events"] == f"{CaseManagement.name.lower()}_events"
