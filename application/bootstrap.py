@@ -414,7 +414,7 @@ def rebuild(
 
 def _end_offsets(settings: Settings) -> dict[int, int]:
     """The case event topic's end offset per partition, now."""
-    probe = KafkaConsumer(bootstrap_servers=require_kafka(settings))
+    probe = KafkaConsumer(bootstrap_servers=require_kafka(settings), enable_auto_commit=False)
     try:
         partitions = [
             TopicPartition(settings.case_events_topic, p)

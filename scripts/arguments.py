@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import NoReturn
 
 from domain.inputs import DECIMAL, EARLIEST_BUSINESS_DATE, ISO_DAY, LATEST_BUSINESS_DATE
@@ -75,3 +77,28 @@ PORT = whole(1, 65_535)
 """A TCP port."""
 LISTEN_PORT = whole(0, 65_535)
 """A TCP port to listen on; 0 takes any free one (the log says which)."""
+
+
+def _writable_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write in the folder {folder}")
+
+
+def output_file(text: str) -> Path:
+    """A file to write, in a folder that exists and is writable (checked before any work)."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
+    _writable_folder(path.parent)
+    return path
+
+
+def output_folder(text: str) -> Path:
+    """A folder to write into: one that exists and is writable, or a new one in such a folder."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    _writable_folder(path if path.is_dir() else path.parent)
+    return path

@@ -16,9 +16,14 @@ from application.settings import Settings
 from consumers.billing.ledger import BillingLedger
 from consumers.billing.reconciliation import reconcile
 from scripts.arguments import iso_date
+from scripts.exit_codes import ExitCode
+from scripts.system import require_stores
 
 
 def cmd_billing(settings: Settings, args: argparse.Namespace) -> int:
+    require_stores(settings, "billing")
+    if args.billing_handler is _reconcile:
+        require_stores(settings, "events")
     ledger = open_billing_ledger(settings)
     try:
         return int(args.billing_handler(ledger, settings, args))
@@ -73,7 +78,7 @@ def _reconcile(ledger: BillingLedger, settings: Settings, _args: argparse.Namesp
         f"{report.cases_checked} case(s) checked, {report.cases_behind} not yet fully applied "
         f"by the ledger, {len(report.differences)} difference(s)"
     )
-    return 0 if report.reconciled else 1
+    return ExitCode.OK if report.reconciled else ExitCode.CHECK_FAILED
 
 
 def _write(rows: list[dict[str, Any]], output_format: str) -> None:
@@ -95,7 +100,9 @@ def add_billing_commands(parser: argparse.ArgumentParser) -> None:
     def add(name: str, handler: Callable[..., int], help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
         sub.set_defaults(billing_handler=handler)
-        sub.add_argument("--format", choices=["csv", "json"], default="csv")
+        sub.add_argument(
+            "--format", choices=["csv", "json"], default="csv", help="CSV (default) or JSON"
+        )
         return sub
 
     add("authorizations", _authorizations, "every authorization's money").add_argument(

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -14,7 +15,9 @@ from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from uuid import UUID
 
+from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaError
 
 from adapters.metrics import Metrics
@@ -36,11 +39,32 @@ from application.settings import ConfigurationError, Settings, load_settings
 from domain.case import CaseStatus, Program
 from projections.caseload import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CaseloadView
 from projections.deadline_enforcement import DeadlineEnforcer, TickAheadOfClock, TickReport
-from scripts.arguments import LISTEN_PORT, PORT, Parser, iso_date, seconds, whole
+from scripts.arguments import (
+    LISTEN_PORT,
+    PORT,
+    Parser,
+    iso_date,
+    output_file,
+    output_folder,
+    seconds,
+    whole,
+)
 from scripts.billing_cli import add_billing_commands, cmd_billing
 from scripts.exit_codes import ExitCode
 from scripts.reports_cli import add_reports_commands, cmd_reports
 from scripts.supervisor import Supervisor, Task
+from scripts.system import (
+    Endpoints,
+    Unavailable,
+    discover,
+    forget_endpoints,
+    no_system,
+    record_endpoints,
+    require_broker,
+    require_stores,
+    running_system,
+    wait_for_group_coordinators,
+)
 
 if TYPE_CHECKING:
     from scripts.local_kafka import LocalKafka
@@ -126,6 +150,13 @@ def cmd_project(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Starts the local broker (unless one is configured), the relay, the read models, the
     deadline process and (with `--api-port`) the API; restarts any of them that fails."""
+    already = running_system(settings)
+    if already is not None:
+        raise Unavailable(
+            f"pes run (pid {already.pid}) is already running from {settings.data_dir.resolve()}, "
+            f"its broker at {already.kafka_bootstrap_servers}: stop it first, or use another "
+            "PES_DATA_DIR"
+        )
     stop = _stop_on_signals()
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
@@ -142,6 +173,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         log.info(
             "Kafka at %s; event store: %s", settings.kafka_bootstrap_servers, settings.event_store
         )
+        if broker is not None:
+            groups = [model.group_id(settings) for model in READ_MODELS.values()]
+            if not wait_for_group_coordinators(broker.bootstrap_servers, groups, stop):
+                log.info("the broker's group coordinator is not ready yet; starting anyway")
         supervisor = Supervisor(
             stop, on_restart=lambda name: metrics.restarts.labels(name).inc() if metrics else None
         )
@@ -149,18 +184,27 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         try:
             for name, build in _run_tasks(settings, args, stop, metrics).items():
                 supervisor.start(name, build, first=build())
-        except BaseException:  # uvicorn exits when its port is taken
+        except BaseException as failure:  # uvicorn exits when its port is taken
             stop.set()
             supervisor.join(timeout=RUN_STOP_TIMEOUT)
+            if isinstance(failure, SystemExit):
+                raise Unavailable(
+                    f"the API could not listen on 127.0.0.1:{args.api_port} (the log says why)"
+                ) from None
             raise
         freeze_startup_objects()  # again: what the wiring above created lives as long
+        api_url = f"http://127.0.0.1:{args.api_port}" if args.api_port is not None else None
+        endpoints = Endpoints(str(settings.kafka_bootstrap_servers), api_url, os.getpid())
+        record_endpoints(settings.data_dir, endpoints)
+        stack.callback(forget_endpoints, settings.data_dir, endpoints.pid)
         if args.demo:
             load_demo(settings, args.demo, metrics)
-        api = f", API http://127.0.0.1:{args.api_port}/docs" if args.api_port is not None else ""
+        api = f", API {api_url}/docs" if api_url else ""
         print(
             f"pes is running: Kafka {settings.kafka_bootstrap_servers}{api}, "
             f"events in {settings.sqlite_path if settings.event_store == 'sqlite' else 'PostgreSQL'}, "
-            f"read models ({', '.join(READ_MODELS)}) in {settings.data_dir}. Ctrl-C stops.",
+            f"read models ({', '.join(READ_MODELS)}) in {settings.data_dir}; other pes commands "
+            f"find it through {settings.data_dir / 'endpoints.json'}. Ctrl-C stops.",
             flush=True,
         )
         if broker is None:
@@ -197,9 +241,11 @@ def _run_tasks(
     def api() -> Task:
         from api import api_server
 
-        server = api_server(settings, "127.0.0.1", args.api_port, development=True)
+        server = api_server(settings, "127.0.0.1", args.api_port, development=True, metrics=metrics)
         # Bound here, not when it runs: a port in use stops `pes run` at start (uvicorn exits).
         listening = server.config.bind_socket()
+        # Port 0 took a free port: a restart binds the same one, the one recorded for others.
+        args.api_port = listening.getsockname()[1]
         return Task(
             partial(server.run, sockets=[listening]),
             close=listening.close,
@@ -266,9 +312,12 @@ def load_demo(
 ) -> None:
     """Records a synthetic caseload whose first cases opened 18 months ago (deterministic, seed 1),
     up to today (`clock`'s): nothing after it."""
+    from adapters.structured_logging import CommandLog
     from synthetic import DriveResult, SyntheticCaseload, drive
 
     app = build_case_management(settings, metrics=metrics, clock=clock)
+    # The demo's expected refusals are summed up after the progress bar, not logged through it.
+    app.observers = tuple(o for o in app.observers if not isinstance(o, CommandLog))
     if app.recorder.max_notification_id():
         log.info("demo: the event store already holds events; not loading the demo caseload")
         return
@@ -298,7 +347,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from application.bootstrap import open_caseload_view, rebuild_caseload
 
     with ExitStack() as stack:
-        if not settings.kafka_bootstrap_servers:
+        if settings.kafka_bootstrap_servers:
+            require_broker(settings)
+        else:
             from scripts.local_kafka import LocalKafka
 
             broker = stack.enter_context(LocalKafka(settings.data_dir / "kafka"))
@@ -349,6 +400,7 @@ def print_caseloads_and_deadlines(view: CaseloadView, today: date) -> None:
 def cmd_caseload(settings: Settings, args: argparse.Namespace) -> int:
     from application.bootstrap import open_caseload_view
 
+    require_stores(settings, "caseload")
     today = args.today or utc_today()
     view = open_caseload_view(settings)
     try:
@@ -396,6 +448,7 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     from adapters.relay import position_name
     from application.bootstrap import build_tracking_recorder
 
+    require_stores(settings, "events")
     app = build_case_management(settings)
     recorded = app.recorder.max_notification_id() or 0
     tracking = build_tracking_recorder(settings, "relay")
@@ -403,16 +456,32 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     print(
         f"event store: {recorded} events recorded; relay published up to {published} (lag {recorded - published})"
     )
-    positions = {}
+    positions: dict[str, dict[int, int]] = {}
     for name, model in READ_MODELS.items():
+        try:
+            require_stores(settings, name)
+        except Unavailable:
+            positions[name] = {}
+            continue
         store = model.open(settings)
         positions[name] = store.next_offsets(settings.case_events_topic)
         store.close()
-    if not settings.kafka_bootstrap_servers:
+    running = running_system(settings)
+    if running is not None:
+        print(
+            f"running: pes run (pid {running.pid}), broker {running.kafka_bootstrap_servers}"
+            + (f", API {running.api_url}" if running.api_url else "")
+        )
+    try:
+        servers = require_broker(settings)
+    except Unavailable as unavailable:
         for name, done in positions.items():
-            print(f"{name} positions:", done or "none yet", "(set KAFKA_BOOTSTRAP_SERVERS for lag)")
-        return 0
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+            print(f"{name} positions:", done or "none yet", "(lag unknown: no broker)")
+        print(f"pes status: lag unknown: {unavailable}", file=sys.stderr)
+        return ExitCode.UNAVAILABLE
+    consumer = KafkaConsumer(
+        bootstrap_servers=servers, enable_auto_commit=False, request_timeout_ms=10_000
+    )
     try:
         partitions = [
             TopicPartition(settings.case_events_topic, p)
@@ -422,7 +491,7 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     finally:
         consumer.close()
     groups = {name: model.group_id(settings) for name, model in READ_MODELS.items()}
-    members = _group_members(settings.kafka_bootstrap_servers, list(groups.values()))
+    members = _group_members(servers, list(groups.values()))
     for name, done in positions.items():
         lag = sum(ends[tp] - done.get(tp.partition, 0) for tp in partitions)
         print(f"{name}: lag {lag} message(s) on {settings.case_events_topic}")
@@ -463,6 +532,8 @@ def cmd_deadlines(settings: Settings, args: argparse.Namespace) -> int:
     """Runs the deadline process: once for a given day (today or before; a dry run records
     nothing), or every few seconds on the real clock."""
     if args.today or args.dry_run:
+        require_stores(settings, "events")
+        require_broker(settings)
         enforcer = build_deadline_enforcer(settings)
         try:
             report = enforcer.tick(args.today, dry_run=args.dry_run)
@@ -544,8 +615,9 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     consumer first)."""
     from application.bootstrap import RebuildFailed, rebuild
 
+    require_broker(settings)
     if args.into:
-        settings = settings.model_copy(update={"data_dir": Path(args.into), "view_store": "sqlite"})
+        settings = settings.model_copy(update={"data_dir": args.into, "view_store": "sqlite"})
     store = READ_MODELS[args.read_model].open(settings)
     store.reset()
     store.close()
@@ -556,7 +628,7 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
         )
     except RebuildFailed as failure:
         print(f"\nerror: {failure}", file=sys.stderr)
-        return 1
+        return ExitCode.CHECK_FAILED
     print(f"\nrebuilt the {args.read_model} read model from {consumed} messages", file=sys.stderr)
     return 0
 
@@ -568,15 +640,21 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
         CandidatePolicyError,
         load_candidate_changes,
         replay_policy,
+        valid_candidate,
     )
 
+    out = args.out or settings.data_dir / "reports" / "replay"
     try:
         changes = load_candidate_changes(Path(args.policy))
+        valid_candidate(changes)  # a wrong candidate is wrong whatever the system's state
+        require_stores(settings, "events")
+        if args.source == "kafka":
+            require_broker(settings)
         findings = replay_policy(settings, changes, args.source, progress_bar("events"))
     except CandidatePolicyError as error:
         print(f"pes replay: {error}", file=sys.stderr)
-        return 2
-    for path in write_reports(findings, Path(args.out)):
+        return ExitCode.BAD_INPUT
+    for path in write_reports(findings, out):
         print(path)
     summary = findings.summary()
     print(
@@ -590,25 +668,35 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     """Prints (or writes) a case's audit trail: JSON or a readable HTML page."""
     from adapters.audit_report import audit_to_html, audit_to_json
     from application.audit import audit_of, state_as_of
-    from domain.case import case_id_for
     from domain.errors import CaseNotFound
 
+    require_stores(settings, "events")
     app = build_case_management(settings)
-    case_id = case_id_for(args.case_number)
+    case_id = case_id_of(args.case)
     try:
         audit = audit_of(app, case_id)
     except CaseNotFound:
-        print(f"pes audit: no case {args.case_number}", file=sys.stderr)
-        return 1
+        print(f"pes audit: no case {args.case} in the event store", file=sys.stderr)
+        return ExitCode.BAD_INPUT
     then = state_as_of(app, case_id, args.as_of) if args.as_of else None
     render = audit_to_html if args.format == "html" else audit_to_json
     text = render(audit, args.as_of, then)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        args.out.write_text(text, encoding="utf-8")
         print(args.out)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def case_id_of(case: str) -> UUID:
+    """A case named by its UUID or by its case number (VR-1-000004)."""
+    from domain.case import case_id_for
+
+    try:
+        return UUID(case)
+    except ValueError:
+        return case_id_for(case)
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
@@ -617,8 +705,12 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     from application.verification import VerificationUnavailable, verify
 
     try:
+        if args.source in ("store", "both"):
+            require_stores(settings, "events")
+        if args.source in ("kafka", "both"):
+            require_broker(settings)
         verification = verify(settings, args.source, progress_bar)
-    except VerificationUnavailable as error:
+    except (Unavailable, VerificationUnavailable) as error:
         print(f"pes verify: the check could not run: {error}", file=sys.stderr)
         return ExitCode.UNAVAILABLE
     for report in verification.reports:
@@ -643,14 +735,21 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     it refuses is a `ConfigurationError`, reported by `main`."""
     from api import serve
 
-    serve(settings, args.host, args.port, development=args.development)
+    try:
+        serve(settings, args.host, args.port, development=args.development)
+    except SystemExit as exited:  # uvicorn's way of saying it could not start
+        if exited.code in (None, 0):
+            return ExitCode.OK
+        raise Unavailable(
+            f"the API could not listen on {args.host}:{args.port} (the log says why)"
+        ) from None
     return 0
 
 
 def cmd_schemas(_settings: Settings, args: argparse.Namespace) -> int:
     from adapters.schema_generation import write_schemas
 
-    for path in write_schemas(Path(args.directory)):
+    for path in write_schemas(args.directory):
         print(path)
     return 0
 
@@ -686,7 +785,13 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     run = with_metrics(
-        add("run", cmd_run, "run the whole local system: broker, relay and caseload view")
+        add(
+            "run",
+            cmd_run,
+            "run the whole local system: the broker (unless KAFKA_BOOTSTRAP_SERVERS is set), the "
+            "relay, the caseload view, the billing ledger, the reporting store, the deadline "
+            "process and (with --api-port) the API; records where they listen in the data folder",
+        )
     )
     run.add_argument("--kafka-port", type=PORT, default=None, help="port of the local broker")
     run.add_argument(
@@ -706,7 +811,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--tick", type=INTERVAL, default=60.0, metavar="SECONDS", help="deadline process interval"
     )
     serve = add("serve", cmd_serve, "serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument(
         "--port", type=LISTEN_PORT, default=8000, help="0 takes any free port (logged)"
     )
@@ -777,13 +882,23 @@ def build_parser() -> argparse.ArgumentParser:
     deadlines.add_argument(
         "--every", type=INTERVAL, default=60.0, metavar="SECONDS", help="tick interval"
     )
-    demo = add("demo", cmd_demo, "load the synthetic caseload and print caseloads and deadlines")
+    demo = add(
+        "demo",
+        cmd_demo,
+        "load the synthetic caseload (starting a broker unless one runs), run the relay, the "
+        "caseload view and one deadline sweep once, and print caseloads and deadlines",
+    )
     demo.add_argument(
         "--cases", type=whole(1, MAX_CASES), default=200, help="synthetic cases to load"
     )
     rebuild = add("rebuild", cmd_rebuild, "rebuild a read model from offset zero")
     rebuild.add_argument("read_model", choices=list(READ_MODELS), help="the read model to rebuild")
-    rebuild.add_argument("--into", metavar="DIR", help="build into this folder instead of in place")
+    rebuild.add_argument(
+        "--into",
+        type=output_folder,
+        metavar="DIR",
+        help="build into this folder instead of in place",
+    )
     rebuild.add_argument(
         "--workers",
         type=whole(1, MAX_WORKERS),
@@ -796,10 +911,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit = add(
         "audit", cmd_audit, "a case's audit trail: every decision, and its state as of a date"
     )
-    audit.add_argument("case_number", help="e.g. VR-1-000004")
+    audit.add_argument("case", metavar="CASE", help="case number (VR-1-000004) or case id (UUID)")
     audit.add_argument("--as-of", type=iso_date, help="also the state on this business date")
-    audit.add_argument("--format", choices=["json", "html"], default="json")
-    audit.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    audit.add_argument(
+        "--format", choices=["json", "html"], default="json", help="JSON (default) or HTML"
+    )
+    audit.add_argument(
+        "--out", type=output_file, metavar="FILE", help="write to FILE instead of stdout"
+    )
     verify = add(
         "verify",
         cmd_verify,
@@ -829,13 +948,23 @@ def build_parser() -> argparse.ArgumentParser:
         default="store",
         help="read the event store (default) or the case event topic from offset zero",
     )
-    replay.add_argument("--out", default="replay", metavar="DIR", help="where the reports go")
+    replay.add_argument(
+        "--out",
+        type=output_folder,
+        metavar="DIR",
+        help="where the reports go (default: reports/replay in the data folder)",
+    )
     add_reports_commands(
         add("reports", cmd_reports, "reports from the reporting read model (CSV or JSON)")
     )
     add("status", cmd_status, "show the relay's and every read model's positions and lag")
     schemas = add("schemas", cmd_schemas, "write the Avro schema of every event's current version")
-    schemas.add_argument("--directory", default="schemas", help="where the .avsc files go")
+    schemas.add_argument(
+        "--directory",
+        type=output_folder,
+        default=Path("schemas"),
+        help="where the .avsc files go (default: ./schemas)",
+    )
     return parser
 
 
@@ -847,18 +976,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Restored on return, so a test calling main() leaves its own process as it was.
     umask = os.umask(PRIVATE_UMASK)
     freeze_startup_objects()
+    settings = None
     try:
         settings = load_settings()
         check_keys(settings)
-        return int(args.handler(settings, args))
+        if args.command != "run":  # `pes run` starts the system others discover
+            settings = discover(settings)
+        code = int(args.handler(settings, args))
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+        return code
     except ConfigurationError as error:
-        print(f"pes {args.command}: {error}", file=sys.stderr)
-        return ExitCode.BAD_INPUT
+        return _refused(args, error, ExitCode.BAD_INPUT)
     except BrokerNotConfigured as error:
-        print(f"pes {args.command}: {error}", file=sys.stderr)
-        return ExitCode.UNAVAILABLE
+        return _refused(args, no_system(settings) if settings else error, ExitCode.UNAVAILABLE)
+    except Unavailable as error:
+        return _refused(args, error, ExitCode.UNAVAILABLE)
+    except BrokenPipeError:
+        # The reader (`| head`) has what it wanted; output still buffered goes nowhere.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitCode.OK
+    except KeyboardInterrupt:
+        print(f"\npes {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except (KafkaError, OSError, PersistenceError, sqlite3.Error) as error:
+        log.debug("pes %s could not run", args.command, exc_info=True)
+        return _refused(args, f"{type(error).__name__}: {error}", ExitCode.UNAVAILABLE)
     finally:
         os.umask(umask)
+
+
+INTERRUPTED = 128 + signal.SIGINT
+"""What a command stopped by Ctrl-C exits with (the shell's convention)."""
+
+
+def _refused(args: argparse.Namespace, reason: object, code: ExitCode) -> int:
+    """One line on stderr, naming the command, and the exit code to return."""
+    first = str(reason).strip().splitlines()[0] if str(reason).strip() else "failed"
+    print(f"pes {args.command}: {first}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

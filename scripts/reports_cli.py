@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from adapters.case_ordered_store import StaleLayout
@@ -17,8 +16,9 @@ from consumers.reporting import reports
 from consumers.reporting.export import FORMATS, write_report
 from consumers.reporting.store import ReportingStore
 from domain.policy import PolicyBook
-from scripts.arguments import iso_date
+from scripts.arguments import iso_date, output_file
 from scripts.exit_codes import ExitCode
+from scripts.system import require_stores
 
 Report = tuple[list[Any], type]
 
@@ -30,16 +30,17 @@ def cmd_reports(settings: Settings, args: argparse.Namespace) -> int:
             f"pes reports {args.report_name}: --to {end} is before --from {start}", file=sys.stderr
         )
         return ExitCode.BAD_INPUT
+    require_stores(settings, "reporting")
     store = open_reporting_store(settings)
     try:
         store.require_current_layout()
         rows, row_type = args.report(store, args)
     except StaleLayout as stale:
         print(f"pes reports: {stale}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     finally:
         store.close()
-    write_report(rows, row_type, Path(args.out) if args.out else sys.stdout, args.format)
+    write_report(rows, row_type, args.out or sys.stdout, args.format)
     if args.out:
         print(args.out)
     return 0
@@ -95,19 +96,27 @@ def add_reports_commands(parser: argparse.ArgumentParser) -> None:
     ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
         sub.set_defaults(report=report)
-        sub.add_argument("--format", choices=FORMATS, default="csv")
-        sub.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+        sub.add_argument("--format", choices=FORMATS, default="csv", help="the output format")
+        sub.add_argument(
+            "--out", type=output_file, metavar="FILE", help="write to FILE instead of stdout"
+        )
         return sub
 
     def span(sub: argparse.ArgumentParser, monthly: bool = True) -> None:
-        sub.add_argument("--from", dest="start", type=iso_date, required=True)
-        sub.add_argument("--to", dest="end", type=iso_date, required=True)
+        sub.add_argument(
+            "--from", dest="start", type=iso_date, required=True, help="first day (YYYY-MM-DD)"
+        )
+        sub.add_argument(
+            "--to", dest="end", type=iso_date, required=True, help="last day (YYYY-MM-DD)"
+        )
         if monthly:
             sub.add_argument("--monthly", action="store_true", help="one row per month")
 
     caseload = add("caseload", _caseload, "cases per caseworker and status at each month end")
     span(caseload, monthly=False)
-    caseload.add_argument("--program", choices=["vr", "cash_assistance"])
+    caseload.add_argument(
+        "--program", choices=["vr", "cash_assistance"], help="only this program's cases"
+    )
     span(
         add(
             "timeliness",
@@ -122,7 +131,9 @@ def add_reports_commands(parser: argparse.ArgumentParser) -> None:
     overrides.add_argument("--by-rule", action="store_true", help="counts per rule ID")
     outcomes = add("outcomes", _outcomes, "employment outcomes and retention days as of a date")
     outcomes.add_argument("--as-of", type=iso_date, help="default: today")
-    outcomes.add_argument("--program", choices=["vr", "cash_assistance"])
+    outcomes.add_argument(
+        "--program", choices=["vr", "cash_assistance"], help="only this program's cases"
+    )
     outcomes.add_argument("--totals", action="store_true", help="one row of sums instead")
     participants = add(
         "participants",
