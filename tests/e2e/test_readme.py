@@ -3,6 +3,7 @@ each example from another folder, with only the environment the README itself se
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -28,7 +29,6 @@ NOT_RUN_MARK = "# not run by tests"
 # The README's port for the API `make run` serves; the test's system takes a free one instead, so
 # it cannot meet another process on this machine, and the examples are pointed at it.
 README_API_PORT = 8000
-DEMO_CASES = 200
 COME_UP_SECONDS = 420
 COMMAND_SECONDS = 180
 # The one variable the test sets, as the README documents: where `pes` keeps (and finds) its data.
@@ -128,7 +128,11 @@ def shell(script: str, cwd: Path, environment: dict[str, str]) -> subprocess.Com
 
 def caught_up(system: RunningSystem, elsewhere: Path) -> str | None:
     """`pes status` once the relay and every read model report lag 0 (None before)."""
-    status = shell(f"{REPOSITORY / '.venv/bin/pes'} status", elsewhere, system.environment).stdout
+    try:
+        status = shell(f"{REPOSITORY / '.venv/bin/pes'} status", elsewhere, system.environment)
+    except subprocess.TimeoutExpired:
+        return None
+    status = status.stdout
     lags = [int(n) for n in re.findall(r"\blag (\d+)", status)]
     recorded = re.search(r"(\d+) events recorded", status)
     # The relay's lag and each of the three read models' at least.
@@ -182,11 +186,13 @@ def running_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
             yield system
         finally:
             # The whole group: `pes run` and the broker it started.
-            os.killpg(process.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=120)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=30)
 
 
