@@ -29,7 +29,7 @@ kafka-jars: install ## resolve the Apache Kafka broker's jars from Maven Central
 	$(PY) -m scripts.local_kafka fetch
 
 .PHONY: run
-run: install kafka-jars ## run the system locally: SQLite event store, local Kafka broker, relay, caseload view
+run: install kafka-jars ## run the system locally with the demo caseload: SQLite event store, local Kafka broker, relay, read models, deadline process, API on :8000
 	$(PES) run --demo 200 --api-port 8000
 
 .PHONY: test
