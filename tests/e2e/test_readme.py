@@ -227,6 +227,9 @@ def assert_meaningful(command: str, output: str, cwd: Path) -> None:
     if command.startswith("curl"):
         document = json.loads(output)
         assert document, f"`{command}` returned an empty document"
+        # curl exits 0 on an HTTP error too: a problem document (RFC 9457) is a failure.
+        status = document.get("status") if isinstance(document, dict) else None
+        assert not (isinstance(status, int) and status >= 400), f"`{command}`:\n{output}"
         return
     if " deadlines " in f" {command} ":
         # A dry run after today's sweep has nothing left to do: it must still say for which day.
