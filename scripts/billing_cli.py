@@ -48,6 +48,7 @@ def _unpaid(ledger: BillingLedger, _settings: Settings, args: argparse.Namespace
     rows = [
         {
             "case_number": u.case_number,
+            "case_id": u.invoice.case_id,
             "invoice_number": u.invoice.invoice_number,
             "provider": u.invoice.provider,
             "amount_cents": u.invoice.amount_cents,

@@ -32,10 +32,13 @@ class Difference:
     field: str
     ledger: Any
     event_store: Any
+    case_number: str | None = None
+    """None for a case the event store does not know."""
 
     def __str__(self) -> str:
+        case = f"{self.case_number} ({self.case_id})" if self.case_number else self.case_id
         return (
-            f"case {self.case_id} {self.subject}: {self.field} is {self.ledger!r} in the ledger, "
+            f"case {case} {self.subject}: {self.field} is {self.ledger!r} in the ledger, "
             f"{self.event_store!r} in the event store"
         )
 
@@ -64,7 +67,9 @@ def reconcile(ledger: BillingLedger, cases: CaseSource) -> ReconciliationReport:
             continue
         case = cases.get_case(case_id, version=version)
         if case.version < version:
-            report.differences.append(Difference(key, "case", "version", version, case.version))
+            report.differences.append(
+                Difference(key, "case", "version", version, case.version, case.case_number)
+            )
             continue
         if cases.get_case(case_id).version > version:
             report.cases_behind += 1
@@ -80,7 +85,9 @@ def _compare_case(case_id: str, case: Case, ledger: BillingLedger) -> list[Diffe
 
     def compare(subject: str, name: str, in_ledger: Any, in_store: Any) -> None:
         if in_ledger != in_store:
-            differences.append(Difference(case_id, subject, name, in_ledger, in_store))
+            differences.append(
+                Difference(case_id, subject, name, in_ledger, in_store, case.case_number)
+            )
 
     booked = {a.authorization_id: a for a in ledger.authorizations(case_id=case_id)}
     for authorization_id, authorization in case.authorizations.items():

@@ -190,6 +190,7 @@ class OverrideRow:
 
     authorized_on: date
     case_number: str
+    case_id: str
     authorization_id: str
     service_type: str
     rule_id: str
@@ -223,7 +224,8 @@ def overrides_by_rule(store: ReportingStore, periods: Iterable[Period]) -> list[
 def overrides(store: ReportingStore, period: Period) -> list[OverrideRow]:
     """Every override accepted on an authorization of the period, by date, case and rule."""
     rows = store.db.execute(
-        "SELECT o.authorized_on, c.case_number, o.authorization_id, a.service_type, o.rule_id, "
+        "SELECT o.authorized_on, c.case_number, c.case_id, o.authorization_id, a.service_type, "
+        "o.rule_id, "
         "o.actor_id, o.reason FROM reporting_overrides o "
         "JOIN reporting_authorizations a ON a.authorization_id = o.authorization_id "
         "JOIN reporting_cases c ON c.case_id = o.case_id "
@@ -231,7 +233,7 @@ def overrides(store: ReportingStore, period: Period) -> list[OverrideRow]:
         "ORDER BY o.authorized_on, c.case_number, o.authorization_id, o.rule_id",
         period.bounds(),
     )
-    return [OverrideRow(date.fromisoformat(r[0]), r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+    return [OverrideRow(date.fromisoformat(r[0]), *r[1:]) for r in rows]
 
 
 def _timeliness(store: ReportingStore, period: Period, policies: PolicyBook) -> TimelinessRow:
@@ -327,6 +329,7 @@ class OutcomeRow:
 
     as_of: date
     case_number: str
+    case_id: str
     caseworker_id: str
     program: str
     outcome_date: date
@@ -353,14 +356,14 @@ def outcomes(store: ReportingStore, as_of: date, program: str | None = None) -> 
     """Each case whose (current) outcome date is on or before `as_of`, by case number."""
     program_clause, program_params = ("AND program = ?", (program,)) if program else ("", ())
     rows = store.db.execute(
-        "SELECT case_number, caseworker_id, program, outcome_date, hourly_wage_cents, "
+        "SELECT case_number, case_id, caseworker_id, program, outcome_date, hourly_wage_cents, "
         "weekly_hours, terminated_on FROM reporting_cases "
         f"WHERE outcome_date IS NOT NULL AND outcome_date <= ? {program_clause} "
         "ORDER BY case_number, case_id",
         (as_of.isoformat(), *program_params),
     )
     result = []
-    for number, worker, program_name, outcome_on, wage, hours, terminated_on in rows:
+    for number, case_id, worker, program_name, outcome_on, wage, hours, terminated_on in rows:
         outcome_date = date.fromisoformat(outcome_on)
         terminated = date.fromisoformat(terminated_on) if terminated_on else None
         if terminated is not None and terminated > as_of:
@@ -370,6 +373,7 @@ def outcomes(store: ReportingStore, as_of: date, program: str | None = None) -> 
             OutcomeRow(
                 as_of=as_of,
                 case_number=number,
+                case_id=case_id,
                 caseworker_id=worker,
                 program=program_name,
                 outcome_date=outcome_date,
@@ -412,6 +416,7 @@ class ParticipantOutcomeRow:
 
     as_of: date
     case_number: str
+    case_id: str
     caseworker_id: str
     jobs: int
     jobs_held: int
@@ -453,11 +458,14 @@ class ParticipantOutcomeTotals:
 
 def participant_outcomes(store: ReportingStore, as_of: date) -> list[ParticipantOutcomeRow]:
     """Each cash-assistance case opened on or before `as_of`, by case number."""
-    return [_participant_row(number, worker, m) for number, worker, m in _measured(store, as_of)]
+    return [
+        _participant_row(number, case_id, worker, m)
+        for number, case_id, worker, m in _measured(store, as_of)
+    ]
 
 
 def participant_outcome_totals(store: ReportingStore, as_of: date) -> ParticipantOutcomeTotals:
-    measured = [m for _, _, m in _measured(store, as_of)]
+    measured = [m for _, _, _, m in _measured(store, as_of)]
     reemployed = [s.days for m in measured for s in m.reemployment if s.days is not None]
     return ParticipantOutcomeTotals(
         as_of=as_of,
@@ -484,7 +492,7 @@ def participant_outcome_totals(store: ReportingStore, as_of: date) -> Participan
     )
 
 
-def _measured(store: ReportingStore, as_of: date) -> list[tuple[str, str, OutcomeMeasures]]:
+def _measured(store: ReportingStore, as_of: date) -> list[tuple[str, str, str, OutcomeMeasures]]:
     facts = store.employment_facts()
     rows = store.db.execute(
         "SELECT case_id, case_number, caseworker_id FROM reporting_cases "
@@ -492,16 +500,19 @@ def _measured(store: ReportingStore, as_of: date) -> list[tuple[str, str, Outcom
         (Program.CASH_ASSISTANCE.value, as_of.isoformat()),
     )
     return [
-        (number, worker, measures_of(facts.get(case_id, []), as_of))
+        (number, case_id, worker, measures_of(facts.get(case_id, []), as_of))
         for case_id, number, worker in rows
     ]
 
 
-def _participant_row(number: str, worker: str, m: OutcomeMeasures) -> ParticipantOutcomeRow:
+def _participant_row(
+    number: str, case_id: str, worker: str, m: OutcomeMeasures
+) -> ParticipantOutcomeRow:
     found = [s.days for s in m.reemployment if s.days is not None]
     return ParticipantOutcomeRow(
         as_of=m.as_of,
         case_number=number,
+        case_id=case_id,
         caseworker_id=worker,
         jobs=len(m.jobs),
         jobs_held=sum(1 for j in m.jobs if j.lost_on is None),
@@ -540,6 +551,7 @@ class ExitRow:
 
     as_of: date
     case_number: str
+    case_id: str
     caseworker_id: str
     exited_on: date
     exit_quarter: str
@@ -586,6 +598,7 @@ def exits(store: ReportingStore, as_of: date) -> list[ExitRow]:
             ExitRow(
                 as_of=as_of,
                 case_number=number,
+                case_id=case_id,
                 caseworker_id=worker,
                 exited_on=m.exited_on,
                 exit_quarter=str(m.exit_quarter),

@@ -81,9 +81,10 @@ def test_the_ledger_of_the_synthetic_caseload_reconciles_and_a_corrupted_row_is_
             text=True,
         )
         assert command.returncode == 1, command.stderr
-        assert f"case {paid.case_id} authorization {paid.authorization_id}: invoiced_cents" in (
-            command.stdout
-        )
+        assert (
+            f"case {paid.case_number} ({paid.case_id}) authorization {paid.authorization_id}: "
+            "invoiced_cents"
+        ) in command.stdout
         assert "120 case(s) checked, 0 not yet fully applied by the ledger, " in command.stdout
     finally:
         projection.close()

@@ -649,6 +649,7 @@ def test_outcomes_follow_each_case_until_its_termination_or_the_as_of_date(
     assert rows[0] == OutcomeRow(
         as_of=date(2025, 3, 1),
         case_number="RPT-A",
+        case_id=str(case_id_for("RPT-A")),
         caseworker_id="cw-ada",
         program="vr",
         outcome_date=date(2024, 2, 29),
@@ -709,8 +710,8 @@ def test_reports_export_as_csv_and_json_with_stable_columns_and_iso_dates(
     )
     rows = outcomes(store, date(2025, 3, 1))
     assert to_csv(rows, OutcomeRow).splitlines()[1:3] == [
-        "2025-03-01,RPT-A,cw-ada,vr,2024-02-29,1850,32.5,true,2025-02-28,365",
-        "2025-03-01,RPT-B,cw-ada,vr,2024-03-15,2200,40.0,false,,351",
+        f"2025-03-01,RPT-A,{case_id_for('RPT-A')},cw-ada,vr,2024-02-29,1850,32.5,true,2025-02-28,365",
+        f"2025-03-01,RPT-B,{case_id_for('RPT-B')},cw-ada,vr,2024-03-15,2200,40.0,false,,351",
     ]
     assert json.loads(to_json(rows, OutcomeRow))[1]["terminated_on"] is None
 
@@ -1042,6 +1043,7 @@ def test_participant_outcomes_are_the_domains_measures_of_each_case_TA_07_TA_11(
     assert p1 == ParticipantOutcomeRow(
         as_of=AS_OF,
         case_number="RPT-P1",
+        case_id=str(case_id_for("RPT-P1")),
         caseworker_id="cw-ada",
         jobs=3,
         jobs_held=1,
@@ -1138,8 +1140,10 @@ def test_the_participants_reports_export_with_empty_cells_for_what_is_unknown(
 ) -> None:
     store, _ = participants
     lines = to_csv(participant_outcomes(store, AS_OF), ParticipantOutcomeRow).splitlines()
-    assert lines[0].split(",")[:4] == ["as_of", "case_number", "caseworker_id", "jobs"]
-    assert lines[2].startswith("2025-04-01,RPT-P2,cw-bob,1,0,42,42,1600,,,32000,,,1,0,,351,0,")
+    assert lines[0].split(",")[:5] == ["as_of", "case_number", "case_id", "caseworker_id", "jobs"]
+    assert lines[2].startswith(
+        f"2025-04-01,RPT-P2,{case_id_for('RPT-P2')},cw-bob,1,0,42,42,1600,,,32000,,,1,0,,351,0,"
+    )
 
 
 def test_a_store_filled_by_an_older_layout_refuses_events_until_rebuilt(

@@ -272,8 +272,9 @@ def test_reconciliation_reports_every_corrupted_value_and_missing_row(
         (case, f"invoice {scenario.second_invoice}", "exists", False, True),
     ]
     assert not report.reconciled
-    assert "paid_cents is 29999 in the ledger, 30000 in the event store" in str(
-        report.differences[0]
+    assert str(report.differences[0]).startswith(
+        f"case {scenario.file.case.case_number} ({case}) authorization {scenario.first}: "
+        "paid_cents is 29999 in the ledger, 30000 in the event store"
     )
 
 
