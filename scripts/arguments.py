@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
+from domain.case import case_id_of
 from domain.inputs import DECIMAL, EARLIEST_BUSINESS_DATE, ISO_DAY, LATEST_BUSINESS_DATE
 from scripts.exit_codes import ExitCode
 
@@ -38,6 +39,17 @@ def iso_date(text: str) -> date:
             f"{EARLIEST_BUSINESS_DATE} to {LATEST_BUSINESS_DATE}"
         )
     return day
+
+
+def case_reference(text: str) -> str:
+    """A case named by its number (VR-1-000004) or its id (a UUID), as given."""
+    try:
+        case_id_of(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither a case number (like VR-1-000004) nor a case id (a UUID)"
+        ) from None
+    return text
 
 
 def whole(low: int, high: int) -> Callable[[str], int]:

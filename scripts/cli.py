@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
-from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaError
@@ -43,6 +42,7 @@ from scripts.arguments import (
     LISTEN_PORT,
     PORT,
     Parser,
+    case_reference,
     iso_date,
     output_file,
     output_folder,
@@ -668,6 +668,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     """Prints (or writes) a case's audit trail: JSON or a readable HTML page."""
     from adapters.audit_report import audit_to_html, audit_to_json
     from application.audit import audit_of, state_as_of
+    from domain.case import case_id_of
     from domain.errors import CaseNotFound
 
     require_stores(settings, "events")
@@ -687,16 +688,6 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
-
-
-def case_id_of(case: str) -> UUID:
-    """A case named by its UUID or by its case number (VR-1-000004)."""
-    from domain.case import case_id_for
-
-    try:
-        return UUID(case)
-    except ValueError:
-        return case_id_for(case)
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
@@ -911,7 +902,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit = add(
         "audit", cmd_audit, "a case's audit trail: every decision, and its state as of a date"
     )
-    audit.add_argument("case", metavar="CASE", help="case number (VR-1-000004) or case id (UUID)")
+    audit.add_argument(
+        "case",
+        metavar="CASE",
+        type=case_reference,
+        help="case number (VR-1-000004) or case id (UUID)",
+    )
     audit.add_argument("--as-of", type=iso_date, help="also the state on this business date")
     audit.add_argument(
         "--format", choices=["json", "html"], default="json", help="JSON (default) or HTML"
