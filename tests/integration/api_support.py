@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 
 from api import TokenMap, create_app
 from api.commands import CASE_COMMAND_ROUTES, OPEN_CASE_PATH, CommandRoute
@@ -89,6 +91,7 @@ from tests.builders import (
     record_outcome,
     request_services,
 )
+from tests.topic_reader import wait_for
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 instead of httpx under its TestClient; httpx2 is not a
@@ -135,6 +138,28 @@ def api_client(data_dir: Path, **options: Any) -> Iterator[TestClient]:
 ROUTES_BY_COMMAND: dict[type[Command], CommandRoute] = {
     route.command: route for route in CASE_COMMAND_ROUTES
 }
+
+
+@contextmanager
+def served_api(data_dir: Path) -> Iterator[int]:
+    """The API on a real socket (uvicorn, a free port, its own thread); yields the port."""
+    served = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Settings(data_dir=data_dir), TOKENS),
+            host="127.0.0.1",
+            port=0,
+            log_config=None,
+        )
+    )
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    wait_for(lambda: served.started or not thread.is_alive(), timeout=30, what="the API to start")
+    assert served.started, "the API stopped while starting"
+    try:
+        yield served.servers[0].sockets[0].getsockname()[1]
+    finally:
+        served.should_exit = True
+        thread.join(timeout=30)
 
 
 def command_request(command: Command) -> tuple[str, dict[str, Any]]:

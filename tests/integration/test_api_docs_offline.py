@@ -4,19 +4,14 @@ itself: no request of the page leaves the machine."""
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, Request, sync_playwright
 
-from api import create_app
-from application.settings import Settings
-from tests.integration.api_support import TOKENS
-from tests.topic_reader import wait_for
+from tests.integration.api_support import served_api
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DEADLINE_MS = 60_000
@@ -32,19 +27,9 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The API on a real socket (uvicorn, a free port); yields its origin."""
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("docs")), TOKENS)
-    served = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None))
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    wait_for(lambda: served.started or not thread.is_alive(), timeout=30, what="the API to start")
-    assert served.started, "the API stopped while starting"
-    port: int = served.servers[0].sockets[0].getsockname()[1]
-    try:
+    """The API on a real socket; yields its origin."""
+    with served_api(tmp_path_factory.mktemp("docs")) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        served.should_exit = True
-        thread.join(timeout=30)
 
 
 @pytest.fixture(scope="module")

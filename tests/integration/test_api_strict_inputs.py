@@ -5,26 +5,21 @@ and nothing is recorded."""
 from __future__ import annotations
 
 import http.client
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self
 
 import pytest
-import uvicorn
 from fastapi.exceptions import RequestValidationError
 from pydantic import model_validator
 
-from api import create_app
 from api.commands import command_from
-from application.settings import Settings
 from domain.case import case_id_for
 from domain.commands import Command, OpenCase
 from tests.builders import open_case, record_outcome
 from tests.integration.api_support import (
     AUDITOR,
     CASEWORKER,
-    TOKENS,
     TestClient,
     api_client,
     assert_problem,
@@ -32,9 +27,9 @@ from tests.integration.api_support import (
     auth,
     command_request,
     send,
+    served_api,
     served_case,
 )
-from tests.topic_reader import wait_for
 
 ASSISTED = "TA-313"  # a cash-assistance case; its eligibility record is the next step
 INVOICED = "VR-310"  # provided; its invoice is the next step
@@ -250,19 +245,9 @@ def test_a_query_date_that_is_not_yyyy_mm_dd_is_a_422(client: TestClient, path: 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """The API on a real socket (uvicorn, a free port); yields the port."""
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("strict-server")), TOKENS)
-    served = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None))
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    wait_for(lambda: served.started or not thread.is_alive(), timeout=30, what="the API to start")
-    assert served.started, "the API stopped while starting"
-    port: int = served.servers[0].sockets[0].getsockname()[1]
-    try:
+    """The API on a real socket; yields its port."""
+    with served_api(tmp_path_factory.mktemp("strict-server")) as port:
         yield port
-    finally:
-        served.should_exit = True
-        thread.join(timeout=30)
 
 
 def test_an_oversized_version_keeps_the_connection_open_for_the_next_request(
