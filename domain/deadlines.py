@@ -181,6 +181,8 @@ class CaseTimeline(ValueObject):
     grandfathered_on: date | None = None
     in_pe_services: bool = False
     undecided_request_ids: tuple[UUID, ...] = ()
+    unserved_request_ids: tuple[UUID, ...] = ()
+    """Requests found PE-appropriate with no authorization yet: services still to come (VR-10)."""
     authorizations: tuple[AuthorizationTimeline, ...] = ()
     invoices: tuple[InvoiceTimeline, ...] = ()
     last_activity_on: date | None = None
@@ -421,11 +423,14 @@ def _changes(timeline: CaseTimeline, event: Aggregate.Event) -> dict[str, Any] |
                 "in_pe_services": True,
                 "undecided_request_ids": _with(timeline.undecided_request_ids, event.request_id),
             }
-        case (
-            Case.PEServicesFoundAppropriate()
-            | Case.NewEmploymentCaseOpened()
-            | Case.PEServicesFoundNotAppropriate()
-        ):
+        case Case.PEServicesFoundAppropriate():
+            return {
+                "undecided_request_ids": _without(
+                    timeline.undecided_request_ids, {event.request_id}
+                ),
+                "unserved_request_ids": _with(timeline.unserved_request_ids, event.request_id),
+            }
+        case Case.NewEmploymentCaseOpened() | Case.PEServicesFoundNotAppropriate():
             return {
                 "undecided_request_ids": _without(
                     timeline.undecided_request_ids, {event.request_id}
@@ -450,7 +455,10 @@ def _changes(timeline: CaseTimeline, event: Aggregate.Event) -> dict[str, Any] |
             kept = tuple(
                 a for a in timeline.authorizations if a.authorization_id != event.authorization_id
             )
-            return {"authorizations": (*kept, authorization)}
+            return {
+                "authorizations": (*kept, authorization),
+                "unserved_request_ids": _without(timeline.unserved_request_ids, {event.request_id}),
+            }
         case Case.AuthorizationCancelled():
             return _authorization_update(timeline, event.authorization_id, cancelled_on=on)
         case Case.ServiceProvided():
@@ -473,11 +481,12 @@ def _changes(timeline: CaseTimeline, event: Aggregate.Event) -> dict[str, Any] |
                 )
             }
         case Case.ReturnedToMonitoring():
-            return {"in_pe_services": False, "left_pe_services_on": on}
+            return {"in_pe_services": False, "left_pe_services_on": on, "unserved_request_ids": ()}
         case Case.RemovedFromPEServices():
             return {
                 "in_pe_services": False,
                 "left_pe_services_on": on,
+                "unserved_request_ids": (),
                 "undecided_request_ids": _without(
                     timeline.undecided_request_ids, set(event.closed_request_ids)
                 ),
@@ -541,8 +550,13 @@ def _ready_to_return_on(timeline: CaseTimeline) -> date | None:
     """Since when the case could return to monitoring (VR-10); kept once it has left."""
     if not timeline.in_pe_services:
         return timeline.ready_to_return_on
-    settled = not timeline.undecided_request_ids and all(
-        a.unencumbered_on is not None for a in timeline.authorizations
+    # Settled: every request decided, none found PE-appropriate still waiting for its service
+    # (with no authorization, "every authorization closed" would hold vacuously), and every
+    # authorization closed.
+    settled = (
+        not timeline.undecided_request_ids
+        and not timeline.unserved_request_ids
+        and all(a.unencumbered_on is not None for a in timeline.authorizations)
     )
     if not settled:
         return None

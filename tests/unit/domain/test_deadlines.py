@@ -301,6 +301,20 @@ def test_a_determination_without_services_starts_the_return_clock_VR_10() -> Non
     assert the(file, DeadlineKind.RETURN_TO_MONITORING).due_on == day(49)
 
 
+def test_a_pe_appropriate_request_without_a_service_yet_holds_the_return_clock_VR_10() -> None:
+    file = CaseFile()
+    request_id = file.open_request(day(30))  # found PE-appropriate, nothing authorized yet
+    assert DeadlineKind.RETURN_TO_MONITORING not in kinds(file)
+
+    authorization_id = file.authorized(request_id, day(60))
+    file.do(file.cancel(authorization_id, day(61)))
+    file.do(file.unencumber(authorization_id, day(62)), BILLING)
+
+    assert the(file, DeadlineKind.RETURN_TO_MONITORING).due_on == day(62) + timedelta(
+        days=POLICY.return_to_monitoring_days
+    )
+
+
 def test_a_request_awaiting_its_determination_holds_the_return_clock_VR_10() -> None:
     file = CaseFile()
     served_and_closed(file, day(30), day(31))
