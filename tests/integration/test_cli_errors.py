@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from application.bootstrap import (
 from application.settings import Settings, as_environment
 from scripts.exit_codes import ExitCode
 from scripts.system import ENDPOINTS_FILE, Endpoints, record_endpoints
+from tests.topic_reader import wait_for
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 PES = str(Path(sys.executable).parent / "pes")
@@ -336,11 +336,12 @@ def running(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 240
-        while not (data_dir / ENDPOINTS_FILE).is_file():
-            assert system.poll() is None, f"pes run exited with {system.returncode}"
-            assert time.monotonic() < deadline, "pes run did not record its endpoints in 240 s"
-            time.sleep(0.2)
+        wait_for(
+            lambda: (data_dir / ENDPOINTS_FILE).is_file() or system.poll() is not None,
+            timeout=240,
+            what="pes run to record its endpoints",
+        )
+        assert system.poll() is None, f"pes run exited with {system.returncode}"
         yield data_dir, system
     finally:
         system.terminate()
