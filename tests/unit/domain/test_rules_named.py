@@ -73,6 +73,9 @@ def enforced_and_recorded(
                 if isinstance(event_class, type) and issubclass(event_class, CaseEvent):
                     recorded.add(event_class)
             callee = _resolve(node.func, function)
+            # A rule that exempts from others (VR-12) refuses nothing; its predicate says so.
+            if exempting := getattr(callee, "exempting_rule", None):
+                rules.add(exempting)
             if _program_code(callee) and callee not in seen:
                 seen.add(callee)
                 pending.append(callee)
