@@ -55,6 +55,7 @@ STORED_TOPICS = (
     "domain.case:Case.TrainingReferralMade",
     "domain.case:Case.SkillIdentified",
     "domain.case:Case.CaseReassigned",
+    "domain.case:Case.LinkedFromEarlierCase",
 )
 # Published, but never stored in the event store: the deadline process's alerts topic.
 PUBLISHED_NOT_STORED = {"DeadlineAlert"}
