@@ -690,6 +690,15 @@ class AssistanceFile(_CaseUnderTest):
         return command.job_id
 
 
+def new_employment_case_numbers(caseload: Any) -> set[str]:
+    """The cases a synthetic caseload's accepted new-employment-case determinations open (VR-08)."""
+    return {
+        item.command.new_case_number
+        for item in caseload.commands()
+        if isinstance(item.command, DetermineNewEmploymentCase) and item.expect_refusal_rule is None
+    }
+
+
 class Replay:
     """Applies a caseload to in-memory cases, as the application would, and tallies the results."""
 
