@@ -17,11 +17,14 @@ from application.settings import Settings, as_environment
 from domain.replay import Consequence
 from synthetic import SyntheticCaseload, drive
 from tests.browser import rendered_dom
+from tests.builders import new_employment_case_numbers
 
 pytestmark = pytest.mark.kafka
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CANDIDATES = REPOSITORY / "docs" / "replay"
+CASES = 150 + len(new_employment_case_numbers(SyntheticCaseload(seed=21, cases=150)))
+"""The planned cases and the new employment program cases their determinations open (VR-08)."""
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ def test_the_store_and_the_topic_give_the_same_findings_byte_for_byte(recorded: 
     from_topic = replay_policy(recorded, changes, "kafka")
     again = replay_policy(recorded, changes, "store")
 
-    assert from_store.totals.cases == 150
+    assert from_store.totals.cases == CASES
     refused = [
         d for d in from_store.differences if d.consequence is Consequence.AUTHORIZATION_REFUSED
     ]
@@ -70,13 +73,13 @@ def test_pes_replay_writes_json_csv_and_html_and_refuses_an_invalid_candidate(
     )
     assert run.returncode == 0, run.stderr
     document = json.loads((out / "replay.json").read_text())
-    assert document["totals"]["cases"] == 150
+    assert document["totals"]["cases"] == CASES
     assert set(document["totals"]["by_rule"]) <= {
         "override_required VR-04",
         "override_not_needed VR-04",
     }
     assert (out / "replay.csv").read_text().startswith("case_number,case_id,consequence,")
-    assert "150 case(s) replayed" in run.stdout
+    assert f"{CASES} case(s) replayed" in run.stdout
 
     invalid = tmp_path / "invalid.json"
     invalid.write_text('{"initiation_window_months": 18}')
