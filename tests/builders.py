@@ -690,12 +690,15 @@ class AssistanceFile(_CaseUnderTest):
         return command.job_id
 
 
-def new_employment_case_numbers(caseload: Any) -> set[str]:
-    """The cases a synthetic caseload's accepted new-employment-case determinations open (VR-08)."""
+def new_employment_case_numbers(caseload: Any, up_to: date | None = None) -> set[str]:
+    """The cases a synthetic caseload's accepted new-employment-case determinations open (VR-08),
+    only those determined by `up_to` if given."""
     return {
         item.command.new_case_number
         for item in caseload.commands()
-        if isinstance(item.command, DetermineNewEmploymentCase) and item.expect_refusal_rule is None
+        if isinstance(item.command, DetermineNewEmploymentCase)
+        and item.expect_refusal_rule is None
+        and (up_to is None or item.command.determined_on <= up_to)
     }
 
 
