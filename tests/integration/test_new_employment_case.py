@@ -231,3 +231,33 @@ def test_the_history_of_both_cases_replays_to_the_same_states_VR_08(
             stored.linked_from,
             stored.requests,
         )
+
+
+def test_two_determinations_racing_to_open_one_number_link_it_once_VR_08(
+    store_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process opens the number between this one's read and its save: the store refuses
+    the second opening, and decided again, the determination finds the case already linked."""
+    app, other = build_case_management(store_settings), build_case_management(store_settings)
+    with_a_request(app)
+    with_a_request(other, "VR-LINK-RIVAL")
+    current_or_none = app._current_or_none
+    reads: list[bool] = []
+
+    def read_then_lose_the_race(case_id: Any) -> Case | None:
+        found = current_or_none(case_id)
+        if not reads:
+            other.handle(determination("VR-LINK-NEW", "VR-LINK-RIVAL"), CASEWORKER)
+        reads.append(found is None)
+        return found
+
+    monkeypatch.setattr(app, "_current_or_none", read_then_lose_the_race)
+    with pytest.raises(RuleViolation) as refused:
+        app.handle(determination("VR-LINK-NEW"), CASEWORKER)
+
+    assert reads == [True, False]  # decided on "no such case", then again on the stored case
+    assert refused.value.rule_id == "VR-08"
+    assert "of case VR-LINK-RIVAL" in refused.value.message
+    fresh = build_case_management(store_settings)
+    assert event_types(fresh, "VR-LINK-NEW") == ["CaseOpened", "LinkedFromEarlierCase"]
+    assert event_types(fresh, EARLIER)[-1] == "PEServicesRequested"
