@@ -361,8 +361,7 @@ def rebuild(
     shares = [partitions[i::workers] for i in range(min(workers, len(partitions)))] or [[]]
     group_id = f"pes-{read_model}-rebuild-{uuid4().hex[:12]}"
     settings = settings.model_copy(update={"consumer_max_poll_records": batch})
-    # The store's tables exist before the workers open it: concurrent CREATE TABLE IF NOT
-    # EXISTS can fail on PostgreSQL. This handle also reads the progress of all workers.
+    # Opened before the workers, it creates the store's tables once; it reads their progress.
     store = READ_MODELS[read_model].open(settings)
     target = sum(ends.values())
 
