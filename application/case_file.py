@@ -1,0 +1,104 @@
+"""A case's file as a page shows it: the case, every fact, its deadlines and whether its hash
+chain holds, optionally seen as of a business date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import MapperDeserialisationError
+
+from application.cases import CaseManagement
+from domain.audit import AuditEntry, audit_entry, events_as_of, rebuild
+from domain.case import Case
+from domain.deadlines import Deadline, deadlines, timeline_of
+from domain.errors import CaseNotFound
+from domain.integrity import BrokenLink, ChainVerifier
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    """Whether the case's stored events still are what was sealed when they were recorded."""
+
+    verified_to: int
+    """The last version up to which every event matches its seal and its predecessor's."""
+    versions: int
+    unchained: int
+    """Events recorded before the chain began (version 1 of the contract): counted, not judged."""
+    breaks: tuple[BrokenLink, ...]
+
+    @property
+    def intact(self) -> bool:
+        return not self.breaks
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    case: Case
+    events: tuple[Any, ...]
+    entries: tuple[AuditEntry, ...]
+    deadlines: tuple[Deadline, ...]
+    """The case's deadlines; as of a date, those its record held then."""
+    chain: ChainStatus
+    today: date
+    as_of: date | None = None
+    versions_as_of: int | None = None
+    """How many of the events the case's record held on `as_of` (the rest came later)."""
+    case_as_of: Case | None = None
+    """The case as it stood on `as_of`; None before it was opened (or without `as_of`)."""
+
+    @property
+    def shown(self) -> Case | None:
+        """The case the page's figures describe: as of the date, or as it stands."""
+        return self.case_as_of if self.as_of is not None else self.case
+
+
+def case_file_of(
+    app: CaseManagement, case_id: UUID, today: date, as_of: date | None = None
+) -> CaseFile:
+    chain = chain_status(app, case_id)
+    events = app.history(case_id)
+    case = rebuild(events)
+    if case is None:
+        raise CaseNotFound(f"no case with id {case_id}")
+    then = events_as_of(events, as_of) if as_of is not None else None
+    # As of a date, the deadlines are those the record held then, judged on that date.
+    timeline = timeline_of(then if then is not None else events)
+    found = deadlines(timeline, app.policies) if timeline is not None else []
+    return CaseFile(
+        case=case,
+        events=tuple(events),
+        entries=tuple(audit_entry(e, case.program) for e in events),
+        deadlines=tuple(found),
+        chain=chain,
+        today=today,
+        as_of=as_of,
+        versions_as_of=len(then) if then is not None else None,
+        case_as_of=rebuild(then) if then else None,
+    )
+
+
+def chain_status(app: CaseManagement, case_id: UUID) -> ChainStatus:
+    """The case's stored rows checked one by one, as `pes verify` checks every case."""
+    verifier = ChainVerifier(copy="event store")
+    key, versions = str(case_id), 0
+    for stored in app.recorder.select_events(case_id):
+        row = versions = stored.originator_version
+        try:
+            event = app.mapper.to_domain_event(stored)
+        except MapperDeserialisationError as error:
+            verifier.unreadable(key, row, f"row {row}", str(error))
+            continue
+        verifier.observe(key, event, f"row {row}", row=row)
+    if versions == 0:
+        raise CaseNotFound(f"no case with id {case_id}")
+    breaks = tuple(verifier.breaks())
+    first_break = min((b.case_version for b in breaks), default=versions + 1)
+    return ChainStatus(
+        verified_to=first_break - 1,
+        versions=versions,
+        unchained=verifier.unchained_events,
+        breaks=breaks,
+    )
