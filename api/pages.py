@@ -6,7 +6,7 @@ only these pages read; a page's problem is shown as a page, never as JSON."""
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 from urllib.parse import parse_qs, quote, urlencode
 
@@ -17,10 +17,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from adapters.pages.case_page import case_page
 from adapters.pages.caseload_board import caseload_board
 from adapters.pages.layout import CSP, esc, page
+from adapters.pages.printing import PrintingUnavailable, print_to_pdf
 from api.access import ROLES_BY_OPERATION
 from api.auth import TokenMap
 from api.case_refs import CaseRef
-from application.case_file import case_file_of
+from application.case_file import CaseFile, case_file_of
 from application.cases import CaseManagement
 from domain.base import Actor
 from domain.case import CaseStatus, Program
@@ -144,14 +145,41 @@ def pages_router(
         as_of: str | None = None,
     ) -> HTMLResponse:
         """The case page: its dates drawn, deadlines, money, every fact, its chain's status."""
+        return html(case_page(_case_file(case, as_of), cases.policies))
+
+    def _case_file(case: str, as_of: str | None) -> CaseFile:
         if not CASE_REFERENCE.fullmatch(case):
             raise PageProblem(404, "No such case", f"{case!r} is not a case number or id.")
-        ref = CaseRef.of(case)
         try:
-            file = case_file_of(cases, ref.id, today(), as_of=_day("as_of", as_of))
+            return case_file_of(cases, CaseRef.of(case).id, today(), as_of=_day("as_of", as_of))
         except CaseNotFound:
             raise PageProblem(404, "No such case", f"No case {case} is recorded.") from None
-        return html(case_page(file, cases.policies))
+
+    @router.get(
+        "/cases/{case}/audit-file.pdf",
+        name="get_audit_file",
+        operation_id="get_audit_file",
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}}}},
+    )
+    def get_audit_file(
+        case: str,
+        actor: Annotated[Actor, Depends(page_actor("get_audit_file"))],
+        as_of: str | None = None,
+    ) -> Response:
+        """The case page printed for an auditor's working papers: a PDF headed with the case,
+        when it was produced, the policy versions and the hash chain's status."""
+        file = _case_file(case, as_of)
+        try:
+            pdf = print_to_pdf(case_page(file, cases.policies, produced_at=datetime.now(UTC)))
+        except PrintingUnavailable as error:
+            raise PageProblem(503, "Cannot print the audit file", str(error)) from None
+        name = f"audit-file-{file.case.case_number}.pdf"
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @router.get(
         "/caseload",

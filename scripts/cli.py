@@ -51,6 +51,7 @@ from scripts.arguments import (
 )
 from scripts.billing_cli import add_billing_commands, cmd_billing
 from scripts.exit_codes import ExitCode
+from scripts.pages_cli import add_pages_command, cmd_pages, write_audit_file
 from scripts.reports_cli import add_reports_commands, cmd_reports
 from scripts.supervisor import Supervisor, Task
 from scripts.system import (
@@ -679,6 +680,8 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     except CaseNotFound:
         print(f"pes audit: no case {args.case} in the event store", file=sys.stderr)
         return ExitCode.BAD_INPUT
+    if args.format == "pdf":
+        return write_audit_file(settings, args.case, args.as_of, args.out)
     then = state_as_of(app, case_id, args.as_of) if args.as_of else None
     render = audit_to_html if args.format == "html" else audit_to_json
     text = render(audit, args.as_of, then)
@@ -910,7 +913,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--as-of", type=iso_date, help="also the state on this business date")
     audit.add_argument(
-        "--format", choices=["json", "html"], default="json", help="JSON (default) or HTML"
+        "--format",
+        choices=["json", "html", "pdf"],
+        default="json",
+        help="JSON (default), HTML, or the audit file as a PDF (needs Chromium and --out)",
     )
     audit.add_argument(
         "--out", type=output_file, metavar="FILE", help="write to FILE instead of stdout"
@@ -949,6 +955,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=output_folder,
         metavar="DIR",
         help="where the reports go (default: reports/replay in the data folder)",
+    )
+    add_pages_command(
+        add("pages", cmd_pages, "write the caseload board and its case pages as HTML files")
     )
     add_reports_commands(
         add("reports", cmd_reports, "reports from the reporting read model (CSV or JSON)")

@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from adapters.pages.drawing import Drawing, Lane, Mark, Span, render
-from adapters.pages.layout import day, dollars, esc, figures, moment, page, short_id, table
+from adapters.pages.layout import (
+    day,
+    dollars,
+    esc,
+    figures,
+    moment,
+    page,
+    rules,
+    short_id,
+    table,
+    words,
+)
 from application.case_file import CaseFile
 from domain.audit import AuditEntry
 from domain.authorizations.records import Authorization
@@ -28,7 +39,9 @@ STATUS_STYLE = {
 }
 
 
-def case_page(file: CaseFile, policies: PolicyBook) -> str:
+def case_page(file: CaseFile, policies: PolicyBook, *, produced_at: datetime | None = None) -> str:
+    """The case page; given `produced_at`, the audit file: the same page headed for printing
+    with when it was produced, the policy versions and the chain's status."""
     case = file.case
     title = f"Case {case.case_number}"
     seen_on = file.as_of or file.today
@@ -43,6 +56,9 @@ def case_page(file: CaseFile, policies: PolicyBook) -> str:
             "greyed out."
         )
     lead = figures(_headline(file, policies)) + _chain_section(file)
+    if produced_at is not None:
+        title = f"Audit file of case {case.case_number}"
+        lead = _audit_file_header(file, policies, produced_at) + lead
     body = (
         '<section aria-labelledby="dates-heading"><h2 id="dates-heading">Dates</h2>'
         f"{render(drawing_of(file, policies))}"
@@ -57,6 +73,29 @@ def case_page(file: CaseFile, policies: PolicyBook) -> str:
     return page(title, title, intro, body, lead=lead)
 
 
+def _audit_file_header(file: CaseFile, policies: PolicyBook, produced_at: datetime) -> str:
+    case = file.case
+    governing = (
+        case.governing_policy(policies).version
+        if case.program is Program.VR
+        else case.assistance_policy(policies).version
+    )
+    named = sorted({e.policy_version for e in file.entries if e.policy_version} | {governing})
+    chain = (
+        f"verified to version {file.chain.verified_to}"
+        if file.chain.intact
+        else f"BROKEN after version {file.chain.verified_to} of {file.chain.versions}"
+    )
+    seen = f"; seen as of {file.as_of}" if file.as_of is not None else ""
+    return (
+        '<dl class="figures" id="audit-file-header">'
+        f"<div><dt>Case</dt><dd>{esc(case.case_number)} ({esc(case.id)})</dd></div>"
+        f"<div><dt>Produced</dt><dd>{moment(produced_at)}{esc(seen)}</dd></div>"
+        f"<div><dt>Policy versions</dt><dd>{esc(', '.join(named))}</dd></div>"
+        f"<div><dt>Hash chain</dt><dd>{esc(chain)}</dd></div></dl>"
+    )
+
+
 def _program_name(program: Program) -> str:
     return "Vocational rehabilitation" if program is Program.VR else "Cash-assistance"
 
@@ -66,7 +105,7 @@ def _headline(file: CaseFile, policies: PolicyBook) -> list[tuple[str, str]]:
     if case is None:
         return [("Status", f"not opened yet on {day(file.as_of)}")]
     shown = [
-        ("Status", esc(case.status.value.replace("_", " "))),
+        ("Status", esc(words(case.status.value))),
         ("Opened", day(case.opened_on)),
     ]
     if case.program is Program.VR:
@@ -120,7 +159,7 @@ def drawing_of(file: CaseFile, policies: PolicyBook) -> Drawing:
     marks = tuple(
         Mark(
             d.due_on,
-            f"{_deadline_name(d)} — {d.status_on(seen_on).value.replace('_', ' ')}",
+            f"{_deadline_name(d)} — {words(d.status_on(seen_on).value)}",
             f"deadline-{d.status_on(seen_on).value}",
         )
         for d in file.deadlines
@@ -221,7 +260,7 @@ def _service_lane(case: Case, a: Authorization, policies: PolicyBook) -> Lane:
                     "paid",
                 )
             )
-    label = f"{a.service_type.value.replace('_', ' ')} · {a.provider}"
+    label = f"{words(a.service_type.value)} · {a.provider}"
     return Lane(label, tuple(spans), tuple(marks))
 
 
@@ -236,7 +275,7 @@ def _legend() -> str:
 
 
 def _deadline_name(deadline: Deadline) -> str:
-    name = deadline.kind.value.replace("_", " ")
+    name = words(deadline.kind.value)
     return f"{name} ({deadline.rule_id})" if deadline.rule_id else name
 
 
@@ -250,8 +289,7 @@ def _deadlines_table(found: Iterable[Deadline], seen_on: date) -> str:
                 short_id(d.subject_id) if d.subject_id else "the case",
                 day(d.due_on),
                 day(d.met_on),
-                f'<span class="badge {STATUS_STYLE[status]}">'
-                f"{esc(status.value.replace('_', ' '))}</span>",
+                f'<span class="badge {STATUS_STYLE[status]}">{esc(words(status.value))}</span>',
                 esc(d.policy_version),
             )
         )
@@ -279,7 +317,7 @@ def _authorizations_table(case: Case, policies: PolicyBook, as_of: date | None) 
         rows.append(
             (
                 short_id(a.authorization_id),
-                esc(a.service_type.value.replace("_", " ")),
+                esc(words(a.service_type.value)),
                 esc(a.provider),
                 f"{day(a.planned_start)} to {day(a.planned_end)}",
                 cap,
@@ -323,7 +361,7 @@ def _facts_table(file: CaseFile) -> str:
                 moment(entry.recorded_at),
                 _what_happened(entry),
                 f'{esc(entry.actor_id)}<br><span class="muted">{esc(entry.actor_role)}</span>',
-                esc(" ".join(entry.rule_ids)) or "—",
+                rules(entry.rule_ids),
                 esc(entry.policy_version or "—"),
                 "<br>".join(f"{esc(rule)}: {esc(reason)}" for rule, reason in entry.overrides)
                 or "—",
@@ -364,7 +402,7 @@ def _words(name: str) -> str:
 
 
 def _label(name: str) -> str:
-    text = name.removesuffix("_cents").replace("_", " ")
+    text = words(name.removesuffix("_cents"))
     return text[0].upper() + text[1:] if text else name
 
 
@@ -383,4 +421,4 @@ def _value(name: str, value: Any) -> str:
         return "; ".join(f"{esc(_label(k))}: {_value(k, v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(_value(name.removesuffix("s"), v) for v in value) or "none"
-    return esc(str(value).replace("_", " ") if name in ("status", "program") else value)
+    return esc(words(str(value)) if name in ("status", "program", "purpose") else value)

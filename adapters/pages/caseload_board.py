@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from itertools import groupby
 
-from adapters.pages.layout import day, esc, figures, page, table
+from adapters.pages.layout import day, esc, figures, page, table, words
 from domain.case import CaseStatus, Program
 from projections.caseload import CaseloadLine, CaseloadPage, DeadlineEntry
 
@@ -64,7 +64,7 @@ def _caseworker_section(
     statuses = Counter(line.case.status for line in lines)
     overdue = sum(1 for line in lines if line.overdue)
     counts = ", ".join(
-        f"{count} {status.replace('_', ' ')}"
+        f"{count} {words(status)}"
         for status, count in sorted(statuses.items(), key=lambda s: STATUS_ORDER.get(s[0], 99))
     )
     ident = f"caseworker-{caseworker}"
@@ -73,7 +73,7 @@ def _caseworker_section(
         (
             f'<a href="{esc(case_link(line.case.case_number))}">{esc(line.case.case_number)}</a>',
             esc(_program(line.case.program)),
-            esc(line.case.status.replace("_", " ")),
+            esc(words(line.case.status)),
             day(line.case.outcome_date),
             _deadline(line.next_deadline) if line.next_deadline else "—",
             "<br>".join(_deadline(d) for d in line.overdue) or "—",
@@ -98,13 +98,11 @@ def _program(value: str) -> str:
 
 
 def _deadline(d: DeadlineEntry) -> str:
-    name = d.kind.value.replace("_", " ")
+    name = words(d.kind.value)
     rule = f" ({d.rule_id})" if d.rule_id else ""
     style = {"overdue": "bad", "due_soon": "warn"}.get(d.status.value, "")
     return f'<span class="{style}">{esc(name + rule)}</span> due {day(d.due_on)}' + (
-        f' <span class="badge {style}">{esc(d.status.value.replace("_", " "))}</span>'
-        if style
-        else ""
+        f' <span class="badge {style}">{esc(words(d.status.value))}</span>' if style else ""
     )
 
 
@@ -116,7 +114,7 @@ def _filters_form(filters: Mapping[str, str]) -> str:
             for value, label in [("", "any"), *choices]
         )
 
-    statuses = [(s.value, s.value.replace("_", " ")) for s in CaseStatus]
+    statuses = [(s.value, words(s.value)) for s in CaseStatus]
     programs = [(p.value, _program(p.value)) for p in Program]
     overdue = " checked" if filters.get("overdue") == "true" else ""
     return (

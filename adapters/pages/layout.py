@@ -13,7 +13,8 @@ STYLE = """
   --accent: #0550ae; --good: #116329; --warn: #7d4e00; --bad: #a40e26; --later: #6e7781; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  color: var(--ink); background: var(--paper); margin: 0; line-height: 1.45; }
+  color: var(--ink); background: var(--paper); margin: 0; line-height: 1.45;
+  font-variant-ligatures: no-common-ligatures; }
 header.page, main, footer.page { max-width: 1240px; margin: 0 auto; padding: 0 1rem; }
 header.page { padding-top: 1rem; border-bottom: 1px solid var(--line); }
 header.page p { margin: 0.25rem 0 0.75rem; color: var(--muted); }
@@ -54,6 +55,9 @@ footer.page { color: var(--muted); font-size: 0.85rem; padding: 1.5rem 1rem; }
 svg text { font-family: inherit; }
 @media (max-width: 800px) { h1 { font-size: 1.3rem; } th, td { padding: 0.3rem; } }
 @media print {
+  @page { size: A4 landscape; margin: 12mm; }
+  body { print-color-adjust: exact; -webkit-print-color-adjust: exact; font-size: 10pt; }
+  .scroll { overflow: visible; }
   nav.skip, form.filters, .screen-only { display: none; }
   header.page, main, footer.page { max-width: none; }
   a { color: inherit; text-decoration: none; }
@@ -97,6 +101,19 @@ def page(title: str, heading: str, intro: str, body: str, *, lead: str = "") -> 
 </body>
 </html>
 """
+
+
+def rules(rule_ids: Iterable[str]) -> str:
+    """Rule IDs, each kept on one line."""
+    return " ".join(f'<span class="nowrap">{esc(rule)}</span>' for rule in rule_ids) or "—"
+
+
+ACRONYMS = {"pe": "PE", "ipe": "IPE", "vr": "VR", "ta": "TA", "id": "id", "ids": "ids"}
+
+
+def words(name: str) -> str:
+    """A field or status name as words: `in_pe_services` → "in PE services"."""
+    return " ".join(ACRONYMS.get(word, word) for word in name.split("_"))
 
 
 def dollars(cents: int | None) -> str:

@@ -66,6 +66,8 @@ def operation_request(operation: str, role: Role) -> tuple[str, str, dict[str, o
         return "GET", f"/cases/{case_id_for(number)}/state?version=1", None
     if operation == "get_case_page":
         return "GET", f"/pages/cases/{number}", None
+    if operation == "get_audit_file":
+        return "GET", f"/pages/cases/{number}/audit-file.pdf", None
     if operation == "get_caseload_board":
         return "GET", "/pages/caseload", None
     if operation == "put_personal_data":

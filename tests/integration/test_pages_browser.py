@@ -5,13 +5,16 @@ accessibility check with no serious or critical violation, works from the keyboa
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page
+from pypdf import PdfReader
 
 from domain.base import Role
 from tests.browser_support import DEADLINE_MS, launched_chromium, needs_chromium, opened
@@ -28,6 +31,8 @@ AXE = (
     / "axe-core"
     / "axe.min.js"
 )
+PRINTED_PAGES_AT_MOST = 8
+A4_LANDSCAPE_POINTS = (842, 595)
 TABLET = {"width": 768, "height": 1024}
 DESKTOP = {"width": 1280, "height": 900}
 PAGES = {
@@ -166,3 +171,33 @@ def test_the_board_works_from_the_keyboard_and_signing_in_through_the_form(
         and json.dumps(cookies["pes_token"]["sameSite"]) == '"Strict"'
     )
     page.close()
+
+
+@pytest.mark.parametrize(
+    ("case", "chain"),
+    [(CAP_CASE, "verified to version 5"), (TAMPERED_CASE, "BROKEN after version 2 of 5")],
+)
+def test_the_audit_file_prints_to_a_pdf_headed_with_case_date_policy_and_chain(
+    origin: str, case: str, chain: str
+) -> None:
+    auditor = {"Authorization": f"Bearer {token_for(ROLE_ACTORS[Role.AUDITOR])}"}
+    response = httpx.get(
+        f"{origin}/pages/cases/{case}/audit-file.pdf", headers=auditor, timeout=DEADLINE_MS / 1000
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert f'filename="audit-file-{case}.pdf"' in response.headers["content-disposition"]
+    pdf = PdfReader(io.BytesIO(response.content))
+    first = " ".join((pdf.pages[0].extract_text() or "").split())
+    printed_text = " ".join(printed.extract_text() or "" for printed in pdf.pages)
+    assert 1 <= len(pdf.pages) <= PRINTED_PAGES_AT_MOST
+    for printed in pdf.pages:
+        size = (round(float(printed.mediabox.width)), round(float(printed.mediabox.height)))
+        assert size == A4_LANDSCAPE_POINTS
+    # Everything printed, up to the case's last fact and the footer after it.
+    assert printed_text.index("Service authorized") < printed_text.index("money is in US dollars")
+    assert f"Audit file of case {case}" in first
+    assert f"Produced {datetime.now(UTC):%Y-%m-%d}" in first
+    assert "Policy versions 2018-10-02" in first
+    assert f"Hash chain {chain}" in first
