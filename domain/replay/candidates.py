@@ -107,8 +107,13 @@ def candidate_from_document(name: str, document: Mapping[str, Any]) -> Candidate
         vr_changes=dict(sections.get("vr", {})),
         ta_changes=dict(sections.get("cash_assistance", {})),
     )
-    candidate.vr(_VALIDATION_VR)
-    candidate.ta(_VALIDATION_TA)
+    for check in (lambda: candidate.vr(_VALIDATION_VR), lambda: candidate.ta(_VALIDATION_TA)):
+        try:
+            check()
+        except CandidateError as error:
+            problems.append(str(error))
+    if problems:
+        raise CandidateError("; ".join(problems))
     return candidate
 
 

@@ -253,7 +253,18 @@ def _judge_refusal(case: CaseFacts, r: Refused, p: Policies, add: Add) -> None:
             "amount_cents": a.amount_cents,
         }
         note = f"{a.service_type.value} from {a.planned_start} to {a.planned_end}"
-        if verdict.refused_by:
+        was = _refusal_accepted(r, p.vr, p.ta)
+        if verdict.needs_override and isinstance(was, _Verdict) and not was.refused_by:
+            # Refused for want of an override then, and for want of one still: the command as
+            # submitted would be refused again.
+            add(
+                Consequence.STILL_REFUSED,
+                subject,
+                rule_ids=verdict.needs_override,
+                detail=f"{note}; an override is still required",
+                **details,
+            )
+        elif verdict.refused_by:
             add(
                 Consequence.STILL_REFUSED,
                 subject,

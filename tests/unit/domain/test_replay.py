@@ -597,3 +597,25 @@ def test_a_candidate_value_of_another_kind_or_unknown_is_refused_naming_it(
 ) -> None:
     with pytest.raises(CandidateError, match=named.replace("(", r"\(").replace(")", r"\)")):
         candidate_from_document("bad", document)
+
+
+def test_a_refusal_for_want_of_an_override_stays_refused_while_the_override_is_still_needed() -> (
+    None
+):
+    file = CaseFile(case_number="VR-R7")
+    request = file.open_request(date(2024, 3, 10))
+    # 2024-03-10 .. 2024-07-10: over the three months of VR-04, with no override.
+    refusal = refused(file, file.authorize(request, date(2024, 3, 10), end=date(2024, 7, 10)))
+    assert refusal.fields["rule_ids"] == ["VR-04"]
+
+    result = run(
+        [vr(WIDER_WINDOW, "wider"), vr({"max_service_duration_months": 5}, "five-months")],
+        file,
+        refusals=[refusal],
+    )
+
+    [still] = [d for d in result.findings["wider"] if d.judged is Judged.REFUSED]
+    assert (still.consequence, still.rule_ids) == (Consequence.STILL_REFUSED, ("VR-04",))
+    assert still.detail.endswith("an override is still required")
+    [accepted] = result.findings["five-months"]
+    assert accepted.consequence is Consequence.WOULD_BE_ACCEPTED
