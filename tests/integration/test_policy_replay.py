@@ -229,3 +229,36 @@ def test_the_html_report_renders_in_a_real_browser(recorded: Recorded, tmp_path:
     assert dom.split('id="findings"')[1].count("<tr><td>") == min(rows, 1000)
     side = dom.split('id="candidates"')[1].split("</table>")[0]
     assert "<th>wider-window</th><th>longer-training-window</th>" in side
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        ((), "name at least one candidate policy file"),
+        (
+            (
+                str(CANDIDATES / "window-only.json"),
+                "--policy",
+                str(CANDIDATES / "window-only.json"),
+            ),
+            "more than one is named window-only",
+        ),
+    ],
+    ids=["none", "twice"],
+)
+def test_pes_replay_without_a_candidate_or_with_one_twice_is_refused_in_one_line(
+    tmp_path: Path, args: tuple[str, ...], named: str
+) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "replay", *args],
+        cwd=REPOSITORY,
+        env={**os.environ, **as_environment(Settings(data_dir=tmp_path))},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert run.returncode == 2, run.stderr
+    [line] = run.stderr.splitlines()
+    assert line.startswith("pes replay: ") and named in line
+    assert run.stdout == ""
