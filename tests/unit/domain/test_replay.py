@@ -9,6 +9,7 @@ record the shared contract describes.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from domain import handling
 from domain.assistance.values import ContingencyArea
 from domain.errors import DomainError
+from domain.policy import PolicyBook
 from domain.replay import REFUSAL, Fact
 from domain.replay.candidates import Candidate, CandidateError, candidate_from_document
 from domain.replay.engine import PolicyReplay
@@ -50,7 +52,7 @@ def refused(file: CaseFile | AssistanceFile, command: Any) -> Fact:
     """The decision record of `command`, which the case refuses."""
     file.all_events()  # what the case recorded before the refusal
     with pytest.raises(DomainError) as refusal:
-        handling.decide(file.case, command, CASEWORKER, POLICIES)
+        handling.decide(file.case, command, CASEWORKER, file.policies)
     case = file.case
     return Fact(
         event_type=REFUSAL,
@@ -75,9 +77,12 @@ def refused(file: CaseFile | AssistanceFile, command: Any) -> Fact:
 
 
 def run(
-    candidates: list[Candidate], *files: CaseFile | AssistanceFile, refusals: list[Fact] = ()
-) -> PolicyReplay:  # type: ignore[assignment]
-    replay = PolicyReplay(POLICIES, candidates, refusals)
+    candidates: list[Candidate],
+    *files: CaseFile | AssistanceFile,
+    refusals: Sequence[Fact] = (),
+    policies: PolicyBook = POLICIES,
+) -> PolicyReplay:
+    replay = PolicyReplay(policies, candidates, refusals)
     # Interleave the cases' facts, as partitions of a topic would.
     histories = [[fact_of(e) for e in f.all_events()] for f in files]
     for index in range(max((len(h) for h in histories), default=0)):
@@ -89,7 +94,7 @@ def run(
 
 
 def findings(
-    changes: dict[str, Any], *files: CaseFile, refusals: list[Fact] = ()
+    changes: dict[str, Any], *files: CaseFile, refusals: Sequence[Fact] = ()
 ) -> list[Difference]:
     return run([vr(changes)], *files, refusals=refusals).findings["candidate"]
 
@@ -135,7 +140,7 @@ def test_widening_the_window_to_18_months_moves_terminations_to_the_new_annivers
     # VR-A: 2024-02-29 + 18 months = 2025-08-29, 182 days after 2025-02-28.
     # VR-B: in force max(2025-02-28, left 2025-03-20) = 2025-03-20; candidate max(2025-08-29,
     # 2025-03-20) = 2025-08-29: 162 days later. No authorization is judged differently.
-    common = {"program": "vr", "caseworker": "cw-1", "rule_ids": ("VR-11",)}
+    common: dict[str, Any] = {"program": "vr", "caseworker": "cw-1", "rule_ids": ("VR-11",)}
     assert result.findings["candidate"] == [
         Difference(
             "VR-A",
@@ -285,7 +290,7 @@ def test_a_cash_assistance_case_is_never_judged_under_the_vr_policy() -> None:
         )
     )
 
-    result = run([vr(NO_JOB_RETENTION | SHORTER_SERVICES | WIDER_WINDOW)], file)  # type: ignore[operator]
+    result = run([vr(NO_JOB_RETENTION | SHORTER_SERVICES | WIDER_WINDOW)], file)
 
     assert result.findings["candidate"] == []
     assert result.cases == 1
@@ -619,3 +624,51 @@ def test_a_refusal_for_want_of_an_override_stays_refused_while_the_override_is_s
     assert still.detail.endswith("an override is still required")
     [accepted] = result.findings["five-months"]
     assert accepted.consequence is Consequence.WOULD_BE_ACCEPTED
+
+
+def test_a_contingency_refused_for_an_area_not_asked_would_be_accepted_once_asked_TA_02() -> None:
+    two_areas = frozenset({ContingencyArea.TRANSPORTATION, ContingencyArea.CHILD_CARE})
+    policies = PolicyBook(
+        vr=POLICIES.vr, ta=(POLICIES.ta[0].model_copy(update={"contingency_areas": two_areas}),)
+    )
+    file = AssistanceFile(case_number="TA-R6", policies=policies)
+    file.planned(date(2024, 3, 4))
+    crises = file.contingency(ContingencyArea.PREVENTABLE_CRISES, date(2024, 3, 5))
+    refusal = refused(file, crises)
+    all_three = sorted(ContingencyArea)
+
+    result = run(
+        [ta({"contingency_areas": all_three})], file, refusals=[refusal], policies=policies
+    )
+
+    [finding] = result.findings["candidate"]
+    assert (finding.consequence, finding.subject, finding.rule_ids) == (
+        Consequence.WOULD_BE_ACCEPTED,
+        "refused RecordContingencyPlan of 2025-09-01",
+        ("TA-02",),
+    )
+
+
+def test_a_refusal_of_a_case_the_history_does_not_hold_is_counted_not_judged() -> None:
+    orphan = Fact(
+        event_type=REFUSAL,
+        case_id="4a1f0f4e-0000-5000-8000-000000000000",
+        case_version=0,
+        effective_on=TODAY,
+        fields={
+            "case_number": None,
+            "case_version": 0,
+            "program": None,
+            "command_type": "AuthorizeService",
+            "command": "{}",
+            "rule_ids": [],
+            "messages": ["no case 4a1f0f4e"],
+            "policy_version": None,
+            "actor": {"id": "cw-1", "role": "caseworker"},
+        },
+    )
+
+    result = run([vr(WIDER_WINDOW)], monitoring_only("VR-O1"), refusals=[orphan])
+
+    assert (result.refusals.read, result.refusals.rejudged, result.cases) == (1, 0, 1)
+    assert result.refusals.not_rejudged == {"no rule": {"AuthorizeService": 1}}
