@@ -55,11 +55,11 @@ def drive_keeping_refusals(app: CaseManagement, items: Iterable[SyntheticCommand
                 assert isinstance(command, CaseCommand)
                 app.handle(command, actor)
         except DomainError as refusal:
-            case_id = (
-                case_id_of(command.case_number)
-                if isinstance(command, OpenCase)
-                else command.case_id
-            )
+            if isinstance(command, OpenCase):
+                case_id = case_id_of(command.case_number)
+            else:
+                assert isinstance(command, CaseCommand)
+                case_id = command.case_id
             try:
                 case = app.get_case(case_id)
                 number, version, program = case.case_number, case.version, case.program.value
