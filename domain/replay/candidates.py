@@ -66,9 +66,9 @@ class Candidate:
                     f"termination_after_months {ends} (VR-11) of policy {in_force.version}; a "
                     "policy in force cannot say that (the window cannot outlast the case), so "
                     f"adopting it means termination_after_months >= {window} too. This candidate "
-                    "is evaluated on the window alone, termination unchanged: its findings "
-                    "include services that would start after the case terminated, and no "
-                    "termination moves. To evaluate both, write "
+                    "is evaluated on the window alone, termination unchanged: no termination "
+                    "moves, and a request or service it would allow after the case's "
+                    "termination says so. To evaluate both, write "
                     + json.dumps({"vr": {**dict(self.vr_changes), **both}}, sort_keys=True)
                 )
         return notes

@@ -21,6 +21,9 @@ from domain.vr.policy import VRPolicy
 from domain.vr.rules import authorization_breaches, within_initiation_window
 
 AUTHORIZATION_RULES = frozenset({"VR-02", "VR-03", "VR-04", "VR-06"})
+_AFTER_TERMINATION = (
+    "it starts after the case's termination on {ends} (VR-11, as the candidate leaves it)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +314,12 @@ def _judge_refusal(case: CaseFacts, r: Refused, p: Policies, add: Add) -> None:
             f"requested {r.command.get('requested_on')}; the window would close "
             f"{p.candidate_vr.initiation_window_closes(r.outcome_date)}"
         )
+        ends, requested_on = (
+            case.clock.termination_on(p.candidate_vr),
+            _day(r.command, "requested_on"),
+        )
+        if verdict and ends is not None and requested_on is not None and requested_on > ends:
+            note += f"; {_AFTER_TERMINATION.format(ends=ends)}"
     add(
         Consequence.WOULD_BE_ACCEPTED if verdict else Consequence.STILL_REFUSED,
         subject,
@@ -329,11 +338,7 @@ def _services_beyond_termination(
     if ends is None:
         return note, 0
     if a.planned_start > ends:
-        return (
-            f"{note}; it starts after the case's termination on {ends} (VR-11, as the "
-            "candidate leaves it)",
-            0,
-        )
+        return f"{note}; {_AFTER_TERMINATION.format(ends=ends)}", 0
     if a.planned_end > ends:
         moved = (a.planned_end - ends).days
         return (

@@ -672,3 +672,16 @@ def test_a_refusal_of_a_case_the_history_does_not_hold_is_counted_not_judged() -
 
     assert (result.refusals.read, result.refusals.rejudged, result.cases) == (1, 0, 1)
     assert result.refusals.not_rejudged == {"no rule": {"AuthorizeService": 1}}
+
+
+def test_a_request_the_window_only_candidate_allows_after_the_termination_says_so_VR_11() -> None:
+    file = CaseFile(case_number="VR-W2")  # monitoring only: terminates 2025-02-28
+    refusal = refused(file, file.request(date(2025, 4, 1)))
+
+    [finding] = findings({"initiation_window_months": 18}, file, refusals=[refusal])
+
+    assert (finding.consequence, finding.judged) == (Consequence.WOULD_BE_ACCEPTED, Judged.REFUSED)
+    assert finding.detail == (
+        "requested 2025-04-01; the window would close 2025-08-29; it starts after the case's "
+        "termination on 2025-02-28 (VR-11, as the candidate leaves it)"
+    )
