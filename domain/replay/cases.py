@@ -112,14 +112,14 @@ class CaseFacts:
     def take_refusal(self, fact: Fact) -> None:
         f = fact.fields
         try:
-            command = json.loads(f["command"])
+            command = json.loads(f.get("command") or "{}")
         except (TypeError, ValueError):
             command = {}
         if not self.case_number and f.get("case_number"):
             self.case_number = str(f["case_number"])
         self.refusals.append(
             Refused(
-                command_type=str(f["command_type"]),
+                command_type=str(f.get("command_type") or ""),
                 command=command if isinstance(command, dict) else {},
                 rule_ids=tuple(f.get("rule_ids") or ()),
                 refused_on=fact.effective_on,
