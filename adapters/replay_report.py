@@ -1,6 +1,7 @@
-"""A policy replay's findings as JSON, CSV and a self-contained HTML page with SVG charts.
+"""A policy replay's findings, candidates side by side, as JSON, CSV and a self-contained HTML page.
 
 Byte-identical for the same inputs: no timestamps, sorted keys and rows, fixed number formats.
+Amounts are cents in JSON and CSV (fields named `_cents`), dollars on the page.
 """
 
 from __future__ import annotations
@@ -9,77 +10,131 @@ import csv
 import html
 import io
 import json
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from domain.replay import Difference, ReplayTotals
+from domain.replay.engine import BREAKDOWNS, RefusalCount, ReplayTotals
+from domain.replay.facts import Consequence, Difference
 
 CSV_COLUMNS = (
+    "candidate",
     "case_number",
     "case_id",
+    "program",
+    "caseworker",
+    "judged",
     "consequence",
     "subject",
     "rule_ids",
-    "days_moved",
-    "authorized_cents",
+    "service_type",
+    "provider",
+    "amount_cents",
     "paid_cents",
+    "days_moved",
     "detail",
 )
 HTML_ROWS = 1000
 
 
 @dataclass(frozen=True)
-class ReplayFindings:
-    """What a replay compared and what it found."""
+class CandidateFindings:
+    """What one candidate would have changed."""
 
-    source: str
-    candidate_changes: Mapping[str, Any]
-    policy_versions_in_force: Sequence[str]
+    name: str
+    changes: Mapping[str, Any]
+    couplings: Sequence[str]
     totals: ReplayTotals
     differences: Sequence[Difference]
 
     def summary(self) -> dict[str, Any]:
         t = self.totals
         return {
-            "cases": t.cases,
-            "events_judged": t.events,
             "cases_affected": t.cases_affected,
+            "refusals_judged": t.refusals_judged,
             "consequences": dict(sorted(t.consequences.items())),
-            "by_rule": dict(sorted(t.by_rule.items())),
+            **{
+                f"by_{name}": {
+                    value: dict(sorted(counts.items()))
+                    for value, counts in sorted(t.by[name].items())
+                }
+                for name in BREAKDOWNS
+            },
             "terminations_earlier": t.terminations_earlier,
             "terminations_later": t.terminations_later,
             "termination_days_moved": t.termination_days_moved,
-            "authorized_cents_affected": t.authorized_cents_affected,
+            "amount_cents_affected": t.amount_cents_affected,
             "paid_cents_affected": t.paid_cents_affected,
+            "amount_cents_would_be_accepted": t.amount_cents_would_be_accepted,
         }
 
 
-def _row(d: Difference) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReplayFindings:
+    """What a replay read and what each candidate would have changed."""
+
+    source: str
+    policy_versions_in_force: Sequence[str]
+    cases: int
+    events: int
+    refusals: RefusalCount
+    candidates: Sequence[CandidateFindings]
+
+    def candidate(self, name: str) -> CandidateFindings:
+        return next(c for c in self.candidates if c.name == name)
+
+    def read(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "policy_versions_in_force": sorted(self.policy_versions_in_force),
+            "cases": self.cases,
+            "events_judged": self.events,
+            "refusals_read": self.refusals.read,
+            "refusals_rejudged": self.refusals.rejudged,
+            "refusals_not_rejudged": {
+                rule: dict(sorted(commands.items()))
+                for rule, commands in sorted(self.refusals.not_rejudged.items())
+            },
+        }
+
+
+def _row(candidate: str, d: Difference) -> dict[str, Any]:
     return {
+        "candidate": candidate,
         "case_number": d.case_number,
         "case_id": d.case_id,
+        "program": d.program,
+        "caseworker": d.caseworker,
+        "judged": d.judged.value,
         "consequence": d.consequence.value,
         "subject": d.subject,
         "rule_ids": " ".join(d.rule_ids),
-        "days_moved": d.days_moved,
-        "authorized_cents": d.authorized_cents,
+        "service_type": d.service_type,
+        "provider": d.provider,
+        "amount_cents": d.amount_cents,
         "paid_cents": d.paid_cents,
+        "days_moved": d.days_moved,
         "detail": d.detail,
     }
 
 
+def _rows(findings: ReplayFindings) -> list[dict[str, Any]]:
+    return [_row(c.name, d) for c in findings.candidates for d in c.differences]
+
+
 def to_json(findings: ReplayFindings) -> str:
     document = {
-        "replay": {
-            "source": findings.source,
-            "candidate_changes": _plain(findings.candidate_changes),
-            "policy_versions_in_force": sorted(findings.policy_versions_in_force),
+        "replay": findings.read(),
+        "candidates": {
+            c.name: {
+                "changes": _plain(c.changes),
+                "couplings": list(c.couplings),
+                "totals": c.summary(),
+            }
+            for c in findings.candidates
         },
-        "totals": findings.summary(),
-        "differences": [_row(d) for d in findings.differences],
+        "findings": _rows(findings),
     }
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -88,45 +143,85 @@ def to_csv(findings: ReplayFindings) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(_row(d) for d in findings.differences)
+    writer.writerows(_rows(findings))
     return buffer.getvalue()
 
 
 def to_html(findings: ReplayFindings) -> str:
-    summary = findings.summary()
-    by_rule = summary["by_rule"]
-    moved = Counter(
-        _bucket(d.days_moved)
-        for d in findings.differences
-        if d.consequence.value == "termination_moved"
-    )
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in _row(d).values()) + "</tr>"
-        for d in findings.differences[:HTML_ROWS]
-    )
-    more = (
-        f"<p>{len(findings.differences) - HTML_ROWS:,} more in the CSV and JSON files.</p>"
-        if len(findings.differences) > HTML_ROWS
-        else ""
-    )
+    read = findings.read()
+    candidates = findings.candidates
     facts = [
         ("source", findings.source),
-        ("policy versions in force", ", ".join(sorted(findings.policy_versions_in_force))),
-        ("candidate changes", json.dumps(_plain(findings.candidate_changes), sort_keys=True)),
-        ("cases replayed", f"{summary['cases']:,}"),
-        ("events judged", f"{summary['events_judged']:,}"),
-        ("cases affected", f"{summary['cases_affected']:,}"),
+        ("policy versions in force", ", ".join(read["policy_versions_in_force"])),
+        ("cases replayed", f"{read['cases']:,}"),
+        ("events judged", f"{read['events_judged']:,}"),
+        ("refusals read / re-judged", f"{read['refusals_read']:,} / {read['refusals_rejudged']:,}"),
         (
-            "terminations later / earlier",
-            f"{summary['terminations_later']:,} / {summary['terminations_earlier']:,}",
+            "refusals not re-judged (no policy parameter decides them)",
+            _counts(
+                {
+                    f"{rule} {command}": n
+                    for rule, commands in read["refusals_not_rejudged"].items()
+                    for command, n in commands.items()
+                }
+            ),
         ),
-        ("authorized amount affected", _dollars(summary["authorized_cents_affected"])),
-        ("paid amount affected", _dollars(summary["paid_cents_affected"])),
     ]
     facts_html = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts
     )
-    header = "".join(f"<th>{c}</th>" for c in CSV_COLUMNS)
+    summaries = [c.summary() for c in candidates]
+    side_by_side: list[tuple[str, list[str]]] = [
+        ("changes", [json.dumps(_plain(c.changes), sort_keys=True) for c in candidates]),
+        ("coupling", [" ".join(c.couplings) or "none" for c in candidates]),
+        ("cases affected", [f"{s['cases_affected']:,}" for s in summaries]),
+        *(
+            (
+                consequence.value.replace("_", " "),
+                [f"{s['consequences'].get(consequence.value, 0):,}" for s in summaries],
+            )
+            for consequence in Consequence
+        ),
+        (
+            "terminations later / earlier",
+            [f"{s['terminations_later']:,} / {s['terminations_earlier']:,}" for s in summaries],
+        ),
+        (
+            "amount refused or sent to an override",
+            [_dollars(s["amount_cents_affected"]) for s in summaries],
+        ),
+        ("of it paid", [_dollars(s["paid_cents_affected"]) for s in summaries]),
+        (
+            "amount that would be accepted",
+            [_dollars(s["amount_cents_would_be_accepted"]) for s in summaries],
+        ),
+    ]
+    side_html = "".join(
+        f"<tr><th>{html.escape(label)}</th>"
+        + "".join(f"<td>{html.escape(v)}</td>" for v in values)
+        + "</tr>"
+        for label, values in side_by_side
+    )
+    breakdowns = "".join(_breakdown(name, candidates, summaries) for name in BREAKDOWNS)
+    rows = _rows(findings)
+    shown = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(_dollars(v) if k.endswith('_cents') else str(v))}</td>"
+            for k, v in row.items()
+        )
+        + "</tr>"
+        for row in rows[:HTML_ROWS]
+    )
+    more = (
+        f"<p>{len(rows) - HTML_ROWS:,} more in the CSV and JSON files.</p>"
+        if len(rows) > HTML_ROWS
+        else ""
+    )
+    header = "".join(
+        f"<th>{c.removesuffix('_cents') if c.endswith('_cents') else c}</th>" for c in CSV_COLUMNS
+    )
+    names = "".join(f"<th>{html.escape(c.name)}</th>" for c in candidates)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -136,20 +231,41 @@ def to_html(findings: ReplayFindings) -> str:
 body {{ font-family: sans-serif; margin: 2rem; color: #222; }}
 table {{ border-collapse: collapse; margin-bottom: 1.5rem; }}
 th, td {{ border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; font-size: 0.9rem; }}
-figure {{ margin: 0 0 1.5rem 0; }}
 </style>
 </head>
 <body>
-<h1>Policy replay: what would have differed</h1>
+<h1>Policy replay: what each candidate would have changed</h1>
 <table id="summary">{facts_html}</table>
-<figure id="by-rule"><figcaption>Consequences by rule</figcaption>{_bar_chart(by_rule)}</figure>
-<figure id="termination-shift"><figcaption>Terminations moved (days)</figcaption>{_bar_chart(dict(sorted(moved.items(), key=lambda item: _bucket_order(item[0]))))}</figure>
-<h2>Differences ({len(findings.differences):,})</h2>
-<table id="differences"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>
+<h2>Candidates side by side</h2>
+<table id="candidates"><thead><tr><th></th>{names}</tr></thead><tbody>{side_html}</tbody></table>
+{breakdowns}
+<h2>Findings ({len(rows):,})</h2>
+<table id="findings"><thead><tr>{header}</tr></thead><tbody>{shown}</tbody></table>
 {more}
 </body>
 </html>
 """
+
+
+def _breakdown(
+    name: str, candidates: Sequence[CandidateFindings], summaries: Sequence[dict[str, Any]]
+) -> str:
+    by = [s[f"by_{name}"] for s in summaries]
+    values = sorted({value for counts in by for value in counts})
+    if not values:
+        return ""
+    names = "".join(f"<th>{html.escape(c.name)}</th>" for c in candidates)
+    body = "".join(
+        f"<tr><th>{html.escape(value)}</th>"
+        + "".join(f"<td>{html.escape(_counts(counts.get(value, {})))}</td>" for counts in by)
+        + "</tr>"
+        for value in values
+    )
+    label = name.replace("_", " ")
+    return (
+        f'<h2>By {label}</h2><table id="by-{name.replace("_", "-")}"><thead><tr><th>{label}</th>'
+        f"{names}</tr></thead><tbody>{body}</tbody></table>\n"
+    )
 
 
 def write_reports(findings: ReplayFindings, directory: Path) -> list[Path]:
@@ -166,46 +282,8 @@ def write_reports(findings: ReplayFindings, directory: Path) -> list[Path]:
     return written
 
 
-def _bar_chart(values: Mapping[str, int]) -> str:
-    """A horizontal bar chart as inline SVG: one labelled bar per entry."""
-    if not values:
-        return "<p>none</p>"
-    bar_height, label_width, width = 22, 260, 640
-    largest = max(values.values()) or 1
-    height = bar_height * len(values) + 4
-    bars = []
-    for index, (label, count) in enumerate(values.items()):
-        y = index * bar_height + 2
-        length = max(1, round((width - label_width - 60) * count / largest))
-        bars.append(
-            f'<text x="0" y="{y + 15}" font-size="12">{html.escape(label)}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height - 6}" fill="#4a78b5"/>'
-            f'<text x="{label_width + length + 6}" y="{y + 15}" font-size="12">{count:,}</text>'
-        )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img">{"".join(bars)}</svg>'
-    )
-
-
-_SHIFT_BUCKETS: tuple[tuple[str, int, int], ...] = (
-    ("181+ days earlier", -100_000, -181),
-    ("91-180 days earlier", -180, -91),
-    ("31-90 days earlier", -90, -31),
-    ("1-30 days earlier", -30, -1),
-    ("1-30 days later", 1, 30),
-    ("31-90 days later", 31, 90),
-    ("91-180 days later", 91, 180),
-    ("181+ days later", 181, 100_000),
-)
-
-
-def _bucket(days: int) -> str:
-    return next(label for label, low, high in _SHIFT_BUCKETS if low <= days <= high)
-
-
-def _bucket_order(label: str) -> int:
-    return [bucket[0] for bucket in _SHIFT_BUCKETS].index(label)
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in sorted(counts.items())) or "none"
 
 
 def _dollars(cents: int) -> str:

@@ -635,33 +635,40 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
-    """Replays the recorded history under a candidate policy; writes JSON, CSV and HTML."""
+    """Replays the recorded history under candidate policies, side by side; writes JSON, CSV
+    and HTML."""
     from adapters.replay_report import write_reports
-    from application.policy_replay import (
-        CandidatePolicyError,
-        load_candidate_changes,
-        replay_policy,
-        valid_candidate,
-    )
+    from application.policy_replay import CandidatePolicyError, load_candidates, replay_policy
 
     out = args.out or settings.data_dir / "reports" / "replay"
     try:
-        changes = load_candidate_changes(Path(args.policy))
-        valid_candidate(changes)  # a wrong candidate is wrong whatever the system's state
+        # A wrong candidate is wrong whatever the system's state: checked before the stores.
+        candidates = load_candidates([Path(p) for p in [*args.candidates, *args.policy]])
         require_stores(settings, "events")
         if args.source == "kafka":
             require_broker(settings)
-        findings = replay_policy(settings, changes, args.source, progress_bar("events"))
+        findings = replay_policy(settings, candidates, args.source, progress_bar("events"))
     except CandidatePolicyError as error:
         print(f"pes replay: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
     for path in write_reports(findings, out):
         print(path)
-    summary = findings.summary()
+    read = findings.read()
     print(
-        f"{summary['cases']} case(s) replayed, {summary['cases_affected']} affected: "
-        + (", ".join(f"{k} x{n}" for k, n in summary["by_rule"].items()) or "no difference")
+        f"{read['cases']} case(s) replayed, {read['refusals_read']} refusal(s) read, "
+        f"{read['refusals_rejudged']} re-judged"
     )
+    for candidate in findings.candidates:
+        summary = candidate.summary()
+        counts = ", ".join(f"{k} x{n}" for k, n in summary["consequences"].items())
+        print(
+            f"{candidate.name}: {summary['cases_affected']} case(s) affected: "
+            + (counts or "no difference")
+            + f"; refused or sent to an override ${summary['amount_cents_affected'] / 100:,.2f}"
+            f", would be accepted ${summary['amount_cents_would_be_accepted'] / 100:,.2f}"
+        )
+        for note in candidate.couplings:
+            print(f"{candidate.name}: coupling: {note}")
     return 0
 
 
@@ -936,13 +943,22 @@ def build_parser() -> argparse.ArgumentParser:
     replay = add(
         "replay",
         cmd_replay,
-        "replay the recorded history under a candidate policy and report what would differ",
+        "replay the recorded history under candidate policies, side by side, and report what "
+        "would differ",
+    )
+    replay.add_argument(
+        "candidates",
+        nargs="*",
+        metavar="CANDIDATE.json",
+        help='candidate policy files, each named by its stem: {"vr": {...}, '
+        '"cash_assistance": {...}} or a flat object of VR parameters',
     )
     replay.add_argument(
         "--policy",
-        required=True,
+        action="append",
+        default=[],
         metavar="FILE",
-        help="JSON object of VR policy parameters to change",
+        help="one more candidate policy file (the form before several candidates; repeatable)",
     )
     replay.add_argument(
         "--source",
