@@ -35,12 +35,25 @@ def caseload_board(
             ("Judged on", day(shown.today)),
         ]
     )
-    sections = []
+    sections, summary = [], []
     by_caseworker = sorted(lines, key=lambda line: (line.case.caseworker_id, _order(line)))
     for caseworker, grouped in groupby(by_caseworker, key=lambda line: line.case.caseworker_id):
-        sections.append(_caseworker_section(caseworker, list(grouped), case_link))
+        theirs = list(grouped)
+        sections.append(_caseworker_section(caseworker, theirs, case_link))
+        summary.append(_summary_row(caseworker, theirs))
     more = f'<p><a href="{esc(more_link)}">Next cases</a> (by case number)</p>' if more_link else ""
-    body = _filters_form(filters) + "".join(sections) + more
+    overview = (
+        table(
+            "Caseworkers",
+            ("caseworker", *(words(s.value) for s in CaseStatus), "with overdue items"),
+            summary,
+            table_id="caseworkers",
+            numeric=tuple(range(1, len(CaseStatus) + 2)),
+        )
+        if summary
+        else ""
+    )
+    body = _filters_form(filters) + overview + "".join(sections) + more
     if not lines:
         body += "<p>No case matches these filters.</p>"
     return page(
@@ -56,6 +69,16 @@ def caseload_board(
 
 def _order(line: CaseloadLine) -> tuple[int, str]:
     return STATUS_ORDER.get(line.case.status, len(STATUS_ORDER)), line.case.case_number
+
+
+def _summary_row(caseworker: str, lines: Sequence[CaseloadLine]) -> tuple[str, ...]:
+    statuses = Counter(line.case.status for line in lines)
+    overdue = sum(1 for line in lines if line.overdue)
+    return (
+        f'<a href="#caseworker-{esc(caseworker)}">{esc(caseworker)}</a>',
+        *(str(statuses.get(s.value, 0)) for s in CaseStatus),
+        f'<span class="bad">{overdue}</span>' if overdue else "0",
+    )
 
 
 def _caseworker_section(
