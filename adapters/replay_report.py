@@ -7,16 +7,17 @@ Amounts are cents in JSON and CSV (fields named `_cents`), dollars on the page.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from adapters.pages.replay_comparison import replay_comparison
 from domain.replay.engine import BREAKDOWNS, RefusalCount, ReplayTotals
-from domain.replay.facts import Consequence, Difference
+from domain.replay.facts import Difference
 
 CSV_COLUMNS = (
     "candidate",
@@ -35,7 +36,8 @@ CSV_COLUMNS = (
     "days_moved",
     "detail",
 )
-HTML_ROWS = 1000
+DEFAULT_CASE_PAGES = "http://127.0.0.1:8000/pages/cases"
+"""Where the page's case numbers lead unless told otherwise: the API of `make run`."""
 
 
 @dataclass(frozen=True)
@@ -147,147 +149,30 @@ def to_csv(findings: ReplayFindings) -> str:
     return buffer.getvalue()
 
 
-def to_html(findings: ReplayFindings) -> str:
-    read = findings.read()
-    candidates = findings.candidates
-    facts = [
-        ("source", findings.source),
-        ("policy versions in force", ", ".join(read["policy_versions_in_force"])),
-        ("cases replayed", f"{read['cases']:,}"),
-        ("events judged", f"{read['events_judged']:,}"),
-        ("refusals read / re-judged", f"{read['refusals_read']:,} / {read['refusals_rejudged']:,}"),
-        (
-            "refusals not re-judged (no policy parameter decides them)",
-            _counts(
-                {
-                    f"{rule} {command}": n
-                    for rule, commands in read["refusals_not_rejudged"].items()
-                    for command, n in commands.items()
-                }
-            ),
-        ),
-    ]
-    facts_html = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts
-    )
-    summaries = [c.summary() for c in candidates]
-    side_by_side: list[tuple[str, list[str]]] = [
-        ("changes", [json.dumps(_plain(c.changes), sort_keys=True) for c in candidates]),
-        ("coupling", [" ".join(c.couplings) or "none" for c in candidates]),
-        ("cases affected", [f"{s['cases_affected']:,}" for s in summaries]),
-        *(
-            (
-                consequence.value.replace("_", " "),
-                [f"{s['consequences'].get(consequence.value, 0):,}" for s in summaries],
-            )
-            for consequence in Consequence
-        ),
-        (
-            "terminations later / earlier",
-            [f"{s['terminations_later']:,} / {s['terminations_earlier']:,}" for s in summaries],
-        ),
-        (
-            "amount refused or sent to an override",
-            [_dollars(s["amount_cents_affected"]) for s in summaries],
-        ),
-        ("of it paid", [_dollars(s["paid_cents_affected"]) for s in summaries]),
-        (
-            "amount that would be accepted",
-            [_dollars(s["amount_cents_would_be_accepted"]) for s in summaries],
-        ),
-    ]
-    side_html = "".join(
-        f"<tr><th>{html.escape(label)}</th>"
-        + "".join(f"<td>{html.escape(v)}</td>" for v in values)
-        + "</tr>"
-        for label, values in side_by_side
-    )
-    breakdowns = "".join(_breakdown(name, candidates, summaries) for name in BREAKDOWNS)
-    rows = _rows(findings)
-    shown = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{html.escape(_dollars(v) if k.endswith('_cents') else str(v))}</td>"
-            for k, v in row.items()
-        )
-        + "</tr>"
-        for row in rows[:HTML_ROWS]
-    )
-    more = (
-        f"<p>{len(rows) - HTML_ROWS:,} more in the CSV and JSON files.</p>"
-        if len(rows) > HTML_ROWS
-        else ""
-    )
-    header = "".join(
-        f"<th>{c.removesuffix('_cents') if c.endswith('_cents') else c}</th>" for c in CSV_COLUMNS
-    )
-    names = "".join(f"<th>{html.escape(c.name)}</th>" for c in candidates)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Policy replay</title>
-<style>
-body {{ font-family: sans-serif; margin: 2rem; color: #222; }}
-table {{ border-collapse: collapse; margin-bottom: 1.5rem; }}
-th, td {{ border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; font-size: 0.9rem; }}
-</style>
-</head>
-<body>
-<h1>Policy replay: what each candidate would have changed</h1>
-<table id="summary">{facts_html}</table>
-<h2>Candidates side by side</h2>
-<table id="candidates"><thead><tr><th></th>{names}</tr></thead><tbody>{side_html}</tbody></table>
-{breakdowns}
-<h2>Findings ({len(rows):,})</h2>
-<table id="findings"><thead><tr>{header}</tr></thead><tbody>{shown}</tbody></table>
-{more}
-</body>
-</html>
-"""
+def to_html(findings: ReplayFindings, case_link: Callable[[str], str] | None = None) -> str:
+    """The comparison page (adapters/pages/replay_comparison.py); case numbers link to the case
+    pages under `case_link`, or to the API's on this machine."""
+    return replay_comparison(findings, case_link or default_case_link)
 
 
-def _breakdown(
-    name: str, candidates: Sequence[CandidateFindings], summaries: Sequence[dict[str, Any]]
-) -> str:
-    by = [s[f"by_{name}"] for s in summaries]
-    values = sorted({value for counts in by for value in counts})
-    if not values:
-        return ""
-    names = "".join(f"<th>{html.escape(c.name)}</th>" for c in candidates)
-    body = "".join(
-        f"<tr><th>{html.escape(value)}</th>"
-        + "".join(f"<td>{html.escape(_counts(counts.get(value, {})))}</td>" for counts in by)
-        + "</tr>"
-        for value in values
-    )
-    label = name.replace("_", " ")
-    return (
-        f'<h2>By {label}</h2><table id="by-{name.replace("_", "-")}"><thead><tr><th>{label}</th>'
-        f"{names}</tr></thead><tbody>{body}</tbody></table>\n"
-    )
+def default_case_link(case_number: str) -> str:
+    return f"{DEFAULT_CASE_PAGES}/{quote(case_number)}"
 
 
-def write_reports(findings: ReplayFindings, directory: Path) -> list[Path]:
+def write_reports(
+    findings: ReplayFindings, directory: Path, case_link: Callable[[str], str] | None = None
+) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, render in (
-        ("replay.json", to_json),
-        ("replay.csv", to_csv),
-        ("replay.html", to_html),
+    for name, text in (
+        ("replay.json", to_json(findings)),
+        ("replay.csv", to_csv(findings)),
+        ("replay.html", to_html(findings, case_link)),
     ):
         path = directory / name
-        path.write_text(render(findings), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
-
-
-def _counts(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in sorted(counts.items())) or "none"
-
-
-def _dollars(cents: int) -> str:
-    return f"${cents / 100:,.2f}"
 
 
 def _plain(value: Any) -> Any:

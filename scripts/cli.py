@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import quote
 
 from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaError
@@ -651,7 +652,8 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
     except CandidatePolicyError as error:
         print(f"pes replay: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    for path in write_reports(findings, out):
+    pages = args.case_pages or _case_pages_of_running_api(settings)
+    for path in write_reports(findings, out, lambda number: f"{pages}/{quote(number)}"):
         print(path)
     read = findings.read()
     print(
@@ -670,6 +672,17 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
         for note in candidate.couplings:
             print(f"{candidate.name}: coupling: {note}")
     return 0
+
+
+def _case_pages_of_running_api(settings: Settings) -> str:
+    """Where the replay page's case numbers lead: the running system's API, else `make run`'s."""
+    from adapters.replay_report import DEFAULT_CASE_PAGES
+    from scripts.system import recorded_endpoints
+
+    found = recorded_endpoints(settings.data_dir)
+    if found is not None and found.api_url:
+        return f"{found.api_url.rstrip('/')}/pages/cases"
+    return DEFAULT_CASE_PAGES
 
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
@@ -965,6 +978,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["store", "kafka"],
         default="store",
         help="read the event store (default) or the case event topic from offset zero",
+    )
+    replay.add_argument(
+        "--case-pages",
+        metavar="URL",
+        help="where the HTML report's case numbers lead (default: the running system's API, "
+        "else http://127.0.0.1:8000/pages/cases)",
     )
     replay.add_argument(
         "--out",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -228,7 +229,13 @@ def test_the_html_report_renders_in_a_real_browser(recorded: Recorded, tmp_path:
     assert f"Findings ({rows:,})" in dom
     assert dom.split('id="findings"')[1].count("<tr><td>") == min(rows, 1000)
     side = dom.split('id="candidates"')[1].split("</table>")[0]
-    assert "<th>wider-window</th><th>longer-training-window</th>" in side
+    assert (
+        '<th scope="col">in force</th><th scope="col">wider-window</th>'
+        '<th scope="col">longer-training-window</th>'
+    ) in side
+    shifts = dom.split('id="termination-shifts"')[1].split("</table>")[0]
+    wider_column = [int(n) for n in re.findall(r'<td class="num">(\d+)</td><td', shifts)]
+    assert sum(wider_column) == len(moved)
 
 
 @pytest.mark.parametrize(
