@@ -147,7 +147,8 @@ def build_case_management(
 
 def build_refusal_records(settings: Settings) -> RefusalRecords:
     """The refusal logs: in the event store's database, in a table of their own."""
-    return RefusalRecords(env=event_store_env(settings))
+    # Refusals are rare: one pooled connection (and the pool's overflow) is plenty.
+    return RefusalRecords(env={**event_store_env(settings), "POSTGRES_POOL_SIZE": "1"})
 
 
 def build_tracking_recorder(settings: Settings, name: str) -> TrackingRecorder:

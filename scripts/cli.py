@@ -712,7 +712,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
         )
         for link in report.broken:
             print(f"  {link}")
-    if len(verification.reports) == 2:
+    if args.source == "both":
         print(
             f"store vs topic: {len(verification.differences)} case(s) whose copies end differently"
         )
