@@ -29,6 +29,7 @@ from application.bootstrap import (
     build_case_management,
     build_deadline_enforcer,
     build_projection,
+    build_refusal_relay,
     build_relay,
     check_keys,
     freeze_startup_objects,
@@ -121,9 +122,12 @@ def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
     stop = _stop_on_signals()  # first: a stop requested while starting up is still graceful
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
-        relay = _build_when_reachable(
-            partial(build_relay, settings, metrics=metrics), stop, "relay start"
+        build = (
+            partial(build_refusal_relay, settings)
+            if args.refusals
+            else partial(build_relay, settings, metrics=metrics)
         )
+        relay = _build_when_reachable(build, stop, "relay start")
         if relay is None:
             return 0
         stack.callback(relay.close)
@@ -230,6 +234,10 @@ def _run_tasks(
         built = build_relay(settings, metrics=metrics)
         return Task(partial(built.run, stop, settings.relay_poll_interval_seconds), built.close)
 
+    def refusal_relay() -> Task:
+        built = build_refusal_relay(settings)
+        return Task(partial(built.run, stop, settings.relay_poll_interval_seconds), built.close)
+
     def deadlines() -> Task:
         enforcer = build_deadline_enforcer(settings, metrics=metrics)
         return Task(partial(tick_until, enforcer, stop, args.tick, metrics), enforcer.close)
@@ -252,7 +260,11 @@ def _run_tasks(
             interrupt=partial(setattr, server, "should_exit", True),
         )
 
-    tasks: dict[str, Callable[[], Task]] = {"relay": relay, "deadlines": deadlines}
+    tasks: dict[str, Callable[[], Task]] = {
+        "relay": relay,
+        "refusal-relay": refusal_relay,
+        "deadlines": deadlines,
+    }
     tasks.update({name: partial(read_model, name) for name in READ_MODELS})
     if args.api_port is not None:
         tasks["api"] = api
@@ -811,8 +823,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="DEVELOPMENT MODE: accept the public dev-* tokens of docs/api.md; never in production",
     )
-    with_metrics(
+    relay = with_metrics(
         add("relay", cmd_relay, "publish every recorded event to Kafka (the outbox relay)")
+    )
+    relay.add_argument(
+        "--refusals",
+        action="store_true",
+        help="publish the refused commands' decision records to their topic instead "
+        "(PES_COMMAND_REFUSALS_TOPIC); run one relay of each",
     )
     project = with_metrics(
         add("project", cmd_project, "feed a read model from Kafka (its own consumer group)")
