@@ -730,6 +730,12 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
         )
         for link in verification.differences:
             print(f"  {link}")
+        print(
+            f"refusal logs, store vs topic: {len(verification.refusal_differences)} case(s) "
+            "whose copies end differently"
+        )
+        for link in verification.refusal_differences:
+            print(f"  {link}")
     return ExitCode.OK if verification.intact else ExitCode.CHECK_FAILED
 
 
