@@ -458,7 +458,7 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     from kafka import KafkaConsumer, TopicPartition
 
     from adapters.relay import position_name
-    from application.bootstrap import build_tracking_recorder
+    from application.bootstrap import build_refusal_records, build_tracking_recorder
 
     require_stores(settings, "events")
     app = build_case_management(settings)
@@ -467,6 +467,13 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     published = tracking.max_tracking_id(position_name(settings.case_events_topic)) or 0
     print(
         f"event store: {recorded} events recorded; relay published up to {published} (lag {recorded - published})"
+    )
+    refusal_logs = build_refusal_records(settings)  # held: closing it closes its connections
+    refusals = refusal_logs.recorder.max_notification_id() or 0
+    relayed = tracking.max_tracking_id(position_name(settings.command_refusals_topic)) or 0
+    print(
+        f"refusal logs: {refusals} refused commands recorded; refusal relay published up to "
+        f"{relayed} (lag {refusals - relayed})"
     )
     positions: dict[str, dict[int, int]] = {}
     for name, model in READ_MODELS.items():
