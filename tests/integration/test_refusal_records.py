@@ -3,6 +3,8 @@ topic, verified like the events and shown in the audit trail (VR-06 as the examp
 
 from __future__ import annotations
 
+import base64
+import os
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -36,6 +38,7 @@ from tests.builders import (
     record_outcome,
     request_services,
 )
+from tests.conftest import unique
 from tests.integration.api_support import AUDITOR, api_client, auth, send
 from tests.integration.api_support import CASEWORKER as API_CASEWORKER
 from tests.integration.test_tamper_evidence import StoredRows, pes_verify
@@ -242,3 +245,34 @@ def test_the_audit_trail_over_http_shows_the_refused_attempt_VR_06(tmp_path: Pat
     assert attempt["policy_version"] == "2018-10-02"
     assert len(document["timeline"]) == 4
     assert "attempted AuthorizeService, refused by VR-06" in page
+
+
+@pytest.mark.kafka
+def test_with_a_cipher_key_refusal_records_are_ciphertext_at_rest_and_plain_avro_on_the_topic(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        case_events_topic=unique("test.case-events"),
+        command_refusals_topic=unique("test.command-refusals"),
+        case_events_partitions=3,
+        cipher_key=base64.b64encode(os.urandom(32)).decode(),
+    )
+    app = build_case_management(settings, clock=lambda: TODAY)
+    requested_case(app)
+    refused(app)
+    records = build_refusal_records(settings)
+    codec = AvroCodec(published_schemas())
+    [stored] = records.recorder.select_notifications(start=1, limit=10)
+    refusal_relay = build_refusal_relay(settings, records)
+    refusal_relay.drain()
+    refusal_relay.close()
+    app.close()
+
+    [message] = read_topic(kafka_bootstrap, settings.command_refusals_topic)
+
+    assert not stored.state.startswith(
+        b"\xc3\x01" + codec.schemas.latest("CommandRefused").fingerprint
+    )
+    assert codec.decode(message.value).record["rule_ids"] == ["VR-06"]
