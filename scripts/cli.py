@@ -372,6 +372,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         relay = build_relay(settings)
         stack.callback(relay.close)
         relay.drain()
+        refusal_relay = build_refusal_relay(settings)  # the caseload's refused commands
+        stack.callback(refusal_relay.close)
+        refusal_relay.drain()
         rebuild_caseload(settings, progress=progress_bar("messages"))
         enforcer = build_deadline_enforcer(settings)
         stack.callback(enforcer.close)
