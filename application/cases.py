@@ -178,6 +178,11 @@ class CaseManagement(Application[UUID]):
             command, actor, lambda: self._handle(command, actor, expected_version, keyed)
         )
 
+    def close(self) -> None:
+        super().close()
+        if self.refusals is not None:
+            self.refusals.records.close()
+
     def kept_answer(self, actor_id: str, key: str, now: float) -> KeptAnswer | None:
         """The answer recorded under the actor's idempotency key, unless it expired by `now`."""
         if not isinstance(self.recorder, AnswerKeeper):
