@@ -214,9 +214,10 @@ def test_refusal_records_reach_their_own_topic_keyed_by_case_and_verify_VR_06(
     assert [(f.case_id, f.case_version, f.fields["rule_ids"]) for f in facts] == [
         (str(CASE_ID), 4, ["VR-06"])
     ] * 2
-    assert [
-        RefusalMapper(AvroCodec(published_schemas())).event_from_message(m.value) for m in messages
-    ] == (app.refusals.refusals_of(CASE_ID) if app.refusals else None)
+    mapper = RefusalMapper(AvroCodec(published_schemas()))
+    assert app.refusals is not None
+    stored = app.refusals.refusals_of(CASE_ID)
+    assert [mapper.event_from_message(m.value) for m in messages] == stored
     verification = verify(settings, "both")
     assert verification.intact, verification
     app.close()

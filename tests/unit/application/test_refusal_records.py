@@ -25,7 +25,13 @@ from application.settings import Settings
 from domain.base import content_digest
 from domain.case import case_id_for
 from domain.commands import AuthorizeService
-from domain.errors import CaseNotFound, ConcurrencyConflict, EffectiveDateInFuture, RuleViolation
+from domain.errors import (
+    CaseAlreadyExists,
+    CaseNotFound,
+    ConcurrencyConflict,
+    EffectiveDateInFuture,
+    RuleViolation,
+)
 from domain.refusals import CommandRefused, RefusalLog
 from domain.values import ServiceType
 from tests.builders import (
@@ -146,7 +152,7 @@ def test_repeated_refusals_are_chained_in_the_cases_refusal_log_VR_06(tmp_path: 
 def test_a_case_opened_twice_keeps_the_refusal_on_the_existing_case(tmp_path: Path) -> None:
     app = app_with_a_requested_case(tmp_path)
 
-    with pytest.raises(Exception, match="already opened"):
+    with pytest.raises(CaseAlreadyExists):
         app.open_case(open_case(NUMBER), CASEWORKER)
 
     assert app.refusals is not None
@@ -229,13 +235,11 @@ def test_the_committed_schema_is_the_one_the_record_class_makes() -> None:
 
 
 def sealed_record(log: RefusalLog) -> CommandRefused:
-    app_case = None
-    command = excluded_service()
     return log.refused(
-        command,
+        excluded_service(),
         RuleViolation("VR-06", "excluded"),
         CASEWORKER,
-        app_case,
+        None,
         POLICIES,
         TODAY,
         datetime(2024, 6, 1, 12, 0, 0, 123456, tzinfo=UTC),
