@@ -43,7 +43,8 @@ def audit_router(
         as_of: AsOf = None,
     ) -> dict[str, Any]:
         """Every event as a decision: business date, recording time, actor and role, rules,
-        policy version, overrides and reasons; the current state, and the state `as_of`."""
+        policy version, overrides and reasons; every refused command as an attempt
+        (`refusals`); the current state, and the state and refusals `as_of`."""
         case = CaseRef.of(case_id)
         with looked_up(case):
             audit = audit_of(cases, case.id)

@@ -29,6 +29,7 @@ from adapters.kafka import (
 )
 from adapters.metrics import Metrics
 from adapters.private_files import private_sqlite
+from adapters.refusal_records import refusal_message
 from adapters.relay import OutboxRelay
 from adapters.structured_logging import CommandLog
 from adapters.view_database import ViewDatabase
@@ -39,6 +40,7 @@ from application.personal_data import (
     decode_master_key,
     master_key_from_settings,
 )
+from application.refusals import RefusalKeeper, RefusalRecords
 from application.settings import ConfigurationError, Settings
 from consumers.billing.fiscal import FiscalCalendar
 from consumers.billing.ledger import BillingLedger
@@ -136,7 +138,17 @@ def build_case_management(
         observers=observers,
         cache_size=settings.aggregate_cache_size,
         clock=clock,
+        refusals=RefusalKeeper(
+            build_refusal_records(settings),
+            on_failure=(lambda *_: metrics.refusal_records_failed.inc()) if metrics else None,
+        ),
     )
+
+
+def build_refusal_records(settings: Settings) -> RefusalRecords:
+    """The refusal logs: in the event store's database, in a table of their own."""
+    # Refusals are rare: one pooled connection (and the pool's overflow) is plenty.
+    return RefusalRecords(env={**event_store_env(settings), "POSTGRES_POOL_SIZE": "1"})
 
 
 def build_tracking_recorder(settings: Settings, name: str) -> TrackingRecorder:
@@ -152,6 +164,7 @@ def case_event_topics(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.case_events_topic, settings.case_events_partitions, replicas),
         TopicSpec(f"{settings.case_events_topic}.dlq", settings.case_events_partitions, replicas),
         TopicSpec(settings.deadline_alerts_topic, settings.case_events_partitions, replicas),
+        TopicSpec(settings.command_refusals_topic, settings.case_events_partitions, replicas),
     ]
 
 
@@ -193,6 +206,34 @@ def build_relay(
         batch_size=settings.relay_batch_size,
         on_progress=metrics.relay_observer if metrics else None,
         ack_timeout=acknowledgement_timeout(settings),
+    )
+
+
+def build_refusal_relay(settings: Settings, records: RefusalRecords | None = None) -> OutboxRelay:
+    """The relay of the refusal logs to their own topic, keyed by case: a second relay, with
+    the same at-least-once guarantees and a position of its own."""
+    records = records or build_refusal_records(settings)
+    servers = require_kafka(settings)
+    ensure_topics(servers, case_event_topics(settings))
+    partitioner = RememberedPartitions()
+
+    def new_producer() -> KafkaProducer:
+        return idempotent_producer(
+            servers,
+            client_id="pes-refusal-relay",
+            partitioner=partitioner,
+            delivery_timeout_ms=delivery_timeout_ms(settings),
+        )
+
+    return OutboxRelay(
+        source=records,
+        tracking=build_tracking_recorder(settings, "relay"),
+        producer=new_producer(),
+        new_producer=new_producer,
+        topic=settings.command_refusals_topic,
+        batch_size=settings.relay_batch_size,
+        ack_timeout=acknowledgement_timeout(settings),
+        message_of=refusal_message,
     )
 
 

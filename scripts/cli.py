@@ -30,6 +30,7 @@ from application.bootstrap import (
     build_case_management,
     build_deadline_enforcer,
     build_projection,
+    build_refusal_relay,
     build_relay,
     check_keys,
     freeze_startup_objects,
@@ -123,9 +124,12 @@ def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
     stop = _stop_on_signals()  # first: a stop requested while starting up is still graceful
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
-        relay = _build_when_reachable(
-            partial(build_relay, settings, metrics=metrics), stop, "relay start"
+        build = (
+            partial(build_refusal_relay, settings)
+            if args.refusals
+            else partial(build_relay, settings, metrics=metrics)
         )
+        relay = _build_when_reachable(build, stop, "relay start")
         if relay is None:
             return 0
         stack.callback(relay.close)
@@ -232,6 +236,10 @@ def _run_tasks(
         built = build_relay(settings, metrics=metrics)
         return Task(partial(built.run, stop, settings.relay_poll_interval_seconds), built.close)
 
+    def refusal_relay() -> Task:
+        built = build_refusal_relay(settings)
+        return Task(partial(built.run, stop, settings.relay_poll_interval_seconds), built.close)
+
     def deadlines() -> Task:
         enforcer = build_deadline_enforcer(settings, metrics=metrics)
         return Task(partial(tick_until, enforcer, stop, args.tick, metrics), enforcer.close)
@@ -254,7 +262,11 @@ def _run_tasks(
             interrupt=partial(setattr, server, "should_exit", True),
         )
 
-    tasks: dict[str, Callable[[], Task]] = {"relay": relay, "deadlines": deadlines}
+    tasks: dict[str, Callable[[], Task]] = {
+        "relay": relay,
+        "refusal-relay": refusal_relay,
+        "deadlines": deadlines,
+    }
     tasks.update({name: partial(read_model, name) for name in READ_MODELS})
     if args.api_port is not None:
         tasks["api"] = api
@@ -362,6 +374,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         relay = build_relay(settings)
         stack.callback(relay.close)
         relay.drain()
+        refusal_relay = build_refusal_relay(settings)  # the caseload's refused commands
+        stack.callback(refusal_relay.close)
+        refusal_relay.drain()
         rebuild_caseload(settings, progress=progress_bar("messages"))
         enforcer = build_deadline_enforcer(settings)
         stack.callback(enforcer.close)
@@ -448,7 +463,7 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     from kafka import KafkaConsumer, TopicPartition
 
     from adapters.relay import position_name
-    from application.bootstrap import build_tracking_recorder
+    from application.bootstrap import build_refusal_records, build_tracking_recorder
 
     require_stores(settings, "events")
     app = build_case_management(settings)
@@ -457,6 +472,13 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     published = tracking.max_tracking_id(position_name(settings.case_events_topic)) or 0
     print(
         f"event store: {recorded} events recorded; relay published up to {published} (lag {recorded - published})"
+    )
+    refusal_logs = build_refusal_records(settings)  # held: closing it closes its connections
+    refusals = refusal_logs.recorder.max_notification_id() or 0
+    relayed = tracking.max_tracking_id(position_name(settings.command_refusals_topic)) or 0
+    print(
+        f"refusal logs: {refusals} refused commands recorded; refusal relay published up to "
+        f"{relayed} (lag {refusals - relayed})"
     )
     positions: dict[str, dict[int, int]] = {}
     for name, model in READ_MODELS.items():
@@ -735,11 +757,17 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
         )
         for link in report.broken:
             print(f"  {link}")
-    if len(verification.reports) == 2:
+    if args.source == "both":
         print(
             f"store vs topic: {len(verification.differences)} case(s) whose copies end differently"
         )
         for link in verification.differences:
+            print(f"  {link}")
+        print(
+            f"refusal logs, store vs topic: {len(verification.refusal_differences)} case(s) "
+            "whose copies end differently"
+        )
+        for link in verification.refusal_differences:
             print(f"  {link}")
     return ExitCode.OK if verification.intact else ExitCode.CHECK_FAILED
 
@@ -834,8 +862,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="DEVELOPMENT MODE: accept the public dev-* tokens of docs/api.md; never in production",
     )
-    with_metrics(
+    relay = with_metrics(
         add("relay", cmd_relay, "publish every recorded event to Kafka (the outbox relay)")
+    )
+    relay.add_argument(
+        "--refusals",
+        action="store_true",
+        help="publish the refused commands' decision records to their topic instead "
+        "(PES_COMMAND_REFUSALS_TOPIC); run one relay of each",
     )
     project = with_metrics(
         add("project", cmd_project, "feed a read model from Kafka (its own consumer group)")

@@ -95,6 +95,7 @@ def settings(store_settings: Settings, kafka_bootstrap: str) -> Settings:
         update={
             "kafka_bootstrap_servers": kafka_bootstrap,
             "case_events_topic": unique("test.case-events"),
+            "command_refusals_topic": unique("test.command-refusals"),
             "case_events_partitions": 3,
         }
     )
