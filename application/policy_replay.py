@@ -10,9 +10,14 @@ from typing import Literal, cast
 
 from adapters.avro import AvroCodec, published_schemas
 from adapters.event_store import AvroMapper
-from adapters.history import facts_from_event_store, facts_from_topic
+from adapters.history import (
+    facts_from_event_store,
+    facts_from_topic,
+    refusal_facts_from_store,
+    refusal_facts_from_topic,
+)
 from adapters.replay_report import CandidateFindings, ReplayFindings
-from application.bootstrap import build_case_management, require_kafka
+from application.bootstrap import build_case_management, build_refusal_records, require_kafka
 from application.settings import Settings
 from domain.catalog import EVENT_TYPES_JUDGED
 from domain.replay import Fact
@@ -62,24 +67,31 @@ def replay_policy(
     candidates: Sequence[Candidate],
     source: Source = "store",
     progress: Callable[[int, int], None] | None = None,
-    refusals: Iterable[Fact] = (),
+    refusals: Iterable[Fact] | None = None,
 ) -> ReplayFindings:
-    """The recorded history of `source`, and the refused commands `refusals` (decision records
-    as `Fact`s of type "CommandRefused", read in any order), judged under each candidate."""
+    """The recorded history of `source` and the refused commands kept beside it (decision
+    records as `Fact`s of type "CommandRefused"; `refusals` replaces them, in any order), judged
+    under each candidate."""
     app = build_case_management(settings)
     mapper = cast(AvroMapper, app.mapper)  # CaseManagement.construct_mapper builds it
+    records = build_refusal_records(settings)
     if source == "store":
         facts = facts_from_event_store(app.recorder, mapper, EVENT_TYPES_JUDGED, progress)
+        kept = refusal_facts_from_store(records.recorder, records.refusal_mapper)
         described = f"event store ({settings.event_store})"
     else:
+        codec = AvroCodec(published_schemas())
+        servers = require_kafka(settings)
         facts = facts_from_topic(
-            require_kafka(settings),
-            settings.case_events_topic,
-            AvroCodec(published_schemas()),
-            EVENT_TYPES_JUDGED,
-            progress,
+            servers, settings.case_events_topic, codec, EVENT_TYPES_JUDGED, progress
         )
-        described = f"Kafka topic {settings.case_events_topic}"
+        kept = refusal_facts_from_topic(servers, settings.command_refusals_topic, codec)
+        described = (
+            f"Kafka topics {settings.case_events_topic} and {settings.command_refusals_topic}"
+        )
+    if refusals is None:
+        refusals = list(kept)  # read whole before the records' connection goes
+    records.close()
     replay = PolicyReplay(app.policies, candidates, refusals).observe_all(facts)
     findings = replay.finish()
     return ReplayFindings(

@@ -8,15 +8,20 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from adapters.history import refusal_facts_from_store
 from adapters.replay_report import to_csv, to_html, to_json
-from application.bootstrap import build_case_management, build_relay
-from application.cases import CaseManagement
+from application.bootstrap import (
+    build_case_management,
+    build_refusal_records,
+    build_refusal_relay,
+    build_relay,
+)
 from application.policy_replay import (
     CandidatePolicyError,
     load_candidate,
@@ -24,13 +29,15 @@ from application.policy_replay import (
     replay_policy,
 )
 from application.settings import Settings, as_environment
-from domain.case import case_id_of
-from domain.command import CaseCommand, OpenCase
-from domain.errors import CaseNotFound, DomainError
-from domain.replay import REFUSAL, Fact
+from domain.case import Program
+from domain.command import OpenCase
+from domain.errors import DomainError
 from domain.replay.facts import Consequence, Judged
-from synthetic import SyntheticCaseload, SyntheticCommand
+from domain.values import Override
+from synthetic import SyntheticCaseload, drive
 from tests.browser import rendered_dom
+from tests.builders import CASEWORKER, SUPERVISOR
+from tests.builders import CaseFile as CaseCommands
 
 pytestmark = pytest.mark.kafka
 
@@ -41,63 +48,23 @@ CANDIDATES = REPOSITORY / "docs" / "replay"
 @dataclass(frozen=True)
 class Recorded:
     settings: Settings
-    refusals: list[Fact]
-
-
-def drive_keeping_refusals(app: CaseManagement, items: Iterable[SyntheticCommand]) -> list[Fact]:
-    """Drives the caseload; each refused command becomes the decision record the shared
-    contract describes (until the application keeps them itself)."""
-    refusals = []
-    for actor, command, _ in items:
-        try:
-            if isinstance(command, OpenCase):
-                app.open_case(command, actor)
-            else:
-                assert isinstance(command, CaseCommand)
-                app.handle(command, actor)
-        except DomainError as refusal:
-            if isinstance(command, OpenCase):
-                case_id = case_id_of(command.case_number)
-            else:
-                assert isinstance(command, CaseCommand)
-                case_id = command.case_id
-            try:
-                case = app.get_case(case_id)
-                number, version, program = case.case_number, case.version, case.program.value
-            except CaseNotFound:
-                number, version, program = None, 0, None
-            refusals.append(
-                Fact(
-                    event_type=REFUSAL,
-                    case_id=str(case_id),
-                    case_version=version,
-                    effective_on=app.clock(),
-                    fields={
-                        "case_number": number,
-                        "case_version": version,
-                        "program": program,
-                        "command_type": type(command).__name__,
-                        "command": json.dumps(
-                            command.model_dump(mode="json"), sort_keys=True, separators=(",", ":")
-                        ),
-                        "rule_ids": [refusal.rule_id] if refusal.rule_id else [],
-                        "messages": [refusal.message],
-                        "policy_version": None,
-                        "actor": {"id": actor.id, "role": actor.role.value},
-                    },
-                )
-            )
-    return refusals
+    refusals: int
+    """How many refused commands the application kept as decision records."""
 
 
 @pytest.fixture
 def recorded(settings: Settings) -> Recorded:
+    """The synthetic caseload with its refusals, both relayed to their topics."""
     app = build_case_management(settings)
-    refusals = drive_keeping_refusals(app, SyntheticCaseload(seed=21, cases=150).commands())
-    relay = build_relay(settings, app)
-    relay.drain()
-    relay.close()
-    return Recorded(settings, refusals)
+    driven = drive(app, SyntheticCaseload(seed=21, cases=150).commands())
+    assert driven.unexpected == []
+    records = build_refusal_records(settings)
+    kept = sum(1 for _ in refusal_facts_from_store(records.recorder, records.refusal_mapper))
+    for relay in (build_relay(settings, app), build_refusal_relay(settings, records)):
+        relay.drain()
+        relay.close()
+    records.close()
+    return Recorded(settings, kept)
 
 
 def test_the_store_and_the_topic_give_the_same_findings_byte_for_byte(recorded: Recorded) -> None:
@@ -105,12 +72,12 @@ def test_the_store_and_the_topic_give_the_same_findings_byte_for_byte(recorded: 
         [CANDIDATES / "no-job-retention.json", CANDIDATES / "longer-training-window.json"]
     )
 
-    from_store = replay_policy(recorded.settings, candidates, "store", refusals=recorded.refusals)
-    from_topic = replay_policy(recorded.settings, candidates, "kafka", refusals=recorded.refusals)
-    again = replay_policy(recorded.settings, candidates, "store", refusals=recorded.refusals)
+    from_store = replay_policy(recorded.settings, candidates, "store")
+    from_topic = replay_policy(recorded.settings, candidates, "kafka")
+    again = replay_policy(recorded.settings, candidates, "store")
 
     assert from_store.cases == 150
-    assert from_store.refusals.read == len(recorded.refusals) > 0
+    assert from_store.refusals.read == recorded.refusals > 0
     retention = from_store.candidate("no-job-retention")
     refused = [d for d in retention.differences if d.judged is Judged.RECORDED]
     assert refused and all(
@@ -125,10 +92,10 @@ def test_the_store_and_the_topic_give_the_same_findings_byte_for_byte(recorded: 
 
 def test_several_candidates_in_one_run_find_what_each_finds_alone(recorded: Recorded) -> None:
     paths = [CANDIDATES / name for name in ("window-only.json", "longer-training-window.json")]
-    together = replay_policy(recorded.settings, load_candidates(paths), refusals=recorded.refusals)
+    together = replay_policy(recorded.settings, load_candidates(paths))
 
     for path in paths:
-        alone = replay_policy(recorded.settings, [load_candidate(path)], refusals=recorded.refusals)
+        alone = replay_policy(recorded.settings, [load_candidate(path)])
         [single] = alone.candidates
         assert together.candidate(single.name).differences == single.differences
         assert together.candidate(single.name).summary() == single.summary()
@@ -213,7 +180,7 @@ def test_the_html_report_renders_in_a_real_browser(recorded: Recorded, tmp_path:
     candidates = load_candidates(
         [CANDIDATES / "wider-window.json", CANDIDATES / "longer-training-window.json"]
     )
-    findings = replay_policy(recorded.settings, candidates, "store", refusals=recorded.refusals)
+    findings = replay_policy(recorded.settings, candidates, "store")
     page = tmp_path / "replay.html"
     page.write_text(to_html(findings), encoding="utf-8")
 
@@ -269,3 +236,50 @@ def test_pes_replay_without_a_candidate_or_with_one_twice_is_refused_in_one_line
     [line] = run.stderr.splitlines()
     assert line.startswith("pes replay: ") and named in line
     assert run.stdout == ""
+
+
+def test_an_authorization_the_application_refused_by_vr02_would_be_accepted_under_18_months(
+    store_settings: Settings,
+) -> None:
+    """End to end: the refusal is kept by the application, read back from its records by the
+    replay (no refusals handed in), and judged under the window-only candidate."""
+    app = build_case_management(store_settings)
+    case = CaseCommands(outcome=None, case_number="VR-REPLAY-LATE")
+    app.open_case(
+        OpenCase(
+            case_number="VR-REPLAY-LATE",
+            program=Program.VR,
+            client_ref="CL-REPLAY-1",
+            caseworker_id=CASEWORKER.id,
+            opened_on=date(2023, 9, 1),
+        ),
+        CASEWORKER,
+    )
+    app.handle(case.record_outcome(date(2024, 1, 10)), CASEWORKER)
+    request = case.request(date(2024, 12, 1))
+    app.handle(request, CASEWORKER)
+    app.handle(case.appropriate(request.request_id, date(2024, 12, 2)), CASEWORKER)
+    # Planned past VR-03's 12 months too: a supervisor's override carries that soft rule.
+    late = case.authorize(
+        request.request_id,
+        date(2024, 12, 20),
+        start=date(2025, 2, 3),
+        overrides=(Override(rule_id="VR-03", reason="the course starts in February"),),
+    )
+    with pytest.raises(DomainError) as refused:
+        app.handle(late, SUPERVISOR)
+    assert refused.value.rule_id == "VR-02"
+    app.close()
+
+    findings = replay_policy(store_settings, [load_candidate(CANDIDATES / "window-only.json")])
+
+    assert findings.read()["refusals_read"] == 1
+    (finding,) = findings.candidate("window-only").differences
+    assert (finding.case_number, finding.judged, finding.consequence, finding.rule_ids) == (
+        "VR-REPLAY-LATE",
+        Judged.REFUSED,
+        Consequence.WOULD_BE_ACCEPTED,
+        ("VR-02",),
+    )
+    assert (finding.caseworker, finding.amount_cents) == (CASEWORKER.id, late.amount_cents)
+    assert finding.subject == f"refused authorization {late.authorization_id}"
