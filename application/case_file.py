@@ -10,8 +10,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import MapperDeserialisationError
 
+from application.audit import refusals_of
 from application.cases import CaseManagement
-from domain.audit import AuditEntry, audit_entry, events_as_of, rebuild
+from domain.audit import AuditEntry, RefusalEntry, audit_entry, events_as_of, rebuild
 from domain.case import Case
 from domain.deadlines import Deadline, deadlines, timeline_of
 from domain.errors import CaseNotFound
@@ -47,6 +48,9 @@ class CaseFile:
     versions_as_of: int | None = None
     """How many of the events the case's record held on `as_of` (the rest came later)."""
     case_as_of: Case | None = None
+    refusals: tuple[RefusalEntry, ...] = ()
+    """The commands refused on the case, kept beside its history."""
+    refusal_chain: ChainStatus | None = None
     """The case as it stood on `as_of`; None before it was opened (or without `as_of`)."""
 
     @property
@@ -77,23 +81,38 @@ def case_file_of(
         as_of=as_of,
         versions_as_of=len(then) if then is not None else None,
         case_as_of=rebuild(then) if then else None,
+        refusals=tuple(refusals_of(app, case_id)),
+        refusal_chain=refusal_chain_status(app, case_id),
     )
 
 
 def chain_status(app: CaseManagement, case_id: UUID) -> ChainStatus:
     """The case's stored rows checked one by one, as `pes verify` checks every case."""
-    verifier = ChainVerifier(copy="event store")
+    status = _checked(app.recorder, app.mapper, case_id, "event store")
+    if status.versions == 0:
+        raise CaseNotFound(f"no case with id {case_id}")
+    return status
+
+
+def refusal_chain_status(app: CaseManagement, case_id: UUID) -> ChainStatus | None:
+    """The case's refusal log checked the same way; None where no refusal logs are kept."""
+    if app.refusals is None:
+        return None
+    records = app.refusals.records
+    return _checked(records.recorder, records.mapper, case_id, "refusal log")
+
+
+def _checked(recorder: Any, mapper: Any, case_id: UUID, copy: str) -> ChainStatus:
+    verifier = ChainVerifier(copy=copy)
     key, versions = str(case_id), 0
-    for stored in app.recorder.select_events(case_id):
+    for stored in recorder.select_events(case_id):
         row = versions = stored.originator_version
         try:
-            event = app.mapper.to_domain_event(stored)
+            event = mapper.to_domain_event(stored)
         except MapperDeserialisationError as error:
             verifier.unreadable(key, row, f"row {row}", str(error))
             continue
         verifier.observe(key, event, f"row {row}", row=row)
-    if versions == 0:
-        raise CaseNotFound(f"no case with id {case_id}")
     breaks = tuple(verifier.breaks())
     first_break = min((b.case_version for b in breaks), default=versions + 1)
     return ChainStatus(

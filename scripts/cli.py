@@ -708,25 +708,29 @@ def _case_pages_of_running_api(settings: Settings) -> str:
 
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
-    """Prints (or writes) a case's audit trail: JSON or a readable HTML page."""
-    from adapters.audit_report import audit_to_html, audit_to_json
+    """Prints (or writes) a case's audit trail: JSON, the case page, or its audit file (PDF)."""
+    from adapters.audit_report import audit_to_json
+    from adapters.pages.case_page import case_page
     from application.audit import audit_of, state_as_of
+    from application.case_file import case_file_of
     from domain.case import case_id_of
     from domain.errors import CaseNotFound
 
+    if args.format == "pdf":
+        return write_audit_file(settings, args.case, args.as_of, args.out)
     require_stores(settings, "events")
     app = build_case_management(settings)
     case_id = case_id_of(args.case)
     try:
-        audit = audit_of(app, case_id)
+        if args.format == "html":
+            text = case_page(case_file_of(app, case_id, utc_today(), args.as_of), app.policies)
+        else:
+            audit = audit_of(app, case_id)
+            then = state_as_of(app, case_id, args.as_of) if args.as_of else None
+            text = audit_to_json(audit, args.as_of, then)
     except CaseNotFound:
         print(f"pes audit: no case {args.case} in the event store", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    if args.format == "pdf":
-        return write_audit_file(settings, args.case, args.as_of, args.out)
-    then = state_as_of(app, case_id, args.as_of) if args.as_of else None
-    render = audit_to_html if args.format == "html" else audit_to_json
-    text = render(audit, args.as_of, then)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
         print(args.out)

@@ -22,7 +22,7 @@ from adapters.pages.layout import (
     words,
 )
 from application.case_file import CaseFile
-from domain.audit import AuditEntry
+from domain.audit import AuditEntry, RefusalEntry
 from domain.authorizations.records import Authorization
 from domain.case import Case, Program
 from domain.catalog import EVENT_CLASSES
@@ -132,6 +132,27 @@ def _headline(file: CaseFile, policies: PolicyBook) -> list[tuple[str, str]]:
 
 
 def _chain_section(file: CaseFile) -> str:
+    return _event_chain(file) + _refusal_chain(file)
+
+
+def _refusal_chain(file: CaseFile) -> str:
+    chain = file.refusal_chain
+    if chain is None or chain.versions == 0:
+        return ""
+    if chain.intact:
+        return (
+            '<p id="refusal-chain" data-intact="true"><span class="badge ok">Refusal log '
+            f"verified</span> all {chain.versions} refused attempt(s) match their seals.</p>"
+        )
+    items = "".join(f"<li>{esc(b)}</li>" for b in chain.breaks)
+    return (
+        '<div id="refusal-chain" data-intact="false"><p><span class="badge bad">Refusal log '
+        f"broken</span> verified up to record {chain.verified_to} of {chain.versions}:</p>"
+        f"<ul>{items}</ul></div>"
+    )
+
+
+def _event_chain(file: CaseFile) -> str:
     chain = file.chain
     if chain.intact:
         unchained = (
@@ -216,6 +237,10 @@ def _case_lane(file: CaseFile, policies: PolicyBook) -> Lane:
                     "window",
                 )
             )
+    marks += [
+        Mark(r.effective_on, f"{r.attempt}: {'; '.join(r.messages)}", "refused")
+        for r in file.refusals
+    ]
     return Lane(f"Case {case.case_number}", tuple(spans), tuple(marks))
 
 
@@ -269,8 +294,8 @@ def _legend() -> str:
         '<p class="muted">Blue band: the initiation window. Green bar: a service\'s planned span; '
         "dashed outline: the longest span VR-04 allows it; red: planned beyond that cap. Circles: "
         "outcome, provision, invoices and payments; diamonds: deadlines (green met, blue pending, "
-        "amber due soon, red overdue); crosses: termination. Dashed lines: today and the as-of "
-        "date.</p>"
+        "amber due soon, red overdue); bars: termination, scheduled (red) or recorded (black); red "
+        "crosses: refused attempts. Dashed lines: today and the as-of date.</p>"
     )
 
 
@@ -351,7 +376,20 @@ def _authorizations_table(case: Case, policies: PolicyBook, as_of: date | None) 
 
 
 def _facts_table(file: CaseFile) -> str:
-    rows, classes = [], []
+    """The facts in recorded order, each refused attempt after the fact it was refused on."""
+    rows: list[tuple[str, ...]] = []
+    classes: list[str] = []
+    refused_at: dict[int, list[RefusalEntry]] = {}
+    for refusal in file.refusals:
+        refused_at.setdefault(refusal.case_version, []).append(refusal)
+
+    def attempts_at(version: int) -> None:
+        for refusal in refused_at.get(version, ()):
+            rows.append(_attempt_row(refusal))
+            later = file.as_of is not None and refusal.effective_on > file.as_of
+            classes.append("refused later" if later else "refused")
+
+    attempts_at(0)
     for entry in file.entries:
         later = file.versions_as_of is not None and entry.case_version > file.versions_as_of
         rows.append(
@@ -367,14 +405,39 @@ def _facts_table(file: CaseFile) -> str:
                 or "—",
             )
         )
-        classes.append("later" if later else "")
+        correction = "correction" if entry.event_type == "OutcomeDateCorrected" else ""
+        classes.append(" ".join(filter(None, (correction, "later" if later else ""))))
+        attempts_at(entry.case_version)
     return table(
-        "Every recorded fact, in recorded order",
+        "Every recorded fact in recorded order, and each refused attempt after the fact it met",
         ("version", "effective", "recorded", "what happened", "by", "rules", "policy", "overrides"),
         rows,
         table_id="facts",
         numeric=(0,),
         row_classes=classes,
+    )
+
+
+def _attempt_row(refusal: RefusalEntry) -> tuple[str, ...]:
+    """A refused command: not a fact of the case, kept beside it (docs/audit.md)."""
+    fields = "".join(
+        f"<dt>{esc(_label(name))}</dt><dd>{_value(name, value)}</dd>"
+        for name, value in refusal.command.items()
+        if name not in ("case_id", "overrides")
+    )
+    overrides = refusal.command.get("overrides") or ()
+    return (
+        "attempt",
+        day(refusal.effective_on),
+        moment(refusal.recorded_at),
+        f"<strong>Attempted: {esc(_words(refusal.command_type))}</strong> — "
+        f'<span class="bad">{esc(refusal.attempt.split(", ", 1)[-1])}</span><br>'
+        f"{esc('; '.join(refusal.messages))}"
+        f'<dl class="fields">{fields}</dl>',
+        f'{esc(refusal.actor_id)}<br><span class="muted">{esc(refusal.actor_role)}</span>',
+        rules(refusal.rule_ids),
+        esc(refusal.policy_version or "—"),
+        "<br>".join(f"{esc(o['rule_id'])}: {esc(o['reason'])}" for o in overrides) or "—",
     )
 
 
@@ -421,4 +484,5 @@ def _value(name: str, value: Any) -> str:
         return "; ".join(f"{esc(_label(k))}: {_value(k, v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(_value(name.removesuffix("s"), v) for v in value) or "none"
-    return esc(words(str(value)) if name in ("status", "program", "purpose") else value)
+    shown_as_words = ("status", "program", "purpose", "service_type", "category", "kind", "area")
+    return esc(words(str(value)) if name in shown_as_words else value)

@@ -220,7 +220,12 @@ def _shape(kind: str, x: float, y: float, colour: str) -> str:
             f'<path d="M{x} {y - 7} L{x + 7} {y} L{x} {y + 7} L{x - 7} {y} Z" fill="{colour}" '
             f'stroke="#ffffff" stroke-width="1"/>'
         )
-    if kind in ("termination", "terminated", "refused"):
+    if kind in ("termination", "terminated"):
+        return (
+            f'<rect x="{x - 2.5}" y="{y - 9}" width="5" height="18" fill="{colour}" '
+            f'stroke="#ffffff" stroke-width="1"/>'
+        )
+    if kind == "refused":
         return (
             f'<path d="M{x - 6} {y - 6} L{x + 6} {y + 6} M{x + 6} {y - 6} L{x - 6} {y + 6}" '
             f'stroke="{colour}" stroke-width="3"/>'

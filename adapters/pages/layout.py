@@ -48,6 +48,8 @@ tr.later td { color: var(--later); font-style: italic; }
 tr.later td:first-child { box-shadow: inset 3px 0 0 var(--line); }
 tr.later td .badge { color: var(--later); }
 tr.refused td { background: #fff8f0; }
+tr.correction td { background: #fff8c5; }
+tr.refused.later td { background: none; }
 form.filters { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: end; margin: 0.75rem 0; }
 form.filters label { display: flex; flex-direction: column; font-size: 0.85rem; color: var(--muted); }
 form.filters input, form.filters select, form.filters button { font: inherit; padding: 0.25rem 0.4rem; }

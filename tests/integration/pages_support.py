@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from adapters.consumer import Delivery
 from adapters.event_store import AvroMapper
@@ -17,9 +17,10 @@ from application.cases import CaseManagement
 from application.settings import Settings
 from domain.case import Program, case_id_for
 from domain.commands import OpenCase
-from domain.values import Override
+from domain.errors import DomainError
+from domain.values import Override, ServiceType
 from synthetic import SyntheticCaseload, drive
-from tests.builders import CASEWORKER, SUPERVISOR
+from tests.builders import CASEWORKER, SUPERVISOR, ids
 from tests.builders import CaseFile as CaseCommands
 
 CAP_CASE = "VR-PAGES-CAP"
@@ -27,6 +28,7 @@ TAMPERED_CASE = "VR-PAGES-TAMPERED"
 OUTCOME = date(2025, 1, 15)
 PLANNED_START = date(2025, 2, 3)
 PLANNED_END = date(2025, 6, 30)  # the cap (VR-04, 3 months) is 2025-05-03
+ATTEMPTED_ON = date(2025, 2, 10)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ def fill_pages_data(data_dir: Path, synthetic_cases: int = 24) -> PagesData:
     app = build_case_management(settings, clock=lambda: last_day)
     drive(app, load.commands())
     _record_case_beyond_its_cap(app, CAP_CASE)
+    _attempt_an_excluded_service(app, CAP_CASE)
     _record_case_beyond_its_cap(app, TAMPERED_CASE)
     _tamper(settings, app, TAMPERED_CASE, version=3)
     _fold_caseload_view(settings, app)
@@ -80,6 +83,28 @@ def _record_case_beyond_its_cap(app: CaseManagement, number: str) -> None:
         ),
         SUPERVISOR,
     )
+
+
+def _attempt_an_excluded_service(app: CaseManagement, number: str) -> None:
+    """A caseworker tries to authorize a service VR-06 excludes: refused, kept beside the case."""
+    case = CaseCommands(outcome=None, case_number=number)
+    refused = case.authorize(
+        _first_request(app, number),
+        ATTEMPTED_ON,
+        service_type=ServiceType.EMPLOYMENT_JOB_PLACEMENT,
+        amount_cents=50_000,
+        authorization_id=ids(number, "authorization", 99),
+    )
+    try:
+        app.handle(refused, CASEWORKER)
+    except DomainError as error:
+        assert error.rule_id == "VR-06", error
+    else:
+        raise AssertionError("an excluded service was authorized")
+
+
+def _first_request(app: CaseManagement, number: str) -> Any:
+    return next(iter(app.get_case(case_id_for(number)).requests))
 
 
 def _tamper(settings: Settings, app: CaseManagement, number: str, version: int) -> None:

@@ -197,3 +197,20 @@ def test_problems_are_pages_naming_what_was_wrong(client: TestClient) -> None:
     for response in (unknown, bad_date, bad_filter, billing):
         assert response.headers["content-type"].startswith("text/html")
         assert "Traceback" not in response.text
+
+
+def test_a_refused_attempt_is_shown_beside_the_facts_with_its_rule_and_its_own_chain_VR_06(
+    client: TestClient,
+) -> None:
+    page = client.get(f"/pages/cases/{CAP_CASE}", headers=AUDITOR).text
+
+    facts = page[page.index('id="facts"') :]
+    attempt = re.search(r'<tr class="refused">(.*?)</tr>', facts, re.S)
+    assert attempt is not None
+    assert "Attempted: Authorize service" in attempt.group(1)
+    assert "refused by VR-06" in attempt.group(1)
+    assert "employment job placement" in attempt.group(1)
+    # It comes after the fact it met: the case's last, version 5.
+    assert facts.index('<td class="num">5</td>') < facts.index('<tr class="refused">')
+    assert len(drawn(page, "refused")) == 1
+    assert 'id="refusal-chain" data-intact="true"' in page

@@ -245,7 +245,7 @@ def test_the_audit_trail_over_http_shows_the_refused_attempt_VR_06(tmp_path: Pat
     assert (attempt["actor_role"], attempt["rule_ids"]) == ("caseworker", ["VR-06"])
     assert attempt["policy_version"] == "2018-10-02"
     assert len(document["timeline"]) == 4
-    assert "attempted AuthorizeService, refused by VR-06" in page
+    assert "Attempted: Authorize service" in page and "refused by VR-06" in page
 
 
 @pytest.mark.kafka

@@ -12,14 +12,16 @@ import pytest
 import yaml
 from eventsourcing.persistence import Notification
 
-from adapters.audit_report import audit_to_html, audit_to_json
+from adapters.audit_report import audit_to_json
 from adapters.avro import AvroCodec, SchemaSet
 from adapters.history import refusal_facts_from_store
 from adapters.metrics import Metrics
+from adapters.pages.case_page import case_page
 from adapters.refusal_records import RefusalMapper, refusal_message, refusal_schema
 from adapters.schema_generation import render
 from application.audit import audit_of
 from application.bootstrap import build_case_management
+from application.case_file import case_file_of
 from application.cases import CaseManagement
 from application.settings import Settings
 from domain.base import content_digest
@@ -213,7 +215,8 @@ def test_the_audit_trail_shows_the_refused_attempt_beside_the_facts_VR_06(tmp_pa
 
     audit = audit_of(app, CASE_ID)
     document = json.loads(audit_to_json(audit, date(2024, 5, 31)))
-    page = audit_to_html(audit, TODAY)
+    page = case_page(case_file_of(app, CASE_ID, TODAY), POLICIES)
+    then = case_page(case_file_of(app, CASE_ID, TODAY, as_of=date(2024, 5, 31)), POLICIES)
 
     [refusal] = document["refusals"]
     assert refusal["summary"].startswith("attempted AuthorizeService, refused by VR-06: ")
@@ -225,9 +228,9 @@ def test_the_audit_trail_shows_the_refused_attempt_beside_the_facts_VR_06(tmp_pa
     assert refusal["policy_version"] == POLICIES.vr[0].version
     assert len(document["timeline"]) == 4
     assert document["as_of"]["refusals"] == []  # refused on TODAY, after the as-of date
-    assert "attempted AuthorizeService, refused by VR-06" in page
-    assert '<tr class="refusal">' in page and "4 events, 1 refused attempts" in page
-    assert "1 refused attempt(s) up to 2024-06-01" in page
+    assert "Attempted: Authorize service" in page and "refused by VR-06" in page
+    assert page.count('<tr class="refused">') == 1
+    assert then.count('<tr class="refused later">') == 1  # refused on TODAY, after 2024-05-31
 
 
 def test_the_committed_schema_is_the_one_the_record_class_makes() -> None:
