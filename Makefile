@@ -39,6 +39,10 @@ browser-assets: ## fetch axe-core $(AXE_CORE) from npm into .cache/npm (the page
 	@test -f .cache/npm/node_modules/axe-core/package.json && grep -q '"version": "$(AXE_CORE)"' .cache/npm/node_modules/axe-core/package.json \
 		|| npm install --prefix .cache/npm --no-save --no-audit --no-fund axe-core@$(AXE_CORE)
 
+.PHONY: screenshots
+screenshots: install browser-assets ## take the screenshots of every page in docs/pages/ (Chromium)
+	$(PY) -m scripts.screenshots
+
 .PHONY: test
 test: install system-deps kafka-jars browser-assets lint test-unit test-integration test-e2e ## everything CI runs: lint and all test tiers
 

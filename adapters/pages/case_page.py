@@ -142,7 +142,8 @@ def _refusal_chain(file: CaseFile) -> str:
     if chain.intact:
         return (
             '<p id="refusal-chain" data-intact="true"><span class="badge ok">Refusal log '
-            f"verified</span> all {chain.versions} refused attempt(s) match their seals.</p>"
+            f"verified</span> {chain.versions} refused attempt{'' if chain.versions == 1 else 's'}, "
+            "each matching its seal and its predecessor's.</p>"
         )
     items = "".join(f"<li>{esc(b)}</li>" for b in chain.breaks)
     return (

@@ -117,6 +117,8 @@ def _changes(changes: Mapping[str, Any]) -> str:
     parts = []
     for program, parameters in sorted(changes.items()):
         if isinstance(parameters, Mapping):
+            if not parameters:
+                continue
             said = "; ".join(f"{words(k)} = {_value(v)}" for k, v in sorted(parameters.items()))
             parts.append(f"{words(program)}: {said}")
         else:
