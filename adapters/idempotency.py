@@ -15,17 +15,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-import psycopg
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from adapters.view_database import SCHEMA_LOCK
+from adapters.postgres_tables import PostgresRecorderInTurn
 
 TABLE = "idempotency_keys"
 
@@ -132,7 +131,7 @@ class SQLiteRecorderWithKeys(SQLiteApplicationRecorder):
             return _answer(c.fetchone())
 
 
-class PostgresRecorderWithKeys(PostgresApplicationRecorder):
+class PostgresRecorderWithKeys(PostgresRecorderInTurn):
     """The PostgreSQL event recorder, also keeping idempotency keys and their answers."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
@@ -165,17 +164,6 @@ class PostgresRecorderWithKeys(PostgresApplicationRecorder):
             "SELECT request_hash, status, body, headers FROM {table}"
             " WHERE actor_id = %s AND key = %s AND keep_until >= %s"
         ).format(table=table)
-
-    def create_table(self) -> None:
-        # Processes starting on a fresh database at once would race on CREATE ... IF NOT EXISTS
-        # (the catalog's unique index refuses the second): they take turns under a lock held on
-        # a connection of its own, as the pool may have only one.
-        # The datastore builds its pool from a dict of connection arguments.
-        pooled = cast(Mapping[str, Any], self.datastore.pool.kwargs)
-        kwargs = {k: v for k, v in pooled.items() if k != "row_factory"}
-        with psycopg.connect(**kwargs, autocommit=True) as turn:
-            turn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
-            super().create_table()
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -185,34 +185,30 @@ def build_relay(
     settings: Settings, app: CaseManagement | None = None, metrics: Metrics | None = None
 ) -> OutboxRelay:
     app = app or build_case_management(settings, metrics=metrics)
-    servers = require_kafka(settings)
-    ensure_topics(servers, case_event_topics(settings))
-    partitioner = RememberedPartitions()
-
-    def new_producer() -> KafkaProducer:
-        return idempotent_producer(
-            servers,
-            client_id="pes-relay",
-            partitioner=partitioner,
-            delivery_timeout_ms=delivery_timeout_ms(settings),
-        )
-
-    return OutboxRelay(
-        source=app,
-        tracking=build_tracking_recorder(settings, "relay"),
-        producer=new_producer(),
-        new_producer=new_producer,
-        topic=settings.case_events_topic,
-        batch_size=settings.relay_batch_size,
+    return _relay(
+        settings,
+        app,
+        settings.case_events_topic,
+        client_id="pes-relay",
         on_progress=metrics.relay_observer if metrics else None,
-        ack_timeout=acknowledgement_timeout(settings),
     )
 
 
 def build_refusal_relay(settings: Settings, records: RefusalRecords | None = None) -> OutboxRelay:
     """The relay of the refusal logs to their own topic, keyed by case: a second relay, with
     the same at-least-once guarantees and a position of its own."""
-    records = records or build_refusal_records(settings)
+    return _relay(
+        settings,
+        records or build_refusal_records(settings),
+        settings.command_refusals_topic,
+        client_id="pes-refusal-relay",
+        message_of=refusal_message,
+    )
+
+
+def _relay(
+    settings: Settings, source: Any, topic: str, *, client_id: str, **options: Any
+) -> OutboxRelay:
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
     partitioner = RememberedPartitions()
@@ -220,20 +216,20 @@ def build_refusal_relay(settings: Settings, records: RefusalRecords | None = Non
     def new_producer() -> KafkaProducer:
         return idempotent_producer(
             servers,
-            client_id="pes-refusal-relay",
+            client_id=client_id,
             partitioner=partitioner,
             delivery_timeout_ms=delivery_timeout_ms(settings),
         )
 
     return OutboxRelay(
-        source=records,
+        source=source,
         tracking=build_tracking_recorder(settings, "relay"),
         producer=new_producer(),
         new_producer=new_producer,
-        topic=settings.command_refusals_topic,
+        topic=topic,
         batch_size=settings.relay_batch_size,
         ack_timeout=acknowledgement_timeout(settings),
-        message_of=refusal_message,
+        **options,
     )
 
 

@@ -8,10 +8,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import MapperDeserialisationError
-
 from application.audit import refusals_of
 from application.cases import CaseManagement
+from application.verification import observe_case
 from domain.audit import AuditEntry, RefusalEntry, audit_entry, events_as_of, rebuild
 from domain.case import Case
 from domain.deadlines import Deadline, deadlines, timeline_of
@@ -104,15 +103,7 @@ def refusal_chain_status(app: CaseManagement, case_id: UUID) -> ChainStatus | No
 
 def _checked(recorder: Any, mapper: Any, case_id: UUID, copy: str) -> ChainStatus:
     verifier = ChainVerifier(copy=copy)
-    key, versions = str(case_id), 0
-    for stored in recorder.select_events(case_id):
-        row = versions = stored.originator_version
-        try:
-            event = mapper.to_domain_event(stored)
-        except MapperDeserialisationError as error:
-            verifier.unreadable(key, row, f"row {row}", str(error))
-            continue
-        verifier.observe(key, event, f"row {row}", row=row)
+    versions = observe_case(verifier, recorder, mapper, case_id)
     breaks = tuple(verifier.breaks())
     first_break = min((b.case_version for b in breaks), default=versions + 1)
     return ChainStatus(

@@ -14,10 +14,11 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.postgres import PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteFactory
 
 from adapters.avro import AvroCodec, published_schemas
+from adapters.postgres_tables import PostgresRecorderInTurn
 from adapters.refusal_records import RefusalMapper
 from domain.base import Actor
 from domain.case import Case, case_id_of
@@ -56,9 +57,7 @@ class RefusalRecords(Application[UUID]):
                 factory.datastore, events_table_name=REFUSALS_TABLE
             )
         elif isinstance(factory, PostgresFactory):
-            recorder = PostgresApplicationRecorder(
-                factory.datastore, events_table_name=REFUSALS_TABLE
-            )
+            recorder = PostgresRecorderInTurn(factory.datastore, events_table_name=REFUSALS_TABLE)
         else:
             return self.factory.application_recorder()
         if factory.env_create_table():

@@ -176,15 +176,7 @@ def verify_event_store(
             case_ids.update((UUID(str(n.originator_id)), None) for n in page)
             start = page[-1].id + 1
         for done, case_id in enumerate(case_ids, start=1):
-            key = str(case_id)
-            for stored in app.recorder.select_events(case_id):
-                row = stored.originator_version
-                try:
-                    event = mapper.to_domain_event(stored)
-                except MapperDeserialisationError as error:
-                    verifier.unreadable(key, row, f"row {row}", str(error))
-                    continue
-                verifier.observe(key, event, f"row {row}", row=row)
+            observe_case(verifier, app.recorder, mapper, case_id)
             if progress and (done % 500 == 0 or done == len(case_ids)):
                 progress(done, len(case_ids))
     except PersistenceError as error:
@@ -192,6 +184,20 @@ def verify_event_store(
             f"the event store stopped answering: {_first_line(error)}"
         ) from None
     return VerificationReport.of(copy, verifier)
+
+
+def observe_case(verifier: ChainVerifier, recorder: Any, mapper: Any, case_id: UUID) -> int:
+    """Checks one case's stored rows through `verifier`; the last version stored (0: none)."""
+    key, last = str(case_id), 0
+    for stored in recorder.select_events(case_id):
+        row = last = stored.originator_version
+        try:
+            event = mapper.to_domain_event(stored)
+        except MapperDeserialisationError as error:
+            verifier.unreadable(key, row, f"row {row}", str(error))
+            continue
+        verifier.observe(key, event, f"row {row}", row=row)
+    return last
 
 
 def verify_topic(

@@ -13,9 +13,8 @@ import pytest
 from adapters.case_ordered_store import POSITIONS_SCHEMA
 from adapters.view_database import ViewDatabase
 from application.bootstrap import build_case_management
-from application.settings import Settings
 from scripts.local_postgres import conninfo
-from tests.conftest import unique
+from tests.conftest import postgres_settings, unique
 
 pytestmark = pytest.mark.postgres
 
@@ -67,19 +66,8 @@ def test_processes_opening_a_fresh_postgres_view_store_at_once_all_get_its_table
 def test_processes_opening_a_fresh_postgres_event_store_at_once_all_get_its_tables(
     postgres_server: Any, tmp_path: Path
 ) -> None:
-    connection = postgres_server.connection
     for _ in range(ROUNDS):
-        name = unique("fresh_events")
-        postgres_server.create_database(name)
-        settings = Settings(
-            data_dir=tmp_path,
-            event_store="postgres",
-            POSTGRES_HOST=connection["host"],
-            POSTGRES_PORT=int(connection["port"]),
-            POSTGRES_USER=connection["user"],
-            POSTGRES_PASSWORD=connection["password"],
-            POSTGRES_DBNAME=name,
-        )
+        settings = postgres_settings(postgres_server, tmp_path, prefix="fresh_events")
         apps: list[Any] = []
         failures = _at_once(OPENERS, lambda a=apps, s=settings: a.append(build_case_management(s)))
         for app in apps:
