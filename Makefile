@@ -32,15 +32,26 @@ kafka-jars: install ## resolve the Apache Kafka broker's jars from Maven Central
 run: install kafka-jars ## run the system locally with the demo caseload: SQLite event store, local Kafka broker, relay, read models, deadline process, API on :8000
 	$(PES) run --demo 200 --api-port 8000
 
+AXE_CORE := 4.11.1
+
+.PHONY: browser-assets
+browser-assets: ## fetch axe-core $(AXE_CORE) from npm into .cache/npm (the pages' accessibility check)
+	@test -f .cache/npm/node_modules/axe-core/package.json && grep -q '"version": "$(AXE_CORE)"' .cache/npm/node_modules/axe-core/package.json \
+		|| npm install --prefix .cache/npm --no-save --no-audit --no-fund axe-core@$(AXE_CORE)
+
+.PHONY: screenshots
+screenshots: install browser-assets ## take the screenshots of every page in docs/pages/ (Chromium)
+	$(PY) -m scripts.screenshots
+
 .PHONY: test
-test: install system-deps kafka-jars lint test-unit test-integration test-e2e ## everything CI runs: lint and all test tiers
+test: install system-deps kafka-jars browser-assets lint test-unit test-integration test-e2e ## everything CI runs: lint and all test tiers
 
 .PHONY: test-unit
 test-unit: install ## pure domain and contract tests (no servers)
 	$(PYTEST) $(PYTEST_FLAGS) tests/unit
 
 .PHONY: test-integration
-test-integration: install kafka-jars ## against the real Kafka broker, SQLite and PostgreSQL
+test-integration: install kafka-jars browser-assets ## against the real Kafka broker, SQLite and PostgreSQL
 	$(PYTEST) $(PYTEST_FLAGS) tests/integration
 
 .PHONY: test-e2e

@@ -14,12 +14,14 @@ from kafka import KafkaConsumer, TopicPartition
 
 from adapters.avro import AvroCodec, DecodedEvent
 from adapters.event_store import AvroMapper
+from adapters.refusal_records import REFUSAL_TYPE, RefusalMapper
 from domain.replay import Fact
 
 Progress = Callable[[int, int], None]
 
 
 def _fact(decoded: DecodedEvent) -> Fact:
+    # A refusal record's case_version is the case's version when it was refused.
     record = decoded.record
     return Fact(
         event_type=decoded.event_type,
@@ -85,6 +87,34 @@ def facts_from_topic(
                 progress(done, total)
     finally:
         consumer.close()
+
+
+def refusal_facts_from_store(
+    recorder: ApplicationRecorder,
+    mapper: RefusalMapper,
+    progress: Progress | None = None,
+    page_size: int = 5000,
+) -> Iterator[Fact]:
+    """Every refusal record (`CommandRefused` facts, docs/audit.md) in the refusal logs'
+    recorder (`RefusalRecords.recorder`), in the order recorded: each case's in its order."""
+    last = recorder.max_notification_id() or 0
+    start = 1
+    while page := recorder.select_notifications(start, page_size, stop=last):
+        for notification in page:
+            yield _fact(mapper.codec.decode(mapper.plaintext(notification.state)))
+        start = page[-1].id + 1
+        if progress:
+            progress(page[-1].id, last)
+        if page[-1].id >= last:
+            break
+
+
+def refusal_facts_from_topic(
+    bootstrap_servers: str, topic: str, codec: AvroCodec, progress: Progress | None = None
+) -> Iterator[Fact]:
+    """Every published refusal record, from offset zero to the end as it stood when the read
+    began; in order per case (keyed by case), partitions interleaved."""
+    return facts_from_topic(bootstrap_servers, topic, codec, (REFUSAL_TYPE,), progress)
 
 
 def _header(message: Any, name: str) -> bytes | None:

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+
+from adapters.postgres_tables import PostgresRecorderInTurn
 
 TABLE = "idempotency_keys"
 
@@ -129,7 +131,7 @@ class SQLiteRecorderWithKeys(SQLiteApplicationRecorder):
             return _answer(c.fetchone())
 
 
-class PostgresRecorderWithKeys(PostgresApplicationRecorder):
+class PostgresRecorderWithKeys(PostgresRecorderInTurn):
     """The PostgreSQL event recorder, also keeping idempotency keys and their answers."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):

@@ -55,6 +55,12 @@ class Metrics:
             ["rule_id"],
             registry=r,
         )
+        self.refusal_records_failed = Counter(
+            "pes_refusal_records_failed",
+            "Refused commands whose decision record could not be stored (the user was still "
+            "told of the refusal; the log says why).",
+            registry=r,
+        )
         self.events_recorded = Counter(
             "pes_events_recorded", "Events appended to the event store.", registry=r
         )

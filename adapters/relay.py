@@ -19,17 +19,33 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import ApplicationRecorder, Tracking, TrackingRecorder
+from eventsourcing.persistence import ApplicationRecorder, Notification, Tracking, TrackingRecorder
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from adapters.avro import AvroCodec
-from adapters.contract import outgoing_message
+from adapters.contract import OutgoingMessage, outgoing_message
 from adapters.event_store import AvroMapper
 from adapters.kafka import ReplaceableProducer
 from adapters.retry import Backoff, Outage
 
 log = logging.getLogger(__name__)
+
+
+MessageOf = Callable[[Notification, bytes, AvroCodec], OutgoingMessage]
+"""The message for a notification, given its stored bytes as published."""
+
+
+def case_event_message(
+    notification: Notification, value: bytes, codec: AvroCodec
+) -> OutgoingMessage:
+    return outgoing_message(
+        notification.originator_id,
+        notification.originator_version,
+        value,
+        notification.id,
+        codec,
+    )
 
 
 def position_name(topic: str) -> str:
@@ -73,9 +89,11 @@ class OutboxRelay:
         backoff: Backoff | None = None,
         close_timeout: float = 10.0,
         ack_timeout: float | None = None,
+        message_of: MessageOf = case_event_message,
     ) -> None:
         self.source = source  # held so the application (and its connections) outlive the relay
         self.recorder: ApplicationRecorder = source.recorder
+        # Any mapper that keeps the published bytes: AvroMapper, or RefusalMapper.
         self.mapper = cast(AvroMapper, source.mapper)
         self.tracking = tracking
         self.producers = ReplaceableProducer(
@@ -85,6 +103,7 @@ class OutboxRelay:
         self.backoff = backoff or Backoff()
         self.outage = Outage(f"relay {position_name(topic)}", log)
         self.codec = codec or self.mapper.codec
+        self.message_of = message_of
         self.topic = topic
         self.name = position_name(topic)
         self.batch_size = batch_size
@@ -172,12 +191,8 @@ class OutboxRelay:
         producer = self.producers.get()
         futures = []
         for notification in notifications:
-            message = outgoing_message(
-                notification.originator_id,
-                notification.originator_version,
-                self.mapper.plaintext(notification.state),
-                notification.id,
-                self.codec,
+            message = self.message_of(
+                notification, self.mapper.plaintext(notification.state), self.codec
             )
             futures.append(
                 producer.send(

@@ -1,85 +1,142 @@
-"""A policy replay's findings as JSON, CSV and a self-contained HTML page with SVG charts.
+"""A policy replay's findings, candidates side by side, as JSON, CSV and a self-contained HTML page.
 
 Byte-identical for the same inputs: no timestamps, sorted keys and rows, fixed number formats.
+Amounts are cents in JSON and CSV (fields named `_cents`), dollars on the page.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from domain.replay import Difference, ReplayTotals
+from adapters.pages.replay_comparison import replay_comparison
+from domain.replay.engine import BREAKDOWNS, RefusalCount, ReplayTotals
+from domain.replay.facts import Difference
 
 CSV_COLUMNS = (
+    "candidate",
     "case_number",
     "case_id",
+    "program",
+    "caseworker",
+    "judged",
     "consequence",
     "subject",
     "rule_ids",
-    "days_moved",
-    "authorized_cents",
+    "service_type",
+    "provider",
+    "amount_cents",
     "paid_cents",
+    "days_moved",
     "detail",
 )
-HTML_ROWS = 1000
+DEFAULT_CASE_PAGES = "http://127.0.0.1:8000/pages/cases"
+"""Where the page's case numbers lead unless told otherwise: the API of `make run`."""
 
 
 @dataclass(frozen=True)
-class ReplayFindings:
-    """What a replay compared and what it found."""
+class CandidateFindings:
+    """What one candidate would have changed."""
 
-    source: str
-    candidate_changes: Mapping[str, Any]
-    policy_versions_in_force: Sequence[str]
+    name: str
+    changes: Mapping[str, Any]
+    couplings: Sequence[str]
     totals: ReplayTotals
     differences: Sequence[Difference]
 
     def summary(self) -> dict[str, Any]:
         t = self.totals
         return {
-            "cases": t.cases,
-            "events_judged": t.events,
             "cases_affected": t.cases_affected,
+            "refusals_judged": t.refusals_judged,
             "consequences": dict(sorted(t.consequences.items())),
-            "by_rule": dict(sorted(t.by_rule.items())),
+            **{
+                f"by_{name}": {
+                    value: dict(sorted(counts.items()))
+                    for value, counts in sorted(t.by[name].items())
+                }
+                for name in BREAKDOWNS
+            },
             "terminations_earlier": t.terminations_earlier,
             "terminations_later": t.terminations_later,
             "termination_days_moved": t.termination_days_moved,
-            "authorized_cents_affected": t.authorized_cents_affected,
+            "amount_cents_affected": t.amount_cents_affected,
             "paid_cents_affected": t.paid_cents_affected,
+            "amount_cents_would_be_accepted": t.amount_cents_would_be_accepted,
         }
 
 
-def _row(d: Difference) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReplayFindings:
+    """What a replay read and what each candidate would have changed."""
+
+    source: str
+    policy_versions_in_force: Sequence[str]
+    cases: int
+    events: int
+    refusals: RefusalCount
+    candidates: Sequence[CandidateFindings]
+
+    def candidate(self, name: str) -> CandidateFindings:
+        return next(c for c in self.candidates if c.name == name)
+
+    def read(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "policy_versions_in_force": sorted(self.policy_versions_in_force),
+            "cases": self.cases,
+            "events_judged": self.events,
+            "refusals_read": self.refusals.read,
+            "refusals_rejudged": self.refusals.rejudged,
+            "refusals_not_rejudged": {
+                rule: dict(sorted(commands.items()))
+                for rule, commands in sorted(self.refusals.not_rejudged.items())
+            },
+        }
+
+
+def _row(candidate: str, d: Difference) -> dict[str, Any]:
     return {
+        "candidate": candidate,
         "case_number": d.case_number,
         "case_id": d.case_id,
+        "program": d.program,
+        "caseworker": d.caseworker,
+        "judged": d.judged.value,
         "consequence": d.consequence.value,
         "subject": d.subject,
         "rule_ids": " ".join(d.rule_ids),
-        "days_moved": d.days_moved,
-        "authorized_cents": d.authorized_cents,
+        "service_type": d.service_type,
+        "provider": d.provider,
+        "amount_cents": d.amount_cents,
         "paid_cents": d.paid_cents,
+        "days_moved": d.days_moved,
         "detail": d.detail,
     }
 
 
+def _rows(findings: ReplayFindings) -> list[dict[str, Any]]:
+    return [_row(c.name, d) for c in findings.candidates for d in c.differences]
+
+
 def to_json(findings: ReplayFindings) -> str:
     document = {
-        "replay": {
-            "source": findings.source,
-            "candidate_changes": _plain(findings.candidate_changes),
-            "policy_versions_in_force": sorted(findings.policy_versions_in_force),
+        "replay": findings.read(),
+        "candidates": {
+            c.name: {
+                "changes": _plain(c.changes),
+                "couplings": list(c.couplings),
+                "totals": c.summary(),
+            }
+            for c in findings.candidates
         },
-        "totals": findings.summary(),
-        "differences": [_row(d) for d in findings.differences],
+        "findings": _rows(findings),
     }
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -88,128 +145,34 @@ def to_csv(findings: ReplayFindings) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(_row(d) for d in findings.differences)
+    writer.writerows(_rows(findings))
     return buffer.getvalue()
 
 
-def to_html(findings: ReplayFindings) -> str:
-    summary = findings.summary()
-    by_rule = summary["by_rule"]
-    moved = Counter(
-        _bucket(d.days_moved)
-        for d in findings.differences
-        if d.consequence.value == "termination_moved"
-    )
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in _row(d).values()) + "</tr>"
-        for d in findings.differences[:HTML_ROWS]
-    )
-    more = (
-        f"<p>{len(findings.differences) - HTML_ROWS:,} more in the CSV and JSON files.</p>"
-        if len(findings.differences) > HTML_ROWS
-        else ""
-    )
-    facts = [
-        ("source", findings.source),
-        ("policy versions in force", ", ".join(sorted(findings.policy_versions_in_force))),
-        ("candidate changes", json.dumps(_plain(findings.candidate_changes), sort_keys=True)),
-        ("cases replayed", f"{summary['cases']:,}"),
-        ("events judged", f"{summary['events_judged']:,}"),
-        ("cases affected", f"{summary['cases_affected']:,}"),
-        (
-            "terminations later / earlier",
-            f"{summary['terminations_later']:,} / {summary['terminations_earlier']:,}",
-        ),
-        ("authorized amount affected", _dollars(summary["authorized_cents_affected"])),
-        ("paid amount affected", _dollars(summary["paid_cents_affected"])),
-    ]
-    facts_html = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts
-    )
-    header = "".join(f"<th>{c}</th>" for c in CSV_COLUMNS)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Policy replay</title>
-<style>
-body {{ font-family: sans-serif; margin: 2rem; color: #222; }}
-table {{ border-collapse: collapse; margin-bottom: 1.5rem; }}
-th, td {{ border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; font-size: 0.9rem; }}
-figure {{ margin: 0 0 1.5rem 0; }}
-</style>
-</head>
-<body>
-<h1>Policy replay: what would have differed</h1>
-<table id="summary">{facts_html}</table>
-<figure id="by-rule"><figcaption>Consequences by rule</figcaption>{_bar_chart(by_rule)}</figure>
-<figure id="termination-shift"><figcaption>Terminations moved (days)</figcaption>{_bar_chart(dict(sorted(moved.items(), key=lambda item: _bucket_order(item[0]))))}</figure>
-<h2>Differences ({len(findings.differences):,})</h2>
-<table id="differences"><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>
-{more}
-</body>
-</html>
-"""
+def to_html(findings: ReplayFindings, case_link: Callable[[str], str] | None = None) -> str:
+    """The comparison page (adapters/pages/replay_comparison.py); case numbers link to the case
+    pages under `case_link`, or to the API's on this machine."""
+    return replay_comparison(findings, case_link or default_case_link)
 
 
-def write_reports(findings: ReplayFindings, directory: Path) -> list[Path]:
+def default_case_link(case_number: str) -> str:
+    return f"{DEFAULT_CASE_PAGES}/{quote(case_number)}"
+
+
+def write_reports(
+    findings: ReplayFindings, directory: Path, case_link: Callable[[str], str] | None = None
+) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, render in (
-        ("replay.json", to_json),
-        ("replay.csv", to_csv),
-        ("replay.html", to_html),
+    for name, text in (
+        ("replay.json", to_json(findings)),
+        ("replay.csv", to_csv(findings)),
+        ("replay.html", to_html(findings, case_link)),
     ):
         path = directory / name
-        path.write_text(render(findings), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
-
-
-def _bar_chart(values: Mapping[str, int]) -> str:
-    """A horizontal bar chart as inline SVG: one labelled bar per entry."""
-    if not values:
-        return "<p>none</p>"
-    bar_height, label_width, width = 22, 260, 640
-    largest = max(values.values()) or 1
-    height = bar_height * len(values) + 4
-    bars = []
-    for index, (label, count) in enumerate(values.items()):
-        y = index * bar_height + 2
-        length = max(1, round((width - label_width - 60) * count / largest))
-        bars.append(
-            f'<text x="0" y="{y + 15}" font-size="12">{html.escape(label)}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height - 6}" fill="#4a78b5"/>'
-            f'<text x="{label_width + length + 6}" y="{y + 15}" font-size="12">{count:,}</text>'
-        )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img">{"".join(bars)}</svg>'
-    )
-
-
-_SHIFT_BUCKETS: tuple[tuple[str, int, int], ...] = (
-    ("181+ days earlier", -100_000, -181),
-    ("91-180 days earlier", -180, -91),
-    ("31-90 days earlier", -90, -31),
-    ("1-30 days earlier", -30, -1),
-    ("1-30 days later", 1, 30),
-    ("31-90 days later", 31, 90),
-    ("91-180 days later", 91, 180),
-    ("181+ days later", 181, 100_000),
-)
-
-
-def _bucket(days: int) -> str:
-    return next(label for label, low, high in _SHIFT_BUCKETS if low <= days <= high)
-
-
-def _bucket_order(label: str) -> int:
-    return [bucket[0] for bucket in _SHIFT_BUCKETS].index(label)
-
-
-def _dollars(cents: int) -> str:
-    return f"${cents / 100:,.2f}"
 
 
 def _plain(value: Any) -> Any:

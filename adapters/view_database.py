@@ -18,6 +18,9 @@ from adapters.private_files import private_sqlite
 
 Dialect = Literal["sqlite", "postgres"]
 
+SCHEMA_LOCK = 0x7065735F76696577
+"""The PostgreSQL advisory lock held while a view store's tables are created ("pes_view")."""
+
 
 class ViewDatabase:
     """One connection to the view store, used by one projection process."""
@@ -71,8 +74,17 @@ class ViewDatabase:
 
     def create(self, schema: str) -> None:
         """Runs `;`-separated DDL statements (each idempotent: IF NOT EXISTS)."""
-        for statement in filter(None, (s.strip() for s in schema.split(";"))):
-            self.execute(statement)
+        statements = [s.strip() for s in schema.split(";") if s.strip()]
+        if self.dialect == "sqlite":
+            for statement in statements:
+                self.execute(statement)
+            return
+        # Two connections creating one table at once can both pass IF NOT EXISTS, and the
+        # second then fails on the catalog's unique index: they take turns under one lock.
+        with self.transaction():
+            self.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+            for statement in statements:
+                self.execute(statement)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -80,6 +80,10 @@ ROLES_BY_OPERATION: dict[str, frozenset[Role]] = {
     "get_case_audit_page": AUDIT,
     # A caseworker sees what a case lacks (a plan's contingencies) before a command is refused
     "get_case_state": STATE_READERS,
+    # Pages in a browser: the case page shows what the audit trail and the state show
+    "get_case_page": STATE_READERS,
+    "get_caseload_board": EVERYONE,
+    "get_audit_file": AUDIT,
     # Personal data: never billing, auditors, analysts or system
     "put_personal_data": CASE_STAFF,
     "get_personal_data": CASE_STAFF,

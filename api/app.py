@@ -19,6 +19,7 @@ from api.docs_pages import serve_docs_pages
 from api.idempotency import IdempotencyKeys
 from api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from api.operations import ReadinessProbe, operations_router
+from api.pages import install_page_handlers, pages_router
 from api.personal_data import personal_data_router
 from api.problems import install_problem_handlers
 from api.queries import query_router
@@ -102,6 +103,8 @@ def create_app(
     app.include_router(query_router(cases, caseload, authorized))
     app.include_router(deadline_router(caseload, authorized))
     app.include_router(audit_router(cases, authorized))
+    app.include_router(pages_router(cases, caseload, accepted_tokens, clock))
+    install_page_handlers(app)
     if personal_data is not None:
         app.include_router(personal_data_router(personal_data, authorized))
     app.include_router(operations_router(readiness.check))

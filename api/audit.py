@@ -10,10 +10,13 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from pydantic_core import to_jsonable_python
 
-from adapters.audit_report import audit_to_html, audit_to_json
+from adapters.audit_report import audit_to_json
+from adapters.pages.case_page import case_page
+from adapters.pages.layout import CSP
 from api.case_refs import CaseRef, CaseReference, looked_up
 from api.problems import problem_responses
 from application.audit import audit_of, state_as_of, state_at_version
+from application.case_file import case_file_of
 from application.cases import CaseManagement
 from domain.base import Actor
 from domain.errors import InvalidCommand
@@ -43,7 +46,8 @@ def audit_router(
         as_of: AsOf = None,
     ) -> dict[str, Any]:
         """Every event as a decision: business date, recording time, actor and role, rules,
-        policy version, overrides and reasons; the current state, and the state `as_of`."""
+        policy version, overrides and reasons; every refused command as an attempt
+        (`refusals`); the current state, and the state and refusals `as_of`."""
         case = CaseRef.of(case_id)
         with looked_up(case):
             audit = audit_of(cases, case.id)
@@ -63,12 +67,15 @@ def audit_router(
         actor: Annotated[Actor, Depends(authorized("get_case_audit_page"))],
         as_of: AsOf = None,
     ) -> HTMLResponse:
-        """The audit trail as a readable page (print it for the audit file)."""
+        """The audit trail as the case page: its dates drawn, every fact and refused attempt in
+        words, the hash chain's status; as of a date, what came later greyed out
+        (/pages/cases/{case} is the same page for a browser signed in with a cookie)."""
         case = CaseRef.of(case_id)
         with looked_up(case):
-            audit = audit_of(cases, case.id)
-            then = state_as_of(cases, case.id, as_of) if as_of else None
-        return HTMLResponse(audit_to_html(audit, as_of, then))
+            file = case_file_of(cases, case.id, cases.clock(), as_of=as_of)
+        return HTMLResponse(
+            case_page(file, cases.policies), headers={"Content-Security-Policy": CSP}
+        )
 
     @router.get(
         "/cases/{case_id}/state",

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from application.cases import CaseManagement
-from domain.audit import AuditEntry, audit_entry, events_as_of, rebuild, state_of
+from domain.audit import (
+    AuditEntry,
+    RefusalEntry,
+    audit_entry,
+    events_as_of,
+    rebuild,
+    refusal_entry,
+    state_of,
+)
 from domain.errors import CaseNotFound, InvalidCommand
 
 
 @dataclass(frozen=True)
 class CaseAudit:
-    """Everything recorded about a case, in order, and the state it reached."""
+    """Everything recorded about a case, in order, and the state it reached; beside it, the
+    commands refused on it."""
 
     case_id: UUID
     case_number: str
     entries: list[AuditEntry]
     state: dict[str, Any]
+    refusals: list[RefusalEntry] = field(default_factory=list)
 
 
 def audit_of(app: CaseManagement, case_id: UUID) -> CaseAudit:
@@ -33,7 +43,15 @@ def audit_of(app: CaseManagement, case_id: UUID) -> CaseAudit:
         case_number=state["case_number"],
         entries=[audit_entry(e, case.program) for e in events],
         state=state,
+        refusals=refusals_of(app, case_id),
     )
+
+
+def refusals_of(app: CaseManagement, case_id: UUID) -> list[RefusalEntry]:
+    """The commands refused on the case, in the order they were recorded."""
+    if app.refusals is None:
+        return []
+    return [refusal_entry(r) for r in app.refusals.refusals_of(case_id)]
 
 
 def state_as_of(app: CaseManagement, case_id: UUID, day: date) -> dict[str, Any] | None:

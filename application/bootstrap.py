@@ -29,6 +29,7 @@ from adapters.kafka import (
 )
 from adapters.metrics import Metrics
 from adapters.private_files import private_sqlite
+from adapters.refusal_records import refusal_message
 from adapters.relay import OutboxRelay
 from adapters.structured_logging import CommandLog
 from adapters.view_database import ViewDatabase
@@ -39,6 +40,7 @@ from application.personal_data import (
     decode_master_key,
     master_key_from_settings,
 )
+from application.refusals import RefusalKeeper, RefusalRecords
 from application.settings import ConfigurationError, Settings
 from consumers.billing.fiscal import FiscalCalendar
 from consumers.billing.ledger import BillingLedger
@@ -136,7 +138,17 @@ def build_case_management(
         observers=observers,
         cache_size=settings.aggregate_cache_size,
         clock=clock,
+        refusals=RefusalKeeper(
+            build_refusal_records(settings),
+            on_failure=(lambda *_: metrics.refusal_records_failed.inc()) if metrics else None,
+        ),
     )
+
+
+def build_refusal_records(settings: Settings) -> RefusalRecords:
+    """The refusal logs: in the event store's database, in a table of their own."""
+    # Refusals are rare: one pooled connection (and the pool's overflow) is plenty.
+    return RefusalRecords(env={**event_store_env(settings), "POSTGRES_POOL_SIZE": "1"})
 
 
 def build_tracking_recorder(settings: Settings, name: str) -> TrackingRecorder:
@@ -152,6 +164,7 @@ def case_event_topics(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.case_events_topic, settings.case_events_partitions, replicas),
         TopicSpec(f"{settings.case_events_topic}.dlq", settings.case_events_partitions, replicas),
         TopicSpec(settings.deadline_alerts_topic, settings.case_events_partitions, replicas),
+        TopicSpec(settings.command_refusals_topic, settings.case_events_partitions, replicas),
     ]
 
 
@@ -172,6 +185,30 @@ def build_relay(
     settings: Settings, app: CaseManagement | None = None, metrics: Metrics | None = None
 ) -> OutboxRelay:
     app = app or build_case_management(settings, metrics=metrics)
+    return _relay(
+        settings,
+        app,
+        settings.case_events_topic,
+        client_id="pes-relay",
+        on_progress=metrics.relay_observer if metrics else None,
+    )
+
+
+def build_refusal_relay(settings: Settings, records: RefusalRecords | None = None) -> OutboxRelay:
+    """The relay of the refusal logs to their own topic, keyed by case: a second relay, with
+    the same at-least-once guarantees and a position of its own."""
+    return _relay(
+        settings,
+        records or build_refusal_records(settings),
+        settings.command_refusals_topic,
+        client_id="pes-refusal-relay",
+        message_of=refusal_message,
+    )
+
+
+def _relay(
+    settings: Settings, source: Any, topic: str, *, client_id: str, **options: Any
+) -> OutboxRelay:
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
     partitioner = RememberedPartitions()
@@ -179,20 +216,20 @@ def build_relay(
     def new_producer() -> KafkaProducer:
         return idempotent_producer(
             servers,
-            client_id="pes-relay",
+            client_id=client_id,
             partitioner=partitioner,
             delivery_timeout_ms=delivery_timeout_ms(settings),
         )
 
     return OutboxRelay(
-        source=app,
+        source=source,
         tracking=build_tracking_recorder(settings, "relay"),
         producer=new_producer(),
         new_producer=new_producer,
-        topic=settings.case_events_topic,
+        topic=topic,
         batch_size=settings.relay_batch_size,
-        on_progress=metrics.relay_observer if metrics else None,
         ack_timeout=acknowledgement_timeout(settings),
+        **options,
     )
 
 
@@ -361,8 +398,7 @@ def rebuild(
     shares = [partitions[i::workers] for i in range(min(workers, len(partitions)))] or [[]]
     group_id = f"pes-{read_model}-rebuild-{uuid4().hex[:12]}"
     settings = settings.model_copy(update={"consumer_max_poll_records": batch})
-    # The store's tables exist before the workers open it: concurrent CREATE TABLE IF NOT
-    # EXISTS can fail on PostgreSQL. This handle also reads the progress of all workers.
+    # Opened before the workers, it creates the store's tables once; it reads their progress.
     store = READ_MODELS[read_model].open(settings)
     target = sum(ends.values())
 

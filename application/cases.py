@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -26,6 +26,9 @@ from domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrencyConflict, 
 from domain.handling import decide, open_case
 from domain.policy import PolicyBook
 from domain.vr.requests import link_new_employment_case
+
+if TYPE_CHECKING:
+    from application.refusals import RefusalKeeper
 
 DECISION_ATTEMPTS = 10
 """How many times a command without an expected version is decided on the case as stored while
@@ -157,8 +160,10 @@ class CaseManagement(Application[UUID]):
         observers: Sequence[CommandObserver] = (),
         cache_size: int = 0,
         clock: Clock = utc_today,
+        refusals: RefusalKeeper | None = None,
     ):
         super().__init__(env=env)
+        self.refusals = refusals
         self.clock = clock
         self.policies = policies or PolicyBook.default()
         self.observers = tuple(observers)
@@ -175,7 +180,7 @@ class CaseManagement(Application[UUID]):
     def open_case(
         self, command: OpenCase, actor: Actor, keyed: IdempotentRequest | None = None
     ) -> Recorded:
-        return self._observed(command, lambda: self._open_case(command, actor, keyed))
+        return self._observed(command, actor, lambda: self._open_case(command, actor, keyed))
 
     def handle(
         self,
@@ -185,8 +190,13 @@ class CaseManagement(Application[UUID]):
         keyed: IdempotentRequest | None = None,
     ) -> Recorded:
         return self._observed(
-            command, lambda: self._handle(command, actor, expected_version, keyed)
+            command, actor, lambda: self._handle(command, actor, expected_version, keyed)
         )
+
+    def close(self) -> None:
+        super().close()
+        if self.refusals is not None:
+            self.refusals.records.close()
 
     def kept_answer(self, actor_id: str, key: str, now: float) -> KeptAnswer | None:
         """The answer recorded under the actor's idempotency key, unless it expired by `now`."""
@@ -197,13 +207,16 @@ class CaseManagement(Application[UUID]):
             )
         return self.recorder.kept_answer(actor_id, key, now)
 
-    def _observed(self, command: Command, run: Callable[[], Recorded]) -> Recorded:
+    def _observed(self, command: Command, actor: Actor, run: Callable[[], Recorded]) -> Recorded:
         try:
             command.refuse_if_ahead_of(self.clock())
             recorded = run()
         except DomainError as error:
             for observer in self.observers:
                 observer.refused(command, error)
+            if self.refusals is not None:
+                # A decision record outside the case's history (application/refusals.py).
+                self.refusals.keep(self, command, actor, error)
             raise
         for observer in self.observers:
             observer.recorded(command, recorded)

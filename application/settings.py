@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     topic_replication_factor: int = Field(1, ge=1, le=10)
     """Replicas of the topics the system creates: 1 for the local broker, 3 on a real cluster."""
     deadline_alerts_topic: str = "pes.deadline-alerts"
+    command_refusals_topic: str = "pes.command-refusals"
+    """Where the refusal relay publishes the decision records of refused commands."""
     caseload_group_id: str = "pes-caseload"
     billing_group_id: str = "pes-billing"
     reporting_group_id: str = "pes-reporting"

@@ -1,26 +1,35 @@
-"""`pes verify`: every case's hash chain, in the event store and in the Kafka topic."""
+"""`pes verify`: every case's hash chain, in the event store and in the Kafka topic, and every
+case's refusal log (application/refusals.py), in the store and in its topic."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 from uuid import UUID
 
+from eventsourcing.application import Application
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from adapters.avro import AvroCodec, ContractError, published_schemas
 from adapters.event_store import AvroMapper
-from application.bootstrap import build_case_management
+from adapters.refusal_records import RefusalMapper
+from application.bootstrap import build_case_management, build_refusal_records
 from application.cases import CaseManagement
+from application.refusals import RefusalRecords
 from application.settings import Settings
 from domain.integrity import BrokenLink, ChainVerifier, Head, compare_heads, name_cases
 
 Progress = Callable[[int, int], None]
 Source = Literal["store", "kafka", "both"]
+REFUSALS_IN_STORE = "refusal logs in the event store"
+
+
+class MessageMapper(Protocol):
+    def event_from_message(self, value: bytes) -> Any: ...
 
 
 class VerificationUnavailable(Exception):
@@ -59,38 +68,65 @@ class Verification:
 
     reports: list[VerificationReport]
     differences: list[BrokenLink] = field(default_factory=list)
+    refusal_differences: list[BrokenLink] = field(default_factory=list)
+    """Cases whose refusal logs end differently in the store and on their topic."""
 
     @property
     def intact(self) -> bool:
-        return not self.differences and not any(r.broken for r in self.reports)
+        return (
+            not self.differences
+            and not self.refusal_differences
+            and not any(r.broken for r in self.reports)
+        )
 
 
 def verify(
     settings: Settings, source: Source, progress: Callable[[str], Progress | None] | None = None
 ) -> Verification:
     """Checks the chosen copies; raises VerificationUnavailable when one cannot be read."""
-    reports = []
+    reports, refusal_reports = [], []
     if source in ("kafka", "both") and not settings.kafka_bootstrap_servers:
         raise VerificationUnavailable(
             "KAFKA_BOOTSTRAP_SERVERS is not set: the topic cannot be checked without a broker"
         )
     if source in ("store", "both"):
-        reports.append(verify_event_store(open_event_store(settings), _each(progress, "cases")))
+        app = open_event_store(settings)
+        reports.append(verify_event_store(app, _each(progress, "cases")))
+        refusal_reports.append(
+            verify_event_store(
+                open_refusal_records(settings), _each(progress, "cases"), copy=REFUSALS_IN_STORE
+            )
+        )
     if source in ("kafka", "both"):
+        servers = cast(str, settings.kafka_bootstrap_servers)
+        codec = AvroCodec(published_schemas())
         reports.append(
             verify_topic(
-                cast(str, settings.kafka_bootstrap_servers),
+                servers,
                 settings.case_events_topic,
-                AvroMapper(AvroCodec(published_schemas())),
+                AvroMapper(codec),
                 _each(progress, "messages"),
             )
         )
-    if len(reports) < 2:
-        return Verification(reports)
-    numbers = {**reports[1].case_numbers, **reports[0].case_numbers}
-    for report in reports:
+        refusal_reports.append(
+            verify_topic(
+                servers,
+                settings.command_refusals_topic,
+                RefusalMapper(codec),
+                _each(progress, "messages"),
+                missing_is_empty=True,
+            )
+        )
+    numbers: dict[str, str] = {}
+    for report in reversed(reports + refusal_reports):
+        numbers.update(report.case_numbers)
+    for report in reports + refusal_reports:
         report.broken = name_cases(report.broken, numbers)
-    return Verification(reports, compare_copies(*reports))
+    return Verification(
+        reports + refusal_reports,
+        name_cases(compare_copies(*reports), numbers) if len(reports) == 2 else [],
+        name_cases(compare_copies(*refusal_reports), numbers) if len(refusal_reports) == 2 else [],
+    )
 
 
 def _each(progress: Callable[[str], Progress | None] | None, unit: str) -> Progress | None:
@@ -111,12 +147,28 @@ def open_event_store(settings: Settings) -> CaseManagement:
     return app
 
 
+def open_refusal_records(settings: Settings) -> RefusalRecords:
+    """The refusal logs, beside the event store (opened first, which must exist)."""
+    try:
+        records = build_refusal_records(settings)
+        records.recorder.max_notification_id()
+    except (PersistenceError, OSError) as error:
+        raise VerificationUnavailable(
+            f"cannot open the refusal logs: {_first_line(error)}"
+        ) from None
+    return records
+
+
 def verify_event_store(
-    app: CaseManagement, progress: Progress | None = None, page_size: int = 5000
+    app: Application[UUID],
+    progress: Progress | None = None,
+    page_size: int = 5000,
+    copy: str = "event store",
 ) -> VerificationReport:
-    """Every case found anywhere in the notification log, checked through its stored rows."""
-    mapper = cast(AvroMapper, app.mapper)  # CaseManagement.construct_mapper builds it
-    verifier = ChainVerifier(copy="event store")
+    """Every case found anywhere in the notification log, checked through its stored rows (of
+    the case events, or of the refusal logs)."""
+    mapper = app.mapper
+    verifier = ChainVerifier(copy=copy)
     try:
         case_ids: dict[UUID, None] = {}
         start, last = 1, app.recorder.max_notification_id() or 0
@@ -124,30 +176,37 @@ def verify_event_store(
             case_ids.update((UUID(str(n.originator_id)), None) for n in page)
             start = page[-1].id + 1
         for done, case_id in enumerate(case_ids, start=1):
-            key = str(case_id)
-            for stored in app.recorder.select_events(case_id):
-                row = stored.originator_version
-                try:
-                    event = mapper.to_domain_event(stored)
-                except MapperDeserialisationError as error:
-                    verifier.unreadable(key, row, f"row {row}", str(error))
-                    continue
-                verifier.observe(key, event, f"row {row}", row=row)
+            observe_case(verifier, app.recorder, mapper, case_id)
             if progress and (done % 500 == 0 or done == len(case_ids)):
                 progress(done, len(case_ids))
     except PersistenceError as error:
         raise VerificationUnavailable(
             f"the event store stopped answering: {_first_line(error)}"
         ) from None
-    return VerificationReport.of("event store", verifier)
+    return VerificationReport.of(copy, verifier)
+
+
+def observe_case(verifier: ChainVerifier, recorder: Any, mapper: Any, case_id: UUID) -> int:
+    """Checks one case's stored rows through `verifier`; the last version stored (0: none)."""
+    key, last = str(case_id), 0
+    for stored in recorder.select_events(case_id):
+        row = last = stored.originator_version
+        try:
+            event = mapper.to_domain_event(stored)
+        except MapperDeserialisationError as error:
+            verifier.unreadable(key, row, f"row {row}", str(error))
+            continue
+        verifier.observe(key, event, f"row {row}", row=row)
+    return last
 
 
 def verify_topic(
     bootstrap_servers: str,
     topic: str,
-    mapper: AvroMapper,
+    mapper: MessageMapper,
     progress: Progress | None = None,
     silence_seconds: float = 60.0,
+    missing_is_empty: bool = False,
 ) -> VerificationReport:
     """The topic from offset zero to its end when the check began; each case's messages in
     partition order, as a consumer sees them (identical repeats are duplicates, not breaks).
@@ -163,8 +222,10 @@ def verify_topic(
         ) from None
     try:
         partitions = [
-            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]
+        if not partitions and missing_is_empty:
+            return VerificationReport.of(copy, verifier)
         if not partitions:
             raise VerificationUnavailable(
                 f"the topic {topic} does not exist at {bootstrap_servers}"
@@ -200,13 +261,14 @@ def verify_topic(
     return VerificationReport.of(copy, verifier)
 
 
-def _observe_message(verifier: ChainVerifier, message: Any, mapper: AvroMapper) -> None:
+def _observe_message(verifier: ChainVerifier, message: Any, mapper: MessageMapper) -> None:
     where = f"partition {message.partition} offset {message.offset}"
     case_id = message.key.decode(errors="replace") if message.key else "?"
     try:
         event = mapper.event_from_message(message.value)
     except ContractError as error:
-        said = dict(message.headers or []).get("case_version", b"")
+        headers = dict(message.headers or [])
+        said = headers.get("case_version") or headers.get("refusal_number") or b""
         verifier.unreadable(case_id, int(said) if said.isdigit() else 0, where, str(error))
         return
     verifier.observe(case_id, event, where)

@@ -1,5 +1,6 @@
 """What an auditor reads: each event as a decision (who, when, under which rule and policy, why),
-and a case's state as it stood on a business date or at a version.
+each refused command as an attempt (domain/refusals.py), and a case's state as it stood on a
+business date or at a version.
 
 Pure: works on events already loaded. "As of a business date" counts the events recorded up to
 the first one effective after that date; "at a version" counts the first N events.
@@ -7,6 +8,7 @@ the first one effective after that date; "at a version" counts the first N event
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -19,6 +21,7 @@ from domain.base import Aggregate
 from domain.case import Case, Program
 from domain.catalog import RULES_BY_EVENT
 from domain.policy import PolicyBook
+from domain.refusals import CommandRefused
 
 _RULE_PREFIX = {Program.VR: "VR-", Program.CASH_ASSISTANCE: "TA-"}
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "actor", "effective_on"}
@@ -63,6 +66,53 @@ def audit_entry(event: Aggregate.Event, program: Program | None = None) -> Audit
         reason=next((str(fields[f]) for f in _REASON_FIELDS if fields.get(f)), None),
         facts=fields,
     )
+
+
+@dataclass(frozen=True)
+class RefusalEntry:
+    """One refused command, as an attempt an auditor can trace: kept beside the case's facts."""
+
+    refusal_number: int
+    case_version: int
+    command_type: str
+    effective_on: date
+    recorded_at: datetime
+    actor_id: str
+    actor_role: str
+    policy_version: str | None
+    rule_ids: tuple[str, ...]
+    messages: tuple[str, ...]
+    command: dict[str, Any]
+    attempt: str
+    """e.g. "attempted AuthorizeService, refused by VR-06"."""
+    summary: str
+    """The attempt and why it was refused."""
+
+
+def refusal_entry(refusal: CommandRefused) -> RefusalEntry:
+    """The refusal as an attempt: "attempted AuthorizeService, refused by VR-06: ..."."""
+    by = f"refused by {', '.join(refusal.rule_ids)}" if refusal.rule_ids else "refused"
+    attempt = f"attempted {refusal.command_type}, {by}"
+    return RefusalEntry(
+        refusal_number=refusal.originator_version,
+        case_version=refusal.case_version,
+        command_type=refusal.command_type,
+        effective_on=refusal.effective_on,
+        recorded_at=refusal.timestamp,
+        actor_id=refusal.actor.id,
+        actor_role=refusal.actor.role.value,
+        policy_version=refusal.policy_version,
+        rule_ids=refusal.rule_ids,
+        messages=refusal.messages,
+        command=json.loads(refusal.command),
+        attempt=attempt,
+        summary=f"{attempt}: {'; '.join(refusal.messages)}",
+    )
+
+
+def refusals_as_of(entries: Iterable[RefusalEntry], day: date) -> list[RefusalEntry]:
+    """The attempts refused on business days up to `day`."""
+    return [entry for entry in entries if entry.effective_on <= day]
 
 
 def rebuild(events: Iterable[Aggregate.Event]) -> Case | None:

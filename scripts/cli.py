@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import quote
 
 from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaError
@@ -29,6 +30,7 @@ from application.bootstrap import (
     build_case_management,
     build_deadline_enforcer,
     build_projection,
+    build_refusal_relay,
     build_relay,
     check_keys,
     freeze_startup_objects,
@@ -51,6 +53,7 @@ from scripts.arguments import (
 )
 from scripts.billing_cli import add_billing_commands, cmd_billing
 from scripts.exit_codes import ExitCode
+from scripts.pages_cli import add_pages_command, cmd_pages, write_audit_file
 from scripts.reports_cli import add_reports_commands, cmd_reports
 from scripts.supervisor import Supervisor, Task
 from scripts.system import (
@@ -121,9 +124,12 @@ def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
     stop = _stop_on_signals()  # first: a stop requested while starting up is still graceful
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
-        relay = _build_when_reachable(
-            partial(build_relay, settings, metrics=metrics), stop, "relay start"
+        build = (
+            partial(build_refusal_relay, settings)
+            if args.refusals
+            else partial(build_relay, settings, metrics=metrics)
         )
+        relay = _build_when_reachable(build, stop, "relay start")
         if relay is None:
             return 0
         stack.callback(relay.close)
@@ -230,6 +236,10 @@ def _run_tasks(
         built = build_relay(settings, metrics=metrics)
         return Task(partial(built.run, stop, settings.relay_poll_interval_seconds), built.close)
 
+    def refusal_relay() -> Task:
+        built = build_refusal_relay(settings)
+        return Task(partial(built.run, stop, settings.relay_poll_interval_seconds), built.close)
+
     def deadlines() -> Task:
         enforcer = build_deadline_enforcer(settings, metrics=metrics)
         return Task(partial(tick_until, enforcer, stop, args.tick, metrics), enforcer.close)
@@ -252,7 +262,11 @@ def _run_tasks(
             interrupt=partial(setattr, server, "should_exit", True),
         )
 
-    tasks: dict[str, Callable[[], Task]] = {"relay": relay, "deadlines": deadlines}
+    tasks: dict[str, Callable[[], Task]] = {
+        "relay": relay,
+        "refusal-relay": refusal_relay,
+        "deadlines": deadlines,
+    }
     tasks.update({name: partial(read_model, name) for name in READ_MODELS})
     if args.api_port is not None:
         tasks["api"] = api
@@ -360,6 +374,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         relay = build_relay(settings)
         stack.callback(relay.close)
         relay.drain()
+        refusal_relay = build_refusal_relay(settings)  # the caseload's refused commands
+        stack.callback(refusal_relay.close)
+        refusal_relay.drain()
         rebuild_caseload(settings, progress=progress_bar("messages"))
         enforcer = build_deadline_enforcer(settings)
         stack.callback(enforcer.close)
@@ -446,7 +463,7 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     from kafka import KafkaConsumer, TopicPartition
 
     from adapters.relay import position_name
-    from application.bootstrap import build_tracking_recorder
+    from application.bootstrap import build_refusal_records, build_tracking_recorder
 
     require_stores(settings, "events")
     app = build_case_management(settings)
@@ -455,6 +472,13 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     published = tracking.max_tracking_id(position_name(settings.case_events_topic)) or 0
     print(
         f"event store: {recorded} events recorded; relay published up to {published} (lag {recorded - published})"
+    )
+    refusal_logs = build_refusal_records(settings)  # held: closing it closes its connections
+    refusals = refusal_logs.recorder.max_notification_id() or 0
+    relayed = tracking.max_tracking_id(position_name(settings.command_refusals_topic)) or 0
+    print(
+        f"refusal logs: {refusals} refused commands recorded; refusal relay published up to "
+        f"{relayed} (lag {refusals - relayed})"
     )
     positions: dict[str, dict[int, int]] = {}
     for name, model in READ_MODELS.items():
@@ -634,54 +658,79 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
-    """Replays the recorded history under a candidate policy; writes JSON, CSV and HTML."""
+    """Replays the recorded history under candidate policies, side by side; writes JSON, CSV
+    and HTML."""
     from adapters.replay_report import write_reports
-    from application.policy_replay import (
-        CandidatePolicyError,
-        load_candidate_changes,
-        replay_policy,
-        valid_candidate,
-    )
+    from application.policy_replay import CandidatePolicyError, load_candidates, replay_policy
 
     out = args.out or settings.data_dir / "reports" / "replay"
     try:
-        changes = load_candidate_changes(Path(args.policy))
-        valid_candidate(changes)  # a wrong candidate is wrong whatever the system's state
+        # A wrong candidate is wrong whatever the system's state: checked before the stores.
+        candidates = load_candidates([Path(p) for p in [*args.candidates, *args.policy]])
         require_stores(settings, "events")
         if args.source == "kafka":
             require_broker(settings)
-        findings = replay_policy(settings, changes, args.source, progress_bar("events"))
+        findings = replay_policy(settings, candidates, args.source, progress_bar("events"))
     except CandidatePolicyError as error:
         print(f"pes replay: {error}", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    for path in write_reports(findings, out):
+    pages = args.case_pages or _case_pages_of_running_api(settings)
+    for path in write_reports(findings, out, lambda number: f"{pages}/{quote(number)}"):
         print(path)
-    summary = findings.summary()
+    read = findings.read()
     print(
-        f"{summary['cases']} case(s) replayed, {summary['cases_affected']} affected: "
-        + (", ".join(f"{k} x{n}" for k, n in summary["by_rule"].items()) or "no difference")
+        f"{read['cases']} case(s) replayed, {read['refusals_read']} refusal(s) read, "
+        f"{read['refusals_rejudged']} re-judged"
     )
+    for candidate in findings.candidates:
+        summary = candidate.summary()
+        counts = ", ".join(f"{k} x{n}" for k, n in summary["consequences"].items())
+        print(
+            f"{candidate.name}: {summary['cases_affected']} case(s) affected: "
+            + (counts or "no difference")
+            + f"; refused or sent to an override ${summary['amount_cents_affected'] / 100:,.2f}"
+            f", would be accepted ${summary['amount_cents_would_be_accepted'] / 100:,.2f}"
+        )
+        for note in candidate.couplings:
+            print(f"{candidate.name}: coupling: {note}")
     return 0
 
 
+def _case_pages_of_running_api(settings: Settings) -> str:
+    """Where the replay page's case numbers lead: the running system's API, else `make run`'s."""
+    from adapters.replay_report import DEFAULT_CASE_PAGES
+    from scripts.system import recorded_endpoints
+
+    found = recorded_endpoints(settings.data_dir)
+    if found is not None and found.api_url:
+        return f"{found.api_url.rstrip('/')}/pages/cases"
+    return DEFAULT_CASE_PAGES
+
+
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
-    """Prints (or writes) a case's audit trail: JSON or a readable HTML page."""
-    from adapters.audit_report import audit_to_html, audit_to_json
+    """Prints (or writes) a case's audit trail: JSON, the case page, or its audit file (PDF)."""
+    from adapters.audit_report import audit_to_json
+    from adapters.pages.case_page import case_page
     from application.audit import audit_of, state_as_of
+    from application.case_file import case_file_of
     from domain.case import case_id_of
     from domain.errors import CaseNotFound
 
+    if args.format == "pdf":
+        return write_audit_file(settings, args.case, args.as_of, args.out)
     require_stores(settings, "events")
     app = build_case_management(settings)
     case_id = case_id_of(args.case)
     try:
-        audit = audit_of(app, case_id)
+        if args.format == "html":
+            text = case_page(case_file_of(app, case_id, utc_today(), args.as_of), app.policies)
+        else:
+            audit = audit_of(app, case_id)
+            then = state_as_of(app, case_id, args.as_of) if args.as_of else None
+            text = audit_to_json(audit, args.as_of, then)
     except CaseNotFound:
         print(f"pes audit: no case {args.case} in the event store", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    then = state_as_of(app, case_id, args.as_of) if args.as_of else None
-    render = audit_to_html if args.format == "html" else audit_to_json
-    text = render(audit, args.as_of, then)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
         print(args.out)
@@ -712,11 +761,17 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
         )
         for link in report.broken:
             print(f"  {link}")
-    if len(verification.reports) == 2:
+    if args.source == "both":
         print(
             f"store vs topic: {len(verification.differences)} case(s) whose copies end differently"
         )
         for link in verification.differences:
+            print(f"  {link}")
+        print(
+            f"refusal logs, store vs topic: {len(verification.refusal_differences)} case(s) "
+            "whose copies end differently"
+        )
+        for link in verification.refusal_differences:
             print(f"  {link}")
     return ExitCode.OK if verification.intact else ExitCode.CHECK_FAILED
 
@@ -811,8 +866,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="DEVELOPMENT MODE: accept the public dev-* tokens of docs/api.md; never in production",
     )
-    with_metrics(
+    relay = with_metrics(
         add("relay", cmd_relay, "publish every recorded event to Kafka (the outbox relay)")
+    )
+    relay.add_argument(
+        "--refusals",
+        action="store_true",
+        help="publish the refused commands' decision records to their topic instead "
+        "(PES_COMMAND_REFUSALS_TOPIC); run one relay of each",
     )
     project = with_metrics(
         add("project", cmd_project, "feed a read model from Kafka (its own consumer group)")
@@ -910,7 +971,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--as-of", type=iso_date, help="also the state on this business date")
     audit.add_argument(
-        "--format", choices=["json", "html"], default="json", help="JSON (default) or HTML"
+        "--format",
+        choices=["json", "html", "pdf"],
+        default="json",
+        help="JSON (default), HTML, or the audit file as a PDF (needs Chromium and --out)",
     )
     audit.add_argument(
         "--out", type=output_file, metavar="FILE", help="write to FILE instead of stdout"
@@ -930,13 +994,22 @@ def build_parser() -> argparse.ArgumentParser:
     replay = add(
         "replay",
         cmd_replay,
-        "replay the recorded history under a candidate policy and report what would differ",
+        "replay the recorded history under candidate policies, side by side, and report what "
+        "would differ",
+    )
+    replay.add_argument(
+        "candidates",
+        nargs="*",
+        metavar="CANDIDATE.json",
+        help='candidate policy files, each named by its stem: {"vr": {...}, '
+        '"cash_assistance": {...}} or a flat object of VR parameters',
     )
     replay.add_argument(
         "--policy",
-        required=True,
+        action="append",
+        default=[],
         metavar="FILE",
-        help="JSON object of VR policy parameters to change",
+        help="one more candidate policy file (the form before several candidates; repeatable)",
     )
     replay.add_argument(
         "--source",
@@ -945,10 +1018,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the event store (default) or the case event topic from offset zero",
     )
     replay.add_argument(
+        "--case-pages",
+        metavar="URL",
+        help="where the HTML report's case numbers lead (default: the running system's API, "
+        "else http://127.0.0.1:8000/pages/cases)",
+    )
+    replay.add_argument(
         "--out",
         type=output_folder,
         metavar="DIR",
         help="where the reports go (default: reports/replay in the data folder)",
+    )
+    add_pages_command(
+        add("pages", cmd_pages, "write the caseload board and its case pages as HTML files")
     )
     add_reports_commands(
         add("reports", cmd_reports, "reports from the reporting read model (CSV or JSON)")

@@ -73,12 +73,16 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Settings for a fresh, empty event store of each kind (the same test runs on both)."""
     if request.param == "sqlite":
         return Settings(data_dir=tmp_path, event_store="sqlite")
-    server = request.getfixturevalue("postgres_server")
-    dbname = unique("pes")
+    return postgres_settings(request.getfixturevalue("postgres_server"), tmp_path)
+
+
+def postgres_settings(server: PostgresServer, data_dir: Path, prefix: str = "pes") -> Settings:
+    """Settings for a fresh PostgreSQL database of its own on the test server."""
+    dbname = unique(prefix)
     server.create_database(dbname)
     connection = server.connection
     return Settings(
-        data_dir=tmp_path,
+        data_dir=data_dir,
         event_store="postgres",
         POSTGRES_HOST=connection["host"],
         POSTGRES_PORT=int(connection["port"]),
@@ -95,6 +99,7 @@ def settings(store_settings: Settings, kafka_bootstrap: str) -> Settings:
         update={
             "kafka_bootstrap_servers": kafka_bootstrap,
             "case_events_topic": unique("test.case-events"),
+            "command_refusals_topic": unique("test.command-refusals"),
             "case_events_partitions": 3,
         }
     )

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 class CaseReassigned(CaseEvent):
     """The case moved to another caseworker on `effective_on`, for a stated reason."""
 
+    judged_by_replay = True  # findings name the case's current caseworker
+
     previous_caseworker_id: str
     caseworker_id: str
     reason: str

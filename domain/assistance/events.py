@@ -62,6 +62,7 @@ class SelfSufficiencyPlanEstablished(CaseEvent):
     """A post-employment self-sufficiency plan was established for the participant (TA-01)."""
 
     rules = ("TA-01",)
+    judged_by_replay = True
 
     emergent_needs: tuple[str, ...] = Field(description="The emergent needs, highest first")
     resources_mobilised: tuple[str, ...]
@@ -119,6 +120,7 @@ class PlanReassessed(CaseEvent):
     """The plan was re-assessed: needs re-prioritised, resources, next date (TA-01, TA-02)."""
 
     rules = ("TA-01", "TA-02")
+    judged_by_replay = True
 
     emergent_needs: tuple[str, ...] = Field(description="The emergent needs, highest first")
     resources_mobilised: tuple[str, ...]
@@ -139,6 +141,7 @@ class ContingencyPlanRecorded(CaseEvent):
     """A contingency for one area of the plan, or why it needs none, was recorded (TA-02)."""
 
     rules = ("TA-02",)
+    judged_by_replay = True
 
     area: ContingencyArea
     contingency: str | None
@@ -409,6 +412,7 @@ class CashAssistanceEnded(CaseEvent):
     """The participant's cash assistance ended on `effective_on` (TA-09)."""
 
     rules = ("TA-09",)
+    judged_by_replay = True
 
     reason: str
     training_window_closes_on: date
@@ -423,6 +427,7 @@ class TrainingReferralMade(CaseEvent):
     """The participant was referred to education or training resources (TA-09)."""
 
     rules = ("TA-09",)
+    judged_by_replay = True
 
     referral_id: UUID
     resource: str

@@ -64,6 +64,12 @@ def operation_request(operation: str, role: Role) -> tuple[str, str, dict[str, o
         return "GET", f"/cases/{case_id_for(number)}/audit.html", None
     if operation == "get_case_state":
         return "GET", f"/cases/{case_id_for(number)}/state?version=1", None
+    if operation == "get_case_page":
+        return "GET", f"/pages/cases/{number}", None
+    if operation == "get_audit_file":
+        return "GET", f"/pages/cases/{number}/audit-file.pdf", None
+    if operation == "get_caseload_board":
+        return "GET", "/pages/caseload", None
     if operation == "put_personal_data":
         body = {"given_name": "Ada", "family_name": "Lovelace"}
         return "PUT", f"/clients/CL-by-{role.value}/personal-data", body
@@ -95,9 +101,15 @@ def test_each_route_is_open_to_its_roles_and_forbidden_to_the_others(
             "get_caseloads": 200,
             "get_case_deadlines": 200,  # from the view, which may not have seen a case yet
             "get_due_deadlines": 200,
+            "get_caseload_board": 200,
             "put_personal_data": 204,
         }.get(operation, 404)
         assert response.status_code == expected, response.text
+    elif path.startswith("/pages/"):
+        # A page's refusal is a page of its own, naming the roles it is for.
+        assert response.status_code == 403
+        assert response.headers["content-type"].startswith("text/html")
+        assert "This page is for the" in response.text
     else:
         problem = assert_problem(response, 403, "forbidden")
         assert operation in problem["detail"]

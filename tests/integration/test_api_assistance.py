@@ -128,7 +128,7 @@ def test_an_auditor_sees_the_cash_assistance_decisions_with_their_ta_rules(
     assert body["state"]["policy_version"] == "TA-3440"
     assert body["state"]["training_referral_window_closes"] == "2025-05-31"
     page = client.get(f"/cases/{case_id_for(NUMBER)}/audit.html", headers=auth(AUDITOR))
-    assert page.status_code == 200 and "JobSiteVisited" in page.text
+    assert page.status_code == 200 and "<strong>Job site visited</strong>" in page.text
     version = 1 + [type(c) for _, c in assisted_case(NUMBER)].index(RecordJobSiteVisit)
     then = client.get(
         f"/cases/{case_id_for(NUMBER)}/state?version={version}", headers=auth(AUDITOR)

@@ -3,26 +3,16 @@ itself: no request of the page leaves the machine."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, sync_playwright
+from playwright.sync_api import Browser
 
+from tests.browser_support import DEADLINE_MS, launched_chromium, needs_chromium, opened
 from tests.integration.api_support import served_api
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DEADLINE_MS = 60_000
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="chromium is not installed (Debian package `chromium`; `make system-deps`)",
-    ),
-]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -34,50 +24,8 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    # Playwright's own browser download cannot work here: it drives the system's Chromium.
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox"],  # CI runs as root, where Chromium's sandbox cannot start
-            timeout=DEADLINE_MS,
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-class Recorded:
-    """Every request a page made, and those the browser refused to send and why."""
-
-    def __init__(self, page: Page) -> None:
-        self.urls: list[str] = []
-        self.failures: dict[str, str | None] = {}
-        page.on("request", self.request)
-        page.on("requestfailed", self.failed)
-
-    def request(self, request: Request) -> None:
-        self.urls.append(request.url)
-
-    def failed(self, request: Request) -> None:
-        self.failures[request.url] = request.failure
-
-    def elsewhere(self, origin: str) -> list[str]:
-        """Network requests to anywhere but `origin` (data: and blob: URLs stay in the page)."""
-        return [
-            url
-            for url in self.urls
-            if urlsplit(url).scheme not in ("data", "blob")
-            and f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" != origin
-        ]
-
-
-def opened(browser: Browser, url: str) -> tuple[Page, Recorded]:
-    page = browser.new_page()
-    page.set_default_timeout(DEADLINE_MS)
-    recorded = Recorded(page)
-    page.goto(url, wait_until="load", timeout=DEADLINE_MS)
-    return page, recorded
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def operation_count(origin: str, browser: Browser) -> int:

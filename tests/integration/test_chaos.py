@@ -25,6 +25,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from adapters.kafka import ensure_topics
 from application.bootstrap import (
     build_case_management,
+    build_refusal_relay,
     case_event_topics,
     open_caseload_view,
 )
@@ -346,6 +347,9 @@ def test_no_process_dies_and_every_copy_stays_true_through_kills_and_a_broker_ou
     clean.close()
     view.close()
 
+    refusal_relay = build_refusal_relay(settings)  # the load's refused commands, if any
+    refusal_relay.drain()
+    refusal_relay.close()
     intact = verify_both_copies(env)
     assert intact.returncode == 0, intact.stdout + intact.stderr
 

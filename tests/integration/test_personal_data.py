@@ -18,7 +18,12 @@ import pytest
 from adapters.avro import AvroCodec, ContractError, published_schemas
 from api import create_app
 from api.access import ROLES_BY_OPERATION
-from application.bootstrap import build_case_management, build_relay, open_personal_data_store
+from application.bootstrap import (
+    build_case_management,
+    build_refusal_relay,
+    build_relay,
+    open_personal_data_store,
+)
 from application.personal_data import (
     DEVELOPMENT_KEY_FILE,
     Access,
@@ -137,6 +142,7 @@ def test_no_message_on_any_topic_and_no_stored_event_carries_personal_data(
         kafka_bootstrap_servers=kafka_bootstrap,
         case_events_topic=unique("test.case-events"),
         deadline_alerts_topic=unique("test.alerts"),
+        command_refusals_topic=unique("test.command-refusals"),
         case_events_partitions=3,
         personal_data_key=new_master_key(),
     )
@@ -160,15 +166,20 @@ def test_no_message_on_any_topic_and_no_stored_event_carries_personal_data(
         system.close()
     store.close()
     assert report.terminated and report.alerts
+    refusal_relay = build_refusal_relay(settings)
+    refusal_relay.drain()
+    refusal_relay.close()
 
     topics = [
         settings.case_events_topic,
         f"{settings.case_events_topic}.dlq",
         settings.deadline_alerts_topic,
+        settings.command_refusals_topic,
     ]
     messages = {topic: read_topic(kafka_bootstrap, topic) for topic in topics}
     assert len(messages[settings.case_events_topic]) > 60 * 3
     assert len(messages[settings.deadline_alerts_topic]) > 0
+    assert len(messages[settings.command_refusals_topic]) > 0
     for topic, topic_messages in messages.items():
         for message in topic_messages:
             assert not leaks(message_bytes(message), sought), (topic, message.offset)

@@ -26,7 +26,12 @@ from adapters.contract import outgoing_message
 from adapters.event_store import AvroMapper
 from adapters.kafka import RememberedPartitions, idempotent_producer
 from adapters.relay import OutboxRelay
-from application.bootstrap import build_case_management, build_relay, build_tracking_recorder
+from application.bootstrap import (
+    build_case_management,
+    build_refusal_relay,
+    build_relay,
+    build_tracking_recorder,
+)
 from application.cases import CaseManagement
 from application.settings import Settings, as_environment
 from application.verification import compare_copies, verify_event_store, verify_topic
@@ -99,6 +104,9 @@ def recorded(settings: Settings) -> tuple[Settings, CaseManagement, int]:
     relay = build_relay(settings, app)
     published = relay.drain()
     relay.close()
+    refusal_relay = build_refusal_relay(settings)  # the caseload's refused commands
+    refusal_relay.drain()
+    refusal_relay.close()
     return settings, app, published
 
 

@@ -120,10 +120,15 @@ def walk_refs(node: Any) -> Iterator[str]:
             yield from walk_refs(item)
 
 
-def test_it_is_an_asyncapi_3_document_with_the_three_published_topics() -> None:
+def test_it_is_an_asyncapi_3_document_with_the_four_published_topics() -> None:
     assert re.fullmatch(r"3\.\d+\.\d+", str(DOC["asyncapi"]))
     assert DOC["info"]["title"] and DOC["info"]["version"]
-    assert set(DOC["channels"]) == {"caseEvents", "caseEventDeadLetters", "deadlineAlerts"}
+    assert set(DOC["channels"]) == {
+        "caseEvents",
+        "caseEventDeadLetters",
+        "deadlineAlerts",
+        "commandRefusals",
+    }
     for channel in DOC["channels"].values():
         assert channel["address"] and channel["messages"]
 
@@ -202,6 +207,7 @@ def test_the_channel_addresses_and_topic_settings_are_the_ones_the_system_create
         "caseEvents": defaults.case_events_topic,
         "caseEventDeadLetters": f"{defaults.case_events_topic}.dlq",
         "deadlineAlerts": defaults.deadline_alerts_topic,
+        "commandRefusals": defaults.command_refusals_topic,
     }
 
     assert {cid: c["address"] for cid, c in DOC["channels"].items()} == expected

@@ -57,8 +57,9 @@ STORED_TOPICS = (
     "domain.case:Case.CaseReassigned",
     "domain.case:Case.LinkedFromEarlierCase",
 )
-# Published, but never stored in the event store: the deadline process's alerts topic.
-PUBLISHED_NOT_STORED = {"DeadlineAlert"}
+# Published, but not stored as case events: the deadline process's alerts, and the refused
+# commands' decision records (kept in a table of their own, application/refusals.py).
+PUBLISHED_NOT_STORED = {"DeadlineAlert", "CommandRefused"}
 
 
 def test_every_event_type_the_domain_records_is_stored_under_its_pinned_topic() -> None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, Strict, TypeAdapter, Validation
 from domain.commands import CASE_COMMANDS, OpenCase, ReceiveInvoice, RecordOutcome
 from domain.inputs import CaseVersion, Day, Flag, Number, Whole
 from domain.policy import PolicyBook
-from domain.replay import candidate_from_changes
+from domain.replay.candidates import CandidateError, candidate_from_document
 from domain.values import Answers, ScopeCriteria
 
 COERCIBLE = (date, int, float, bool)
@@ -158,11 +158,11 @@ def test_a_scope_criterion_answered_with_one_is_refused_VR_05() -> None:
 def test_a_candidate_policy_value_of_another_kind_or_beyond_a_century_is_refused_naming_it(
     changes: dict[str, Any], field: str
 ) -> None:
-    with pytest.raises(ValidationError, match=field):
-        candidate_from_changes(changes)
+    with pytest.raises(CandidateError, match=field):
+        candidate_from_document("candidate", changes)
 
 
 def test_a_candidate_policy_of_literal_values_is_taken_VR_04() -> None:
-    candidate = candidate_from_changes({"max_service_duration_months": 2})
+    candidate = candidate_from_document("candidate", {"max_service_duration_months": 2})
 
-    assert candidate(PolicyBook.default().vr[0]).max_service_duration_months == 2
+    assert candidate.vr(PolicyBook.default().vr[0]).max_service_duration_months == 2
