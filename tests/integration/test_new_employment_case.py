@@ -261,3 +261,24 @@ def test_two_determinations_racing_to_open_one_number_link_it_once_VR_08(
     fresh = build_case_management(store_settings)
     assert event_types(fresh, "VR-LINK-NEW") == ["CaseOpened", "LinkedFromEarlierCase"]
     assert event_types(fresh, EARLIER)[-1] == "PEServicesRequested"
+
+
+def test_a_refused_determination_is_kept_as_a_decision_record_of_the_earlier_case_VR_08(
+    store_settings: Settings,
+) -> None:
+    app = build_case_management(store_settings)
+    with_a_request(app)
+    app.open_case(open_case("VR-LINK-OTHER"), CASEWORKER)
+
+    with pytest.raises(RuleViolation):
+        app.handle(determination("VR-LINK-OTHER"), CASEWORKER)
+
+    assert app.refusals is not None
+    [record] = app.refusals.refusals_of(case_id_for(EARLIER))
+    assert (record.command_type, record.rule_ids, record.case_version) == (
+        "DetermineNewEmploymentCase",
+        ("VR-08",),
+        3,
+    )
+    assert "VR-LINK-OTHER belongs to another client" in record.messages[0]
+    assert app.refusals.refusals_of(case_id_for("VR-LINK-OTHER")) == []
