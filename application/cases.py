@@ -257,8 +257,8 @@ class CaseManagement(Application[UUID]):
         both or on neither (VR-08)."""
         named_id = case_id_for(command.new_case_number)
         with ExitStack() as turns:
-            # Always in the same order, so two such commands on a pair of cases never wait
-            # for each other's turn.
+            # Taken in id order, so two such commands on one pair of cases can never each hold
+            # one turn while waiting for the other's.
             for case_id in sorted({command.case_id, named_id}):
                 turns.enter_context(self.case_turns.turn(case_id))
             for _ in range(DECISION_ATTEMPTS):
