@@ -282,3 +282,19 @@ def test_a_refused_determination_is_kept_as_a_decision_record_of_the_earlier_cas
     )
     assert "VR-LINK-OTHER belongs to another client" in record.messages[0]
     assert app.refusals.refusals_of(case_id_for("VR-LINK-OTHER")) == []
+
+
+def test_checking_a_determination_decides_on_both_cases_and_records_nothing_VR_08(
+    store_settings: Settings,
+) -> None:
+    app = build_case_management(store_settings)
+    with_a_request(app)
+    app.open_case(open_case("VR-LINK-OTHER"), CASEWORKER)
+    before = app.recorder.max_notification_id()
+
+    app.check(determination("VR-LINK-NEW"), CASEWORKER)
+    with pytest.raises(RuleViolation, match="VR-08: case VR-LINK-OTHER belongs to another client"):
+        app.check(determination("VR-LINK-OTHER"), CASEWORKER)
+
+    assert app.recorder.max_notification_id() == before
+    assert event_types(app, "VR-LINK-NEW") == []
