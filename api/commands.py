@@ -260,6 +260,18 @@ OPEN_CASE_PATH = "/cases"
 OpenCaseBody = request_body_model(OpenCase, ())
 
 
+class LinkedCaseResult(BaseModel):
+    """The other case the command recorded on: the new employment program case (VR-08)."""
+
+    case_id: UUID
+    case_number: str
+    version: int = Field(description="That case's version after the command")
+    events: int = Field(description="Events this request recorded on that case")
+    opened: bool = Field(
+        description="true: the determination opened the case; false: it linked a case already open"
+    )
+
+
 class CommandResult(BaseModel):
     """What a command recorded: the case, its version afterwards and how many events it added."""
 
@@ -267,6 +279,11 @@ class CommandResult(BaseModel):
     case_number: str
     version: int = Field(description="The case's version after the command; also the ETag")
     events: int = Field(description="Events recorded by this request (0 for a retried creation)")
+    linked_case: LinkedCaseResult | None = Field(
+        None,
+        description="Only for a new-employment-case determination: the case it opened or "
+        "linked, which records the link too (absent for every other command)",
+    )
 
 
 IfMatchHeader = Annotated[
@@ -314,16 +331,27 @@ def request_hash(operation: str, command: Command) -> str:
 def recorded_response(
     recorded: Recorded, status: int, location: str | None = None
 ) -> StoredResponse:
+    linked = recorded.linked_case
     result = CommandResult(
         case_id=recorded.case_id,
         case_number=recorded.case_number,
         version=recorded.version,
         events=recorded.events,
+        linked_case=None
+        if linked is None
+        else LinkedCaseResult(
+            case_id=linked.case_id,
+            case_number=linked.case_number,
+            version=linked.version,
+            events=linked.events,
+            opened=linked.opened,
+        ),
     )
     headers = {"ETag": etag(recorded.version)}
     if location is not None:
         headers["Location"] = location
-    return StoredResponse(status, result.model_dump_json().encode(), headers)
+    body = result.model_dump_json(exclude_none=True).encode()
+    return StoredResponse(status, body, headers)
 
 
 def as_response(stored: StoredResponse) -> Response:

@@ -70,6 +70,20 @@ class RequestSummary(BaseModel):
         return cls.model_validate(request)
 
 
+class LinkedFrom(BaseModel):
+    """The earlier case whose request this new employment program case serves (VR-08)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    case_id: UUID
+    case_number: str
+    request_id: UUID
+    linked_on: date
+    opened_by_determination: bool = Field(
+        description="true: the determination opened this case; false: it linked it, already open"
+    )
+
+
 class AuthorizationSummary(BaseModel):
     """An authorized service and its money: amount, invoiced, paid, still encumbered."""
 
@@ -130,6 +144,11 @@ class CaseSummary(BaseModel):
     weekly_hours: float | None
     occupation_code: str | None
     grandfathered: bool
+    linked_from: LinkedFrom | None = Field(
+        description="For a new employment program case: the earlier case and request it was "
+        "opened or linked from (VR-08); the earlier request names this case as its "
+        "`linked_case_number`. Null for any other case"
+    )
     scheduled_termination: date | None = Field(
         description="The VR-11 date as things stand; null while in PE services or without outcome"
     )
@@ -274,6 +293,9 @@ def case_summary(case: Case, cases: CaseManagement) -> CaseSummary:
         weekly_hours=case.weekly_hours,
         occupation_code=case.occupation_code,
         grandfathered=case.grandfathering is not None,
+        linked_from=None
+        if case.linked_from is None
+        else LinkedFrom.model_validate(case.linked_from),
         scheduled_termination=case.termination_date(case.governing_policy(cases.policies)),
         left_pe_services_on=case.left_pe_services_on,
         terminated_on=case.terminated_on,

@@ -6,7 +6,7 @@ import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
@@ -20,11 +20,12 @@ from adapters.event_store import AvroMapper
 from adapters.idempotency import AnswerKeeper, KeptAnswer, KeyedAnswer
 from application.clock import Clock, utc_today
 from domain.base import Actor
-from domain.case import Case
-from domain.commands import CaseCommand, Command, OpenCase
+from domain.case import Case, case_id_for
+from domain.commands import CaseCommand, Command, DetermineNewEmploymentCase, OpenCase
 from domain.errors import CaseAlreadyExists, CaseNotFound, ConcurrencyConflict, DomainError
 from domain.handling import decide, open_case
 from domain.policy import PolicyBook
+from domain.vr.requests import link_new_employment_case
 
 if TYPE_CHECKING:
     from application.refusals import RefusalKeeper
@@ -35,13 +36,27 @@ other writers keep recording first; each lost race means another command was rec
 
 
 @dataclass(frozen=True)
-class Recorded:
-    """What a command recorded: the case and its version after the command."""
+class LinkedCase:
+    """The other case a command recorded on: the new employment program case a determination
+    opened (`opened`) or linked (VR-08), and its version after the command."""
 
     case_id: UUID
     case_number: str
     version: int
     events: int
+    opened: bool
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a command recorded: the case and its version after the command (and the other case
+    it recorded on, if any)."""
+
+    case_id: UUID
+    case_number: str
+    version: int
+    events: int
+    linked_case: LinkedCase | None = None
 
 
 @dataclass(frozen=True)
@@ -225,8 +240,62 @@ class CaseManagement(Application[UUID]):
         expected_version: int | None,
         keyed: IdempotentRequest | None,
     ) -> Recorded:
+        if isinstance(command, DetermineNewEmploymentCase):
+            return self._determine_new_employment_case(command, actor, expected_version, keyed)
         with self.case_turns.turn(command.case_id):
             return self._decide_in_turn(command, actor, expected_version, keyed)
+
+    def _determine_new_employment_case(
+        self,
+        command: DetermineNewEmploymentCase,
+        actor: Actor,
+        expected_version: int | None,
+        keyed: IdempotentRequest | None,
+    ) -> Recorded:
+        """Decides the determination on its case, then on the case it names (opened if no case
+        has that number), and saves both cases in one transaction: the link is recorded on
+        both or on neither (VR-08)."""
+        named_id = case_id_for(command.new_case_number)
+        with ExitStack() as turns:
+            # Taken in id order, so two such commands on one pair of cases can never each hold
+            # one turn while waiting for the other's.
+            for case_id in sorted({command.case_id, named_id}):
+                turns.enter_context(self.case_turns.turn(case_id))
+            for _ in range(DECISION_ATTEMPTS):
+                earlier = self._take_current(command.case_id)
+                if expected_version is not None and earlier.version != expected_version:
+                    raise ConcurrencyConflict(
+                        f"case {command.case_id} is at version {earlier.version}, "
+                        f"not the expected version {expected_version}"
+                    )
+                decide(earlier, command, actor, self.policies)
+                named = link_new_employment_case(
+                    earlier, self._current_or_none(named_id), command, actor, self.policies
+                )
+                try:
+                    recorded = self._save(earlier, keyed, linked=named)
+                except IntegrityError:
+                    # Another writer recorded on either case first (or opened the named case):
+                    # decide again on both as stored, unless the caller named its version.
+                    if expected_version is not None:
+                        raise ConcurrencyConflict(
+                            f"case {command.case_id} or case {command.new_case_number} was "
+                            "changed by another writer; reload it and retry"
+                        ) from None
+                    continue
+                self._put_back(earlier)
+                self._put_back(named)
+                return recorded
+        raise ConcurrencyConflict(
+            f"case {command.case_id} or case {command.new_case_number} was changed by other "
+            f"writers {DECISION_ATTEMPTS} times while this command was decided; retry"
+        )
+
+    def _current_or_none(self, case_id: UUID) -> Case | None:
+        try:
+            return self._take_current(case_id)
+        except CaseNotFound:
+            return None
 
     def _decide_in_turn(
         self,
@@ -283,7 +352,14 @@ class CaseManagement(Application[UUID]):
     def check(self, command: CaseCommand, actor: Actor) -> None:
         """Decides `command` on the case as stored and records nothing; raises its refusal."""
         command.refuse_if_ahead_of(self.clock())
-        decide(self._load(command.case_id), command, actor, self.policies)
+        case = self._load(command.case_id)
+        decide(case, command, actor, self.policies)
+        if isinstance(command, DetermineNewEmploymentCase):
+            try:
+                named: Case | None = self._load(case_id_for(command.new_case_number))
+            except CaseNotFound:
+                named = None
+            link_new_employment_case(case, named, command, actor, self.policies)
 
     def get_case(self, case_id: UUID, version: int | None = None) -> Case:
         """The case now (or at `version`), as a copy of its own the caller may keep."""
@@ -333,16 +409,28 @@ class CaseManagement(Application[UUID]):
             raise CaseNotFound(f"no case with id {case_id}")
         return events
 
-    def _save(self, case: Case, keyed: IdempotentRequest | None = None) -> Recorded:
-        """Appends the case's new events, and the keyed request's answer in their transaction."""
+    def _save(
+        self, case: Case, keyed: IdempotentRequest | None = None, linked: Case | None = None
+    ) -> Recorded:
+        """Appends the case's new events (and those of the case it linked), and the keyed
+        request's answer, in one transaction."""
         recorded = Recorded(
             case_id=case.id,
             case_number=case.case_number,
             version=case.version,
             events=len(case.pending_events),
+            linked_case=None
+            if linked is None
+            else LinkedCase(
+                case_id=linked.id,
+                case_number=linked.case_number,
+                version=linked.version,
+                events=len(linked.pending_events),
+                opened=linked.version == len(linked.pending_events),
+            ),
         )
         if keyed is None:
-            self.save(case)
+            self.save(case, linked)
         else:
-            self.save(case, idempotency=keyed.keyed_answer(recorded))
+            self.save(case, linked, idempotency=keyed.keyed_answer(recorded))
         return recorded

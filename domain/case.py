@@ -33,6 +33,7 @@ from domain.vr import events as vr_events
 from domain.vr.policy import VRPolicy
 from domain.vr.records import (
     OPEN_REQUEST_STATUSES,
+    CaseLink,
     Grandfathering,
     ServiceRequest,
 )
@@ -61,6 +62,7 @@ class Case(Aggregate):
     PEServicesRequested = vr_events.PEServicesRequested
     PEServicesFoundAppropriate = vr_events.PEServicesFoundAppropriate
     NewEmploymentCaseOpened = vr_events.NewEmploymentCaseOpened
+    LinkedFromEarlierCase = vr_events.LinkedFromEarlierCase
     PEServicesFoundNotAppropriate = vr_events.PEServicesFoundNotAppropriate
     ReviewRequested = vr_events.ReviewRequested
     ReviewDecided = vr_events.ReviewDecided
@@ -130,6 +132,7 @@ class Case(Aggregate):
         self.weekly_hours: float | None = None
         self.occupation_code: str | None = None
         self.grandfathering: Grandfathering | None = None
+        self.linked_from: CaseLink | None = None
         self.requests: dict[UUID, ServiceRequest] = {}
         self.authorizations: dict[UUID, Authorization] = {}
         self.invoices: dict[UUID, Invoice] = {}

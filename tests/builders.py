@@ -4,6 +4,7 @@ matters."""
 
 from __future__ import annotations
 
+import copy
 import inspect
 import types
 import typing
@@ -91,6 +92,7 @@ from domain.values import (
     ServiceCategory,
     ServiceType,
 )
+from domain.vr.requests import link_new_employment_case
 from synthetic import SyntheticCommand
 
 POLICIES = PolicyBook.default()
@@ -303,6 +305,7 @@ class CaseFile(_CaseUnderTest):
         case_number: str = "VR-TEST-1",
         program: Program = Program.VR,
         policies: PolicyBook = POLICIES,
+        client_ref: str = "CL-000001",
     ) -> None:
         self.policies = policies
         opened = opened_on or (outcome or OUTCOME) - timedelta(days=200)
@@ -310,7 +313,7 @@ class CaseFile(_CaseUnderTest):
             OpenCase(
                 case_number=case_number,
                 program=program,
-                client_ref="CL-000001",
+                client_ref=client_ref,
                 caseworker_id=CASEWORKER.id,
                 opened_on=opened,
             ),
@@ -477,13 +480,14 @@ class AssistanceFile(_CaseUnderTest):
         opened_on: date = OPENED,
         case_number: str = "TA-TEST-1",
         policies: PolicyBook = POLICIES,
+        client_ref: str = "CL-000002",
     ) -> None:
         self.policies = policies
         self.case = handling.open_case(
             OpenCase(
                 case_number=case_number,
                 program=Program.CASH_ASSISTANCE,
-                client_ref="CL-000002",
+                client_ref=client_ref,
                 caseworker_id=CASEWORKER.id,
                 opened_on=opened_on,
             ),
@@ -686,6 +690,18 @@ class AssistanceFile(_CaseUnderTest):
         return command.job_id
 
 
+def new_employment_case_numbers(caseload: Any, up_to: date | None = None) -> set[str]:
+    """The cases a synthetic caseload's accepted new-employment-case determinations open (VR-08),
+    only those determined by `up_to` if given."""
+    return {
+        item.command.new_case_number
+        for item in caseload.commands()
+        if isinstance(item.command, DetermineNewEmploymentCase)
+        and item.expect_refusal_rule is None
+        and (up_to is None or item.command.determined_on <= up_to)
+    }
+
+
 class Replay:
     """Applies a caseload to in-memory cases, as the application would, and tallies the results."""
 
@@ -706,7 +722,20 @@ class Replay:
             else:
                 assert isinstance(command, CaseCommand)
                 case = self.cases[command.case_id]
-                handling.decide(case, command, actor, POLICIES)
+                if isinstance(command, DetermineNewEmploymentCase):
+                    # Decided on copies, as the application does: a refusal by the new case
+                    # leaves the earlier case as it was.
+                    case = copy.deepcopy(case)
+                    handling.decide(case, command, actor, POLICIES)
+                    named = self.cases.get(case_id_for(command.new_case_number))
+                    named = link_new_employment_case(
+                        case, copy.deepcopy(named), command, actor, POLICIES
+                    )
+                    self.cases[case.id] = case
+                    self.cases[named.id] = named
+                    self.events.setdefault(named.id, []).extend(named.collect_events())
+                else:
+                    handling.decide(case, command, actor, POLICIES)
         except DomainError as refusal:
             self.refused[refusal.rule_id] += 1
             if refusal.rule_id != expected:

@@ -21,7 +21,7 @@ from domain.values import (
     ScopeCriteria,
     ServiceType,
 )
-from domain.vr.records import Grandfathering, ServiceRequest
+from domain.vr.records import CaseLink, Grandfathering, ServiceRequest
 
 if TYPE_CHECKING:
     from domain.case import Case
@@ -153,6 +153,27 @@ class NewEmploymentCaseOpened(CaseEvent):
         request.determined_on = self.effective_on
         request.linked_case_number = self.new_case_number
         request.closed_on = self.effective_on
+
+
+class LinkedFromEarlierCase(CaseEvent):
+    """This case is the new employment program case an earlier case's request needs (VR-08)."""
+
+    rules = ("VR-08",)
+
+    earlier_case_id: UUID
+    earlier_case_number: str
+    request_id: UUID
+    opened_by_determination: bool
+    policy_version: str
+
+    def apply(self, case: Case) -> None:
+        case.linked_from = CaseLink(
+            case_id=self.earlier_case_id,
+            case_number=self.earlier_case_number,
+            request_id=self.request_id,
+            linked_on=self.effective_on,
+            opened_by_determination=self.opened_by_determination,
+        )
 
 
 class PEServicesFoundNotAppropriate(CaseEvent):

@@ -51,3 +51,15 @@ class ServiceRequest:
     review_requested_on: date | None = None
     review_decision: ReviewDecision | None = None
     closed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class CaseLink:
+    """The earlier case a new employment program case serves: the request determined to need it,
+    when, and whether that determination opened the case or linked one already open (VR-08)."""
+
+    case_id: UUID
+    case_number: str
+    request_id: UUID
+    linked_on: date
+    opened_by_determination: bool

@@ -7,8 +7,10 @@ from datetime import date
 from uuid import UUID
 
 from domain.base import Actor
-from domain.case import Case
+from domain.case import CASE_NUMBER, Case
+from domain.command import CASE_NUMBER_MAX_LENGTH, UUID_SHAPE
 from domain.errors import InvalidCommand, RuleViolation
+from domain.events import Program
 from domain.policy import PolicyBook
 from domain.values import RequestPurpose, RequestStatus, ReviewDecision
 from domain.vr.commands import (
@@ -20,6 +22,7 @@ from domain.vr.commands import (
     RequestReview,
 )
 from domain.vr.events import (
+    LinkedFromEarlierCase,
     NewEmploymentCaseOpened,
     PEServicesFoundAppropriate,
     PEServicesFoundNotAppropriate,
@@ -115,10 +118,18 @@ def determine_new_employment_case(
 ) -> None:
     determined_on, new_case_number = command.determined_on, command.new_case_number
     _, policy = _request_to_determine(case, command.request_id, determined_on, policies)
-    if not new_case_number.strip():
-        raise RuleViolation("VR-08", "the new employment program case must be opened and linked")
+    if not _is_case_number(new_case_number):
+        raise RuleViolation(
+            "VR-08",
+            f"the new employment program case is opened and linked under a case number "
+            f"(letters, digits, '.', '_' and '-'; not shaped like a case id); "
+            f"got {new_case_number!r}",
+        )
     if new_case_number == case.case_number:
-        raise InvalidCommand("the new employment program case must be another case")
+        raise RuleViolation(
+            "VR-08",
+            f"the new employment program case must be another case than {case.case_number}",
+        )
     if not command.reasons:
         raise RuleViolation("VR-08", "say why the need belongs in a new employment program case")
     case.refuse_after_termination(determined_on, policy)
@@ -131,6 +142,93 @@ def determine_new_employment_case(
         policy_version=policy.version,
         actor=actor,
     )
+
+
+def link_new_employment_case(
+    earlier: Case,
+    named: Case | None,
+    command: DetermineNewEmploymentCase,
+    actor: Actor,
+    policies: PolicyBook,
+) -> Case:
+    """The new employment program case a determination on `earlier` names, with the link
+    recorded on it (VR-08): opened for the same client and caseworker when no case has that
+    number (`named` is None), else checked to be one the determination may link.
+
+    Decided after the determination on `earlier`; the caller saves both cases together."""
+    determined_on = command.determined_on
+    policy = earlier.governing_policy(policies)
+    if named is None:
+        named = Case(
+            case_number=command.new_case_number,
+            program=Program.VR,
+            client_ref=earlier.client_ref,
+            caseworker_id=earlier.caseworker_id,
+            effective_on=determined_on,
+            actor=actor,
+        )
+        opened = True
+    else:
+        _check_linkable(earlier, named, determined_on, policies)
+        opened = False
+    named.record(
+        LinkedFromEarlierCase,
+        # A case opened after the determination (then recorded with its own date) is linked
+        # from its opening: nothing of a case takes effect before it was opened.
+        effective_on=max(determined_on, named.opened_on),
+        earlier_case_id=earlier.id,
+        earlier_case_number=earlier.case_number,
+        request_id=command.request_id,
+        opened_by_determination=opened,
+        policy_version=policy.version,
+        actor=actor,
+    )
+    return named
+
+
+def _check_linkable(earlier: Case, named: Case, determined_on: date, policies: PolicyBook) -> None:
+    """Refuses to link a case that cannot be `earlier`'s new employment program case (VR-08)."""
+    number = named.case_number
+    if named.id == earlier.id:
+        raise RuleViolation("VR-08", f"case {number} cannot be its own new employment program case")
+    if named.program is not Program.VR:
+        raise RuleViolation(
+            "VR-08",
+            f"case {number} is a {named.program.value} case; "
+            "the new employment program case must be a VR case",
+        )
+    if named.client_ref != earlier.client_ref:
+        raise RuleViolation(
+            "VR-08",
+            f"case {number} belongs to another client than case {earlier.case_number}",
+        )
+    if named.terminated_on is not None:
+        raise RuleViolation(
+            "VR-08",
+            f"case {number} terminated on {named.terminated_on}; "
+            "the new employment program case must be open",
+        )
+    termination = named.termination_date(named.governing_policy(policies))
+    if termination is not None and termination < determined_on:
+        raise RuleViolation(
+            "VR-08",
+            f"case {number} terminates on {termination}, before the determination of "
+            f"{determined_on}; the new employment program case must be open",
+        )
+    if named.linked_from is not None:
+        raise RuleViolation(
+            "VR-08",
+            f"case {number} is already the new employment program case of case "
+            f"{named.linked_from.case_number}'s request {named.linked_from.request_id}",
+        )
+    if any(r.linked_case_number is not None for r in named.requests.values()):
+        # A case that opened a new case of its own is an earlier case: linking it as newer
+        # could close a loop of cases each opened from the next.
+        raise RuleViolation(
+            "VR-08",
+            f"case {number} has a new employment program case of its own, so it cannot be "
+            f"case {earlier.case_number}'s",
+        )
 
 
 def determine_not_appropriate(
@@ -215,6 +313,14 @@ def require_outcome(case: Case, on: date) -> date:
             "VR-01", f"PE services start after the employment outcome of {case.outcome_date}"
         )
     return case.outcome_date
+
+
+def _is_case_number(number: str) -> bool:
+    return (
+        len(number) <= CASE_NUMBER_MAX_LENGTH
+        and CASE_NUMBER.fullmatch(number) is not None
+        and UUID_SHAPE.fullmatch(number) is None
+    )
 
 
 def _request(case: Case, request_id: UUID) -> ServiceRequest:

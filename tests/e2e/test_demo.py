@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from synthetic import SyntheticCaseload
+from tests.builders import new_employment_case_numbers
 from tests.conftest import unique
 
 pytestmark = pytest.mark.kafka
@@ -40,4 +43,8 @@ def test_the_demo_prints_every_caseworkers_caseload_and_the_deadlines(
     out = result.stdout
     assert "Caseloads on " in out and "Overdue (" in out and "Due in the next 30 days (" in out
     rows = [line for line in out.splitlines() if line.startswith("cw-")]
-    assert rows and sum(sum(int(n) for n in row.split()[1:]) for row in rows) == 60
+    # The 60 planned cases and the new employment program cases their determinations opened.
+    today = datetime.now(UTC).date()
+    planned = SyntheticCaseload(seed=1, cases=60, start=today - timedelta(days=540))
+    cases = 60 + len(new_employment_case_numbers(planned, up_to=today))
+    assert rows and sum(sum(int(n) for n in row.split()[1:]) for row in rows) == cases

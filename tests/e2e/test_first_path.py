@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,8 @@ import pytest
 from application.bootstrap import build_case_management, open_caseload_view
 from application.settings import Settings
 from domain.case import case_id_for
-from tests.builders import CASEWORKER, open_case, record_outcome
+from synthetic import SyntheticCaseload
+from tests.builders import CASEWORKER, new_employment_case_numbers, open_case, record_outcome
 from tests.topic_reader import wait_for
 
 pytestmark = pytest.mark.kafka
@@ -78,8 +80,12 @@ def test_an_outcome_recorded_in_the_application_shows_in_the_caseload_view(tmp_p
 
             assert entry.status == "monitoring"
             assert entry.caseworker_id == "cw-grace"
-            # The twenty demo cases and ours; they sit in other partitions, so may arrive later.
-            wait_for(lambda: len(view.cases()) == 21, what="all the cases in the view")
+            # The twenty demo cases, the new employment program cases their determinations
+            # opened by today, and ours; in other partitions, so they may arrive later.
+            today = datetime.now(UTC).date()
+            demo = SyntheticCaseload(seed=1, cases=20, start=today - timedelta(days=540))
+            cases = 20 + len(new_employment_case_numbers(demo, up_to=today)) + 1
+            wait_for(lambda: len(view.cases()) == cases, what="all the cases in the view")
             # The API `pes run` serves reads the same view (development tokens).
             caseloads = httpx.get(
                 f"http://127.0.0.1:{api_port}/caseloads",
@@ -87,7 +93,7 @@ def test_an_outcome_recorded_in_the_application_shows_in_the_caseload_view(tmp_p
                 timeout=10,
             )
             assert caseloads.status_code == 200, caseloads.text
-            assert len(caseloads.json()["cases"]) == 21
+            assert len(caseloads.json()["cases"]) == cases
             # The demo keeps recording, so the view is read before the count it must not exceed.
             projected = sum(e.version for e in view.cases())
             status = wait_for(

@@ -15,7 +15,14 @@ from api.access import ROLES_BY_OPERATION
 from api.commands import CASE_COMMAND_ROUTES
 from domain.base import Actor
 from domain.case import case_id_for
-from domain.commands import CASE_COMMANDS, Command, OpenCase, PayInvoice, TerminateCase
+from domain.commands import (
+    CASE_COMMANDS,
+    Command,
+    DetermineNewEmploymentCase,
+    OpenCase,
+    PayInvoice,
+    TerminateCase,
+)
 from domain.termination import DEADLINE_PROCESS
 from domain.values import ServiceType
 from synthetic import REFUSALS, SyntheticCaseload
@@ -80,13 +87,21 @@ def test_each_accepted_command_answers_with_the_new_version_as_etag(
         assert response.status_code == (201 if isinstance(command, OpenCase) else 200), (
             f"{type(command).__name__}: {response.text}"
         )
-        assert response.json() == {
+        answer = response.json()
+        # A new-employment-case determination also names the case it opened (VR-08).
+        linked = answer.pop("linked_case", None)
+        assert answer == {
             "case_id": str(case_id_for("VR-100")),
             "case_number": "VR-100",
             "version": expected_version,
             "events": 1,
         }
         assert response.headers["ETag"] == f'"{expected_version}"'
+        if isinstance(command, DetermineNewEmploymentCase):
+            assert linked is not None
+            assert (linked["case_number"], linked["opened"]) == (command.new_case_number, True)
+        else:
+            assert linked is None
 
 
 def test_the_scenarios_together_send_every_command_of_the_domain() -> None:

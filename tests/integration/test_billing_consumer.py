@@ -21,6 +21,7 @@ from application.settings import Settings, as_environment
 from consumers.billing.ledger import BillingLedger
 from consumers.billing.reconciliation import reconcile
 from synthetic import SyntheticCaseload, drive
+from tests.builders import new_employment_case_numbers
 from tests.conftest import unique
 from tests.topic_reader import wait_for
 
@@ -45,7 +46,10 @@ def test_the_ledger_of_the_synthetic_caseload_reconciles_and_a_corrupted_row_is_
     settings: Settings,
 ) -> None:
     app = build_case_management(settings)
-    assert drive(app, SyntheticCaseload(seed=11, cases=120).commands()).unexpected == []
+    caseload = SyntheticCaseload(seed=11, cases=120)
+    assert drive(app, caseload.commands()).unexpected == []
+    # The planned cases and the new employment program cases their determinations opened.
+    cases = 120 + len(new_employment_case_numbers(caseload))
     relay = build_relay(settings, app)
     published = relay.drain()
     relay.close()
@@ -57,7 +61,7 @@ def test_the_ledger_of_the_synthetic_caseload_reconciles_and_a_corrupted_row_is_
 
         report = reconcile(ledger, app)
         assert report.differences == []
-        assert (report.cases_checked, report.cases_behind) == (120, 0)
+        assert (report.cases_checked, report.cases_behind) == (cases, 0)
         authorizations = ledger.authorizations()
         assert len(authorizations) > 50 and any(a.paid_cents for a in authorizations)
         assert ledger.period_totals()
@@ -85,7 +89,7 @@ def test_the_ledger_of_the_synthetic_caseload_reconciles_and_a_corrupted_row_is_
             f"case {paid.case_number} ({paid.case_id}) authorization {paid.authorization_id}: "
             "invoiced_cents"
         ) in command.stdout
-        assert "120 case(s) checked, 0 not yet fully applied by the ledger, " in command.stdout
+        assert f"{cases} case(s) checked, 0 not yet fully applied by the ledger, " in command.stdout
     finally:
         projection.close()
 
@@ -141,7 +145,7 @@ def test_two_ledger_consumers_in_one_group_split_the_partitions_and_still_reconc
             return bool(first and second and not first & second and whole)
 
         app = build_case_management(settings)
-        published = 0
+        published = cases = 0
         # A loaded machine can rebalance the group after it settled (a member rebuilt by its
         # watchdog rejoins), and the other member then applies a whole batch alone: publish
         # another batch once the group has settled again, at most three.
@@ -149,6 +153,7 @@ def test_two_ledger_consumers_in_one_group_split_the_partitions_and_still_reconc
             wait_for(settled, timeout=120, what="the two members to split the partitions")
             caseload = SyntheticCaseload(seed=12 + batch, cases=60)
             assert drive(app, caseload.commands()).unexpected == []
+            cases += 60 + len(new_employment_case_numbers(caseload))
             relay = build_relay(settings, app)
             published += relay.drain()
             relay.close()
@@ -164,7 +169,7 @@ def test_two_ledger_consumers_in_one_group_split_the_partitions_and_still_reconc
 
         report = reconcile(ledger, app)
         assert report.differences == []
-        assert (report.cases_checked, report.cases_behind) == (60 * (batch + 1), 0)
+        assert (report.cases_checked, report.cases_behind) == (cases, 0)
     finally:
         stop.set()
         for thread in threads:

@@ -36,13 +36,15 @@ from domain.replay.facts import Consequence, Judged
 from domain.values import Override
 from synthetic import SyntheticCaseload, drive
 from tests.browser import rendered_dom
-from tests.builders import CASEWORKER, SUPERVISOR
+from tests.builders import CASEWORKER, SUPERVISOR, new_employment_case_numbers
 from tests.builders import CaseFile as CaseCommands
 
 pytestmark = pytest.mark.kafka
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CANDIDATES = REPOSITORY / "docs" / "replay"
+CASES = 150 + len(new_employment_case_numbers(SyntheticCaseload(seed=21, cases=150)))
+"""The planned cases and the new employment program cases their determinations open (VR-08)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def test_the_store_and_the_topic_give_the_same_findings_byte_for_byte(recorded: 
     from_topic = replay_policy(recorded.settings, candidates, "kafka")
     again = replay_policy(recorded.settings, candidates, "store")
 
-    assert from_store.cases == 150
+    assert from_store.cases == CASES
     assert from_store.refusals.read == recorded.refusals > 0
     retention = from_store.candidate("no-job-retention")
     refused = [d for d in retention.differences if d.judged is Judged.RECORDED]
@@ -124,7 +126,7 @@ def test_pes_replay_compares_candidates_side_by_side_byte_identical_on_a_second_
 
     assert first.returncode == 0, first.stderr
     document = json.loads((tmp_path / "a" / "replay.json").read_text())
-    assert document["replay"]["cases"] == 150
+    assert document["replay"]["cases"] == CASES
     assert sorted(document["candidates"]) == ["wider-window", "window-only"]
     assert document["candidates"]["window-only"]["couplings"]
     assert document["candidates"]["wider-window"]["couplings"] == []

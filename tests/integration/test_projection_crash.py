@@ -15,6 +15,7 @@ import pytest
 from application.bootstrap import READ_MODELS, build_case_management, build_relay, rebuild
 from application.settings import Settings, as_environment
 from synthetic import SyntheticCaseload, drive
+from tests.builders import new_employment_case_numbers
 from tests.conftest import unique
 from tests.topic_reader import wait_for
 
@@ -105,7 +106,8 @@ def test_a_consumer_killed_mid_batch_resumes_without_double_counts_or_gaps(
     rebuilt = READ_MODELS[read_model].open(clean)
     assert live.snapshot() == rebuilt.snapshot()
     recorded = {str(case_id): app.get_case(case_id).version for case_id in app.case_ids()}
-    assert len(recorded) == 250
+    # The planned cases and the new employment program cases their determinations opened.
+    assert len(recorded) == 250 + len(new_employment_case_numbers(caseload))
     assert live.applied_versions() == recorded
     live.close()
     rebuilt.close()

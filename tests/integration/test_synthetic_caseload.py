@@ -26,6 +26,7 @@ from domain.commands import CorrectOutcomeDate
 from domain.termination import DEADLINE_PROCESS
 from scripts.cli import load_demo
 from synthetic import SyntheticCaseload, drive
+from tests.builders import new_employment_case_numbers
 from tests.topic_reader import read_topic, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -121,7 +122,10 @@ def test_every_accepted_command_reaches_kafka_decodable_and_the_caseload_agrees(
     finally:
         projection.close()
     entries = view.cases()
-    assert len(entries) == 90
+    # The 90 planned cases and the new employment program cases their determinations opened.
+    assert (
+        len(entries) == 90 + len(new_employment_case_numbers(caseload)) == len(list(app.case_ids()))
+    )
     for entry in entries:
         case = app.get_case(UUID(entry.case_id))
         assert (entry.status, entry.version, entry.caseworker_id) == (

@@ -37,6 +37,7 @@ from application.settings import Settings, as_environment
 from application.verification import compare_copies, verify_event_store, verify_topic
 from scripts.exit_codes import ExitCode
 from synthetic import SyntheticCaseload, drive
+from tests.builders import new_employment_case_numbers
 
 pytestmark = pytest.mark.kafka
 
@@ -123,7 +124,9 @@ def test_an_untouched_store_and_topic_verify_and_agree(
 
     assert (store.broken, topic.broken, compare_copies(store, topic)) == ([], [], [])
     assert store.events_checked == topic.events_checked == published
-    assert store.cases == topic.cases == 40 and store.unchained_events == 0
+    # The 40 planned cases and the new employment program cases their determinations opened.
+    opened = new_employment_case_numbers(SyntheticCaseload(seed=41, cases=40))
+    assert store.cases == topic.cases == 40 + len(opened) and store.unchained_events == 0
 
 
 def change_a_field(rows: StoredRows, app: CaseManagement, case_id: UUID, version: int) -> None:

@@ -55,6 +55,7 @@ STORED_TOPICS = (
     "domain.case:Case.TrainingReferralMade",
     "domain.case:Case.SkillIdentified",
     "domain.case:Case.CaseReassigned",
+    "domain.case:Case.LinkedFromEarlierCase",
 )
 # Published, but not stored as case events: the deadline process's alerts, and the refused
 # commands' decision records (kept in a table of their own, application/refusals.py).

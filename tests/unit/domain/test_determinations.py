@@ -74,7 +74,7 @@ def test_a_new_case_determination_must_link_another_case_VR_08(file: CaseFile) -
     request_id = requested(file)
     with pytest.raises(RuleViolation, match="VR-08"):
         file.do(file.new_case(request_id, day(35), new_case_number=" "))
-    with pytest.raises(InvalidCommand):
+    with pytest.raises(RuleViolation, match="VR-08"):
         file.do(file.new_case(request_id, day(35), new_case_number=file.case.case_number))
 
 

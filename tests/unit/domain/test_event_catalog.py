@@ -84,6 +84,7 @@ def test_the_catalog_holds_the_vr_lifecycle_then_the_cash_assistance_events() ->
         "PEServicesRequested",
         "PEServicesFoundAppropriate",
         "NewEmploymentCaseOpened",
+        "LinkedFromEarlierCase",
         "PEServicesFoundNotAppropriate",
         "ReviewRequested",
         "ReviewDecided",

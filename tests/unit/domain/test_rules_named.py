@@ -24,6 +24,7 @@ import domain.case
 from domain.catalog import EVENT_CLASSES
 from domain.events import CaseEvent
 from domain.handling import HANDLERS
+from domain.vr.requests import link_new_employment_case
 
 RULE_ID = re.compile(r"^(VR|TA)-\d\d$")
 
@@ -83,8 +84,11 @@ def enforced_and_recorded(
 
 
 DECISIONS = {command: handler.decide for command, handler in HANDLERS.items()}
+OTHER_CASE_DECISIONS = (link_new_employment_case,)
+"""Decisions on the other case a command names, which the application runs after the command's
+own decision, saving both cases together (VR-08's new employment program case)."""
 ENFORCED_BY_EVENT: dict[str, set[str]] = {}
-for _decision in DECISIONS.values():
+for _decision in (*DECISIONS.values(), *OTHER_CASE_DECISIONS):
     _rules, _recorded = enforced_and_recorded(_decision)
     for _event_class in _recorded:
         ENFORCED_BY_EVENT.setdefault(_event_class.__name__, set()).update(_rules)

@@ -10,7 +10,7 @@ import pytest
 
 from domain.assistance.training import training_referral_window_closes
 from domain.base import Role
-from domain.case import CaseStatus, Program, case_id_for
+from domain.case import Case, CaseStatus, Program, case_id_for
 from domain.catalog import RULES_BY_EVENT, STATUS_AFTER_EVENT
 from domain.commands import (
     AuthorizeService,
@@ -96,16 +96,46 @@ def test_the_caseload_holds_overrides_grandfathering_and_late_services(
     assert paid_late
 
 
+def opened_by_determinations(replay: Replay) -> dict[UUID, Case]:
+    """The new employment program cases the caseload's determinations opened (VR-08): open,
+    without an outcome, outside the caseload's own plans."""
+    return {
+        case_id: case
+        for case_id, case in replay.cases.items()
+        if case.linked_from is not None and case.linked_from.opened_by_determination
+    }
+
+
 def test_every_case_ends_in_monitoring_a_vr_case_with_its_termination_date_VR_11(
     caseload: SyntheticCaseload, replay: Replay
 ) -> None:
     expected = caseload.expected_terminations()
     cash_assistance = caseload.cash_assistance_case_ids()
+    new_cases = opened_by_determinations(replay)
     assert not set(expected) & cash_assistance
-    assert set(expected) | cash_assistance == set(replay.cases)
+    assert set(expected) | cash_assistance == set(replay.cases) - set(new_cases)
     for case_id, case in replay.cases.items():
+        if case_id in new_cases:
+            continue
         assert case.status is CaseStatus.MONITORING
         assert termination_date(replay.events[case_id], POLICY) == expected.get(case_id)
+
+
+def test_each_new_employment_case_determination_opened_its_case_linked_both_ways_VR_08(
+    replay: Replay,
+) -> None:
+    new_cases = opened_by_determinations(replay)
+    assert new_cases
+    for case in new_cases.values():
+        assert case.linked_from is not None
+        earlier = replay.cases[case.linked_from.case_id]
+        request = earlier.requests[case.linked_from.request_id]
+        assert request.linked_case_number == case.case_number
+        assert (case.program, case.client_ref, case.status) == (
+            Program.VR,
+            earlier.client_ref,
+            CaseStatus.OPEN,
+        )
 
 
 def test_the_deadline_process_terminations_are_accepted_VR_11(
@@ -113,9 +143,10 @@ def test_the_deadline_process_terminations_are_accepted_VR_11(
 ) -> None:
     for _, command in caseload.termination_commands():
         decide(replay.cases[command.case_id], command, DEADLINE_PROCESS, POLICIES)
+    new_cases = opened_by_determinations(replay)
+    planned = [c for c in replay.cases.values() if c.id not in new_cases]
     statuses = {
-        case.program: {c.status for c in replay.cases.values() if c.program is case.program}
-        for case in replay.cases.values()
+        case.program: {c.status for c in planned if c.program is case.program} for case in planned
     }
     assert statuses == {
         Program.VR: {CaseStatus.TERMINATED},
