@@ -81,10 +81,14 @@ class ViewDatabase:
             return
         # Two connections creating one table at once can both pass IF NOT EXISTS, and the
         # second then fails on the catalog's unique index: they take turns under one lock.
-        with self.transaction():
-            self.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+        # Each statement still commits on its own: a transaction would hold every table's lock
+        # to its end, and deadlock with writers of those tables (rebuild workers).
+        self.execute("SELECT pg_advisory_lock(?)", (SCHEMA_LOCK,))
+        try:
             for statement in statements:
                 self.execute(statement)
+        finally:
+            self.execute("SELECT pg_advisory_unlock(?)", (SCHEMA_LOCK,))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -79,9 +79,11 @@ SEEDS = {
     "VR-F4": reviewed_case("VR-F4")[:4],  # not appropriate, review possible
     "VR-F5": grandfathered_case("VR-F5"),  # grandfathered, no outcome yet
 }
+KNOWN_CASES = [str(case_id_for(number)) for number in SEEDS] + list(SEEDS)
 KNOWN_IDS: dict[str, list[str]] = {
     # A case path takes the id or the case number: both reach the seeded cases.
-    "case_id": [str(case_id_for(number)) for number in SEEDS] + list(SEEDS),
+    "case_id": KNOWN_CASES,
+    "case": KNOWN_CASES,  # the pages' name for it
     "request_id": [str(ids(number, "request", n)) for number in SEEDS for n in (1, 2)],
     "authorization_id": [str(ids(number, "authorization")) for number in SEEDS],
     "invoice_id": [str(ids(number, "invoice")) for number in SEEDS],
@@ -227,9 +229,19 @@ def authorization_for(data: st.DataObject, operation: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for(ROLE_ACTORS[Role(role)])}"}
 
 
+PRINTING = "get_audit_file"
+"""Prints a PDF in Chromium (a second or more) per request: left out of the fuzzing, whose
+requests would mostly wait for it; its parameters are the case page's, which is fuzzed, and
+tests/integration/test_pages_browser.py prints it."""
+
+
+def fuzzed(operations: Iterable[Any]) -> list[Any]:
+    return [o for o in operations if o.definition.raw["operationId"] != PRINTING]
+
+
 def test_no_generated_request_gets_a_server_error(app: FastAPI) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = fuzzed(result.ok() for result in schema.get_all_operations())
     modes = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
     cases = st.one_of(
         *(operation.as_strategy(generation_mode=mode) for operation in operations for mode in modes)
@@ -297,7 +309,10 @@ def test_no_generated_request_gets_a_server_error(app: FastAPI) -> None:
             assert response.status_code == 422, (case.formatted_path, case.body)
             named = [error["loc"] for error in response.json()["errors"]]
             assert refusable in named, (case.formatted_path, case.body, named)
-        if response.status_code >= 400:
+        if response.status_code >= 400 and case.formatted_path.startswith("/pages/"):
+            # A page's problem is a page (or the sign-in, for want of a token).
+            assert response.headers["content-type"] == ["text/html; charset=utf-8"]
+        elif response.status_code >= 400:
             assert response.headers["content-type"] == [PROBLEM_JSON]
             assert response.json()["status"] == response.status_code
 
@@ -316,7 +331,7 @@ def test_no_hostile_query_parameter_gets_a_server_error(app: FastAPI) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [
         operation
-        for operation in (result.ok() for result in schema.get_all_operations())
+        for operation in fuzzed(result.ok() for result in schema.get_all_operations())
         if any(p["in"] == "query" for p in operation.definition.raw.get("parameters", []))
     ]
     cases = st.one_of(*(operation.as_strategy() for operation in operations))
