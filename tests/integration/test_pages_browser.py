@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,10 +17,19 @@ import pytest
 from playwright.sync_api import Browser, Page
 from pypdf import PdfReader
 
+from adapters.replay_report import write_reports
+from application.policy_replay import load_candidates, replay_policy
+from application.settings import Settings
 from domain.base import Role
 from tests.browser_support import DEADLINE_MS, launched_chromium, needs_chromium, opened
 from tests.integration.api_support import ROLE_ACTORS, served_api, token_for
-from tests.integration.pages_support import CAP_CASE, OUTCOME, TAMPERED_CASE, fill_pages_data
+from tests.integration.pages_support import (
+    CAP_CASE,
+    OUTCOME,
+    TAMPERED_CASE,
+    PagesData,
+    fill_pages_data,
+)
 
 pytestmark = needs_chromium
 
@@ -31,6 +41,8 @@ AXE = (
     / "axe-core"
     / "axe.min.js"
 )
+REPLAYED = ("window-only.json", "wider-window.json", "two-month-services.json")
+CANDIDATES = Path(__file__).resolve().parents[2] / "docs" / "replay"
 PRINTED_PAGES_AT_MOST = 8
 A4_LANDSCAPE_POINTS = (842, 595)
 TABLET = {"width": 768, "height": 1024}
@@ -44,10 +56,25 @@ PAGES = {
 
 
 @pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = fill_pages_data(tmp_path_factory.mktemp("pages"))
+def data(tmp_path_factory: pytest.TempPathFactory) -> PagesData:
+    return fill_pages_data(tmp_path_factory.mktemp("pages"))
+
+
+@pytest.fixture(scope="module")
+def origin(data: PagesData) -> Iterator[str]:
     with served_api(data.data_dir) as port:
         yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def replay_page(data: PagesData, origin: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The replay comparison of the same store under three candidates, written as `pes replay`
+    writes it, its case numbers leading to the API's case pages."""
+    candidates = load_candidates([CANDIDATES / name for name in REPLAYED])
+    findings = replay_policy(Settings(data_dir=data.data_dir), candidates)
+    out = tmp_path_factory.mktemp("replay")
+    write_reports(findings, out, lambda number: f"{origin}/pages/cases/{number}")
+    return out / "replay.html"
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +228,35 @@ def test_the_audit_file_prints_to_a_pdf_headed_with_case_date_policy_and_chain(
     assert f"Produced {datetime.now(UTC):%Y-%m-%d}" in first
     assert "Policy versions 2018-10-02" in first
     assert f"Hash chain {chain}" in first
+
+
+def test_the_replay_comparison_renders_locally_accessible_and_links_to_case_pages(
+    replay_page: Path, origin: str, browser: Browser
+) -> None:
+    page, recorded = opened(browser, replay_page.as_uri(), viewport=DESKTOP)
+
+    assert [url for url in recorded.urls if not url.startswith("file:")] == []
+    assert recorded.console_errors == []
+    side = page.locator("#candidates thead th")
+    assert side.all_inner_texts()[1:] == [
+        "in force",
+        "window-only",
+        "wider-window",
+        "two-month-services",
+    ]
+    bars = page.locator("svg.replay-chart g[data-candidate]")
+    assert {bars.nth(i).get_attribute("data-candidate") for i in range(bars.count())} == {
+        "window-only",
+        "wider-window",
+        "two-month-services",
+    }
+    assert page.locator("#termination-shifts").count() == 1
+    for breakdown in ("rule", "service-type", "provider", "caseworker", "program"):
+        assert page.locator(f"#by-{breakdown}").count() == 1, breakdown
+    link = page.locator("#findings a").first
+    href = link.get_attribute("href") or ""
+    assert href == f"{origin}/pages/cases/{link.inner_text()}"
+    amounts = page.locator("#findings td.num").all_inner_texts()
+    assert amounts and all(re.fullmatch(r"—|\$[\d,]+\.\d\d|[+-][\d,]+ days", a) for a in amounts)
+    assert serious_violations(page) == []
+    page.close()
