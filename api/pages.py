@@ -30,6 +30,7 @@ from domain.errors import CaseNotFound
 from projections.caseload import CaseloadView
 
 COOKIE = "pes_token"
+SIGN_IN_REFUSALS = {"token": "That token is not valid."}
 BOARD_PAGE_SIZE = 500
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 CASE_REFERENCE = re.compile(CASE_NUMBER_PATTERN)
@@ -95,9 +96,11 @@ def pages_router(
     @router.get(
         "/sign-in", name="sign_in_page", include_in_schema=False, response_class=HTMLResponse
     )
-    def sign_in_page(next: str = "/pages/caseload", problem: str = "") -> HTMLResponse:
+    def sign_in_page(next: str = "/pages/caseload", refused: str = "") -> HTMLResponse:
         """A form asking for the token that stands for you."""
-        shown = f'<p class="bad" role="alert">{esc(problem)}</p>' if problem else ""
+        # Only the page's own words: a link cannot put a message of its choosing here.
+        said = SIGN_IN_REFUSALS.get(refused)
+        shown = f'<p class="bad" role="alert">{esc(said)}</p>' if said else ""
         body = (
             f'{shown}<form method="post" action="/pages/sign-in" class="filters">'
             f'<input type="hidden" name="next" value="{esc(_local(next))}">'
@@ -114,7 +117,7 @@ def pages_router(
         token = form.get("token", [""])[0]
         target = _local(form.get("next", ["/pages/caseload"])[0])
         if not token or tokens.actor_for(token) is None:
-            query = urlencode({"next": target, "problem": "That token is not valid."})
+            query = urlencode({"next": target, "refused": "token"})
             return RedirectResponse(f"/pages/sign-in?{query}", status_code=303)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(

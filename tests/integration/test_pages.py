@@ -177,11 +177,13 @@ def test_a_wrong_token_is_refused_and_sign_in_never_sends_the_browser_elsewhere(
     )
     client.cookies.clear()
 
-    assert (
-        wrong.status_code == 303 and "problem=That+token+is+not+valid" in wrong.headers["location"]
-    )
+    assert wrong.status_code == 303 and "refused=token" in wrong.headers["location"]
     assert "set-cookie" not in wrong.headers
     assert offsite.headers["location"] == "/pages/caseload"
+    told = client.get(wrong.headers["location"]).text
+    assert "That token is not valid." in told
+    forged = client.get("/pages/sign-in?refused=Your+account+is+locked%2C+call+555").text
+    assert "Your account is locked" not in forged and 'role="alert"' not in forged
 
 
 def test_problems_are_pages_naming_what_was_wrong(client: TestClient) -> None:
