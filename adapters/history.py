@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, Notification
 from kafka import KafkaConsumer, TopicPartition
 
 from adapters.avro import AvroCodec, DecodedEvent
@@ -40,12 +40,19 @@ def facts_from_event_store(
     page_size: int = 5000,
 ) -> Iterator[Fact]:
     """Every recorded fact of the given types, in notification order."""
+    for notification in _notifications(recorder, progress, page_size):
+        if notification.topic.rsplit(".", 1)[-1] in event_types:
+            yield _fact(mapper.codec.decode(mapper.plaintext(notification.state)))
+
+
+def _notifications(
+    recorder: ApplicationRecorder, progress: Progress | None, page_size: int
+) -> Iterator[Notification]:
+    """The recorder's notification log as it stood when the read began, page by page."""
     last = recorder.max_notification_id() or 0
     start = 1
     while page := recorder.select_notifications(start, page_size, stop=last):
-        for notification in page:
-            if notification.topic.rsplit(".", 1)[-1] in event_types:
-                yield _fact(mapper.codec.decode(mapper.plaintext(notification.state)))
+        yield from page
         start = page[-1].id + 1
         if progress:
             progress(page[-1].id, last)
@@ -97,16 +104,8 @@ def refusal_facts_from_store(
 ) -> Iterator[Fact]:
     """Every refusal record (`CommandRefused` facts, docs/audit.md) in the refusal logs'
     recorder (`RefusalRecords.recorder`), in the order recorded: each case's in its order."""
-    last = recorder.max_notification_id() or 0
-    start = 1
-    while page := recorder.select_notifications(start, page_size, stop=last):
-        for notification in page:
-            yield _fact(mapper.codec.decode(mapper.plaintext(notification.state)))
-        start = page[-1].id + 1
-        if progress:
-            progress(page[-1].id, last)
-        if page[-1].id >= last:
-            break
+    for notification in _notifications(recorder, progress, page_size):
+        yield _fact(mapper.codec.decode(mapper.plaintext(notification.state)))
 
 
 def refusal_facts_from_topic(
