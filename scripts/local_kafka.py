@@ -456,6 +456,11 @@ class LocalKafka:
             admin.close()
 
     @property
+    def pid(self) -> int | None:
+        """The broker process's id while it runs."""
+        return self._process.pid if self.running and self._process is not None else None
+
+    @property
     def running(self) -> bool:
         """Whether the broker process was started and has not exited (it may not serve yet)."""
         return self._process is not None and self._process.poll() is None
