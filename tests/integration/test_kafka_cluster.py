@@ -89,7 +89,7 @@ def test_every_acknowledged_event_reaches_the_topic_when_the_partitions_leader_i
         wait_for(lambda: relay_position(settings) >= 100, timeout=120, what="the relay")
         wait_for(lambda: view.positions_total(topic) > 0, timeout=120, what="the projection")
 
-        before = partitions(servers, topic)
+        before = wait_for(lambda: partitions(servers, topic), timeout=60, what="metadata")
         leader = the_leader(before)
         led = sorted(p for p, described in before.items() if described["leader"] == leader)
         pid = kafka_cluster.node(leader).pid

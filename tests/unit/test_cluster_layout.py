@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from adapters.kafka import ReplicationError, replication_for
 from application.bootstrap import case_event_topics
 from application.settings import Settings
+from scripts.exit_codes import ExitCode
 from scripts.local_kafka import (
     KafkaLauncherError,
     LocalKafka,
@@ -16,6 +20,8 @@ from scripts.local_kafka import (
     cluster_properties,
     local_brokers,
 )
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -94,3 +100,27 @@ def test_each_node_of_a_cluster_has_its_own_ports_and_folder_and_all_know_every_
         ",".join(f"{node.node_id}@127.0.0.1:{node.controller_port}" for node in nodes)
     }
     assert len({node.cluster_id for node in nodes}) == 1
+
+
+def test_pes_run_with_a_cluster_on_a_single_brokers_data_folder_exits_unavailable_in_one_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "kafka").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PES_")}
+    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+    env["PES_DATA_DIR"] = str(tmp_path)
+
+    ran = subprocess.run(
+        [sys.executable, "-m", "scripts.cli", "run", "--brokers", "3"],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert ran.returncode == ExitCode.UNAVAILABLE, ran.stderr
+    assert "another broker layout (kafka)" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert not (tmp_path / "kafka-cluster-3").exists()
