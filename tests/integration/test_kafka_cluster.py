@@ -16,10 +16,11 @@ import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
-from adapters.kafka import ensure_topics
+from adapters.kafka import ensure_topics, replication_for
 from application.bootstrap import case_event_topics, open_caseload_view
 from application.settings import Settings
 from scripts.local_kafka import LocalKafkaCluster
+from tests.conftest import unique
 from tests.integration.test_chaos import Load, Processes, pes, recorded, topic_end
 from tests.outage_support import assert_the_topic_holds_the_store, pes_env, relay_position
 from tests.topic_reader import wait_for
@@ -189,3 +190,24 @@ def test_every_acknowledged_event_reaches_the_topic_when_the_partitions_leader_i
         "without an acknowledgement; "
         f"{load.recorded} commands recorded, {repeats} repeated deliveries"
     )
+
+
+def test_the_systems_topics_are_replicated_as_the_clusters_size_allows(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        case_events_topic=unique("test.case-events"),
+        case_events_partitions=3,
+    )
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        brokers = len(admin.describe_cluster()["brokers"])
+    finally:
+        admin.close()
+
+    ensure_topics(kafka_bootstrap, case_event_topics(settings))
+
+    replicas, in_sync = replication_for(brokers)
+    assert replication(kafka_bootstrap, settings.case_events_topic) == (replicas, str(in_sync))
