@@ -660,9 +660,9 @@ def _run(args: argparse.Namespace) -> int:
         broker = LocalKafkaCluster(
             Path(args.data_dir), brokers=args.brokers, port=args.port, heap=args.heap
         )
-    nodes = broker.nodes if isinstance(broker, LocalKafkaCluster) else [broker]
     try:
         bootstrap = broker.start(timeout=args.timeout)
+        nodes = broker.nodes if isinstance(broker, LocalKafkaCluster) else [broker]
         print(bootstrap, flush=True)
         print(
             f"Kafka {KAFKA_VERSION} is running at {bootstrap} "
