@@ -154,8 +154,8 @@ def ensure_topics(bootstrap_servers: str, topics: list[TopicSpec], timeout: floa
     try:
         existing = set(admin.list_topics())
         absent = [spec for spec in topics if spec.name not in existing]
-        # Fenced (stopped) brokers count: a topic created while one is down waits for it (the
-        # creation fails and is retried) rather than being created with fewer replicas.
+        # Fenced (stopped) brokers count: a topic created while one is down still gets all its
+        # replicas (Kafka places one on the stopped broker), never silently fewer.
         brokers = len(admin.describe_cluster().get("brokers", [])) if absent else 0
         missing = []
         for spec in absent:
