@@ -56,8 +56,9 @@ def the_leader(by_partition: Partitions) -> int:
     return max(leaders, key=lambda broker: (leaders.count(broker), broker == leaders[0]))
 
 
-def replication(bootstrap_servers: str, topic: str) -> tuple[int, str]:
-    """The topic's replication factor and its min.insync.replicas, as created."""
+def replication(bootstrap_servers: str, topic: str, count: int = 3) -> tuple[int, str] | None:
+    """The topic's replication factor and its min.insync.replicas, as created (None while the
+    broker answering does not know all its `count` partitions yet)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers)
     try:
         (described,) = admin.describe_topics([topic])
@@ -66,8 +67,10 @@ def replication(bootstrap_servers: str, topic: str) -> tuple[int, str]:
         )
     finally:
         admin.close()
-    (factor,) = {len(p["replica_nodes"]) for p in described["partitions"]}
-    return factor, configs["topic"][topic]["min.insync.replicas"]["value"]
+    factors = {len(p["replica_nodes"]) for p in described["partitions"]}
+    if len(described["partitions"]) != count or len(factors) != 1:
+        return None
+    return factors.pop(), configs["topic"][topic]["min.insync.replicas"]["value"]
 
 
 def test_every_acknowledged_event_reaches_the_topic_when_the_partitions_leader_is_killed_and_restarted(
@@ -79,7 +82,7 @@ def test_every_acknowledged_event_reaches_the_topic_when_the_partitions_leader_i
     )
     topic = settings.case_events_topic
     ensure_topics(servers, case_event_topics(settings))
-    assert replication(servers, topic) == (3, "2")
+    assert wait_for(lambda: replication(servers, topic), timeout=60, what="metadata") == (3, "2")
     processes = Processes(
         # The default delivery timeout: the producer retries to the new leader itself.
         pes_env(settings, PES_RELAY_BATCH_SIZE="25", PES_KAFKA_DELIVERY_TIMEOUT_SECONDS="120"),
@@ -210,4 +213,9 @@ def test_the_systems_topics_are_replicated_as_the_clusters_size_allows(
     ensure_topics(kafka_bootstrap, case_event_topics(settings))
 
     replicas, in_sync = replication_for(brokers)
-    assert replication(kafka_bootstrap, settings.case_events_topic) == (replicas, str(in_sync))
+    created = wait_for(
+        lambda: replication(kafka_bootstrap, settings.case_events_topic),
+        timeout=60,
+        what="metadata",
+    )
+    assert created == (replicas, str(in_sync))
