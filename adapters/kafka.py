@@ -21,12 +21,34 @@ KEEP_FOREVER = "-1"
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """A topic the system owns: its name, partitions and retention."""
+    """A topic the system owns: its name, partitions, replication and retention (replication
+    unset: chosen by `replication_for` from the cluster's size when the topic is created)."""
 
     name: str
     partitions: int
-    replication_factor: int = 1
+    replication_factor: int | None = None
     retention_ms: str = KEEP_FOREVER
+    min_insync_replicas: int | None = None
+
+
+class ReplicationError(ValueError):
+    """Topic replication settings that no cluster could honour."""
+
+
+def replication_for(
+    brokers: int, replicas: int | None = None, min_insync: int | None = None
+) -> tuple[int, int]:
+    """(replication factor, min.insync.replicas) for a new topic on a cluster of `brokers`:
+    unless set, three replicas (every broker of a smaller cluster) and, with three or more,
+    two of them in sync, so an acknowledged record survives the loss of any one broker."""
+    chosen = replicas if replicas is not None else max(1, min(3, brokers))
+    in_sync = min_insync if min_insync is not None else (2 if chosen >= 3 else 1)
+    if in_sync > chosen:
+        raise ReplicationError(
+            f"min.insync.replicas {in_sync} exceeds the replication factor {chosen}: "
+            "no write could ever be acknowledged"
+        )
+    return chosen, in_sync
 
 
 class RememberedPartitions(DefaultPartitioner):
@@ -131,16 +153,26 @@ def ensure_topics(bootstrap_servers: str, topics: list[TopicSpec], timeout: floa
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="pes-admin")
     try:
         existing = set(admin.list_topics())
-        missing = [
-            NewTopic(
-                name=spec.name,
-                num_partitions=spec.partitions,
-                replication_factor=spec.replication_factor,
-                topic_configs={"retention.ms": spec.retention_ms},
+        absent = [spec for spec in topics if spec.name not in existing]
+        # Fenced (stopped) brokers count: a topic created while one is down still gets all its
+        # replicas (Kafka places one on the stopped broker), never silently fewer.
+        brokers = len(admin.describe_cluster().get("brokers", [])) if absent else 0
+        missing = []
+        for spec in absent:
+            replicas, in_sync = replication_for(
+                brokers, spec.replication_factor, spec.min_insync_replicas
             )
-            for spec in topics
-            if spec.name not in existing
-        ]
+            missing.append(
+                NewTopic(
+                    name=spec.name,
+                    num_partitions=spec.partitions,
+                    replication_factor=replicas,
+                    topic_configs={
+                        "retention.ms": spec.retention_ms,
+                        "min.insync.replicas": str(in_sync),
+                    },
+                )
+            )
         if missing:
             # Another process may create a topic between our listing and our request.
             with suppress(TopicAlreadyExistsError):

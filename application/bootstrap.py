@@ -160,11 +160,15 @@ def build_tracking_recorder(settings: Settings, name: str) -> TrackingRecorder:
 def case_event_topics(settings: Settings) -> list[TopicSpec]:
     """The topics this system owns: the case events (kept forever) and their dead letters."""
     replicas = settings.topic_replication_factor
+    in_sync = settings.topic_min_insync_replicas
     return [
-        TopicSpec(settings.case_events_topic, settings.case_events_partitions, replicas),
-        TopicSpec(f"{settings.case_events_topic}.dlq", settings.case_events_partitions, replicas),
-        TopicSpec(settings.deadline_alerts_topic, settings.case_events_partitions, replicas),
-        TopicSpec(settings.command_refusals_topic, settings.case_events_partitions, replicas),
+        TopicSpec(name, settings.case_events_partitions, replicas, min_insync_replicas=in_sync)
+        for name in (
+            settings.case_events_topic,
+            f"{settings.case_events_topic}.dlq",
+            settings.deadline_alerts_topic,
+            settings.command_refusals_topic,
+        )
     ]
 
 

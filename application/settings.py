@@ -35,8 +35,11 @@ class Settings(BaseSettings):
     )
     case_events_topic: str = "pes.case-events"
     case_events_partitions: int = Field(6, ge=1)
-    topic_replication_factor: int = Field(1, ge=1, le=10)
-    """Replicas of the topics the system creates: 1 for the local broker, 3 on a real cluster."""
+    topic_replication_factor: int | None = Field(None, ge=1, le=10)
+    """Replicas of the topics the system creates (unset: 3, or every broker of a smaller cluster)."""
+    topic_min_insync_replicas: int | None = Field(None, ge=1, le=10)
+    """Replicas that must have a record before it is acknowledged (unset: 2 with three replicas
+    or more, else 1): with 3 and 2, one broker may be lost and writes go on; two stop them."""
     deadline_alerts_topic: str = "pes.deadline-alerts"
     command_refusals_topic: str = "pes.command-refusals"
     """Where the refusal relay publishes the decision records of refused commands."""

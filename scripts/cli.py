@@ -70,7 +70,7 @@ from scripts.system import (
 )
 
 if TYPE_CHECKING:
-    from scripts.local_kafka import LocalKafka
+    from scripts.local_kafka import LocalKafka, LocalKafkaCluster
 
 log = logging.getLogger("pes")
 T = TypeVar("T")
@@ -166,13 +166,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     stop = _stop_on_signals()
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
-        broker = None
+        broker: LocalKafka | LocalKafkaCluster | None = None
         if not settings.kafka_bootstrap_servers:
-            from scripts.local_kafka import LocalKafka
+            from scripts.local_kafka import KafkaLauncherError, local_brokers
 
-            broker = stack.enter_context(
-                LocalKafka(settings.data_dir / "kafka", port=args.kafka_port)
-            )
+            try:
+                broker = local_brokers(settings.data_dir, args.brokers, port=args.kafka_port)
+                stack.enter_context(broker)
+            except KafkaLauncherError as error:
+                raise Unavailable(str(error)) from None
             settings = settings.model_copy(
                 update={"kafka_bootstrap_servers": broker.bootstrap_servers}
             )
@@ -274,9 +276,13 @@ def _run_tasks(
 
 
 def keep_broker_running(
-    broker: LocalKafka, stop: threading.Event, metrics: Metrics | None, every: float = 1.0
+    broker: LocalKafka | LocalKafkaCluster,
+    stop: threading.Event,
+    metrics: Metrics | None,
+    every: float = 1.0,
 ) -> None:
-    """Until `stop`: restarts the local broker (same port, same data) whenever it exits."""
+    """Until `stop`: restarts the local broker (same port, same data) whenever it exits; of a
+    cluster, the nodes that exited."""
     from scripts.local_kafka import KafkaLauncherError
 
     backoff = Backoff(initial=1.0, cap=30.0)
@@ -840,6 +846,14 @@ def build_parser() -> argparse.ArgumentParser:
         )
     )
     run.add_argument("--kafka-port", type=PORT, default=None, help="port of the local broker")
+    run.add_argument(
+        "--brokers",
+        type=int,
+        choices=(1, 3),
+        default=1,
+        help="local brokers: 3 starts a KRaft cluster (topics with three replicas, two in sync; "
+        "ports from --kafka-port on) in the data folder's kafka-cluster-3/",
+    )
     run.add_argument(
         "--api-port",
         type=LISTEN_PORT,

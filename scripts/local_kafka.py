@@ -1,10 +1,12 @@
-"""A real single-node Apache Kafka broker (KRaft, broker+controller) run from Maven Central jars.
+"""Real Apache Kafka brokers (KRaft, each node broker+controller) run from Maven Central jars:
+one node, or a cluster of several on one machine.
 
 No Docker and no downloaded tarball: Maven resolves the broker's jars once into
-``<repo>/.cache/kafka/<version>/libs`` and the broker runs as a plain ``java`` process.
+``<repo>/.cache/kafka/<version>/libs`` and each broker runs as a plain ``java`` process.
 
     python -m scripts.local_kafka fetch
     python -m scripts.local_kafka run --data-dir .data/kafka --port 9092
+    python -m scripts.local_kafka run --brokers 3 --data-dir .data/kafka-cluster --port 9092
 """
 
 from __future__ import annotations
@@ -214,8 +216,25 @@ def _api_versions_answered(host: str, port: int, timeout: float) -> bool:
     return answered_id == correlation_id and error_code == 0
 
 
+def cluster_properties(brokers: int) -> dict[str, str]:
+    """The settings that depend on the cluster's size: internal topics replicated three times
+    (or on every broker of a smaller cluster), written when two of their replicas have them."""
+    replicas = min(brokers, 3)
+    in_sync = 2 if replicas >= 3 else 1
+    return {
+        "default.replication.factor": str(replicas),
+        "min.insync.replicas": str(in_sync),
+        "offsets.topic.replication.factor": str(replicas),
+        "transaction.state.log.replication.factor": str(replicas),
+        "transaction.state.log.min.isr": str(in_sync),
+        "share.coordinator.state.topic.replication.factor": str(replicas),
+        "share.coordinator.state.topic.min.isr": str(in_sync),
+    }
+
+
 class LocalKafka:
-    """A single-node KRaft Kafka broker in a child ``java`` process, data kept in ``data_dir``."""
+    """A KRaft Kafka node (broker and controller) in a child ``java`` process, data kept in
+    ``data_dir``: on its own a single-node cluster, or one node of a `LocalKafkaCluster`."""
 
     def __init__(
         self,
@@ -224,12 +243,21 @@ class LocalKafka:
         port: int | None = None,
         cache_dir: Path | None = None,
         heap: str = "512m",
+        node_id: int = 1,
+        controller_port: int | None = None,
+        voters: str | None = None,
+        cluster_id: str | None = None,
+        brokers: int = 1,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port
-        self.controller_port: int | None = None
+        self.controller_port = controller_port
         self.cache_dir = cache_dir
         self.heap = heap
+        self.node_id = node_id
+        self.voters = voters
+        self.cluster_id = cluster_id
+        self.brokers = brokers
         self.bootstrap_servers = ""
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -252,8 +280,8 @@ class LocalKafka:
     def _write_properties(self, port: int, controller_port: int) -> None:
         properties = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": self.voters or f"1@127.0.0.1:{controller_port}",
             "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
             "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
             "controller.listener.names": "CONTROLLER",
@@ -261,11 +289,7 @@ class LocalKafka:
             "inter.broker.listener.name": "PLAINTEXT",
             "log.dirs": str(self._log_dirs),
             "num.partitions": "3",
-            "offsets.topic.replication.factor": "1",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
+            **cluster_properties(self.brokers),
             "group.initial.rebalance.delay.ms": "0",
             # The application creates its topics explicitly, with the partition count it needs.
             "auto.create.topics.enable": "false",
@@ -311,12 +335,18 @@ class LocalKafka:
         if self._process is not None and self._process.poll() is None:
             return self.bootstrap_servers
         deadline = time.monotonic() + timeout
+        self.launch()
+        self.wait_until_serving(deadline, timeout)
+        return self.bootstrap_servers
+
+    def launch(self) -> None:
+        """Starts the broker's process (formatting its storage on first use), without waiting."""
         libs = kafka_libs(self.cache_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._reap_orphan()
         port = self.port or _free_port()
-        controller_port = _free_port()
-        while controller_port == port:
+        controller_port = self.controller_port if self.voters else None
+        while controller_port is None or controller_port == port:
             controller_port = _free_port()
         self._write_properties(port, controller_port)
         if not (self._log_dirs / "meta.properties").is_file():
@@ -326,7 +356,7 @@ class LocalKafka:
                 "format",
                 "--ignore-formatted",
                 "-t",
-                _cluster_id(),
+                self.cluster_id or _cluster_id(),
                 "-c",
                 str(self._properties_path),
             )
@@ -344,7 +374,7 @@ class LocalKafka:
             str(self._properties_path),
         ]
         with self.log_path.open("ab") as log:
-            log.write(f"\n{START_BANNER} on 127.0.0.1:{port} =====\n".encode())
+            log.write(f"\n{START_BANNER} {self.node_id} on 127.0.0.1:{port} =====\n".encode())
             log.flush()
             self._process = subprocess.Popen(
                 command,
@@ -362,12 +392,14 @@ class LocalKafka:
         self._pid_path.write_text(f"{self._process.pid}\n")
         self.port, self.controller_port = port, controller_port
         self.bootstrap_servers = f"127.0.0.1:{port}"
+
+    def wait_until_serving(self, deadline: float, timeout: float) -> None:
+        """Waits until the launched broker serves (stopping it if it does not by `deadline`)."""
         try:
             self._wait_until_serving(deadline, timeout)
         except BaseException:
             self.stop()
             raise
-        return self.bootstrap_servers
 
     def _check_alive(self) -> None:
         assert self._process is not None
@@ -410,7 +442,11 @@ class LocalKafka:
                 self._check_alive()
                 with contextlib.suppress(Exception):
                     brokers = admin.describe_cluster().get("brokers", [])
-                    if any(not broker.get("is_fenced", False) for broker in brokers):
+                    if any(
+                        broker.get("broker_id", self.node_id) == self.node_id
+                        and not broker.get("is_fenced", False)
+                        for broker in brokers
+                    ):
                         admin.list_topics()
                         return
                 if time.monotonic() > deadline:
@@ -418,6 +454,11 @@ class LocalKafka:
                 time.sleep(0.1)
         finally:
             admin.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The broker process's id while it runs."""
+        return self._process.pid if self.running and self._process is not None else None
 
     @property
     def running(self) -> bool:
@@ -458,6 +499,152 @@ class LocalKafka:
         self.stop()
 
 
+class LocalKafkaCluster:
+    """A KRaft cluster of `brokers` nodes on this machine, each a broker and a controller (so
+    the controller quorum, like the partitions' replicas, survives the loss of any one node),
+    each with its own port and data folder under ``data_dir``; the same interface as
+    `LocalKafka`, so a supervisor that restarts a stopped broker restarts a stopped node."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        brokers: int = 3,
+        port: int | None = None,
+        cache_dir: Path | None = None,
+        heap: str = "384m",
+    ) -> None:
+        if brokers < 1:
+            raise KafkaLauncherError(f"a cluster needs at least one broker, not {brokers}")
+        self.data_dir = Path(data_dir).resolve()
+        self.first_port = port
+        self.cache_dir = cache_dir
+        self.heap = heap
+        self.brokers = brokers
+        self.nodes: list[LocalKafka] = []
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """Every node's address: a client that starts while one node is down still connects."""
+        return ",".join(node.bootstrap_servers for node in self.nodes)
+
+    def _layout(self) -> list[LocalKafka]:
+        # Ports and the cluster id are chosen once and kept: a node restarted later must find
+        # its peers' controllers where its configuration says they are.
+        id_file = self.data_dir / "cluster.id"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not id_file.is_file():
+            id_file.write_text(_cluster_id() + "\n")
+        cluster_id = id_file.read_text().strip()
+        taken: set[int] = set()
+
+        def port(wanted: int | None) -> int:
+            chosen = wanted
+            while chosen is None or chosen in taken:
+                chosen = _free_port()
+            taken.add(chosen)
+            return chosen
+
+        ports = [
+            port(None if self.first_port is None else self.first_port + index)
+            for index in range(self.brokers)
+        ]
+        controllers = [port(None) for _ in range(self.brokers)]
+        voters = ",".join(
+            f"{index + 1}@127.0.0.1:{controller}" for index, controller in enumerate(controllers)
+        )
+        return [
+            LocalKafka(
+                self.data_dir / f"node-{index + 1}",
+                port=ports[index],
+                cache_dir=self.cache_dir,
+                heap=self.heap,
+                node_id=index + 1,
+                controller_port=controllers[index],
+                voters=voters,
+                cluster_id=cluster_id,
+                brokers=self.brokers,
+            )
+            for index in range(self.brokers)
+        ]
+
+    def start(self, timeout: float = 120.0) -> str:
+        """Starts every node that is not running, all at once (a node joins the controller
+        quorum only with a majority of its peers), and waits until each serves."""
+        deadline = time.monotonic() + timeout
+        if not self.nodes:
+            self.nodes = self._layout()
+        starting = [node for node in self.nodes if not node.running]
+        try:
+            for node in starting:
+                node.launch()
+            for node in starting:
+                node.wait_until_serving(deadline, timeout)
+        except BaseException:
+            if len(starting) == len(self.nodes):
+                self.stop()
+            raise
+        return self.bootstrap_servers
+
+    def node(self, node_id: int) -> LocalKafka:
+        return self.nodes[node_id - 1]
+
+    @property
+    def running(self) -> bool:
+        """Whether every node runs."""
+        return bool(self.nodes) and all(node.running for node in self.nodes)
+
+    def exit_code(self) -> int | None:
+        """The exit code of the first node that has exited (None while all run)."""
+        return next((code for node in self.nodes if (code := node.exit_code()) is not None), None)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stops every node (SIGTERM to all, then each is waited for)."""
+        for node in self.nodes:
+            if node._process is not None and node._process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(node._process.pid, signal.SIGTERM)
+        for node in self.nodes:
+            node.stop(timeout)
+
+    def __enter__(self) -> LocalKafkaCluster:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def local_brokers(
+    data_dir: Path, brokers: int = 1, port: int | None = None
+) -> LocalKafka | LocalKafkaCluster:
+    """The local broker, or a cluster of `brokers`, keeping its data under ``data_dir``: one
+    broker in ``kafka/``, a cluster in ``kafka-cluster-<brokers>/``. The relay's position is in
+    the event store, so a data folder used with one layout refuses the other (its topics would
+    lack what the relay has already published)."""
+    single, cluster = data_dir / "kafka", data_dir / f"kafka-cluster-{brokers}"
+    chosen = single if brokers == 1 else cluster
+    used = [
+        path
+        for path in [single, *sorted(data_dir.glob("kafka-cluster-*"))]
+        if path != chosen and path.is_dir()
+    ]
+    if used:
+        raise KafkaLauncherError(
+            f"{data_dir} already holds the topics of another broker layout ({used[0].name}); "
+            f"{brokers} broker(s) would start with topics lacking what the relay has published: "
+            "use another PES_DATA_DIR"
+        )
+    if brokers == 1:
+        return LocalKafka(chosen, port=port)
+    return LocalKafkaCluster(chosen, brokers=brokers, port=port)
+
+
 def _run(args: argparse.Namespace) -> int:
     stop = threading.Event()
 
@@ -466,24 +653,32 @@ def _run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    broker = LocalKafka(Path(args.data_dir), port=args.port, heap=args.heap)
+    broker: LocalKafka | LocalKafkaCluster
+    if args.brokers == 1:
+        broker = LocalKafka(Path(args.data_dir), port=args.port, heap=args.heap)
+    else:
+        broker = LocalKafkaCluster(
+            Path(args.data_dir), brokers=args.brokers, port=args.port, heap=args.heap
+        )
     try:
         bootstrap = broker.start(timeout=args.timeout)
+        nodes = broker.nodes if isinstance(broker, LocalKafkaCluster) else [broker]
         print(bootstrap, flush=True)
         print(
-            f"Kafka {KAFKA_VERSION} is running at {bootstrap} (log: {broker.log_path}). "
-            "Ctrl-C stops it.",
+            f"Kafka {KAFKA_VERSION} is running at {bootstrap} "
+            f"(logs: {', '.join(str(node.log_path) for node in nodes)}). Ctrl-C stops it.",
             file=sys.stderr,
             flush=True,
         )
         while not stop.wait(0.2):
-            if broker._process is not None and broker._process.poll() is not None:
-                print(
-                    f"the broker exited unexpectedly; last lines of {broker.log_path}:\n"
-                    + _tail(broker.log_path),
-                    file=sys.stderr,
-                )
-                return 1
+            for node in nodes:
+                if node.exit_code() is not None:
+                    print(
+                        f"broker {node.node_id} exited unexpectedly; last lines of "
+                        f"{node.log_path}:\n" + _tail(node.log_path),
+                        file=sys.stderr,
+                    )
+                    return 1
     finally:
         broker.stop()
     return 0
@@ -492,14 +687,17 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.local_kafka",
-        description=f"A local single-node Apache Kafka {KAFKA_VERSION} broker, without Docker.",
+        description=f"A local Apache Kafka {KAFKA_VERSION} broker or cluster, without Docker.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("fetch", help="resolve the broker's jars with Maven (CI warm-up)")
     run = commands.add_parser("run", help="run a broker in the foreground until Ctrl-C/SIGTERM")
     run.add_argument("--data-dir", default=".data/kafka", help="where the broker keeps its data")
     run.add_argument("--port", type=int, default=9092, help="client port (0: pick a free one)")
-    run.add_argument("--heap", default="512m", help="the JVM's heap size")
+    run.add_argument(
+        "--brokers", type=int, default=1, help="brokers (1, or a cluster: ports from --port on)"
+    )
+    run.add_argument("--heap", default="512m", help="each JVM's heap size")
     run.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for start")
     args = parser.parse_args(argv)
     try:

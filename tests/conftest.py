@@ -41,6 +41,20 @@ def own_broker(tmp_path: Path) -> Iterator[Any]:
         broker.stop()
 
 
+@pytest.fixture
+def kafka_cluster(tmp_path: Path) -> Iterator[Any]:
+    """A KRaft cluster of three brokers of this test's own, whose nodes the test may kill and
+    restart (`cluster.start()` restarts the stopped ones)."""
+    from scripts.local_kafka import LocalKafkaCluster
+
+    cluster = LocalKafkaCluster(tmp_path / "kafka-cluster", brokers=3)
+    cluster.start(timeout=180)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @dataclass(frozen=True)
 class PostgresServer:
     """A running PostgreSQL server and how to reach it."""

@@ -85,3 +85,54 @@ def test_the_image_makes_the_data_folder_the_services_are_told_to_use_and_owns_i
     # A new named volume takes the ownership of the image's folder, so the pes user can write.
     assert f"mkdir {image_data_dir.group(1)} && chown pes {image_data_dir.group(1)}" in dockerfile
     assert {s["environment"]["PES_DATA_DIR"] for s in pes_services} == {image_data_dir.group(1)}
+
+
+def cluster_nodes() -> dict[str, dict[str, Any]]:
+    return {
+        name: service
+        for name, service in compose()["services"].items()
+        if "cluster" in (service.get("profiles") or [])
+    }
+
+
+def test_the_cluster_profile_is_three_brokers_each_a_controller_knowing_all_three() -> None:
+    nodes = cluster_nodes()
+    environments = [node["environment"] for node in nodes.values()]
+    voters = {str(e["KAFKA_CONTROLLER_QUORUM_VOTERS"]) for e in environments}
+
+    assert sorted(nodes) == ["kafka-1", "kafka-2", "kafka-3"]
+    assert {e["KAFKA_PROCESS_ROLES"] for e in environments} == {"broker,controller"}
+    assert sorted(e["KAFKA_NODE_ID"] for e in environments) == [1, 2, 3]
+    assert voters == {"1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"}
+    assert len({e["CLUSTER_ID"] for e in environments}) == 1
+    for name, node in nodes.items():
+        (host_port,) = node["ports"]
+        external = host_port.split(":")[-1]
+        advertised = str(node["environment"]["KAFKA_ADVERTISED_LISTENERS"])
+        assert f"INTERNAL://{name}:9092" in advertised
+        assert f"EXTERNAL://localhost:{external}" in advertised
+    assert len({node["ports"][0] for node in nodes.values()}) == 3
+
+
+def test_the_clusters_topics_have_three_replicas_two_in_sync() -> None:
+    for node in cluster_nodes().values():
+        environment = node["environment"]
+        assert environment["KAFKA_DEFAULT_REPLICATION_FACTOR"] == 3
+        assert environment["KAFKA_MIN_INSYNC_REPLICAS"] == 2
+        assert environment["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == 3
+        assert environment["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == 3
+        assert environment["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == 2
+
+
+def test_only_the_cluster_is_in_a_profile_and_the_services_can_be_pointed_at_it() -> None:
+    services = compose()["services"]
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    pes_services = [s for s in services.values() if s.get("image") == "pes:local"]
+    bootstrap = {s["environment"]["KAFKA_BOOTSTRAP_SERVERS"] for s in pes_services}
+
+    assert {name for name, s in services.items() if s.get("profiles")} == set(cluster_nodes())
+    # Unset, the default `docker compose up` talks to the single broker as before.
+    assert bootstrap == {"${PES_KAFKA_BOOTSTRAP_SERVERS:-kafka:9092}"}
+    listed = ",".join(f"{name}:9092" for name in sorted(cluster_nodes()))
+    assert f"PES_KAFKA_BOOTSTRAP_SERVERS={listed}" in text
+    assert "docker compose --profile cluster up" in text
