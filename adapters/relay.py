@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import ApplicationRecorder, Notification, Tracking, TrackingRecorder
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    Notification,
+    Tracking,
+    TrackingRecorder,
+)
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
@@ -241,9 +247,16 @@ class OutboxRelay:
             # kafka-python can keep retrying a batch past its delivery timeout.
             future.get(timeout=self.ack_timeout)
         self._check_lease()
-        self.tracking.insert_tracking(
-            Tracking(application_name=self.name, notification_id=sent.last)
-        )
+        try:
+            self.tracking.insert_tracking(
+                Tracking(application_name=self.name, notification_id=sent.last)
+            )
+        except IntegrityError:
+            if self.lease is None:
+                raise
+            # Paused between its lease check and this write, while a standby took over and
+            # recorded the same position: the table's key fences the write.
+            raise LeaseLost(f"another replica recorded {self.name} {sent.last} first") from None
         self._position = sent.last
         self._report(len(sent.futures))
         return RelayBatch(published=len(sent.futures), position=sent.last)
