@@ -62,6 +62,19 @@ class Lease(Protocol):
     def release(self) -> None: ...
 
 
+def end_paused_transactions(seconds: float) -> None:
+    """Has the server end, `seconds` into a pause, any transaction this process leaves open.
+
+    A replica paused inside a transaction (an append holds the notification log's table lock)
+    would otherwise stall every writer, the standby that took over among them. Set before the
+    process opens its connections: libpq passes PGOPTIONS to each.
+    """
+    option = f"-c idle_in_transaction_session_timeout={int(seconds * 1000)}"
+    current = os.environ.get("PGOPTIONS", "")
+    if option not in current:
+        os.environ["PGOPTIONS"] = f"{current} {option}".strip()
+
+
 def replica_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaError
 
-from adapters.lease import LeaseLost
+from adapters.lease import LeaseLost, end_paused_transactions
 from adapters.metrics import Metrics
 from adapters.private_files import PRIVATE_UMASK
 from adapters.retry import Backoff, Outage
@@ -121,8 +121,15 @@ def _build_when_reachable(build: Callable[[], T], stop: threading.Event, what: s
     return None
 
 
+def _as_replica(settings: Settings) -> None:
+    """Before a replica of a singleton opens its connections: a pause ends its transactions."""
+    if settings.event_store == "postgres":
+        end_paused_transactions(settings.singleton_lease_seconds)
+
+
 def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
     stop = _stop_on_signals()  # first: a stop requested while starting up is still graceful
+    _as_replica(settings)
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
         # Every replica waits as a standby until it holds the relay's lease (docs/operations.md).
@@ -594,6 +601,7 @@ def cmd_deadlines(settings: Settings, args: argparse.Namespace) -> int:
         # The terminations are recorded; the alerts wait for the next tick of a running process.
         return ExitCode.UNAVAILABLE if report.alerts_unsent else ExitCode.OK
     stop = _stop_on_signals()
+    _as_replica(settings)
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
         ticking = _build_when_reachable(

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ from application.bootstrap import (
 )
 from application.settings import Settings, as_environment
 from domain.base import event_id_text
-from tests.builders import CASEWORKER, open_case, record_outcome
+from tests.builders import BILLING, CASEWORKER, CaseFile, open_case, record_outcome
 from tests.conftest import PostgresServer, postgres_settings, unique
 from tests.topic_reader import read_topic, wait_for
 
@@ -88,10 +89,21 @@ class Singleton:
             found = self.active()
             return found if found is not None and found is not other_than else None
 
-        active: subprocess.Popen[bytes] = wait_for(
-            other_active, timeout=TAKEOVER_DEADLINE, what=f"a standby {self.name} to take over"
-        )
+        try:
+            active: subprocess.Popen[bytes] = wait_for(
+                other_active, timeout=TAKEOVER_DEADLINE, what=f"a standby {self.name} to take over"
+            )
+        except TimeoutError as timeout:
+            raise TimeoutError(
+                f"{timeout}; holder {self.lease.holder()}\n{self.logs_now()}"
+            ) from None
         return active
+
+    def logs_now(self) -> str:
+        return "\n".join(
+            f"== {self.name} {p.pid} (exit {p.poll()}):\n{self.log_of(p)[-3000:]}"
+            for p in self.processes
+        )
 
     def take_over(self, how: str, since: float, other_than: subprocess.Popen[bytes]) -> Process:
         """The standby that took over from `other_than`; notes how long after `since`."""
@@ -144,11 +156,28 @@ class Load:
         try:
             while not self.stop.is_set():
                 number = f"VR-F-{self.cases:05d}"
-                self.app.open_case(open_case(number), CASEWORKER)
-                self.app.handle(record_outcome(number), CASEWORKER)
+                if self.cases % 10:
+                    self.app.open_case(open_case(number), CASEWORKER)
+                    self.app.handle(record_outcome(number), CASEWORKER)
+                else:
+                    self._with_unpaid_invoice(number)
                 self.cases += 1
         except BaseException as failure:  # reported by the test
             self.failure = failure
+
+    def _with_unpaid_invoice(self, number: str) -> None:
+        """A case whose invoice went unpaid in 2024: an overdue deadline to alert on."""
+        file = CaseFile(outcome=date(2024, 3, 1), case_number=number)
+        self.app.open_case(open_case(number, caseworker=CASEWORKER.id), CASEWORKER)
+        self.app.handle(file.record_outcome(date(2024, 3, 1)), CASEWORKER)
+        request = file.request(date(2024, 5, 1))
+        self.app.handle(request, CASEWORKER)
+        self.app.handle(file.appropriate(request.request_id, date(2024, 5, 1)), CASEWORKER)
+        authorize = file.authorize(request.request_id, date(2024, 5, 2), end=date(2024, 6, 30))
+        self.app.handle(authorize, CASEWORKER)
+        self.app.handle(file.provided(authorize.authorization_id, date(2024, 6, 1)), CASEWORKER)
+        invoice = file.invoice(authorize.authorization_id, date(2024, 6, 3), 10_000)
+        self.app.handle(invoice, BILLING)
 
     def __enter__(self) -> Load:
         self.thread.start()
@@ -254,6 +283,7 @@ def test_standbys_take_over_from_killed_and_paused_singletons_and_a_resumed_one_
         str(codec.decode(m.value).record["alert_id"])
         for m in read_topic(settings.kafka_bootstrap_servers or "", settings.deadline_alerts_topic)
     )
+    assert alerts, "the deadline processes raised no alert"
     assert [alert for alert, n in alerts.items() if n > 1] == []
     for singleton in (relays, deadlines):
         print(
