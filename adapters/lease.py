@@ -62,17 +62,15 @@ class Lease(Protocol):
     def release(self) -> None: ...
 
 
-def end_paused_transactions(seconds: float) -> None:
-    """Has the server end, `seconds` into a pause, any transaction this process leaves open.
+def tag_connections() -> None:
+    """Names every database session this process opens from now on after this replica, so the
+    standby that takes over can end them (`PostgresLease`). Set before the process opens its
+    connections: libpq reads PGAPPNAME for each."""
+    os.environ["PGAPPNAME"] = session_name(replica_id())
 
-    A replica paused inside a transaction (an append holds the notification log's table lock)
-    would otherwise stall every writer, the standby that took over among them. Set before the
-    process opens its connections: libpq passes PGOPTIONS to each.
-    """
-    option = f"-c idle_in_transaction_session_timeout={int(seconds * 1000)}"
-    current = os.environ.get("PGOPTIONS", "")
-    if option not in current:
-        os.environ["PGOPTIONS"] = f"{current} {option}".strip()
+
+def session_name(replica: str) -> str:
+    return f"pes replica {replica}"[:63]
 
 
 def replica_id() -> str:
@@ -126,6 +124,7 @@ class PostgresLease(_Checked):
 
     def acquire(self, stop: threading.Event) -> bool:
         waiting_since: float | None = None
+        last_holder: str | None = None
         while not stop.is_set():
             started = time.monotonic()
             try:
@@ -141,14 +140,17 @@ class PostgresLease(_Checked):
                 continue
             if row is not None and row[0]:
                 self._became_active(started, waiting_since)
+                if last_holder is not None and last_holder != replica_id():
+                    self._end_sessions_of(last_holder)
                 return True
+            last_holder = self._holder_on(self._connection) or last_holder
             if waiting_since is None:
                 waiting_since = started
                 log.info(
                     "lease %s is held by %s: %s waits as a standby (takes over within %.0f s "
                     "of the active one's end)",
                     self.name,
-                    self.holder() or "another replica",
+                    last_holder or "another replica",
                     replica_id(),
                     self.seconds + self.poll,
                 )
@@ -175,6 +177,25 @@ class PostgresLease(_Checked):
         )
         log.warning("lease %s: %s is the active replica%s", self.name, replica_id(), waited)
 
+    def _end_sessions_of(self, replica: str) -> None:
+        """Ends the database sessions of the replica this one took over from: one paused inside
+        a transaction (an append holds the notification log's table lock) would otherwise stall
+        every writer, and no server timeout ends a session paused in mid-pipeline."""
+        if self._connection is None:
+            return
+        rows = self._connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = %s AND pid <> pg_backend_pid()",
+            (session_name(replica),),
+        ).fetchall()
+        if rows:
+            log.warning(
+                "lease %s: ended %d database session(s) of %s, the replica it took over from",
+                self.name,
+                len(rows),
+                replica,
+            )
+
     def _beat(self) -> None:
         while not self._stopped.wait(self.poll):
             started = time.monotonic()
@@ -199,6 +220,10 @@ class PostgresLease(_Checked):
         return time.monotonic() < self._valid_until
 
     def holder(self) -> str | None:
+        with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as connection:
+            return self._holder_on(connection)
+
+    def _holder_on(self, connection: psycopg.Connection[tuple[object, ...]]) -> str | None:
         query = (
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
@@ -206,8 +231,7 @@ class PostgresLease(_Checked):
             "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         unsigned = self.key & 0xFFFF_FFFF_FFFF_FFFF
-        with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as connection:
-            row = connection.execute(query, (unsigned >> 32, unsigned & 0xFFFF_FFFF)).fetchone()
+        row = connection.execute(query, (unsigned >> 32, unsigned & 0xFFFF_FFFF)).fetchone()
         if row is None:
             return None
         return str(row[0]).removeprefix("pes active ")

@@ -153,8 +153,12 @@ class OutboxRelay:
                 # Another replica may have moved the position while this one stood by.
                 self._position = self.tracking.max_tracking_id(self.name) or 0
                 self._run_active(stop, poll_interval)
-            except LeaseLost as lost:
-                log.error("relay %s steps down: %s", self.name, lost)
+            except Exception as failure:
+                # Once the lease is gone, any failure (the standby ended this replica's database
+                # sessions) means the same: step down.
+                if not isinstance(failure, LeaseLost) and self.lease.held():
+                    raise
+                log.error("relay %s steps down: %s", self.name, failure)
                 # What it still holds may be sent as it closes: repeats, same event ids.
                 self.producers.replace(timeout=0.0)
             finally:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaError
 
-from adapters.lease import LeaseLost, end_paused_transactions
+from adapters.lease import LeaseLost, tag_connections
 from adapters.metrics import Metrics
 from adapters.private_files import PRIVATE_UMASK
 from adapters.retry import Backoff, Outage
@@ -122,9 +122,10 @@ def _build_when_reachable(build: Callable[[], T], stop: threading.Event, what: s
 
 
 def _as_replica(settings: Settings) -> None:
-    """Before a replica of a singleton opens its connections: a pause ends its transactions."""
+    """Before a replica of a singleton opens its connections: its sessions carry its name, so
+    the standby that takes over from it can end them."""
     if settings.event_store == "postgres":
-        end_paused_transactions(settings.singleton_lease_seconds)
+        tag_connections()
 
 
 def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
@@ -632,8 +633,12 @@ def tick_until(
     while lease.acquire(stop):
         try:
             _tick_while_active(enforcer, stop, every, metrics)
-        except LeaseLost as lost:
-            log.error("the deadline process steps down: %s", lost)
+        except Exception as failure:
+            # Once the lease is gone, any failure (the standby ended this replica's database
+            # sessions) means the same: step down.
+            if not isinstance(failure, LeaseLost) and lease.held():
+                raise
+            log.error("the deadline process steps down: %s", failure)
         finally:
             lease.release()
 

@@ -99,6 +99,19 @@ class Singleton:
             ) from None
         return active
 
+    def wait_for_standbys(self) -> None:
+        """Until every live replica but the active one stands by (started, lease tried)."""
+        active = self.wait_for_active()
+        wait_for(
+            lambda: all(
+                "waits as a standby" in self.log_of(p)
+                for p in self.processes
+                if p.poll() is None and p is not active
+            ),
+            timeout=TAKEOVER_DEADLINE,
+            what=f"the standby {self.name} replicas to start",
+        )
+
     def logs_now(self) -> str:
         return "\n".join(
             f"== {self.name} {p.pid} (exit {p.poll()}):\n{self.log_of(p)[-3000:]}"
@@ -221,6 +234,8 @@ def test_standbys_take_over_from_killed_and_paused_singletons_and_a_resumed_one_
             active_deadlines = deadlines.wait_for_active()
             for _round in range(KILL_ROUNDS):
                 publishing_beyond(published() + BATCH)
+                relays.wait_for_standbys()
+                deadlines.wait_for_standbys()
                 killed_at = time.monotonic()
                 for singleton, active in ((relays, active_relay), (deadlines, active_deadlines)):
                     active.send_signal(signal.SIGKILL)
@@ -230,6 +245,8 @@ def test_standbys_take_over_from_killed_and_paused_singletons_and_a_resumed_one_
                 active_deadlines = deadlines.take_over("SIGKILL", killed_at, active_deadlines)
 
             publishing_beyond(published() + BATCH)
+            relays.wait_for_standbys()
+            deadlines.wait_for_standbys()
             paused_relay, paused_deadlines = active_relay, active_deadlines
             paused_at = time.monotonic()
             for paused in (paused_relay, paused_deadlines):
