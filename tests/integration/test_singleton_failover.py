@@ -250,6 +250,16 @@ def test_standbys_take_over_from_killed_and_paused_singletons_and_a_resumed_one_
             publishing_beyond(published() + BATCH)
             relays.wait_for_standbys()
             deadlines.wait_for_standbys()
+            status = subprocess.run(
+                [sys.executable, "-m", "scripts.cli", "status"],
+                cwd=REPOSITORY,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            ).stdout
+            assert f"relay: active replica {relays.lease.holder()}" in status, status
+            assert f"deadline process: active replica {deadlines.lease.holder()}" in status
             paused_relay, paused_deadlines = active_relay, active_deadlines
             paused_at = time.monotonic()
             for paused in (paused_relay, paused_deadlines):
