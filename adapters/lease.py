@@ -133,17 +133,24 @@ class PostgresLease(_Checked):
                 row = self._connection.execute(
                     "SELECT pg_try_advisory_lock(%s)", (self.key,)
                 ).fetchone()
+                taken = row is not None and bool(row[0])
+                if taken:
+                    self._connection.execute(
+                        "SELECT set_config('application_name', %s, false)",
+                        (f"pes active {replica_id()}"[:63],),
+                    )
+                    if last_holder is not None and last_holder != replica_id():
+                        self._end_sessions_of(self._connection, last_holder)
+                else:
+                    last_holder = self._holder_on(self._connection) or last_holder
             except psycopg.Error as error:
                 log.warning("lease %s: the database did not answer (%s)", self.name, error)
-                self._drop_connection()
+                self._drop_connection()  # frees the lock if it was just taken
                 stop.wait(self.poll)
                 continue
-            if row is not None and row[0]:
+            if taken:
                 self._became_active(started, waiting_since)
-                if last_holder is not None and last_holder != replica_id():
-                    self._end_sessions_of(last_holder)
                 return True
-            last_holder = self._holder_on(self._connection) or last_holder
             if waiting_since is None:
                 waiting_since = started
                 log.info(
@@ -158,12 +165,6 @@ class PostgresLease(_Checked):
         return False
 
     def _became_active(self, started: float, waiting_since: float | None) -> None:
-        if self._connection is None:
-            raise LeaseLost(f"lease {self.name}: its connection closed as it was taken")
-        self._connection.execute(
-            "SELECT set_config('application_name', %s, false)",
-            (f"pes active {replica_id()}"[:63],),
-        )
         self._valid_until = started + self.seconds * SAFETY
         self._stopped = threading.Event()
         self._heartbeat = threading.Thread(
@@ -177,13 +178,13 @@ class PostgresLease(_Checked):
         )
         log.warning("lease %s: %s is the active replica%s", self.name, replica_id(), waited)
 
-    def _end_sessions_of(self, replica: str) -> None:
+    def _end_sessions_of(
+        self, connection: psycopg.Connection[tuple[object, ...]], replica: str
+    ) -> None:
         """Ends the database sessions of the replica this one took over from: one paused inside
         a transaction (an append holds the notification log's table lock) would otherwise stall
         every writer, and no server timeout ends a session paused in mid-pipeline."""
-        if self._connection is None:
-            return
-        rows = self._connection.execute(
+        rows = connection.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE application_name = %s AND pid <> pg_backend_pid()",
             (session_name(replica),),
