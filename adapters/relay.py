@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import ApplicationRecorder, Notification, Tracking, TrackingRecorder
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    Notification,
+    Tracking,
+    TrackingRecorder,
+)
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
@@ -27,6 +33,7 @@ from adapters.avro import AvroCodec
 from adapters.contract import OutgoingMessage, outgoing_message
 from adapters.event_store import AvroMapper
 from adapters.kafka import ReplaceableProducer
+from adapters.lease import Lease, LeaseLost
 from adapters.retry import Backoff, Outage
 
 log = logging.getLogger(__name__)
@@ -90,6 +97,7 @@ class OutboxRelay:
         close_timeout: float = 10.0,
         ack_timeout: float | None = None,
         message_of: MessageOf = case_event_message,
+        lease: Lease | None = None,
     ) -> None:
         self.source = source  # held so the application (and its connections) outlive the relay
         self.recorder: ApplicationRecorder = source.recorder
@@ -109,6 +117,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self._position = tracking.max_tracking_id(self.name) or 0
         self.on_progress = on_progress
+        self.lease = lease
         self._report(0)
 
     @property
@@ -118,6 +127,8 @@ class OutboxRelay:
 
     def close(self) -> None:
         self.producers.close()
+        if self.lease is not None:
+            self.lease.release()
 
     def lag(self) -> int:
         return (self.recorder.max_notification_id() or 0) - self._position
@@ -132,6 +143,28 @@ class OutboxRelay:
         return sum(batch.published for batch in batches)
 
     def run(self, stop: threading.Event, poll_interval: float = 0.05) -> None:
+        """Publishes until `stop` is set, then confirms what is in flight and returns; with a
+        lease, only while this replica holds it, waiting as a standby otherwise."""
+        if self.lease is None:
+            self._run_active(stop, poll_interval)
+            return
+        while self.lease.acquire(stop):
+            try:
+                # Another replica may have moved the position while this one stood by.
+                self._position = self.tracking.max_tracking_id(self.name) or 0
+                self._run_active(stop, poll_interval)
+            except Exception as failure:
+                # Once the lease is gone, any failure (the standby ended this replica's database
+                # sessions) means the same: step down.
+                if not isinstance(failure, LeaseLost) and self.lease.held():
+                    raise
+                log.error("relay %s steps down: %s", self.name, failure)
+                # What it still holds may be sent as it closes: repeats, same event ids.
+                self.producers.replace(timeout=0.0)
+            finally:
+                self.lease.release()
+
+    def _run_active(self, stop: threading.Event, poll_interval: float) -> None:
         """Publishes until `stop` is set, then confirms what is in flight and returns.
 
         A send the broker does not acknowledge (an outage, a delivery timeout) does not end the
@@ -182,7 +215,12 @@ class OutboxRelay:
             elif sent is None and (stopped() or not wait_for_more()):
                 return
 
+    def _check_lease(self) -> None:
+        if self.lease is not None:
+            self.lease.check()
+
     def _send_batch_after(self, position: int) -> _SentBatch | None:
+        self._check_lease()
         notifications = self.recorder.select_notifications(
             start=position, limit=self.batch_size, inclusive_of_start=False
         )
@@ -191,6 +229,8 @@ class OutboxRelay:
         producer = self.producers.get()
         futures = []
         for notification in notifications:
+            # Per message: a replica paused mid-batch past its lease hands nothing more over.
+            self._check_lease()
             message = self.message_of(
                 notification, self.mapper.plaintext(notification.state), self.codec
             )
@@ -210,9 +250,17 @@ class OutboxRelay:
             # Raises the broker's error: the position must not move past a failure. Bounded:
             # kafka-python can keep retrying a batch past its delivery timeout.
             future.get(timeout=self.ack_timeout)
-        self.tracking.insert_tracking(
-            Tracking(application_name=self.name, notification_id=sent.last)
-        )
+        self._check_lease()
+        try:
+            self.tracking.insert_tracking(
+                Tracking(application_name=self.name, notification_id=sent.last)
+            )
+        except IntegrityError:
+            if self.lease is None:
+                raise
+            # Paused between its lease check and this write, while a standby took over and
+            # recorded the same position: the table's key fences the write.
+            raise LeaseLost(f"another replica recorded {self.name} {sent.last} first") from None
         self._position = sent.last
         self._report(len(sent.futures))
         return RelayBatch(published=len(sent.futures), position=sent.last)

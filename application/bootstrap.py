@@ -27,10 +27,11 @@ from adapters.kafka import (
     idempotent_producer,
     manual_commit_consumer,
 )
+from adapters.lease import FileLease, Lease, PostgresLease
 from adapters.metrics import Metrics
 from adapters.private_files import private_sqlite
 from adapters.refusal_records import refusal_message
-from adapters.relay import OutboxRelay
+from adapters.relay import OutboxRelay, position_name
 from adapters.structured_logging import CommandLog
 from adapters.view_database import ViewDatabase
 from application.cases import CaseManagement, CommandObserver
@@ -185,9 +186,27 @@ def require_kafka(settings: Settings) -> str:
     return settings.kafka_bootstrap_servers
 
 
+def build_lease(settings: Settings, name: str) -> Lease:
+    """The lease that makes one replica of the singleton `name` the active one: an advisory
+    lock in the PostgreSQL event store, or a file lock beside the embedded one."""
+    if settings.event_store == "postgres":
+        return PostgresLease(settings.postgres_conninfo(), name, settings.singleton_lease_seconds)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    return FileLease(settings.data_dir / "leases" / f"{safe}.lock", name)
+
+
+DEADLINE_LEASE = "pes-deadlines"
+
+
 def build_relay(
-    settings: Settings, app: CaseManagement | None = None, metrics: Metrics | None = None
+    settings: Settings,
+    app: CaseManagement | None = None,
+    metrics: Metrics | None = None,
+    *,
+    standby: bool = False,
 ) -> OutboxRelay:
+    """The relay of the case events; with `standby`, one of several replicas, active while it
+    holds the lease."""
     app = app or build_case_management(settings, metrics=metrics)
     return _relay(
         settings,
@@ -195,23 +214,33 @@ def build_relay(
         settings.case_events_topic,
         client_id="pes-relay",
         on_progress=metrics.relay_observer if metrics else None,
+        standby=standby,
     )
 
 
-def build_refusal_relay(settings: Settings, records: RefusalRecords | None = None) -> OutboxRelay:
+def build_refusal_relay(
+    settings: Settings, records: RefusalRecords | None = None, *, standby: bool = False
+) -> OutboxRelay:
     """The relay of the refusal logs to their own topic, keyed by case: a second relay, with
-    the same at-least-once guarantees and a position of its own."""
+    the same at-least-once guarantees and a position (and lease) of its own."""
     return _relay(
         settings,
         records or build_refusal_records(settings),
         settings.command_refusals_topic,
         client_id="pes-refusal-relay",
         message_of=refusal_message,
+        standby=standby,
     )
 
 
 def _relay(
-    settings: Settings, source: Any, topic: str, *, client_id: str, **options: Any
+    settings: Settings,
+    source: Any,
+    topic: str,
+    *,
+    client_id: str,
+    standby: bool = False,
+    **options: Any,
 ) -> OutboxRelay:
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
@@ -233,6 +262,7 @@ def _relay(
         topic=topic,
         batch_size=settings.relay_batch_size,
         ack_timeout=acknowledgement_timeout(settings),
+        lease=build_lease(settings, position_name(topic)) if standby else None,
         **options,
     )
 
@@ -342,8 +372,11 @@ def build_deadline_enforcer(
     clock: Clock | None = None,
     app: CaseManagement | None = None,
     metrics: Metrics | None = None,
+    *,
+    standby: bool = False,
 ) -> DeadlineEnforcer:
-    """The deadline process; its today is `clock`, else the application's."""
+    """The deadline process; its today is `clock`, else the application's; with `standby`,
+    one of several replicas, active while it holds the lease."""
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
     app = app or build_case_management(settings, metrics=metrics, clock=clock or utc_today)
@@ -362,6 +395,7 @@ def build_deadline_enforcer(
         codec=AvroCodec(published_schemas()),
         alerts_topic=settings.deadline_alerts_topic,
         clock=clock or app.clock,
+        lease=build_lease(settings, DEADLINE_LEASE) if standby else None,
     )
 
 

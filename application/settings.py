@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     it failed. A failed send is sent again from the last acknowledged position, so this bounds
     one attempt, not how long an outage the processes survive (docs/operations.md)."""
 
+    singleton_lease_seconds: float = Field(6.0, ge=1, le=300)
+    """On PostgreSQL: how long a paused active relay or deadline process keeps its lease; a
+    standby takes over within this and a third of it more (docs/operations.md)."""
+
     personal_data_store: Literal["sqlite", "postgres"] = "sqlite"
     personal_data_key: SecretStr | None = None
     """Base64 of 32 bytes: wraps each client's data key. Required outside development mode."""

@@ -29,6 +29,7 @@ from kafka.errors import KafkaError
 
 from adapters.avro import AvroCodec
 from adapters.kafka import ReplaceableProducer
+from adapters.lease import Lease
 from application.cases import CaseManagement
 from application.clock import Clock, utc_today
 from domain.commands import TerminateCase
@@ -93,8 +94,10 @@ class DeadlineEnforcer:
         clock: Clock | None = None,
         new_producer: Callable[[], KafkaProducer] | None = None,
         ack_timeout: float | None = None,
+        lease: Lease | None = None,
     ) -> None:
         self.app = app
+        self.lease = lease
         self.view = view
         self.producers = ReplaceableProducer(new_producer or _cannot_make_a_producer, producer)
         self.ack_timeout = ack_timeout
@@ -106,6 +109,8 @@ class DeadlineEnforcer:
     def close(self) -> None:
         self.producers.close()
         self.view.close()
+        if self.lease is not None:
+            self.lease.release()
 
     def tick(self, day: date | None = None, *, dry_run: bool = False) -> TickReport:
         """Judges `day` (default: today, never later); a dry run records and publishes nothing."""
@@ -116,6 +121,7 @@ class DeadlineEnforcer:
                 "the clock, so no termination is recorded before its day"
             )
         report = TickReport(today=day or today, dry_run=dry_run)
+        self._check_lease(dry_run)
         for due in self.view.unmet_due_by(report.today, kind=DeadlineKind.TERMINATION):
             if due.due_on is not None:
                 self._terminate(due, due.due_on, report)
@@ -124,6 +130,7 @@ class DeadlineEnforcer:
 
     def _terminate(self, due: DeadlineEntry, on: date, report: TickReport) -> None:
         command = TerminateCase(case_id=UUID(due.case_id), terminated_on=on)
+        self._check_lease(report.dry_run)
         try:
             if report.dry_run:
                 self.app.check(command, DEADLINE_PROCESS)
@@ -167,23 +174,31 @@ class DeadlineEnforcer:
         self.producers.close_retired()
         # Recorded only after the broker acknowledged: a crash in between repeats an alert
         # (same alert_id) but never loses one.
+        self._check_lease()
         self.view.db.execute_many(
             "INSERT INTO deadline_alerts_raised VALUES (?, ?) ON CONFLICT (alert_id) DO NOTHING",
             [(str(a), today.isoformat()) for a, _ in fresh],
         )
         report.alerts = len(fresh)
 
+    def _check_lease(self, dry_run: bool = False) -> None:
+        """A replica that lost its lease records and sends nothing more (`LeaseLost`)."""
+        if self.lease is not None and not dry_run:
+            self.lease.check()
+
     def _send_alerts(self, fresh: list[tuple[UUID, DeadlineEntry]], today: date) -> None:
         producer = self.producers.get()
-        futures = [
-            producer.send(
-                self.alerts_topic,
-                key=d.case_id.encode(),
-                value=self.codec.encode("DeadlineAlert", 1, _alert_record(a, d, today)),
-                headers=[("event_type", b"DeadlineAlert"), ("schema_version", b"1")],
+        futures = []
+        for a, d in fresh:
+            self._check_lease()
+            futures.append(
+                producer.send(
+                    self.alerts_topic,
+                    key=d.case_id.encode(),
+                    value=self.codec.encode("DeadlineAlert", 1, _alert_record(a, d, today)),
+                    headers=[("event_type", b"DeadlineAlert"), ("schema_version", b"1")],
+                )
             )
-            for a, d in fresh
-        ]
         producer.flush(timeout=self.ack_timeout)
         for future in futures:
             future.get(timeout=self.ack_timeout)

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from eventsourcing.persistence import PersistenceError
 from kafka.errors import KafkaError
 
+from adapters.lease import LeaseLost, tag_connections
 from adapters.metrics import Metrics
 from adapters.private_files import PRIVATE_UMASK
 from adapters.retry import Backoff, Outage
@@ -120,14 +121,23 @@ def _build_when_reachable(build: Callable[[], T], stop: threading.Event, what: s
     return None
 
 
+def _as_replica(settings: Settings) -> None:
+    """Before a replica of a singleton opens its connections: its sessions carry its name, so
+    the standby that takes over from it can end them."""
+    if settings.event_store == "postgres":
+        tag_connections()
+
+
 def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
     stop = _stop_on_signals()  # first: a stop requested while starting up is still graceful
+    _as_replica(settings)
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
+        # Every replica waits as a standby until it holds the relay's lease (docs/operations.md).
         build = (
-            partial(build_refusal_relay, settings)
+            partial(build_refusal_relay, settings, standby=True)
             if args.refusals
-            else partial(build_relay, settings, metrics=metrics)
+            else partial(build_relay, settings, metrics=metrics, standby=True)
         )
         relay = _build_when_reachable(build, stop, "relay start")
         if relay is None:
@@ -235,15 +245,15 @@ def _run_tasks(
     """How to build each worker of `pes run`, by name: again each time one fails."""
 
     def relay() -> Task:
-        built = build_relay(settings, metrics=metrics)
+        built = build_relay(settings, metrics=metrics, standby=True)
         return Task(partial(built.run, stop, settings.relay_poll_interval_seconds), built.close)
 
     def refusal_relay() -> Task:
-        built = build_refusal_relay(settings)
+        built = build_refusal_relay(settings, standby=True)
         return Task(partial(built.run, stop, settings.relay_poll_interval_seconds), built.close)
 
     def deadlines() -> Task:
-        enforcer = build_deadline_enforcer(settings, metrics=metrics)
+        enforcer = build_deadline_enforcer(settings, metrics=metrics, standby=True)
         return Task(partial(tick_until, enforcer, stop, args.tick, metrics), enforcer.close)
 
     def read_model(name: str) -> Task:
@@ -486,6 +496,7 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
         f"refusal logs: {refusals} refused commands recorded; refusal relay published up to "
         f"{relayed} (lag {refusals - relayed})"
     )
+    print_active_replicas(settings)
     positions: dict[str, dict[int, int]] = {}
     for name, model in READ_MODELS.items():
         try:
@@ -532,6 +543,27 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def print_active_replicas(settings: Settings) -> None:
+    """Which replica of each singleton holds its lease (is active) now."""
+    import psycopg
+
+    from adapters.relay import position_name
+    from application.bootstrap import DEADLINE_LEASE, build_lease
+
+    singletons = {
+        "relay": position_name(settings.case_events_topic),
+        "refusal relay": position_name(settings.command_refusals_topic),
+        "deadline process": DEADLINE_LEASE,
+    }
+    for what, name in singletons.items():
+        try:
+            holder = build_lease(settings, name).holder()
+        except (psycopg.Error, OSError) as error:
+            print(f"{what}: active replica unknown ({type(error).__name__})")
+            continue
+        print(f"{what}: " + (f"active replica {holder}" if holder else "no active replica"))
+
+
 def _group_members(bootstrap_servers: str, groups: list[str]) -> dict[str, str]:
     """Each consumer group's members as the broker counts them: a view whose group has no
     member is fed by nothing, whatever its lag says now."""
@@ -576,10 +608,13 @@ def cmd_deadlines(settings: Settings, args: argparse.Namespace) -> int:
         # The terminations are recorded; the alerts wait for the next tick of a running process.
         return ExitCode.UNAVAILABLE if report.alerts_unsent else ExitCode.OK
     stop = _stop_on_signals()
+    _as_replica(settings)
     with ExitStack() as stack:
         metrics = _serve_metrics(args, stack)
         ticking = _build_when_reachable(
-            partial(build_deadline_enforcer, settings, metrics=metrics), stop, "deadline start"
+            partial(build_deadline_enforcer, settings, metrics=metrics, standby=True),
+            stop,
+            "deadline start",
         )
         if ticking is None:
             return 0
@@ -595,7 +630,28 @@ def tick_until(
     metrics: Metrics | None = None,
 ) -> None:
     """Ticks every `every` seconds until `stop`; while the broker does not take the alerts,
-    ticks again sooner (backoff, at most `every`) so they go out soon after it is back."""
+    ticks again sooner (backoff, at most `every`) so they go out soon after it is back. With a
+    lease, ticks only while this replica holds it, and waits as a standby otherwise."""
+    lease = enforcer.lease
+    if lease is None:
+        _tick_while_active(enforcer, stop, every, metrics)
+        return
+    while lease.acquire(stop):
+        try:
+            _tick_while_active(enforcer, stop, every, metrics)
+        except Exception as failure:
+            # Once the lease is gone, any failure (the standby ended this replica's database
+            # sessions) means the same: step down.
+            if not isinstance(failure, LeaseLost) and lease.held():
+                raise
+            log.error("the deadline process steps down: %s", failure)
+        finally:
+            lease.release()
+
+
+def _tick_while_active(
+    enforcer: DeadlineEnforcer, stop: threading.Event, every: float, metrics: Metrics | None
+) -> None:
     outage = Outage("deadline process", log)
     backoff = Backoff(initial=1.0, cap=every)
     while not stop.is_set():
