@@ -21,7 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from api.access import require_override_authority
-from api.case_refs import CaseRef, CaseReference, looked_up
+from api.auth import ActorDependency
+from api.case_refs import CaseRef, CaseReference, case_location, looked_up
 from api.idempotency import IdempotencyKeys, StoredResponse
 from api.problems import MALFORMED_REQUEST, ApiProblem, problem_responses
 from application.cases import CaseManagement, IdempotentRequest, Recorded
@@ -390,7 +391,7 @@ class CommandRunner:
 
 
 def command_router(
-    runner: CommandRunner, authorized: Callable[[str], Callable[..., Actor]]
+    runner: CommandRunner, authorized: Callable[[str], ActorDependency]
 ) -> APIRouter:
     router = APIRouter(tags=["commands"])
 
@@ -406,7 +407,7 @@ def command_router(
             return runner.cases.open_case(command, actor, keyed)
 
         def respond(recorded: Recorded) -> StoredResponse:
-            location = str(request.url_for("get_case", case_id=str(recorded.case_id)))
+            location = case_location(str(request.base_url), recorded.case_id)
             return recorded_response(recorded, 201, location)
 
         return runner.run(OPEN_CASE_OPERATION, command, actor, idempotency_key, execute, respond)
@@ -438,7 +439,7 @@ def command_router(
 
 
 def case_command_endpoint(
-    route: CommandRoute, runner: CommandRunner, authorized_actor: Callable[..., Actor]
+    route: CommandRoute, runner: CommandRunner, authorized_actor: ActorDependency
 ) -> Callable[..., Response]:
     """The endpoint of one case command, its signature built from the path and the command."""
 
