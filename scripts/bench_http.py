@@ -70,20 +70,27 @@ def outcome_command(number: str) -> RecordOutcome:
     )
 
 
-def in_process_append(settings: Settings, cases: int, prefix: str) -> float:
-    """Commands/s of `open_case` + `handle(RecordOutcome)` called in this process, one at a time."""
-    app = build_case_management(settings)
-    try:
-        work = [
-            (open_command(f"{prefix}-{i}"), outcome_command(f"{prefix}-{i}")) for i in range(cases)
-        ]
-        start = time.perf_counter()
-        for opening, outcome in work:
-            app.open_case(opening, ACTOR)
-            app.handle(outcome, ACTOR)
-        return 2 * cases / (time.perf_counter() - start)
-    finally:
-        app.close()
+class InProcessAppend:
+    """`open_case` + `handle(RecordOutcome)` called in this process, one at a time, on a store
+    of its own: the baseline, measured right before each HTTP level so both see the same
+    machine."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = build_case_management(settings)
+        self.runs = 0
+
+    def rate(self, seconds: float) -> float:
+        self.runs += 1
+        commands, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            number = f"APPEND-{self.runs}-{commands // 2}"
+            self.app.open_case(open_command(number), ACTOR)
+            self.app.handle(outcome_command(number), ACTOR)
+            commands += 2
+        return commands / (time.perf_counter() - start)
+
+    def close(self) -> None:
+        self.app.close()
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,8 @@ class Level:
             f"  {self.clients:>2} clients: {self.rate:7,.0f} commands/s  "
             f"p50 {self.percentile(50):6.1f}  p95 {self.percentile(95):6.1f}  "
             f"p99 {self.percentile(99):6.1f} ms   API CPU {self.server_cpu * 1000:5.2f} ms/command, "
-            f"clients {self.client_cpu * 1000:4.2f} ms   ratio to in-process {self.rate / baseline:5.2f}"
+            f"clients {self.client_cpu * 1000:4.2f} ms   ratio to in-process append "
+            f"{self.rate / baseline:4.2f}"
         )
 
 
@@ -189,11 +197,14 @@ def closed_loop(port: int, server_pid: int, clients: int, seconds: float, prefix
 
 @contextmanager
 def api_process(
-    settings: Settings, *command: str, source: Path = REPOSITORY
+    settings: Settings, *command: str, source: Path = REPOSITORY, hidden: tuple[str, ...] = ()
 ) -> Iterator[tuple[int, int]]:
-    """The API as a child process over `settings`, run from the checkout `source`; yields its
-    port and pid once it answers."""
+    """The API as a child process over `settings`, run from the checkout `source` without the
+    modules `hidden` (each fails to import); yields its port and pid once it answers."""
     with tempfile.TemporaryDirectory() as directory:
+        for module in hidden:
+            (Path(directory) / f"{module}.py").write_text(f"raise ImportError('{module} hidden')\n")
+        hide = {"PYTHONPATH": directory} if hidden else {}
         log_path = Path(directory) / "api.log"
         tokens = json.dumps({TOKEN: {"id": ACTOR.id, "role": ACTOR.role.value}})
         with (
@@ -201,7 +212,7 @@ def api_process(
             subprocess.Popen(
                 [sys.executable, "-m", *command, "--port", "0"],
                 cwd=REPOSITORY,
-                env={**os.environ, **as_environment(settings), "PES_API_TOKENS": tokens},
+                env={**os.environ, **as_environment(settings), "PES_API_TOKENS": tokens, **hide},
                 stdout=subprocess.DEVNULL,
                 stderr=log_file,
             ) as server,
@@ -245,22 +256,29 @@ PES_SERVE = ("scripts.cli", "serve")
 
 
 def bench_api(
-    name: str, tag: str, settings: Settings, baseline: float, seconds: float, workers: int = 1
-) -> dict[int, Level]:
+    name: str,
+    tag: str,
+    settings: Settings,
+    in_process: InProcessAppend,
+    seconds: float,
+    workers: int = 1,
+) -> dict[int, tuple[Level, float]]:
+    """Each level of the API, beside the in-process append measured just before it."""
     command = (*PES_SERVE, "--workers", str(workers)) if workers > 1 else PES_SERVE
     levels = {}
     with api_process(settings, *command) as (port, pid):
-        print(f"{name} (in-process append of the same commands: {baseline:,.0f}/s)")
+        print(f"{name}:")
         closed_loop(port, pid, 2, 1.0, f"{tag}-W")  # imports, caches, connections
         for clients in CONCURRENCY:
+            baseline = in_process.rate(seconds)
             level = closed_loop(port, pid, clients, seconds, f"{tag}-C{clients}")
-            levels[clients] = level
-            print(level.line(baseline))
+            levels[clients] = (level, baseline)
+            print(level.line(baseline) + f" ({baseline:,.0f}/s)")
     return levels
 
 
-def verdicts(levels: dict[int, Level], baseline: float) -> None:
-    at_8, at_32 = levels[8], levels[32]
+def verdicts(levels: dict[int, tuple[Level, float]]) -> None:
+    (at_8, baseline), (at_32, _) = levels[8], levels[32]
     print(
         f"  targets: 8 clients >= 0.5 of in-process: {at_8.rate / baseline:.2f} "
         f"({'met' if at_8.rate >= 0.5 * baseline else 'NOT met'}); 32 clients >= 8 clients: "
@@ -380,16 +398,20 @@ def checkout(revision: str) -> Iterator[Path]:
 
 
 def bench_before_after(revision: str, seconds: float, rounds: int = 2) -> None:
-    """The SQLite API of `revision` and of this checkout, level by level in alternating rounds
+    """The SQLite API of `revision` (with uvicorn's pure-Python HTTP parser and event loop, as
+    before httptools and uvloop were dependencies) and of this checkout, in alternating rounds
     (so a busy spell of the machine weighs on both), each on a fresh store."""
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         before = stack.enter_context(checkout(revision))
         totals: dict[tuple[str, int], list[Level]] = {}
         for n in range(rounds):
-            for label, source in (("before", before), ("after", REPOSITORY)):
+            for label, source, hidden in (
+                ("before", before, ("httptools", "uvloop")),
+                ("after", REPOSITORY, ()),
+            ):
                 settings = Settings(data_dir=folder / f"{label}{n}")
-                with api_process(settings, *PES_SERVE, source=source) as (port, pid):
+                with api_process(settings, *PES_SERVE, source=source, hidden=hidden) as (port, pid):
                     closed_loop(port, pid, 2, 1.0, f"{label[0].upper()}{n}W")
                     for clients in CONCURRENCY:
                         level = closed_loop(
@@ -413,34 +435,35 @@ def bench_before_after(revision: str, seconds: float, rounds: int = 2) -> None:
                 print(f"  {label:<6}" + merged.line(1.0).split("   ratio")[0])
 
 
-def bench_http(seconds: float = 5.0, cases: int = 1000) -> None:
+def bench_http(seconds: float = 5.0) -> None:
     """Every figure of the HTTP command path, and its in-process baselines, in one run."""
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        sqlite = Settings(data_dir=folder / "append")
-        sqlite_baseline = in_process_append(sqlite, cases, "APPEND")
+        sqlite = InProcessAppend(Settings(data_dir=folder / "append"))
+        stack.callback(sqlite.close)
         levels = bench_api(
             "HTTP, SQLite, 1 API process",
             "SQ1",
             Settings(data_dir=folder / "http"),
-            sqlite_baseline,
+            sqlite,
             seconds,
         )
-        verdicts(levels, sqlite_baseline)
+        verdicts(levels)
         bench_where_the_time_goes(Settings(data_dir=folder / "sampled"), seconds)
 
         postgres = stack.enter_context(local_postgres(folder / "postgres"))
-        pg_baseline = in_process_append(postgres("append"), cases, "APPEND")
+        on_postgres = InProcessAppend(postgres("append"))
+        stack.callback(on_postgres.close)
         for workers in (1, 2):
             levels = bench_api(
                 f"HTTP, PostgreSQL, {workers} API process{'es' if workers > 1 else ''}",
                 f"PG{workers}",
                 postgres(f"http{workers}"),
-                pg_baseline,
+                on_postgres,
                 seconds,
                 workers,
             )
-            verdicts(levels, pg_baseline)
+            verdicts(levels)
 
 
 @contextmanager
@@ -478,7 +501,6 @@ def main() -> None:
     profile.add_argument("--out", type=Path, required=True)
     profile.add_argument("--port", type=int, default=0)
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per level")
-    parser.add_argument("--cases", type=int, default=1000, help="cases of the in-process append")
     parser.add_argument(
         "--before", metavar="REVISION", help="only compare the SQLite API of REVISION with this one"
     )
@@ -488,7 +510,7 @@ def main() -> None:
     elif args.before:
         bench_before_after(args.before, args.seconds)
     else:
-        bench_http(args.seconds, args.cases)
+        bench_http(args.seconds)
 
 
 if __name__ == "__main__":
