@@ -437,6 +437,8 @@ def bench_before_after(revision: str, seconds: float, rounds: int = 2) -> None:
 
 def bench_http(seconds: float = 5.0) -> None:
     """Every figure of the HTTP command path, and its in-process baselines, in one run."""
+    # Other work on the machine moves every figure: said beside them.
+    print(f"HTTP command path; load average at the start {os.getloadavg()[0]:.1f}")
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         sqlite = InProcessAppend(Settings(data_dir=folder / "append"))
@@ -464,6 +466,7 @@ def bench_http(seconds: float = 5.0) -> None:
                 workers,
             )
             verdicts(levels)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 @contextmanager
