@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from api.auth import ActorDependency
 from api.problems import FORBIDDEN, ApiProblem
 from domain.base import Actor, Role
 from domain.commands import Command
@@ -111,14 +112,16 @@ def require_override_authority(actor: Actor, command: Command) -> None:
         )
 
 
-def authorizer(authenticated_actor: Callable[..., Actor]) -> Callable[[str], Callable[..., Actor]]:
+def authorizer(authenticated_actor: ActorDependency) -> Callable[[str], ActorDependency]:
     """Per operation, a dependency giving the authenticated actor if its role may call it."""
 
-    def for_operation(operation: str) -> Callable[..., Actor]:
+    def for_operation(operation: str) -> ActorDependency:
         if operation not in ROLES_BY_OPERATION:
             raise KeyError(f"operation {operation} has no entry in the role matrix")
 
-        def authorized_actor(actor: Annotated[Actor, Depends(authenticated_actor)]) -> Actor:
+        async def authorized_actor(  # async: in memory only, no worker thread (api/auth.py)
+            actor: Annotated[Actor, Depends(authenticated_actor)],
+        ) -> Actor:
             require_role(actor, operation)
             return actor
 

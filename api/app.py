@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 import uvicorn
 from fastapi import FastAPI, Response
+from uvicorn.supervisors import Multiprocess
 
 from adapters.metrics import EXPOSITION_CONTENT_TYPE, Metrics
 from api.access import authorizer
@@ -31,7 +33,8 @@ from application.bootstrap import (
     open_personal_data_store,
 )
 from application.clock import Clock, utc_today
-from application.settings import Settings
+from application.personal_data import master_key_from_settings
+from application.settings import ConfigurationError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +128,78 @@ def serve(
     *,
     development: bool = False,
     metrics: Metrics | None = None,
+    workers: int = 1,
+    logging_setup: Callable[[], None] | None = None,
 ) -> None:
-    """Serves the API with uvicorn until interrupted."""
+    """Serves the API with uvicorn until interrupted; with `workers` > 1, as that many processes
+    sharing one listening socket (PostgreSQL stores only: `refuse_several_workers`).
+
+    `logging_setup` configures each worker process's logging as the caller's (it must pickle).
+    """
+    if workers > 1:
+        serve_workers(
+            settings, host, port, workers, development=development, logging_setup=logging_setup
+        )
+        return
     server = api_server(settings, host, port, development=development, metrics=metrics)
     freeze_startup_objects()
     server.run()
+
+
+def refuse_several_workers(settings: Settings, *, development: bool = False) -> None:
+    """Several API processes share every store the API writes; SQLite files are refused."""
+    if settings.event_store != "postgres":
+        raise ConfigurationError(
+            "several API processes (--workers) need PES_EVENT_STORE=postgres: the embedded "
+            "SQLite store takes one writer process; run one API process on it"
+        )
+    personal_data_routes = settings.personal_data_key is not None or development
+    if personal_data_routes and settings.personal_data_store != "postgres":
+        raise ConfigurationError(
+            "several API processes (--workers) need PES_PERSONAL_DATA_STORE=postgres: the "
+            "embedded SQLite personal data store takes one writer process"
+        )
+
+
+def serve_workers(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    development: bool = False,
+    logging_setup: Callable[[], None] | None = None,
+) -> None:
+    """`workers` API processes on one socket bound here, kept running by uvicorn's supervisor
+    (a worker that dies is replaced; SIGINT/SIGTERM stops them all)."""
+    refuse_several_workers(settings, development=development)
+    resolve_tokens(None, development)  # a token refused here is refused once, in one line
+    if development and settings.personal_data_key is None:
+        # Made once here: each worker would otherwise race to create the development key.
+        master_key_from_settings(settings, development=True)
+    config = uvicorn.Config(
+        partial(worker_app, settings, development, logging_setup),
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+    )
+    listening = config.bind_socket()
+    log.info("API on http://%s:%d with %d worker processes", host, port, workers)
+    Multiprocess(config, sockets=[listening]).run()
+
+
+def worker_app(
+    settings: Settings, development: bool, logging_setup: Callable[[], None] | None
+) -> FastAPI:
+    """The app of one worker process (`serve_workers`), built in that process."""
+    if logging_setup is not None:
+        logging_setup()
+    app = create_app(settings, development=development)
+    freeze_startup_objects()
+    return app
 
 
 def api_server(

@@ -13,6 +13,7 @@ from pydantic_core import to_jsonable_python
 from adapters.audit_report import audit_to_json
 from adapters.pages.case_page import case_page
 from adapters.pages.layout import CSP
+from api.auth import ActorDependency
 from api.case_refs import CaseRef, CaseReference, looked_up
 from api.problems import problem_responses
 from application.audit import audit_of, state_as_of, state_at_version
@@ -29,9 +30,7 @@ AsOf = Annotated[
 ]
 
 
-def audit_router(
-    cases: CaseManagement, authorized: Callable[[str], Callable[..., Actor]]
-) -> APIRouter:
+def audit_router(cases: CaseManagement, authorized: Callable[[str], ActorDependency]) -> APIRouter:
     router = APIRouter(tags=["audit"])
 
     @router.get(

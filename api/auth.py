@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -137,16 +137,21 @@ def resolve_tokens(tokens: TokenMap | None, development: bool) -> TokenMap:
     return configured
 
 
+ActorDependency = Callable[..., Awaitable[Actor]]
+"""A FastAPI dependency giving the request's actor (`Depends(...)`)."""
+
 _bearer = HTTPBearer(
     auto_error=False,
     description="A token from PES_API_TOKENS / PES_API_TOKENS_FILE; each names an actor and role.",
 )
 
 
-def authenticator(tokens: TokenMap) -> Callable[..., Actor]:
+def authenticator(tokens: TokenMap) -> ActorDependency:
     """A dependency giving the actor of the request's bearer token (401 without a valid one)."""
 
-    def authenticated_actor(
+    # async: it only looks the token up in memory, so FastAPI runs it on the event loop
+    # instead of handing it to a worker thread and back (one thread hop less per request).
+    async def authenticated_actor(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Actor:
         if credentials is None:

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from api.auth import ActorDependency
 from api.case_refs import CaseRef, CaseReference
 from api.problems import problem_responses
 from domain.base import Actor
@@ -60,7 +61,7 @@ class Deadlines(BaseModel):
 
 
 def deadline_router(
-    caseload: CaseloadView, authorized: Callable[[str], Callable[..., Actor]]
+    caseload: CaseloadView, authorized: Callable[[str], ActorDependency]
 ) -> APIRouter:
     router = APIRouter(tags=["queries"])
 

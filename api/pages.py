@@ -19,7 +19,7 @@ from adapters.pages.caseload_board import caseload_board
 from adapters.pages.layout import CSP, esc, page
 from adapters.pages.printing import PrintingUnavailable, print_to_pdf
 from api.access import ROLES_BY_OPERATION
-from api.auth import TokenMap
+from api.auth import ActorDependency, TokenMap
 from api.case_refs import CaseRef
 from application.case_file import CaseFile, case_file_of
 from application.cases import CaseManagement
@@ -69,10 +69,10 @@ def pages_router(
 ) -> APIRouter:
     router = APIRouter(prefix="/pages", tags=["pages"])
 
-    def page_actor(operation: str) -> Callable[..., Actor]:
+    def page_actor(operation: str) -> ActorDependency:
         allowed = ROLES_BY_OPERATION[operation]
 
-        def actor(
+        async def actor(  # async: in memory only, no worker thread (api/auth.py)
             request: Request,
             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
         ) -> Actor:

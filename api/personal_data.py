@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth import ActorDependency
 from api.problems import ApiProblem, ProblemType, problem_responses
 from application.personal_data import (
     ERASURE_REASON_MAX_LENGTH,
@@ -70,7 +71,7 @@ def store_problems(client_ref: str) -> Iterator[None]:
 
 
 def personal_data_router(
-    store: PersonalDataStore, authorized: Callable[[str], Callable[..., Actor]]
+    store: PersonalDataStore, authorized: Callable[[str], ActorDependency]
 ) -> APIRouter:
     router = APIRouter(tags=["personal data"])
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from api.assistance_read import CashAssistanceState, cash_assistance_state
-from api.case_refs import CaseRef, CaseReference, looked_up
+from api.auth import ActorDependency
+from api.case_refs import CASE_PATH, CaseRef, CaseReference, looked_up
 from api.problems import problem_responses
 from application.cases import CaseManagement
 from domain.authorizations.records import Authorization, Invoice
@@ -330,12 +331,12 @@ def history_event(event: Any) -> HistoryEvent:
 def query_router(
     cases: CaseManagement,
     caseload: CaseloadView,
-    authorized: Callable[[str], Callable[..., Actor]],
+    authorized: Callable[[str], ActorDependency],
 ) -> APIRouter:
     router = APIRouter(tags=["queries"])
 
     @router.get(
-        "/cases/{case_id}",
+        CASE_PATH,
         name="get_case",
         operation_id="get_case",
         response_model=CaseSummary,

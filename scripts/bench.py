@@ -52,6 +52,7 @@ from domain.base import Actor, Role, event_id
 from domain.case import Program, case_id_for
 from domain.commands import OpenCase, RecordOutcome
 from scripts.bench_audit import bench_as_of
+from scripts.bench_http import bench_http
 from scripts.bench_replay import bench_replay
 from synthetic import SyntheticCaseload, drive
 
@@ -667,6 +668,7 @@ def main() -> None:
         bench_rebuild_and_latency(args.view_cases, bootstrap, args.rebuild_events)
     bench_replay(args.replay_events)
     bench_as_of(1000)
+    bench_http()
 
 
 if __name__ == "__main__":

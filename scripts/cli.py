@@ -844,7 +844,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from api import serve
 
     try:
-        serve(settings, args.host, args.port, development=args.development)
+        serve(
+            settings,
+            args.host,
+            args.port,
+            development=args.development,
+            workers=args.workers,
+            logging_setup=partial(
+                configure_logging, args.log_format, logging.DEBUG if args.verbose else logging.INFO
+            ),
+        )
     except SystemExit as exited:  # uvicorn's way of saying it could not start
         if exited.code in (None, 0):
             return ExitCode.OK
@@ -935,6 +944,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--development",
         action="store_true",
         help="DEVELOPMENT MODE: accept the public dev-* tokens of docs/api.md; never in production",
+    )
+    serve.add_argument(
+        "--workers",
+        type=whole(1, MAX_WORKERS),
+        default=1,
+        metavar="N",
+        help="N API processes on one port (default 1); more than 1 needs PostgreSQL stores",
     )
     relay = with_metrics(
         add("relay", cmd_relay, "publish every recorded event to Kafka (the outbox relay)")
