@@ -2,7 +2,7 @@
 
 The clock moves one day at a time from the caseload's first business day to its last
 termination. Each day the day's commands are recorded, the relay and the view catch up from
-Kafka, and the deadline process ticks. Sized by PES_TIMELINE_CASES: 2,000 cases in the
+Kafka, and the deadline process ticks. Sized by PES_TIMELINE_CASES: 1,000 cases in the
 integration tier, 10,000 in `make test-slow`.
 """
 
@@ -26,7 +26,7 @@ from tests.pipeline import SteppedClock, SteppedSystem
 
 pytestmark = pytest.mark.kafka
 
-CASES = int(os.environ.get("PES_TIMELINE_CASES", "2000"))
+CASES = int(os.environ.get("PES_TIMELINE_CASES", "1000"))
 
 
 @pytest.fixture
