@@ -58,6 +58,12 @@ EMPLOYER = record_outcome("any").employer.encode()
 """In every recorded outcome (tests.builders.record_outcome): the bytes the tampering changes."""
 
 
+def create_the_store(settings: Settings) -> None:
+    """Creates the event store before anything writes to it, as a deployment's store exists:
+    processes opening a fresh SQLite file at once can find it locked while one turns on WAL."""
+    build_case_management(settings).close()
+
+
 @dataclass
 class Load:
     """Clients opening cases and recording their outcomes, each on its own thread and its own
@@ -240,6 +246,7 @@ def test_no_process_dies_and_every_copy_stays_true_through_kills_and_a_broker_ou
         case_events_partitions=3,
     )
     ensure_topics(own_broker.bootstrap_servers, case_event_topics(settings))
+    create_the_store(settings)
     env = pes_env(settings, PES_RELAY_BATCH_SIZE="25")
     processes = Processes(env, tmp_path)
     load = Load(settings)

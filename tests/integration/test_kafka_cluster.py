@@ -21,7 +21,14 @@ from application.bootstrap import case_event_topics, open_caseload_view
 from application.settings import Settings
 from scripts.local_kafka import LocalKafkaCluster
 from tests.conftest import unique
-from tests.integration.test_chaos import Load, Processes, pes, recorded, topic_end
+from tests.integration.test_chaos import (
+    Load,
+    Processes,
+    create_the_store,
+    pes,
+    recorded,
+    topic_end,
+)
 from tests.outage_support import assert_the_topic_holds_the_store, pes_env, relay_position
 from tests.topic_reader import wait_for
 
@@ -88,6 +95,7 @@ def test_every_acknowledged_event_reaches_the_topic_when_the_partitions_leader_i
         pes_env(settings, PES_RELAY_BATCH_SIZE="25", PES_KAFKA_DELIVERY_TIMEOUT_SECONDS="120"),
         tmp_path,
     )
+    create_the_store(settings)
     load = Load(settings)
     view = open_caseload_view(settings)
     try:
