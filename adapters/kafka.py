@@ -93,6 +93,11 @@ class RememberedPartitions(DefaultPartitioner):
 LINGER_MS = 5
 
 
+STARTUP_BOOTSTRAP_MS = 10_000
+"""How long a starting consumer or topic check waits for a broker: one that is down is reported
+within seconds (the caller's retry with backoff takes over), not after the client's 30 s."""
+
+
 def idempotent_producer(
     bootstrap_servers: str,
     client_id: str,
@@ -129,6 +134,7 @@ def manual_commit_consumer(
     client_id: str,
     max_poll_records: int = 500,
     max_partition_fetch_bytes: int = 1024 * 1024,
+    session_timeout_ms: int = 10_000,
 ) -> KafkaConsumer:
     """A group member that never auto-commits: positions are committed after effects are durable."""
     return KafkaConsumer(
@@ -142,15 +148,20 @@ def manual_commit_consumer(
         isolation_level="read_committed",
         # A member that crashed holds its partitions until its session expires; keep that short
         # so a restarted projection resumes within seconds.
-        session_timeout_ms=10_000,
-        heartbeat_interval_ms=3_000,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=session_timeout_ms // 3,
+        bootstrap_timeout_ms=STARTUP_BOOTSTRAP_MS,
         # After an outage, reconnect within seconds of the broker's return (default: up to 30 s).
         reconnect_backoff_max_ms=5_000,
     )
 
 
 def ensure_topics(bootstrap_servers: str, topics: list[TopicSpec], timeout: float = 30.0) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="pes-admin")
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers,
+        client_id="pes-admin",
+        bootstrap_timeout_ms=STARTUP_BOOTSTRAP_MS,
+    )
     try:
         existing = set(admin.list_topics())
         absent = [spec for spec in topics if spec.name not in existing]

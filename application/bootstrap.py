@@ -346,6 +346,7 @@ def build_projection(
             group_id,
             client_id=group_id,
             max_poll_records=settings.consumer_max_poll_records,
+            session_timeout_ms=settings.consumer_session_timeout_ms,
             **({} if partitions is None else {"max_partition_fetch_bytes": REBUILD_FETCH_BYTES}),
         )
 

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     """Cases kept in memory between commands (0: none). A command decided on a kept case that
     lacks another writer's events is decided again on the case as stored (docs/architecture.md)."""
     consumer_max_poll_records: int = Field(500, ge=1, le=10_000)
+    consumer_session_timeout_ms: int = Field(10_000, ge=6_000, le=300_000)
+    """How long a consumer that died (SIGKILL, a lost machine) holds its partitions before its
+    group hands them on; a restarted consumer waits out this much. The broker's minimum is 6 s."""
     relay_batch_size: int = Field(1000, ge=1, le=100_000)
     relay_poll_interval_seconds: float = Field(0.05, gt=0, le=10)
     kafka_delivery_timeout_seconds: float = Field(120.0, ge=1, le=3600)

@@ -136,6 +136,7 @@ def test_a_projection_paused_past_its_session_timeout_rejoins_its_group_and_catc
         case_events_partitions=3,
         caseload_group_id=group,
         consumer_max_poll_records=50,
+        consumer_session_timeout_ms=6_000,  # the broker's minimum: the pause outlasts it sooner
     )
     caseload = SyntheticCaseload(seed=21, cases=120)
     # Its history runs past the real today: the application's clock must reach its last day.

@@ -36,6 +36,8 @@ def test_a_consumer_killed_mid_batch_resumes_without_double_counts_or_gaps(
         case_events_partitions=3,
         **{f"{read_model}_group_id": unique("test-crash")},
         consumer_max_poll_records=40,  # many small transactions, so kills land between and inside
+        # Each restart waits out the killed member's session: the broker's minimum.
+        consumer_session_timeout_ms=6_000,
     )
     caseload = SyntheticCaseload(seed=5, cases=250)
     # Its history runs past the real today: the store lives at the caseload's last day.
