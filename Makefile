@@ -52,7 +52,7 @@ test-unit: install ## pure domain and contract tests (no servers)
 
 .PHONY: test-integration
 test-integration: install kafka-jars browser-assets ## against the real Kafka broker, SQLite and PostgreSQL
-	$(PYTEST) $(PYTEST_FLAGS) tests/integration
+	$(PYTEST) $(PYTEST_FLAGS) --durations=25 tests/integration
 
 .PHONY: test-e2e
 test-e2e: install kafka-jars ## the running system, end to end

@@ -52,7 +52,7 @@ CLIENTS = 4
 RELAY_KILLS = 3
 OUTAGE_SECONDS = 15.0
 """How long the relay goes unacknowledged: past its delivery timeout, its request timeout and
-the consumers' session timeout (10 s)."""
+the consumers' session timeout (6 s here)."""
 
 EMPLOYER = record_outcome("any").employer.encode()
 """In every recorded outcome (tests.builders.record_outcome): the bytes the tampering changes."""
@@ -247,7 +247,7 @@ def test_no_process_dies_and_every_copy_stays_true_through_kills_and_a_broker_ou
     )
     ensure_topics(own_broker.bootstrap_servers, case_event_topics(settings))
     create_the_store(settings)
-    env = pes_env(settings, PES_RELAY_BATCH_SIZE="25")
+    env = pes_env(settings, PES_RELAY_BATCH_SIZE="25", PES_CONSUMER_SESSION_TIMEOUT_MS="6000")
     processes = Processes(env, tmp_path)
     load = Load(settings)
     try:
