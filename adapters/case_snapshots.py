@@ -8,7 +8,7 @@ A snapshot holds the state as pickled by the library's `Snapshot`, encrypted wit
 store's cipher when `PES_CIPHER_KEY` is set. It is only ever unpickled after its stored digest
 matches (and, encrypted, after AES-GCM authenticated it), and then only into the domain's own
 classes and a few plain value types: a row changed by hand cannot make the reader run code.
-Each row also names the domain code that folded it (`DOMAIN_CODE`): snapshots taken by other
+Each row also names the domain code that folded it (`domain_code`): snapshots taken by other
 code are never used, as its events might have folded differently.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import pickle
 import threading
 from collections.abc import Callable
@@ -34,8 +33,6 @@ from eventsourcing.utils import get_topic
 import domain
 from adapters.view_database import ViewDatabase
 from domain.case import Case
-
-log = logging.getLogger(__name__)
 
 SNAPSHOT_FORMAT = "pickle-5"
 SCHEMA = """
@@ -81,13 +78,18 @@ _PLAIN_TYPES = {
 }
 
 
+def _in_domain(module: str) -> bool:
+    return module == "domain" or module.startswith("domain.")
+
+
 class _DomainUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _PLAIN_TYPES or (
-            (module == "domain" or module.startswith("domain.")) and "." not in name
-        ):
+        if (module, name) in _PLAIN_TYPES:
+            return super().find_class(module, name)
+        if _in_domain(module) and "." not in name:
             found = super().find_class(module, name)
-            if isinstance(found, type):
+            # Defined in the domain, not merely imported there (a library's class, `Path`...).
+            if isinstance(found, type) and _in_domain(found.__module__):
                 return found
         raise pickle.UnpicklingError(f"a snapshot may not hold {module}.{name}")
 

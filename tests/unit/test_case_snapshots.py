@@ -89,3 +89,17 @@ def test_a_snapshot_naming_code_outside_the_domain_is_refused_before_anything_ru
             stored(mapper, cases[0], payload)
         )
     assert not witness.exists()
+
+
+def test_a_snapshot_naming_a_class_the_domain_only_imports_is_refused(cases: list[Case]) -> None:
+    mapper = SnapshotMapper()
+    # {"topic": "domain.case:Case", "state": domain.base.BaseModel}, pydantic's class imported
+    # there, written by hand (pickle itself would name pydantic's module).
+    payload = (
+        b"(dp0\nVtopic\np1\nVdomain.case:Case\np2\nsVstate\np3\ncdomain.base\nBaseModel\np4\ns."
+    )
+
+    with pytest.raises(SnapshotRejected, match=r"may not hold domain\.base\.BaseModel"):
+        CaseSnapshots(never_connects, mapper, interval=10).restore(
+            stored(mapper, cases[0], payload)
+        )
