@@ -115,9 +115,9 @@ def refusals_as_of(entries: Iterable[RefusalEntry], day: date) -> list[RefusalEn
     return [entry for entry in entries if entry.effective_on <= day]
 
 
-def rebuild(events: Iterable[Aggregate.Event], case: Any = None) -> Case | None:
-    """The case the events make, in the order given (None for no events), from `case` if
-    given (the state before the first of them)."""
+def rebuild(events: Iterable[Aggregate.Event]) -> Case | None:
+    """The case the events make, in the order given (None for no events)."""
+    case: Any = None
     for domain_event in events:
         case = domain_event.mutate(case)
     return case
