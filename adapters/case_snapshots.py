@@ -190,30 +190,26 @@ class CaseSnapshots:
 
     def for_date(self, case_id: UUID, day: date) -> SnapshotsFor:
         """The latest snapshot whose events are all effective on or before `day`."""
+        # Each snapshot covers the ones before it, so `effective_through` never decreases.
+        case, code, through = str(case_id), domain_code(), day.isoformat()
+        later = (
+            "SELECT MIN(case_version) FROM case_snapshots "
+            "WHERE case_id = ? AND domain_code = ? AND effective_through > ?"
+        )
         rows = self._execute(
-            "SELECT case_version, effective_through FROM case_snapshots "
-            "WHERE case_id = ? AND domain_code = ? ORDER BY case_version",
-            (str(case_id), domain_code()),
+            "SELECT case_version, effective_through, last_event_digest, state_digest, state, "
+            f"({later}) FROM case_snapshots WHERE case_id = ? AND domain_code = ? "
+            "AND effective_through <= ? ORDER BY case_version DESC LIMIT 1",
+            (case, code, through, case, code, through),
         )
-        usable = next_version = None
-        for version, through in rows:
-            # Each snapshot covers the ones before it, so `through` never decreases.
-            if through <= day.isoformat():
-                usable = version
-            else:
-                next_version = version
-                break
-        if usable is None:
+        if not rows:
+            ((next_version,),) = self._execute(later, (case, code, through))
             return SnapshotsFor(None, next_version)
-        ((through, last_event_digest, state_digest, state),) = self._execute(
-            "SELECT effective_through, last_event_digest, state_digest, state "
-            "FROM case_snapshots WHERE case_id = ? AND domain_code = ? AND case_version = ?",
-            (str(case_id), domain_code(), usable),
-        )
+        ((version, covered, last_event_digest, state_digest, state, next_version),) = rows
         stored = StoredSnapshot(
             case_id,
-            usable,
-            date.fromisoformat(through),
+            version,
+            date.fromisoformat(covered),
             last_event_digest,
             state_digest,
             bytes(state),
