@@ -18,6 +18,7 @@ from eventsourcing.utils import Environment
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from adapters.avro import AvroCodec, published_schemas
+from adapters.case_snapshots import CaseSnapshots, SnapshotMapper
 from adapters.consumer import DeadLetters, ReadModelStore, TrackedConsumer
 from adapters.event_store import AvroMapper
 from adapters.kafka import (
@@ -133,7 +134,7 @@ def build_case_management(
     observers: list[CommandObserver] = [CommandLog()]
     if metrics is not None:
         observers.append(metrics.commands_observer())
-    return CaseManagement(
+    app = CaseManagement(
         env=event_store_env(settings),
         policies=policies,
         observers=observers,
@@ -144,6 +145,21 @@ def build_case_management(
             on_failure=(lambda *_: metrics.refusal_records_failed.inc()) if metrics else None,
         ),
     )
+    if settings.snapshot_interval:
+        # Encrypted as the events are, in the event store's database (docs/audit.md).
+        app.case_snapshots = CaseSnapshots(
+            lambda: open_event_store_database(settings),
+            SnapshotMapper(app.factory.cipher()),
+            settings.snapshot_interval,
+        )
+    return app
+
+
+def open_event_store_database(settings: Settings) -> ViewDatabase:
+    """A connection of its own to the event store's database (for its snapshot table)."""
+    if settings.event_store == "sqlite":
+        return ViewDatabase.sqlite(settings.sqlite_path)
+    return ViewDatabase.postgres(settings.postgres_conninfo())
 
 
 def build_refusal_records(settings: Settings) -> RefusalRecords:

@@ -28,6 +28,7 @@ from domain.policy import PolicyBook
 from domain.vr.requests import link_new_employment_case
 
 if TYPE_CHECKING:
+    from adapters.case_snapshots import CaseSnapshots
     from application.refusals import RefusalKeeper
 
 DECISION_ATTEMPTS = 10
@@ -152,6 +153,8 @@ class CaseManagement(Application[UUID]):
     """The post-employment case management application (the event store's only writer)."""
 
     name = "cases"
+    case_snapshots: CaseSnapshots | None = None
+    """Where a case's state is kept every so many versions, for as-of reads (application/audit.py)."""
 
     def __init__(
         self,
@@ -197,6 +200,8 @@ class CaseManagement(Application[UUID]):
         super().close()
         if self.refusals is not None:
             self.refusals.records.close()
+        if self.case_snapshots is not None:
+            self.case_snapshots.close()
 
     def kept_answer(self, actor_id: str, key: str, now: float) -> KeptAnswer | None:
         """The answer recorded under the actor's idempotency key, unless it expired by `now`."""

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     aggregate_cache_size: int = Field(1000, ge=0, le=1_000_000)
     """Cases kept in memory between commands (0: none). A command decided on a kept case that
     lacks another writer's events is decided again on the case as stored (docs/architecture.md)."""
+    snapshot_interval: int = Field(50, ge=0, le=100_000)
+    """Every how many versions a case read as of a date keeps a snapshot of its state, so the
+    next such read folds fewer events (0: none; docs/audit.md)."""
     consumer_max_poll_records: int = Field(500, ge=1, le=10_000)
     consumer_session_timeout_ms: int = Field(10_000, ge=6_000, le=300_000)
     """How long a consumer that died (SIGKILL, a lost machine) holds its partitions before its

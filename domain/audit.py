@@ -9,7 +9,7 @@ the first one effective after that date; "at a version" counts the first N event
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from itertools import takewhile
@@ -130,7 +130,13 @@ def events_as_of(events: Iterable[Aggregate.Event], day: date) -> list[Aggregate
     A fact may be backdated (a request entered after a later-dated payment): it counts from
     where it was recorded, because every later decision was taken knowing the ones before it.
     """
-    return list(takewhile(lambda e: e.effective_on <= day, events))
+    return list(effective_by(events, day))
+
+
+def effective_by(events: Iterable[Aggregate.Event], day: date) -> Iterator[Aggregate.Event]:
+    """`events_as_of`, lazily: an event after the first one effective after `day` is never
+    reached."""
+    return takewhile(lambda e: e.effective_on <= day, events)
 
 
 def state_of(case: Case, policies: PolicyBook) -> dict[str, Any]:
@@ -207,9 +213,20 @@ def _assistance_state(case: Case, policies: PolicyBook) -> dict[str, Any]:
 def _fields_of(record: Any) -> dict[str, Any]:
     """A record's fields as a dict: values are immutable but for id lists, which are copied.
 
-    Not `dataclasses.asdict`: its deep copies were half the cost of an as-of reconstruction.
+    Not `dataclasses.asdict`: its deep copies were half the cost of an as-of reconstruction,
+    and `dataclasses.fields` per record a third of what was left.
     """
     return {
-        f.name: list(value) if isinstance(value := getattr(record, f.name), list) else value
-        for f in fields(record)
+        name: list(value) if isinstance(value := getattr(record, name), list) else value
+        for name in _field_names(type(record))
     }
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(record_class: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(record_class)
+    if names is None:
+        names = _FIELD_NAMES[record_class] = tuple(f.name for f in fields(record_class))
+    return names
