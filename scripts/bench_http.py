@@ -435,24 +435,34 @@ def bench_before_after(revision: str, seconds: float, rounds: int = 2) -> None:
                 print(f"  {label:<6}" + merged.line(1.0).split("   ratio")[0])
 
 
-def bench_http(seconds: float = 5.0) -> None:
-    """Every figure of the HTTP command path, and its in-process baselines, in one run."""
+STORES = ("sqlite", "postgres")
+
+
+def bench_http(
+    seconds: float = 5.0, stores: tuple[str, ...] = STORES, profile: bool = True
+) -> None:
+    """Every figure of the HTTP command path on `stores`, and its in-process baselines, in one
+    run; with `profile`, where the SQLite API's CPU goes."""
     # Other work on the machine moves every figure: said beside them.
     print(f"HTTP command path; load average at the start {os.getloadavg()[0]:.1f}")
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        sqlite = InProcessAppend(Settings(data_dir=folder / "append"))
-        stack.callback(sqlite.close)
-        levels = bench_api(
-            "HTTP, SQLite, 1 API process",
-            "SQ1",
-            Settings(data_dir=folder / "http"),
-            sqlite,
-            seconds,
-        )
-        verdicts(levels)
-        bench_where_the_time_goes(Settings(data_dir=folder / "sampled"), seconds)
-
+        if "sqlite" in stores:
+            sqlite = InProcessAppend(Settings(data_dir=folder / "append"))
+            stack.callback(sqlite.close)
+            levels = bench_api(
+                "HTTP, SQLite, 1 API process",
+                "SQ1",
+                Settings(data_dir=folder / "http"),
+                sqlite,
+                seconds,
+            )
+            verdicts(levels)
+        if profile:
+            bench_where_the_time_goes(Settings(data_dir=folder / "sampled"), seconds)
+        if "postgres" not in stores:
+            print(f"load average at the end {os.getloadavg()[0]:.1f}")
+            return
         postgres = stack.enter_context(local_postgres(folder / "postgres"))
         on_postgres = InProcessAppend(postgres("append"))
         stack.callback(on_postgres.close)
@@ -507,13 +517,24 @@ def main() -> None:
     parser.add_argument(
         "--before", metavar="REVISION", help="only compare the SQLite API of REVISION with this one"
     )
+    parser.add_argument(
+        "--stores",
+        default=",".join(STORES),
+        help="comma-separated stores to measure: sqlite, postgres (default: both)",
+    )
+    parser.add_argument(
+        "--no-profile", action="store_true", help="skip where the API's CPU goes (yappi)"
+    )
     args = parser.parse_args()
+    stores = tuple(store.strip() for store in args.stores.split(",") if store.strip())
+    if unknown := set(stores) - set(STORES):
+        parser.error(f"--stores: unknown store(s) {', '.join(sorted(unknown))}")
     if args.command == "profile":
         serve_profiled(args.out)
     elif args.before:
         bench_before_after(args.before, args.seconds)
     else:
-        bench_http(args.seconds)
+        bench_http(args.seconds, stores, profile=not args.no_profile)
 
 
 if __name__ == "__main__":
