@@ -71,7 +71,8 @@ class Parameter:
 
     def take(self, received: Any, values: dict[str, Any], errors: list[Any]) -> None:
         """Validates the received value into `values`, or its errors into `errors`."""
-        value, own_errors = validated(self.field, received.get(self.key), self.required, self.loc)
+        value = received.get(self.key, PydanticUndefined)
+        value, own_errors = validated(self.field, value, self.required, self.loc)
         if own_errors:
             errors.extend(own_errors)
         else:
@@ -82,7 +83,7 @@ def validated(
     field: ModelField, value: Any, required: bool, loc: tuple[str, ...]
 ) -> tuple[Any, list[Any]]:
     """As FastAPI validates a value: missing is an error if required, else the default."""
-    if value is None or value is PydanticUndefined:
+    if value is PydanticUndefined:
         if required:
             return None, [get_missing_field_error(loc=loc)]
         default = deepcopy(field.default)
