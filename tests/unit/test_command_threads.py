@@ -36,7 +36,7 @@ def test_commands_run_command_threads_at_a_time_and_the_others_wait_their_turn()
         return Response()
 
     def waiting() -> int:
-        return runner._threads._work_queue.qsize()
+        return runner._jobs.qsize()
 
     async def clients() -> list[Response]:
         answers = asyncio.gather(*(runner.in_turn(command) for _ in range(CLIENTS)))
