@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from typing import cast
@@ -58,3 +59,38 @@ def test_commands_run_command_threads_at_a_time_and_the_others_wait_their_turn()
     assert most_at_once == COMMAND_THREADS
     assert len(answers) == CLIENTS
     assert running == []
+
+
+def test_the_command_threads_of_a_runner_never_closed_stop_once_it_is_collected() -> None:
+    runner = CommandRunner(cast(CaseManagement, None), cast(IdempotencyKeys, None))
+    answer = asyncio.run(runner.in_turn(Response))
+    threads = list(runner._threads)
+
+    del runner
+    gc.collect()
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while any(thread.is_alive() for thread in threads) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert answer.status_code == 200
+    assert len(threads) == COMMAND_THREADS
+    assert not any(thread.is_alive() for thread in threads)
+
+
+def test_a_command_that_raises_raises_in_its_request_and_the_threads_serve_on() -> None:
+    runner = CommandRunner(cast(CaseManagement, None), cast(IdempotencyKeys, None))
+
+    def failing() -> Response:
+        raise ValueError("refused")
+
+    async def requests() -> tuple[BaseException | Response, Response]:
+        failed = await asyncio.gather(runner.in_turn(failing), return_exceptions=True)
+        return failed[0], await runner.in_turn(Response)
+
+    try:
+        failed, served = asyncio.run(requests())
+    finally:
+        runner.close()
+
+    assert isinstance(failed, ValueError) and str(failed) == "refused"
+    assert served.status_code == 200
