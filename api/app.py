@@ -15,7 +15,7 @@ from adapters.metrics import EXPOSITION_CONTENT_TYPE, Metrics
 from api.access import authorizer
 from api.audit import audit_router
 from api.auth import TokenMap, authenticator, resolve_tokens
-from api.commands import CommandRunner, command_router
+from api.commands import CommandRunner, add_command_routes
 from api.deadlines import deadline_router
 from api.docs_pages import serve_docs_pages
 from api.idempotency import IdempotencyKeys
@@ -73,6 +73,7 @@ def create_app(
     cases = build_case_management(settings, metrics=metrics, clock=clock)
     caseload = open_caseload_view(settings, cases.policies)
     idempotency = IdempotencyKeys(cases)
+    runner = CommandRunner(cases, idempotency)
     readiness = ReadinessProbe(settings, cases, caseload, metrics)
 
     @asynccontextmanager
@@ -80,6 +81,7 @@ def create_app(
         try:
             yield
         finally:
+            runner.close()
             readiness.close()
             caseload.close()
             cases.close()
@@ -102,7 +104,7 @@ def create_app(
     app.add_middleware(RequestLog)  # outermost of ours: logs what the client got, even a 413
 
     authorized = authorizer(authenticator(accepted_tokens))
-    app.include_router(command_router(CommandRunner(cases, idempotency), authorized))
+    add_command_routes(app.router, runner, authorized)
     app.include_router(query_router(cases, caseload, authorized))
     app.include_router(deadline_router(caseload, authorized))
     app.include_router(audit_router(cases, authorized))

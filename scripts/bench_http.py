@@ -197,22 +197,19 @@ def closed_loop(port: int, server_pid: int, clients: int, seconds: float, prefix
 
 @contextmanager
 def api_process(
-    settings: Settings, *command: str, source: Path = REPOSITORY, hidden: tuple[str, ...] = ()
+    settings: Settings, *command: str, source: Path = REPOSITORY
 ) -> Iterator[tuple[int, int]]:
-    """The API as a child process over `settings`, run from the checkout `source` without the
-    modules `hidden` (each fails to import); yields its port and pid once it answers."""
+    """The API as a child process over `settings`, run from the checkout `source` (its modules
+    come first on the path); yields its port and pid once it answers."""
     with tempfile.TemporaryDirectory() as directory:
-        for module in hidden:
-            (Path(directory) / f"{module}.py").write_text(f"raise ImportError('{module} hidden')\n")
-        hide = {"PYTHONPATH": directory} if hidden else {}
         log_path = Path(directory) / "api.log"
         tokens = json.dumps({TOKEN: {"id": ACTOR.id, "role": ACTOR.role.value}})
         with (
             open(log_path, "w") as log_file,
             subprocess.Popen(
                 [sys.executable, "-m", *command, "--port", "0"],
-                cwd=REPOSITORY,
-                env={**os.environ, **as_environment(settings), "PES_API_TOKENS": tokens, **hide},
+                cwd=source,
+                env={**os.environ, **as_environment(settings), "PES_API_TOKENS": tokens},
                 stdout=subprocess.DEVNULL,
                 stderr=log_file,
             ) as server,
@@ -398,26 +395,24 @@ def checkout(revision: str) -> Iterator[Path]:
 
 
 def bench_before_after(revision: str, seconds: float, rounds: int = 2) -> None:
-    """The SQLite API of `revision` (with uvicorn's pure-Python HTTP parser and event loop, as
-    before httptools and uvloop were dependencies) and of this checkout, in alternating rounds
-    (so a busy spell of the machine weighs on both), each on a fresh store."""
+    """The SQLite API of `revision` and of this checkout (each run from its own files, on the
+    same installed packages), in alternating rounds (so a busy spell of the machine weighs on
+    both), each on a fresh store."""
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         before = stack.enter_context(checkout(revision))
         totals: dict[tuple[str, int], list[Level]] = {}
         for n in range(rounds):
-            for label, source, hidden in (
-                ("before", before, ("httptools", "uvloop")),
-                ("after", REPOSITORY, ()),
-            ):
+            for label, source in (("before", before), ("after", REPOSITORY)):
                 settings = Settings(data_dir=folder / f"{label}{n}")
-                with api_process(settings, *PES_SERVE, source=source, hidden=hidden) as (port, pid):
+                with api_process(settings, *PES_SERVE, source=source) as (port, pid):
                     closed_loop(port, pid, 2, 1.0, f"{label[0].upper()}{n}W")
                     for clients in CONCURRENCY:
                         level = closed_loop(
                             port, pid, clients, seconds, f"{label[0].upper()}{n}C{clients}"
                         )
                         totals.setdefault((label, clients), []).append(level)
+                        print(f"  round {n + 1} {label:<6}" + level.line(1.0).split("   ratio")[0])
         print(
             f"before ({revision}) and after (this checkout), SQLite, 1 API process, {rounds} rounds:"
         )
@@ -435,24 +430,34 @@ def bench_before_after(revision: str, seconds: float, rounds: int = 2) -> None:
                 print(f"  {label:<6}" + merged.line(1.0).split("   ratio")[0])
 
 
-def bench_http(seconds: float = 5.0) -> None:
-    """Every figure of the HTTP command path, and its in-process baselines, in one run."""
+STORES = ("sqlite", "postgres")
+
+
+def bench_http(
+    seconds: float = 5.0, stores: tuple[str, ...] = STORES, profile: bool = True
+) -> None:
+    """Every figure of the HTTP command path on `stores`, and its in-process baselines, in one
+    run; with `profile`, where the SQLite API's CPU goes."""
     # Other work on the machine moves every figure: said beside them.
     print(f"HTTP command path; load average at the start {os.getloadavg()[0]:.1f}")
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        sqlite = InProcessAppend(Settings(data_dir=folder / "append"))
-        stack.callback(sqlite.close)
-        levels = bench_api(
-            "HTTP, SQLite, 1 API process",
-            "SQ1",
-            Settings(data_dir=folder / "http"),
-            sqlite,
-            seconds,
-        )
-        verdicts(levels)
-        bench_where_the_time_goes(Settings(data_dir=folder / "sampled"), seconds)
-
+        if "sqlite" in stores:
+            sqlite = InProcessAppend(Settings(data_dir=folder / "append"))
+            stack.callback(sqlite.close)
+            levels = bench_api(
+                "HTTP, SQLite, 1 API process",
+                "SQ1",
+                Settings(data_dir=folder / "http"),
+                sqlite,
+                seconds,
+            )
+            verdicts(levels)
+        if profile:
+            bench_where_the_time_goes(Settings(data_dir=folder / "sampled"), seconds)
+        if "postgres" not in stores:
+            print(f"load average at the end {os.getloadavg()[0]:.1f}")
+            return
         postgres = stack.enter_context(local_postgres(folder / "postgres"))
         on_postgres = InProcessAppend(postgres("append"))
         stack.callback(on_postgres.close)
@@ -507,13 +512,27 @@ def main() -> None:
     parser.add_argument(
         "--before", metavar="REVISION", help="only compare the SQLite API of REVISION with this one"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating rounds of --before (default 2)"
+    )
+    parser.add_argument(
+        "--stores",
+        default=",".join(STORES),
+        help="comma-separated stores to measure: sqlite, postgres (default: both)",
+    )
+    parser.add_argument(
+        "--no-profile", action="store_true", help="skip where the API's CPU goes (yappi)"
+    )
     args = parser.parse_args()
+    stores = tuple(store.strip() for store in args.stores.split(",") if store.strip())
+    if unknown := set(stores) - set(STORES):
+        parser.error(f"--stores: unknown store(s) {', '.join(sorted(unknown))}")
     if args.command == "profile":
         serve_profiled(args.out)
     elif args.before:
-        bench_before_after(args.before, args.seconds)
+        bench_before_after(args.before, args.seconds, args.rounds)
     else:
-        bench_http(args.seconds)
+        bench_http(args.seconds, stores, profile=not args.no_profile)
 
 
 if __name__ == "__main__":
