@@ -495,7 +495,11 @@ def rebuild(
 
 def _end_offsets(settings: Settings) -> dict[int, int]:
     """The case event topic's end offset per partition, now."""
-    probe = KafkaConsumer(bootstrap_servers=require_kafka(settings), enable_auto_commit=False)
+    probe = KafkaConsumer(
+        bootstrap_servers=require_kafka(settings),
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
     try:
         partitions = [
             TopicPartition(settings.case_events_topic, p)
