@@ -1,15 +1,16 @@
 """The outbox relay: publishes every recorded event to Kafka, in notification order, at least once.
 
-The event store's notification log is the outbox. Each batch is one Kafka transaction; the
-relay's position (the last notification id whose transaction committed) is stored in the event
-store's database only after the commit, so a crash can repeat a tail of messages but never lose
-one; repeats carry the same event id.
+The event store's notification log is the outbox. The relay publishes in Kafka transactions
+(one spans the batches it sends until it has caught up, at most `batches_per_transaction`); its
+position (the last notification id whose transaction committed) is stored in the event store's
+database only after the commit, so a crash can repeat a committed tail of messages but never
+lose one; repeats carry the same event id. What a crash leaves uncommitted is aborted.
 
 Every replica of a relay uses the same transactional id (its position's name): the replica that
 becomes active fences all earlier ones as its producer initialises, so what a paused replica
 still had in flight is aborted (invisible to read_committed readers) and its commit fails.
 
-A broker outage of any length is waited out the same way: a batch the broker did not acknowledge
+A broker outage of any length is waited out the same way: a transaction that did not commit
 leaves the position where it was, and the relay sends again from there, with backoff, until the
 broker acknowledges.
 """
