@@ -430,15 +430,30 @@ class TrackedConsumer:
                 self._apply_partition_batch(tp, messages)
                 self._positions[tp] = messages[-1].offset + 1
                 applied += len(messages)
+            moved = self._record_skipped_offsets(consumer)
         except Exception as error:
             if not isinstance(error, RETRIED) and not self._watchdog.fired:
                 raise
             self._failed(error)
             return applied
-        if polled and self._in_group:
-            self._commit_for_monitoring({tp: self._positions[tp] for tp in polled})
+        if (polled or moved) and self._in_group:
+            self._commit_for_monitoring({tp: self._positions[tp] for tp in {*polled, *moved}})
         self._after_poll(applied)
         return applied
+
+    def _record_skipped_offsets(self, consumer: KafkaConsumer) -> list[TopicPartition]:
+        """Records the positions the client moved past offsets no poll returns: the markers
+        that end the relay's transactions, and records of aborted ones. Without this, a reader
+        that applied everything would stay short of the topic's end (its lag never 0)."""
+        moved = []
+        assigned = consumer.assignment()
+        for tp, known in self._positions.items():
+            position = consumer.position(tp, timeout_ms=0) if tp in assigned else None
+            if position is not None and position > known:
+                self.store.apply(tp.topic, tp.partition, [], position, lambda _rejected: None)
+                self._positions[tp] = position
+                moved.append(tp)
+        return moved
 
     def _ready_consumer(self) -> KafkaConsumer:
         """The client to poll: rebuilt if it hung or stayed out of its group, rewound to the

@@ -70,7 +70,10 @@ def facts_from_topic(
     """Every published fact of the given types, from offset zero to the end as it stood when the
     read began; in order per case (one partition per case), partitions interleaved."""
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, max_poll_records=2000
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        max_poll_records=2000,
+        isolation_level="read_committed",
     )
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]

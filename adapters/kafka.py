@@ -7,11 +7,11 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from kafka.partitioner import DefaultPartitioner
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,34 @@ class RememberedPartitions(DefaultPartitioner):
 
 
 LINGER_MS = 5
+TRANSACTION_TIMEOUT_MS = 60_000
+"""How long the broker keeps a transaction open before aborting it itself: only a replica that
+died or stalled mid-transaction with no standby to fence it leaves one open that long (and
+read_committed readers wait at its first record meanwhile)."""
+
+
+def _producer_settings(
+    bootstrap_servers: str,
+    client_id: str,
+    partitioner: DefaultPartitioner | None,
+    delivery_timeout_ms: int,
+) -> dict[str, Any]:
+    bounded = max(delivery_timeout_ms - LINGER_MS, 1000)
+    return {
+        "bootstrap_servers": bootstrap_servers,
+        "client_id": client_id,
+        "partitioner": partitioner if partitioner is not None else DefaultPartitioner(),
+        "acks": "all",
+        "enable_idempotence": True,
+        "max_in_flight_requests_per_connection": 5,
+        "linger_ms": LINGER_MS,
+        "batch_size": 256 * 1024,
+        "retries": 2**31 - 1,
+        "delivery_timeout_ms": delivery_timeout_ms,
+        "request_timeout_ms": min(30_000, bounded),
+        "max_block_ms": min(60_000, bounded),
+        "bootstrap_timeout_ms": min(30_000, bounded),
+    }
 
 
 STARTUP_BOOTSTRAP_MS = 10_000
@@ -110,22 +138,50 @@ def idempotent_producer(
     creation) is bounded by `delivery_timeout_ms`, so an outage surfaces as an error the caller
     retries rather than as a call that blocks longer than that.
     """
-    bounded = max(delivery_timeout_ms - LINGER_MS, 1000)
     return KafkaProducer(
-        bootstrap_servers=bootstrap_servers,
-        client_id=client_id,
-        partitioner=partitioner if partitioner is not None else DefaultPartitioner(),
-        acks="all",
-        enable_idempotence=True,
-        max_in_flight_requests_per_connection=5,
-        linger_ms=LINGER_MS,
-        batch_size=256 * 1024,
-        retries=2**31 - 1,
-        delivery_timeout_ms=delivery_timeout_ms,
-        request_timeout_ms=min(30_000, bounded),
-        max_block_ms=min(60_000, bounded),
-        bootstrap_timeout_ms=min(30_000, bounded),
+        **_producer_settings(bootstrap_servers, client_id, partitioner, delivery_timeout_ms)
     )
+
+
+class TransactionalProducer(KafkaProducer):
+    """An idempotent producer whose records count only once their transaction commits."""
+
+    def commit_transaction(self, timeout: float | None = None) -> None:
+        """Commits the open transaction within `timeout` seconds (KafkaTimeoutError after).
+
+        kafka-python 3.0's own commit waits without a bound: a broker lost between the records'
+        acknowledgement and the commit would hold the caller forever.
+        """
+        result = self._transaction_manager.begin_commit()
+        self._sender.wakeup()
+        if not result.wait(timeout_ms=None if timeout is None else timeout * 1000):
+            raise KafkaTimeoutError(f"the transaction did not commit within {timeout} s")
+
+
+def transactional_producer(
+    bootstrap_servers: str,
+    client_id: str,
+    transactional_id: str,
+    partitioner: DefaultPartitioner | None = None,
+    delivery_timeout_ms: int = 120_000,
+) -> TransactionalProducer:
+    """An idempotent producer (as `idempotent_producer`) in transactions under
+    `transactional_id`, initialised: the broker has fenced every earlier producer with that id,
+    so their open transactions are aborted and their later sends and commits fail.
+
+    Read with `isolation_level="read_committed"`, only committed transactions' records are seen.
+    """
+    producer = TransactionalProducer(
+        **_producer_settings(bootstrap_servers, client_id, partitioner, delivery_timeout_ms),
+        transactional_id=transactional_id,
+        transaction_timeout_ms=TRANSACTION_TIMEOUT_MS,
+    )
+    try:
+        producer.init_transactions()  # bounded by max_block_ms
+    except BaseException:
+        producer.close(timeout=0)
+        raise
+    return producer
 
 
 def manual_commit_consumer(
@@ -200,7 +256,10 @@ def ensure_topics(bootstrap_servers: str, topics: list[TopicSpec], timeout: floa
         admin.close()
 
 
-class ReplaceableProducer:
+Producer = TypeVar("Producer", bound=KafkaProducer)
+
+
+class ReplaceableProducer(Generic[Producer]):
     """The producer a long-running process sends with, replaced after a failed send.
 
     After a delivery timeout an idempotent producer may hold sequence state the broker no longer
@@ -208,21 +267,22 @@ class ReplaceableProducer:
     broker shutdown answered NotLeaderForPartition). `replace()` closes the current producer
     and the next `get()` makes a new one. One that cannot close yet (its flush times out) is
     kept aside and closed once the broker takes sends again (`close_retired`); what it still
-    delivers meanwhile is a repeat, which readers recognise by event id.
+    delivers meanwhile is a repeat, which readers recognise by event id (a transactional one
+    delivers nothing more: its successor's initialisation fenced it).
     """
 
     def __init__(
         self,
-        make: Callable[[], KafkaProducer],
-        current: KafkaProducer | None = None,
+        make: Callable[[], Producer],
+        current: Producer | None = None,
         close_timeout: float = 10.0,
     ) -> None:
         self.make = make
         self.close_timeout = close_timeout
         self._current = current
-        self._retired: list[KafkaProducer] = []
+        self._retired: list[Producer] = []
 
-    def get(self) -> KafkaProducer:
+    def get(self) -> Producer:
         if self._current is None:
             self._current = self.make()
         return self._current

@@ -1,10 +1,16 @@
 """The outbox relay: publishes every recorded event to Kafka, in notification order, at least once.
 
-The event store's notification log is the outbox. The relay's position (the last notification id
-the broker acknowledged) is stored in the event store's database only after the acknowledgement,
-so a crash can repeat a tail of messages but never lose one; repeats carry the same event id.
+The event store's notification log is the outbox. The relay publishes in Kafka transactions
+(one spans the batches it sends until it has caught up, at most `batches_per_transaction`); its
+position (the last notification id whose transaction committed) is stored in the event store's
+database only after the commit, so a crash can repeat a committed tail of messages but never
+lose one; repeats carry the same event id. What a crash leaves uncommitted is aborted.
 
-A broker outage of any length is waited out the same way: a batch the broker did not acknowledge
+Every replica of a relay uses the same transactional id (its position's name): the replica that
+becomes active fences all earlier ones as its producer initialises, so what a paused replica
+still had in flight is aborted (invisible to read_committed readers) and its commit fails.
+
+A broker outage of any length is waited out the same way: a transaction that did not commit
 leaves the position where it was, and the relay sends again from there, with backoff, until the
 broker acknowledges.
 """
@@ -13,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -26,13 +31,12 @@ from eventsourcing.persistence import (
     Tracking,
     TrackingRecorder,
 )
-from kafka import KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, ProducerFencedError
 
 from adapters.avro import AvroCodec
 from adapters.contract import OutgoingMessage, outgoing_message
 from adapters.event_store import AvroMapper
-from adapters.kafka import ReplaceableProducer
+from adapters.kafka import ReplaceableProducer, TransactionalProducer
 from adapters.lease import Lease, LeaseLost
 from adapters.retry import Backoff, Outage
 
@@ -62,7 +66,7 @@ def position_name(topic: str) -> str:
 
 @dataclass(frozen=True)
 class RelayBatch:
-    """What one step of the relay published."""
+    """What one transaction of the relay published."""
 
     published: int
     position: int
@@ -70,7 +74,7 @@ class RelayBatch:
 
 @dataclass(frozen=True)
 class RelayProgress:
-    """Reported after each acknowledged batch, when caught up, on start, and on each failed
+    """Reported after each committed batch, when caught up, on start, and on each failed
     attempt during a broker outage (`reachable` False): for metrics."""
 
     published: int
@@ -87,17 +91,18 @@ class OutboxRelay:
         *,
         source: Application[Any],
         tracking: TrackingRecorder,
-        producer: KafkaProducer,
+        producer: TransactionalProducer | None = None,
         codec: AvroCodec | None = None,
         topic: str,
         batch_size: int = 1000,
         on_progress: Callable[[RelayProgress], None] | None = None,
-        new_producer: Callable[[], KafkaProducer] | None = None,
+        new_producer: Callable[[], TransactionalProducer] | None = None,
         backoff: Backoff | None = None,
         close_timeout: float = 10.0,
         ack_timeout: float | None = None,
         message_of: MessageOf = case_event_message,
         lease: Lease | None = None,
+        batches_per_transaction: int = 10,
     ) -> None:
         self.source = source  # held so the application (and its connections) outlive the relay
         self.recorder: ApplicationRecorder = source.recorder
@@ -115,6 +120,7 @@ class OutboxRelay:
         self.topic = topic
         self.name = position_name(topic)
         self.batch_size = batch_size
+        self.batches_per_transaction = batches_per_transaction
         self._position = tracking.max_tracking_id(self.name) or 0
         self.on_progress = on_progress
         self.lease = lease
@@ -122,7 +128,7 @@ class OutboxRelay:
 
     @property
     def position(self) -> int:
-        """The last notification id the broker acknowledged."""
+        """The last notification id whose transaction committed."""
         return self._position
 
     def close(self) -> None:
@@ -143,14 +149,16 @@ class OutboxRelay:
         return sum(batch.published for batch in batches)
 
     def run(self, stop: threading.Event, poll_interval: float = 0.05) -> None:
-        """Publishes until `stop` is set, then confirms what is in flight and returns; with a
+        """Publishes until `stop` is set, then commits what is in flight and returns; with a
         lease, only while this replica holds it, waiting as a standby otherwise."""
         if self.lease is None:
             self._run_active(stop, poll_interval)
             return
         while self.lease.acquire(stop):
             try:
-                # Another replica may have moved the position while this one stood by.
+                # Another replica may have moved the position while this one stood by. (Its
+                # producer is fenced as this one's first transaction begins: anything it commits
+                # before then is published again from here, a repeat with the same event ids.)
                 self._position = self.tracking.max_tracking_id(self.name) or 0
                 self._run_active(stop, poll_interval)
             except Exception as failure:
@@ -159,30 +167,39 @@ class OutboxRelay:
                 if not isinstance(failure, LeaseLost) and self.lease.held():
                     raise
                 log.error("relay %s steps down: %s", self.name, failure)
-                # What it still holds may be sent as it closes: repeats, same event ids.
+                # Its open transaction is aborted by the next active replica's producer.
                 self.producers.replace(timeout=0.0)
             finally:
                 self.lease.release()
 
     def _run_active(self, stop: threading.Event, poll_interval: float) -> None:
-        """Publishes until `stop` is set, then confirms what is in flight and returns.
+        """Publishes until `stop` is set, then commits what is in flight and returns.
 
-        A send the broker does not acknowledge (an outage, a delivery timeout) does not end the
-        run: the relay drops its producer, whose idempotence state may no longer be accepted,
-        waits (capped, jittered backoff), and sends again from its last acknowledged position
-        with a fresh one, for as long as the outage lasts.
+        A send or commit the broker does not acknowledge (an outage, a delivery timeout) does
+        not end the run: the relay drops its producer, waits (capped, jittered backoff), and
+        sends again from its last committed position with a fresh one, whose initialisation
+        aborts the dropped one's transaction, for as long as the outage lasts.
         """
         log.info("relay %s starting at notification %d", self.name, self._position)
         while not stop.is_set():
             try:
                 for _ in self._pipeline(lambda: self._idle(stop, poll_interval), stop.is_set):
                     self._acknowledged()
+            except ProducerFencedError as fenced:
+                if self.lease is not None:
+                    raise LeaseLost(
+                        f"a replica that took over {self.name} fenced this one's producer"
+                    ) from fenced
+                self._failed(fenced, stop)
             except KafkaError as error:
-                self.outage.failed(error)
-                self._report(0, reachable=False)
-                self.producers.replace()
-                stop.wait(self.backoff.next_delay())
+                self._failed(error, stop)
         log.info("relay %s stopped at notification %d", self.name, self._position)
+
+    def _failed(self, error: KafkaError, stop: threading.Event) -> None:
+        self.outage.failed(error)
+        self._report(0, reachable=False)
+        self.producers.replace()
+        stop.wait(self.backoff.next_delay())
 
     def _acknowledged(self) -> None:
         if self.producers.retired:
@@ -191,7 +208,7 @@ class OutboxRelay:
         self.backoff.reset()
 
     def _idle(self, stop: threading.Event, poll_interval: float) -> bool:
-        """Called when everything recorded is acknowledged: reports it, waits for more."""
+        """Called when everything recorded is committed: reports it, waits for more."""
         self._acknowledged()
         if self.on_progress is not None:
             self.on_progress(RelayProgress(0, self._position, 0))
@@ -200,26 +217,29 @@ class OutboxRelay:
     def _pipeline(
         self, wait_for_more: Callable[[], bool], stopped: Callable[[], bool]
     ) -> Iterator[RelayBatch]:
-        """Sends batch n+1 before waiting for batch n's acknowledgements, so encoding overlaps
-        the producer's round trips; positions are still recorded in order, and only for
-        batches the broker acknowledged in full."""
-        in_flight: deque[_SentBatch] = deque()
+        """One transaction spans the batches recorded meanwhile, up to `batches_per_transaction`:
+        each is handed to the producer as soon as it is encoded, so encoding overlaps the
+        round trips. It commits once the relay has caught up (or sent that many batches), and
+        only then is the position recorded, before the next transaction begins."""
+        open_batches: list[_SentBatch] = []
         while True:
-            after = in_flight[-1].last if in_flight else self._position
-            sent = None if stopped() else self._send_batch_after(after)
+            after = open_batches[-1].last if open_batches else self._position
+            sent = None
+            if not stopped() and len(open_batches) < self.batches_per_transaction:
+                sent = self._send_batch_after(after, begin=not open_batches)
             if sent is not None:
-                in_flight.append(sent)
-            if in_flight and (len(in_flight) > 1 or sent is None):
-                last_in_flight = len(in_flight) == 1
-                yield self._confirm(in_flight.popleft(), last_in_flight)
-            elif sent is None and (stopped() or not wait_for_more()):
+                open_batches.append(sent)
+            elif open_batches:
+                yield self._commit(open_batches)
+                open_batches = []
+            elif stopped() or not wait_for_more():
                 return
 
     def _check_lease(self) -> None:
         if self.lease is not None:
             self.lease.check()
 
-    def _send_batch_after(self, position: int) -> _SentBatch | None:
+    def _send_batch_after(self, position: int, begin: bool) -> _SentBatch | None:
         self._check_lease()
         notifications = self.recorder.select_notifications(
             start=position, limit=self.batch_size, inclusive_of_start=False
@@ -227,6 +247,8 @@ class OutboxRelay:
         if not notifications:
             return None
         producer = self.producers.get()
+        if begin:
+            producer.begin_transaction()
         futures = []
         for notification in notifications:
             # Per message: a replica paused mid-batch past its lease hands nothing more over.
@@ -239,34 +261,39 @@ class OutboxRelay:
                     self.topic, key=message.key, value=message.value, headers=message.headers
                 )
             )
-        return _SentBatch(last=notifications[-1].id, futures=futures)
+        return _SentBatch(last=notifications[-1].id, futures=futures, producer=producer)
 
-    def _confirm(self, sent: _SentBatch, last_in_flight: bool) -> RelayBatch:
-        if last_in_flight:
-            # Nothing follows it: send what lingers now. With a batch behind it, waiting on its
-            # own futures lets that batch keep going out meanwhile (flush would wait for both).
-            self.producers.get().flush(timeout=self.ack_timeout)
-        for future in sent.futures:
-            # Raises the broker's error: the position must not move past a failure. Bounded:
-            # kafka-python can keep retrying a batch past its delivery timeout.
-            future.get(timeout=self.ack_timeout)
+    def _commit(self, batches: list[_SentBatch]) -> RelayBatch:
+        producer = batches[-1].producer
+        producer.flush(timeout=self.ack_timeout)
+        for batch in batches:
+            for future in batch.futures:
+                # Raises the broker's error: the position must not move past a failure.
+                # Bounded: kafka-python can keep retrying a batch past its delivery timeout.
+                future.get(timeout=self.ack_timeout)
+        self._check_lease()
+        # Fails (ProducerFencedError) once another replica's producer initialised: paused
+        # between its lease check and here, this replica's records are aborted, never visible.
+        producer.commit_transaction(timeout=self.ack_timeout)
+        last = batches[-1].last
+        published = sum(len(batch.futures) for batch in batches)
         self._check_lease()
         try:
             self.tracking.insert_tracking(
-                Tracking(application_name=self.name, notification_id=sent.last)
+                Tracking(application_name=self.name, notification_id=last)
             )
         except IntegrityError:
             if self.lease is None:
                 raise
             # Paused between its lease check and this write, while a standby took over and
             # recorded the same position: the table's key fences the write.
-            raise LeaseLost(f"another replica recorded {self.name} {sent.last} first") from None
-        self._position = sent.last
-        self._report(len(sent.futures))
-        return RelayBatch(published=len(sent.futures), position=sent.last)
+            raise LeaseLost(f"another replica recorded {self.name} {last} first") from None
+        self._position = last
+        self._report(published)
+        return RelayBatch(published=published, position=last)
 
 
-def _cannot_make_a_producer() -> KafkaProducer:
+def _cannot_make_a_producer() -> TransactionalProducer:
     raise RuntimeError("the relay's producer was closed and it was given no way to make another")
 
 
@@ -274,3 +301,4 @@ def _cannot_make_a_producer() -> KafkaProducer:
 class _SentBatch:
     last: int
     futures: list[Any]
+    producer: TransactionalProducer

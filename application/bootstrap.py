@@ -24,9 +24,11 @@ from adapters.event_store import AvroMapper
 from adapters.kafka import (
     RememberedPartitions,
     TopicSpec,
+    TransactionalProducer,
     ensure_topics,
     idempotent_producer,
     manual_commit_consumer,
+    transactional_producer,
 )
 from adapters.lease import FileLease, Lease, PostgresLease
 from adapters.metrics import Metrics
@@ -262,10 +264,13 @@ def _relay(
     ensure_topics(servers, case_event_topics(settings))
     partitioner = RememberedPartitions()
 
-    def new_producer() -> KafkaProducer:
-        return idempotent_producer(
+    def new_producer() -> TransactionalProducer:
+        # The same transactional id for every replica: each one's producer, made when it
+        # becomes active, fences those of all before it.
+        return transactional_producer(
             servers,
             client_id=client_id,
+            transactional_id=position_name(topic),
             partitioner=partitioner,
             delivery_timeout_ms=delivery_timeout_ms(settings),
         )
@@ -273,7 +278,9 @@ def _relay(
     return OutboxRelay(
         source=source,
         tracking=build_tracking_recorder(settings, "relay"),
-        producer=new_producer(),
+        # A standby makes its producer only once it becomes active: made now, it would fence
+        # the active replica's.
+        producer=None if standby else new_producer(),
         new_producer=new_producer,
         topic=topic,
         batch_size=settings.relay_batch_size,
@@ -505,7 +512,11 @@ def rebuild(
 
 def _end_offsets(settings: Settings) -> dict[int, int]:
     """The case event topic's end offset per partition, now."""
-    probe = KafkaConsumer(bootstrap_servers=require_kafka(settings), enable_auto_commit=False)
+    probe = KafkaConsumer(
+        bootstrap_servers=require_kafka(settings),
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
     try:
         partitions = [
             TopicPartition(settings.case_events_topic, p)

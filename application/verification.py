@@ -215,7 +215,11 @@ def verify_topic(
     copy = f"Kafka topic {topic}"
     verifier = ChainVerifier(copy=copy)
     try:
-        consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+        consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+        )
     except KafkaError as error:
         raise VerificationUnavailable(
             f"cannot reach the Kafka broker at {bootstrap_servers}: {error}"

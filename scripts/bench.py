@@ -444,6 +444,7 @@ def raw_consume(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
         max_partition_fetch_bytes=REBUILD_FETCH_BYTES,
+        isolation_level="read_committed",
     )
     partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
     consumer.assign(partitions)

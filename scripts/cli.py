@@ -521,7 +521,10 @@ def cmd_status(settings: Settings, _args: argparse.Namespace) -> int:
         print(f"pes status: lag unknown: {unavailable}", file=sys.stderr)
         return ExitCode.UNAVAILABLE
     consumer = KafkaConsumer(
-        bootstrap_servers=servers, enable_auto_commit=False, request_timeout_ms=10_000
+        bootstrap_servers=servers,
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
+        isolation_level="read_committed",
     )
     try:
         partitions = [

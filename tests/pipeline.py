@@ -40,7 +40,9 @@ class SteppedSystem:
         self.projection = build_caseload_projection(settings, group_id=group_id)
         self.enforcer = build_deadline_enforcer(settings, app=self.app)
         self.view = self.enforcer.view
-        self._offsets = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+        self._offsets = KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed"
+        )
         self._partitions = [
             TopicPartition(settings.case_events_topic, p)
             for p in self._offsets.partitions_for_topic(settings.case_events_topic) or ()

@@ -10,7 +10,11 @@ from kafka import KafkaConsumer, TopicPartition
 
 def read_topic(bootstrap_servers: str, topic: str, timeout: float = 60.0) -> list[Any]:
     """Every message up to the current end offsets, in partition then offset order."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
     try:
         partitions = [
             TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())

@@ -115,6 +115,9 @@ def consume(channel: Channel, topic: str, bootstrap: str, until_idle: float | No
         group_id=None,  # no offsets committed: every run reads the topic from the start
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        # The relay publishes in transactions: a replica fenced mid-transaction leaves records
+        # that were aborted, which a read_committed reader never sees.
+        isolation_level="read_committed",
         consumer_timeout_ms=int(until_idle * 1000) if until_idle else float("inf"),
     )
     seen: set[tuple[Any, ...]] = set()

@@ -179,7 +179,9 @@ def recorded(settings: Settings) -> int:
 
 
 def topic_end(settings: Settings) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed"
+    )
     try:
         partitions = [
             TopicPartition(settings.case_events_topic, p)

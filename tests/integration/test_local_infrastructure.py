@@ -35,6 +35,7 @@ def read_all(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        isolation_level="read_committed",
         consumer_timeout_ms=500,
     )
     try:

@@ -40,7 +40,9 @@ def start_relay(settings: Settings, log: IO[bytes]) -> subprocess.Popen[bytes]:
 
 
 def messages_on_topic(settings: Settings) -> int:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed"
+    )
     try:
         partitions = [
             TopicPartition(settings.case_events_topic, p)

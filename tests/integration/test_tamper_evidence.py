@@ -24,8 +24,8 @@ from kafka import KafkaProducer
 from adapters.avro import AvroCodec, published_schemas
 from adapters.contract import outgoing_message
 from adapters.event_store import AvroMapper
-from adapters.kafka import RememberedPartitions, idempotent_producer
-from adapters.relay import OutboxRelay
+from adapters.kafka import RememberedPartitions, transactional_producer
+from adapters.relay import OutboxRelay, position_name
 from application.bootstrap import (
     build_case_management,
     build_refusal_relay,
@@ -297,9 +297,10 @@ def republish_the_tail(settings: Settings, app: CaseManagement, lost: int) -> Co
     relay = OutboxRelay(
         source=app,
         tracking=cast(Any, PositionLostInACrash(build_tracking_recorder(settings, "relay"), lost)),
-        producer=idempotent_producer(
+        producer=transactional_producer(
             cast(str, settings.kafka_bootstrap_servers),
             client_id="pes-relay",
+            transactional_id=position_name(settings.case_events_topic),
             partitioner=RememberedPartitions(),
         ),
         topic=settings.case_events_topic,

@@ -254,6 +254,12 @@ class RecordingProducer:
     def flush(self, timeout: float | None = None) -> None:
         pass
 
+    def begin_transaction(self) -> None:
+        pass
+
+    def commit_transaction(self, timeout: float | None = None) -> None:
+        pass
+
     def close(self, timeout: float | None = None) -> None:
         pass
 

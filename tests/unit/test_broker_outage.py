@@ -58,6 +58,13 @@ class FakeProducer:
     def flush(self, timeout: float | None = None) -> None:
         pass
 
+    def begin_transaction(self) -> None:
+        pass
+
+    def commit_transaction(self, timeout: float | None = None) -> None:
+        if not self.broker.up:
+            raise KafkaTimeoutError("the transaction did not commit")
+
     def close(self, timeout: float | None = None) -> None:
         self.closed = True
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from kafka.errors import ProducerFencedError
 
 from adapters.lease import LeaseLost, lock_key
 from adapters.relay import OutboxRelay
@@ -69,6 +70,12 @@ class CountingProducer:
     def flush(self, timeout: float | None = None) -> None:
         self.inner.flush(timeout)
 
+    def begin_transaction(self) -> None:
+        self.inner.begin_transaction()
+
+    def commit_transaction(self, timeout: float | None = None) -> None:
+        self.inner.commit_transaction(timeout)
+
     def close(self, timeout: float | None = None) -> None:
         self.inner.close(timeout)
 
@@ -107,7 +114,7 @@ def test_a_relay_whose_lease_lapses_mid_batch_hands_nothing_more_over_and_record
     broker = FakeBroker()
     handed: list[Any] = []
     # One check per batch and one per message: it lapses at the first message of batch two,
-    # sent before batch one is confirmed.
+    # sent in batch one's transaction, before it commits.
     lease = FakeLease(lapse_after_checks=4)
     relay = relay_with(lease, broker, settings, handed)
     stop = threading.Event()
@@ -123,7 +130,45 @@ def test_a_relay_whose_lease_lapses_mid_batch_hands_nothing_more_over_and_record
     assert broker.producers[0].closed  # dropped as it stepped down
     first_term = handed[:2]
     assert len(handed) == 2 + 6  # two before the lapse; all six again from position 0
-    assert handed[2:4] == first_term  # no position was recorded for the unconfirmed batch
+    assert handed[2:4] == first_term  # no position was recorded for the uncommitted batch
+
+
+class FencedProducer(CountingProducer):
+    """A producer another replica's producer fenced: its commit fails."""
+
+    def commit_transaction(self, timeout: float | None = None) -> None:
+        raise ProducerFencedError()
+
+
+def test_a_relay_whose_producer_another_replica_fenced_records_nothing_and_steps_down(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    recorded(settings, 2)
+    broker = FakeBroker()
+    lease = FakeLease()
+    relay = relay_with(lease, broker, settings)
+    relay.producers.replace()
+    made: list[Any] = []
+
+    def fenced_first() -> Any:
+        made.append((FencedProducer if not made else CountingProducer)(broker.producer(), []))
+        return made[-1]
+
+    relay.producers.make = fenced_first
+    stop = threading.Event()
+    running = threading.Thread(target=relay.run, args=(stop, 0.01))
+    running.start()
+    try:
+        wait_for(lambda: relay.position == 4, what="the relay, active again, to publish all")
+    finally:
+        stop.set()
+        running.join(timeout=30)
+    assert not running.is_alive()
+    assert lease.acquisitions == 2  # it stepped down and stood by, as after a lapsed lease
+    assert broker.producers[1].closed  # the fenced producer, dropped
+    tracking = build_tracking_recorder(settings, "relay")
+    assert tracking.max_tracking_id(relay.name) == 4
 
 
 def test_a_relay_that_takes_over_starts_from_the_position_the_previous_replica_recorded(

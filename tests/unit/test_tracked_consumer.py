@@ -49,6 +49,7 @@ class FakeClient:
         self.listener: Any = None
         self._assigned: set[TopicPartition] = set()
         self.seeks: list[tuple[TopicPartition, int]] = []
+        self.skipped: dict[TopicPartition, int] = {}  # past polled records: transaction markers
         self.commits = 0
         self.closed = False
         self._closed = False
@@ -88,6 +89,9 @@ class FakeClient:
 
     def highwater(self, tp: TopicPartition) -> int | None:
         return None
+
+    def position(self, tp: TopicPartition, timeout_ms: int | None = None) -> int | None:
+        return self.skipped.get(tp)
 
     def commit_async(self, offsets: Any, callback: Any) -> None:
         self.commits += 1
@@ -162,6 +166,20 @@ def tracked(
         backoff=Backoff(initial=0.0, cap=0.0),
         **options,
     )
+
+
+def test_a_position_past_offsets_no_poll_returns_is_recorded_so_a_caught_up_reader_is_at_the_end() -> (
+    None
+):
+    client = FakeClient([{P0: [message(0, 0)]}, {}])
+    store = FakeStore()
+    consumer = tracked(client, store)
+    assert consumer.poll_once(timeout_ms=10) == 1
+    assert store.positions[0] == 1
+    client.skipped[P0] = 2  # the marker that ended the relay's transaction, at offset 1
+    assert consumer.poll_once(timeout_ms=10) == 0
+    assert store.positions[0] == 2
+    assert store.applied == [0]
 
 
 def test_broker_errors_never_end_the_loop_and_the_outage_is_logged_once_then_its_end(
