@@ -1,0 +1,113 @@
+"""Read models fed the same events in one big batch (as a rebuild feeds them) or in many small
+ones (as a live projection does) hold the same rows: the batch-wide shortcuts (one timeline
+draft per case, deadline rows written only when changed, what a store remembers within a
+batch, no savepoint per event) change nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.avro import AvroCodec, published_schemas
+from adapters.case_ordered_store import CaseOrderedStore
+from adapters.consumer import Delivery
+from adapters.event_store import AvroMapper
+from adapters.view_database import ViewDatabase
+from application.bootstrap import build_case_management
+from application.settings import Settings
+from consumers.billing.ledger import BillingLedger
+from consumers.reporting.store import ReportingStore
+from domain.deadlines import deadlines, timeline_of
+from projections.caseload import CaseloadView
+from synthetic import SyntheticCaseload, drive
+from tests.builders import CaseFile
+
+TOPIC = "case-events"
+
+STORES: dict[str, Callable[[ViewDatabase], CaseOrderedStore]] = {
+    "caseload": CaseloadView,
+    "billing": BillingLedger,
+    "reporting": ReportingStore,
+}
+
+
+@pytest.fixture(scope="module")
+def events(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
+    """A small synthetic caseload as the topic carries it, then a case reassigned twice."""
+    load = SyntheticCaseload(seed=5, cases=40)
+    last_day = load.last_day()
+    settings = Settings(data_dir=tmp_path_factory.mktemp("store"))
+    app = build_case_management(settings, clock=lambda: last_day)
+    drive(app, load.commands())
+    mapper = AvroMapper(AvroCodec(published_schemas()))
+    stored = app.recorder.select_notifications(start=1, limit=100_000)
+    file = CaseFile(case_number="VR-REASSIGNED")
+    outcome = file.all_events()[-1].effective_on
+    file.do(file.reassign(outcome + timedelta(days=1), to="cw-7"))
+    request = file.request(outcome + timedelta(days=2))
+    file.do(request)
+    file.do(file.reassign(outcome + timedelta(days=3), to="cw-8"))
+    file.do(file.not_appropriate(request.request_id, outcome + timedelta(days=4)))
+    return [mapper.event_from_message(n.state) for n in stored] + file.all_events()
+
+
+def feed(store: CaseOrderedStore, events: list[Any], batch: int) -> list[str]:
+    """Applies the events in batches of `batch`; returns the reasons of those rejected."""
+    rejected: list[str] = []
+    for start in range(0, len(events), batch):
+        part = events[start : start + batch]
+        store.apply(
+            TOPIC,
+            0,
+            [Delivery(TOPIC, 0, start + i, e) for i, e in enumerate(part)],
+            start + len(part),
+            lambda refused: rejected.extend(reason for _, reason in refused),
+        )
+    return rejected
+
+
+@pytest.mark.parametrize("name", list(STORES))
+def test_a_store_fed_in_one_batch_holds_what_small_batches_and_single_events_build(
+    name: str, events: list[Any], tmp_path: Path
+) -> None:
+    stores = {
+        size: STORES[name](ViewDatabase.sqlite(tmp_path / f"{size}.sqlite"))
+        for size in (len(events), 7, 1)
+    }
+
+    rejected = {size: feed(store, events, size) for size, store in stores.items()}
+
+    whole, small, single = (store.snapshot() for store in stores.values())
+    assert rejected == {size: [] for size in stores}
+    assert whole == small == single
+    assert whole["applied_versions"]
+    for store in stores.values():
+        store.close()
+
+
+def test_the_deadline_rows_after_many_batches_are_those_of_each_whole_timeline(
+    events: list[Any], tmp_path: Path
+) -> None:
+    view = CaseloadView(ViewDatabase.sqlite(tmp_path / "caseload.sqlite"))
+    feed(view, events, 5)
+    by_case: dict[str, list[Any]] = {}
+    for event in events:
+        by_case.setdefault(str(event.originator_id), []).append(event)
+
+    for case_id, history in by_case.items():
+        timeline = timeline_of(history)
+        assert timeline is not None
+        stored = {
+            (d.kind.value, d.rule_id, d.subject, d.due_on, d.met_on)
+            for d in view.deadlines_of(case_id, date(2030, 1, 1))
+        }
+        computed = {
+            (d.kind.value, d.rule_id, str(d.subject_id or ""), d.due_on, d.met_on)
+            for d in deadlines(timeline, view.policies)
+        }
+        assert stored == computed, case_id
+    view.close()
