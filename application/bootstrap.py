@@ -332,6 +332,7 @@ def build_projection(
     group_id: str | None = None,
     metrics: Metrics | None = None,
     partitions: Sequence[int] | None = None,
+    api_version: tuple[int, ...] | None = None,
 ) -> TrackedConsumer:
     """The consumer that feeds one read model (`READ_MODELS`) from the case event topic: a
     member of its consumer group, or, given `partitions`, a reader of just those."""
@@ -347,6 +348,7 @@ def build_projection(
             client_id=group_id,
             max_poll_records=settings.consumer_max_poll_records,
             **({} if partitions is None else {"max_partition_fetch_bytes": REBUILD_FETCH_BYTES}),
+            api_version=api_version,
         )
 
     return TrackedConsumer(
@@ -432,7 +434,7 @@ def rebuild(
     """
     if workers < 1:
         raise ValueError(f"a rebuild needs at least 1 worker, not {workers}")
-    ends = _end_offsets(settings)
+    ends, api_version = _end_offsets(settings)
     partitions = sorted(ends)
     shares = [partitions[i::workers] for i in range(min(workers, len(partitions)))] or [[]]
     group_id = f"pes-{read_model}-rebuild-{uuid4().hex[:12]}"
@@ -457,7 +459,7 @@ def rebuild(
         counter = spawn.Value("q", 0)
         child = spawn.Process(
             target=_rebuild_share,
-            args=(settings, read_model, group_id, share, ends, counter),
+            args=(settings, read_model, group_id, share, ends, counter, None, api_version),
             name=f"rebuild-{read_model}-{n}",
         )
         children.append((child, counter))
@@ -465,7 +467,7 @@ def rebuild(
         for child, _ in children:
             child.start()
         consumed = _rebuild_share(
-            settings, read_model, group_id, shares[0], ends, report=report_progress
+            settings, read_model, group_id, shares[0], ends, None, report_progress, api_version
         )
         while alive := [child for child, _ in children if child.is_alive()]:
             report_progress()
@@ -487,15 +489,16 @@ def rebuild(
     return consumed + sum(counter.value for _, counter in children)
 
 
-def _end_offsets(settings: Settings) -> dict[int, int]:
-    """The case event topic's end offset per partition, now."""
+def _end_offsets(settings: Settings) -> tuple[dict[int, int], tuple[int, ...]]:
+    """The case event topic's end offset per partition, now, and the broker's API version."""
     probe = KafkaConsumer(bootstrap_servers=require_kafka(settings), enable_auto_commit=False)
     try:
         partitions = [
             TopicPartition(settings.case_events_topic, p)
             for p in probe.partitions_for_topic(settings.case_events_topic) or ()
         ]
-        return {tp.partition: end for tp, end in probe.end_offsets(partitions).items()}
+        ends = {tp.partition: end for tp, end in probe.end_offsets(partitions).items()}
+        return ends, tuple(probe.config["api_version"])
     finally:
         probe.close()
 
@@ -508,10 +511,13 @@ def _rebuild_share(
     ends: dict[int, int],
     counter: Any = None,
     report: Callable[[], object] | None = None,
+    api_version: tuple[int, ...] | None = None,
 ) -> int:
     """Applies the `share` partitions' messages up to their `ends`; returns (and, in a child
     process, keeps in `counter`) the number of messages consumed."""
-    projection = build_projection(settings, read_model, group_id=group_id, partitions=share)
+    projection = build_projection(
+        settings, read_model, group_id=group_id, partitions=share, api_version=api_version
+    )
     store = projection.store
     consumed = 0
     progressed, progressed_at = None, time.monotonic()
