@@ -7,6 +7,7 @@ over a stored event is a hash over the published one.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, cast
 
 from eventsourcing.domain import DomainEventProtocol
@@ -80,13 +81,22 @@ class AvroMapper(Mapper[Any]):
         state["originator_id"] = decoded.record["case_id"]
         state["originator_version"] = decoded.record["case_version"]
         state["timestamp"] = decoded.record["recorded_at"]
-        if "originator_topic" in event_class.model_fields:
-            state["originator_topic"] = get_topic(event_class).rsplit(".", 1)[0]
+        if (topic := _originator_topic(event_class)) is not None:
+            state["originator_topic"] = topic
         return cast(DomainEventProtocol[Any], event_class.model_validate(state))
 
     def plaintext(self, state: bytes) -> bytes:
         """The stored bytes as published: decrypted when the store is encrypted at rest."""
         return self.cipher.decrypt(state) if self.cipher else state
+
+
+@cache
+def _originator_topic(event_class: Any) -> str | None:
+    """The aggregate topic a creation event carries (None for other events): looked up once
+    per class, not per event rebuilt."""
+    if "originator_topic" not in event_class.model_fields:
+        return None
+    return str(get_topic(event_class).rsplit(".", 1)[0])
 
 
 class UnusedTranscoder(Transcoder):

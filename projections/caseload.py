@@ -185,14 +185,15 @@ class CaseloadView(CaseOrderedStore):
         # file overlap their CPU work; under the lock the rows are written only if no case the
         # batch touches has moved since it was read, and folded again otherwise.
         self.require_current_layout()
-        case_ids = list(dict.fromkeys(str(d.event.originator_id) for d in deliveries))
+        of_case = [str(d.event.originator_id) for d in deliveries]
+        case_ids = list(dict.fromkeys(of_case))
         loaded = self._load_many(case_ids)
         read = {case_id: row.version for case_id, row in loaded.items()}
-        changed, rejected = _fold(loaded, deliveries)
+        changed, rejected = _fold(loaded, deliveries, of_case)
         with self.db.transaction():
             versions = self.versions_of(case_ids, lock=True)
             if versions != read:
-                changed, rejected = _fold(self._load_many(case_ids), deliveries)
+                changed, rejected = _fold(self._load_many(case_ids), deliveries, of_case)
             self._save(
                 changed,
                 self._stored_deadlines([r.case_id for r in changed if r.case_id in versions]),
@@ -533,17 +534,16 @@ def _entry_fields(r: Sequence[Any]) -> dict[str, Any]:
 
 
 def _fold(
-    rows: dict[str, _CaseRow], deliveries: Sequence[Delivery]
+    rows: dict[str, _CaseRow], deliveries: Sequence[Delivery], of_case: Sequence[str]
 ) -> tuple[list[_CaseRow], list[tuple[Delivery, str]]]:
-    """Advances `rows` (in place) by the deliveries in order; returns the rows that changed
-    and the deliveries refused, with the reason. Each case's timeline is folded through one
-    `TimelineFold` for the whole batch, and copied once at the end."""
+    """Advances `rows` (in place) by the deliveries in order (`of_case`: each one's case id);
+    returns the rows that changed and the deliveries refused, with the reason. Each case's
+    timeline is folded through one `TimelineFold` for the whole batch, copied once at the end."""
     changed: dict[str, _CaseRow] = {}
     folds: dict[str, TimelineFold] = {}
     rejected: list[tuple[Delivery, str]] = []
-    for delivery in deliveries:
+    for delivery, case_id in zip(deliveries, of_case, strict=True):
         event = delivery.event
-        case_id = str(event.originator_id)
         row = rows.get(case_id)
         if not is_next_of_its_case(delivery, row.version if row else 0, rejected):
             continue
