@@ -63,6 +63,9 @@ class CaseOrderedStore:
     view_name: str
     schema: str
     layout: int = 1
+    reads: frozenset[str] | None = None
+    """The event types `apply_event` reads; the consumer passes the others over without
+    rebuilding them (`AvroMapper.event_or_passed_over`). None: every type is rebuilt."""
 
     def __init__(self, db: ViewDatabase) -> None:
         self.db = db

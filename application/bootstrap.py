@@ -9,6 +9,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -351,11 +352,18 @@ def build_projection(
             api_version=api_version,
         )
 
+    store = model.open(settings)
+    mapper = AvroMapper(AvroCodec(published_schemas()))
+    decode: Callable[[bytes], Any] = (
+        mapper.event_from_message
+        if store.reads is None
+        else partial(mapper.event_or_passed_over, reads=store.reads)
+    )
     return TrackedConsumer(
         consumer=new_consumer(),
         new_consumer=new_consumer,
-        store=model.open(settings),
-        decode=AvroMapper(AvroCodec(published_schemas())).event_from_message,
+        store=store,
+        decode=decode,
         topic=settings.case_events_topic,
         dead_letters=DeadLetters(idempotent_producer(servers, client_id=group_id), group_id),
         observer=metrics.consumer_observer(read_model) if metrics else None,

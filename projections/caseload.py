@@ -129,6 +129,37 @@ class CaseloadView(CaseOrderedStore):
 
     view_name = VIEW_NAME
     schema = SCHEMA
+    # What the timeline folds, the statuses, and the row's own fields.
+    reads = frozenset(STATUS_AFTER_EVENT) | {
+        "CaseOpened",
+        "CaseReassigned",
+        "OutcomeAchieved",
+        "OutcomeDateCorrected",
+        "GrandfatheringRecognized",
+        "PEServicesRequested",
+        "ReviewRequested",
+        "PEServicesFoundAppropriate",
+        "NewEmploymentCaseOpened",
+        "PEServicesFoundNotAppropriate",
+        "ReviewDecided",
+        "ServiceAuthorized",
+        "AuthorizationCancelled",
+        "ServiceProvided",
+        "BalanceUnencumbered",
+        "InvoiceReceived",
+        "InvoicePaid",
+        "ReturnedToMonitoring",
+        "RemovedFromPEServices",
+        "CaseTerminated",
+        "SelfSufficiencyPlanEstablished",
+        "PlanReassessed",
+        "PlanGoalSet",
+        "GoalStatusChanged",
+        "ContactPlanned",
+        "ContactMade",
+        "EligibilityRecorded",
+        "CashAssistanceEnded",
+    }
 
     def __init__(
         self, db: ViewDatabase, policies: PolicyBook | None = None, due_soon_days: int = 7

@@ -147,6 +147,17 @@ class BillingLedger(CaseOrderedStore):
 
     view_name = "billing"
     schema = SCHEMA
+    reads = frozenset(
+        {
+            "CaseOpened",
+            "ServiceAuthorized",
+            "ServiceProvided",
+            "AuthorizationCancelled",
+            "InvoiceReceived",
+            "InvoicePaid",
+            "BalanceUnencumbered",
+        }
+    )
 
     def __init__(self, db: ViewDatabase, fiscal_calendar: FiscalCalendar | None = None) -> None:
         super().__init__(db)

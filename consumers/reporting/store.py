@@ -136,6 +136,30 @@ class ReportingStore(CaseOrderedStore):
     schema = SCHEMA
     # 2: job, wage, loss and skill facts and cash-assistance exits (TA-07, TA-11).
     layout = 2
+    reads = frozenset(STATUS_AFTER_EVENT) | {
+        "CaseOpened",
+        "CaseReassigned",
+        "JobStarted",
+        "WageChanged",
+        "JobLost",
+        "SkillIdentified",
+        "CashAssistanceEnded",
+        "PEServicesFoundAppropriate",
+        "NewEmploymentCaseOpened",
+        "PEServicesFoundNotAppropriate",
+        "OutcomeAchieved",
+        "OutcomeDateCorrected",
+        "GrandfatheringRecognized",
+        "PEServicesRequested",
+        "ReviewRequested",
+        "ReviewDecided",
+        "ServiceAuthorized",
+        "ServiceProvided",
+        "AuthorizationCancelled",
+        "ReturnedToMonitoring",
+        "RemovedFromPEServices",
+        "CaseTerminated",
+    }
 
     def tables(self) -> Sequence[str]:
         return (

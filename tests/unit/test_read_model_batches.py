@@ -5,6 +5,8 @@ batch, no savepoint per event) change nothing."""
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,18 +17,20 @@ import pytest
 from adapters.avro import AvroCodec, published_schemas
 from adapters.case_ordered_store import CaseOrderedStore
 from adapters.consumer import Delivery
-from adapters.event_store import AvroMapper
+from adapters.event_store import AvroMapper, PassedOver
 from adapters.view_database import ViewDatabase
 from application.bootstrap import build_case_management
 from application.settings import Settings
 from consumers.billing.ledger import BillingLedger
 from consumers.reporting.store import ReportingStore
-from domain.deadlines import deadlines, timeline_of
-from projections.caseload import CaseloadView
+from domain.deadlines import _changes, deadlines, timeline_of
+from domain.measures import employment_fact
+from projections.caseload import CaseloadView, _advanced
 from synthetic import SyntheticCaseload, drive
-from tests.builders import CaseFile
+from tests.builders import SYSTEM, CaseFile
 
 TOPIC = "case-events"
+MAPPER = AvroMapper(AvroCodec(published_schemas()))
 
 STORES: dict[str, Callable[[ViewDatabase], CaseOrderedStore]] = {
     "caseload": CaseloadView,
@@ -36,14 +40,14 @@ STORES: dict[str, Callable[[ViewDatabase], CaseOrderedStore]] = {
 
 
 @pytest.fixture(scope="module")
-def events(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
-    """A small synthetic caseload as the topic carries it, then a case reassigned twice."""
+def messages(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
+    """A small synthetic caseload as the topic carries it, then a case reassigned twice, its
+    outcome date corrected, removed from PE services and terminated."""
     load = SyntheticCaseload(seed=5, cases=40)
     last_day = load.last_day()
     settings = Settings(data_dir=tmp_path_factory.mktemp("store"))
     app = build_case_management(settings, clock=lambda: last_day)
     drive(app, load.commands())
-    mapper = AvroMapper(AvroCodec(published_schemas()))
     stored = app.recorder.select_notifications(start=1, limit=100_000)
     file = CaseFile(case_number="VR-REASSIGNED")
     outcome = file.all_events()[-1].effective_on
@@ -52,7 +56,15 @@ def events(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
     file.do(request)
     file.do(file.reassign(outcome + timedelta(days=3), to="cw-8"))
     file.do(file.not_appropriate(request.request_id, outcome + timedelta(days=4)))
-    return [mapper.event_from_message(n.state) for n in stored] + file.all_events()
+    file.do(file.correct_outcome(outcome - timedelta(days=1), outcome + timedelta(days=5)))
+    file.do(file.remove(outcome + timedelta(days=6)))
+    file.do(file.terminate(date(2025, 2, 28)), SYSTEM)
+    return [n.state for n in stored] + [MAPPER.to_stored_event(e).state for e in file.all_events()]
+
+
+@pytest.fixture(scope="module")
+def events(messages: list[bytes]) -> list[Any]:
+    return [MAPPER.event_from_message(m) for m in messages]
 
 
 def feed(store: CaseOrderedStore, events: list[Any], batch: int) -> list[str]:
@@ -111,3 +123,40 @@ def test_the_deadline_rows_after_many_batches_are_those_of_each_whole_timeline(
         }
         assert stored == computed, case_id
     view.close()
+
+
+@pytest.mark.parametrize("name", list(STORES))
+def test_a_store_fed_only_the_event_types_it_reads_holds_what_every_event_rebuilt_builds(
+    name: str, messages: list[bytes], events: list[Any], tmp_path: Path
+) -> None:
+    typed = STORES[name](ViewDatabase.sqlite(tmp_path / "typed.sqlite"))
+    passing = STORES[name](ViewDatabase.sqlite(tmp_path / "passing.sqlite"))
+    assert passing.reads is not None
+    light = [MAPPER.event_or_passed_over(m, passing.reads) for m in messages]
+
+    assert feed(typed, events, 50) == feed(passing, light, 50) == []
+
+    assert any(isinstance(e, PassedOver) for e in light)
+    assert typed.snapshot() == passing.snapshot()
+    typed.close()
+    passing.close()
+
+
+READERS: dict[str, list[Callable[..., Any]]] = {
+    "caseload": [_advanced, _changes],
+    "billing": [BillingLedger.apply_event],
+    "reporting": [ReportingStore.apply_event, employment_fact],
+}
+
+
+@pytest.mark.parametrize("name", list(STORES))
+def test_every_event_type_a_store_looks_at_is_among_those_it_reads(name: str) -> None:
+    reads = STORES[name].reads  # type: ignore[attr-defined]
+    looked_at = {
+        match
+        for reader in READERS[name]
+        for match in re.findall(r"\bCase\.([A-Z]\w+)\b", inspect.getsource(reader))
+    }
+
+    assert looked_at
+    assert looked_at <= reads, sorted(looked_at - reads)
