@@ -559,19 +559,27 @@ def bench_rebuild_and_latency(cases: int, bootstrap: str, million: int = 0) -> N
         events = relay.drain()
         codec = AvroCodec(published_schemas())
 
-        raw, raw_seconds = timed(
-            partial(raw_consume_and_decode, bootstrap, settings.case_events_topic, codec)
-        )
+        def raw_rate() -> float:
+            return rate(
+                *timed(
+                    partial(raw_consume_and_decode, bootstrap, settings.case_events_topic, codec)
+                )
+            )
+
+        # The bare consumer reads the topic before and after each rebuild, and each rebuild
+        # is set against the mean of the two: the machine's slow spells weigh on both sides.
+        raw_rates = [raw_rate()]
         for read_model in READ_MODELS:
             rebuilt_settings = settings.model_copy(update={"data_dir": data / read_model})
             rebuilt, rebuild_seconds = timed(partial(rebuild, rebuilt_settings, read_model))
             rebuild_rate = rate(rebuilt, rebuild_seconds)
+            raw_rates.append(raw_rate())
             report(
                 f"{read_model} rebuild, 1 worker",
                 rebuild_rate,
-                rate(raw, raw_seconds),
-                "raw consume + Avro decode (1 process)",
-                0.6,
+                (raw_rates[-2] + raw_rates[-1]) / 2,
+                "raw consume + decode (before+after)",
+                0.7,
             )
             print(
                 f"{'':<34} ({events} events; 1,000,000 would take {1_000_000 / rebuild_rate:,.0f} s at this rate; target <= 60 s)"
