@@ -358,9 +358,7 @@ def _deadline(
     met_on: date | None,
     due_soon_from: date | None = None,
 ) -> Deadline:
-    # Every value here is already of its field's type (the timeline's, the policy's), so the
-    # deadline is built without validating them again: read models compute these per case.
-    return Deadline.model_construct(
+    return Deadline(
         kind=kind,
         rule_id=rule_id,
         subject_id=subject_id,

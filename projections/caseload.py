@@ -15,6 +15,7 @@ from typing import Any
 
 from adapters.case_ordered_store import CaseOrderedStore
 from adapters.consumer import Delivery, is_next_of_its_case
+from adapters.event_store import PassedOver
 from adapters.view_database import ViewDatabase
 from domain.case import Case
 from domain.catalog import STATUS_AFTER_EVENT
@@ -604,7 +605,8 @@ def _marks(chunk: Sequence[str]) -> str:
 def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any) -> _CaseRow:
     """The row after `event`, its timeline advanced in `fold` (set on the row by `_fold`)."""
     event_type = type(event).__name__
-    fold.advance(event)
+    if row is None or not isinstance(event, PassedOver):  # the timeline folds none of those
+        fold.advance(event)
     if row is None:
         match event:
             case Case.CaseOpened():
