@@ -86,9 +86,12 @@ class AvroMapper(Mapper[Any]):
         if decoded.event_type not in self._classes:
             raise ContractError(f"{decoded.event_type} is not an event of this domain")
         record = decoded.record
-        return _passed_over(decoded.event_type)(
-            record["case_id"], record["case_version"], record["effective_on"]
-        )
+        try:
+            return _passed_over(decoded.event_type)(
+                record["case_id"], record["case_version"], record["effective_on"]
+            )
+        except KeyError as error:
+            raise ContractError(f"{decoded.event_type} has no {error}") from error
 
     @staticmethod
     def _rebuild(event_class: Any, decoded: DecodedEvent) -> DomainEventProtocol[Any]:

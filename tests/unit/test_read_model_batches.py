@@ -160,3 +160,23 @@ def test_every_event_type_a_store_looks_at_is_among_those_it_reads(name: str) ->
 
     assert looked_at
     assert looked_at <= reads, sorted(looked_at - reads)
+
+
+def test_an_event_of_a_type_not_read_is_passed_over_with_its_case_version_and_date(
+    messages: list[bytes], events: list[Any]
+) -> None:
+    reads = frozenset({"CaseOpened"})
+
+    rebuilt = [MAPPER.event_or_passed_over(m, reads) for m in messages[:40]]
+
+    for light, full in zip(rebuilt, events[:40], strict=True):
+        assert type(light).__name__ == type(full).__name__
+        if type(full).__name__ in reads:
+            assert light == full
+        else:
+            assert isinstance(light, PassedOver)
+            assert (light.originator_id, light.originator_version, light.effective_on) == (
+                full.originator_id,
+                full.originator_version,
+                full.effective_on,
+            )
