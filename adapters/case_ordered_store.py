@@ -4,7 +4,8 @@ Downstream stores (the billing ledger, the reports) share one discipline: per pa
 one transaction applies the new events of each case in `case_version` order, records the
 version each case reached and the topic position, and commits. A redelivered event (version
 already applied) is skipped; a gap is rejected to dead letters. Each event is applied inside a
-savepoint, so an event the store refuses leaves no half-written rows behind.
+savepoint, so an event the store refuses leaves no half-written rows behind (a batch is first
+tried without them, and applied again with them only if an event in it is refused).
 
 A store that folds a whole batch at once (the caseload view, whose fold runs before it takes the
 write lock) overrides `apply` and keeps the same bookkeeping through `versions_of` and
@@ -48,6 +49,10 @@ class Refused(ValueError):
     """The store cannot apply this event; the reason goes to the dead-letter topic."""
 
 
+class _RefusedInBatch(Exception):
+    """A batch applied without savepoints met a refusal: it is rolled back and applied again."""
+
+
 class StaleLayout(RuntimeError):
     """The store was filled by an older layout of its tables: rebuild it."""
 
@@ -58,9 +63,15 @@ class CaseOrderedStore:
     view_name: str
     schema: str
     layout: int = 1
+    reads: frozenset[str] | None = None
+    """The event types `apply_event` reads; the consumer passes the others over without
+    rebuilding them (`AvroMapper.event_or_passed_over`). None: every type is rebuilt."""
 
     def __init__(self, db: ViewDatabase) -> None:
         self.db = db
+        self.memo: dict[Any, Any] = {}
+        """What a store remembers of its own rows within one batch's transaction (emptied
+        when the transaction starts, and when an event's savepoint is rolled back)."""
         db.create(POSITIONS_SCHEMA)
         db.create(self.schema)
         self._stored_layout = self._read_layout()
@@ -131,23 +142,48 @@ class CaseOrderedStore:
         next_offset: int,
         before_commit: Callable[[list[tuple[Delivery, str]]], None],
     ) -> None:
+        # Refusals are rare: a batch is first applied without a savepoint per event (two
+        # statements each), and only a batch that meets one is rolled back and applied again
+        # event by event. Either way the same events take effect.
         self.require_current_layout()
+        try:
+            self._apply_batch(topic, partition, deliveries, next_offset, before_commit, False)
+        except _RefusedInBatch:
+            self._apply_batch(topic, partition, deliveries, next_offset, before_commit, True)
+
+    def _apply_batch(
+        self,
+        topic: str,
+        partition: int,
+        deliveries: Sequence[Delivery],
+        next_offset: int,
+        before_commit: Callable[[list[tuple[Delivery, str]]], None],
+        savepoints: bool,
+    ) -> None:
         with self.db.transaction():
-            versions: dict[str, int] = {}
+            self.memo.clear()
+            case_ids = [str(delivery.event.originator_id) for delivery in deliveries]
+            versions = dict.fromkeys(case_ids, 0)
+            versions.update(self.versions_of(list(versions)))
             applied: dict[str, int] = {}
             rejected: list[tuple[Delivery, str]] = []
-            for delivery in deliveries:
+            for delivery, case_id in zip(deliveries, case_ids, strict=True):
                 event = delivery.event
-                case_id = str(event.originator_id)
-                if case_id not in versions:
-                    versions[case_id] = self._applied_version(case_id)
                 if not is_next_of_its_case(delivery, versions[case_id], rejected):
+                    continue
+                if not savepoints:
+                    try:
+                        self.apply_event(event)
+                    except Refused as refusal:
+                        raise _RefusedInBatch from refusal
+                    versions[case_id] = applied[case_id] = event.originator_version
                     continue
                 self.db.execute("SAVEPOINT event")
                 try:
                     self.apply_event(event)
                 except Refused as refusal:
                     self.db.execute("ROLLBACK TO SAVEPOINT event")
+                    self.memo.clear()  # it may hold what the event wrote
                     rejected.append((delivery, str(refusal)))
                     continue
                 finally:
@@ -187,13 +223,6 @@ class CaseOrderedStore:
             ):
                 versions[case_id] = int(version)
         return versions
-
-    def _applied_version(self, case_id: str) -> int:
-        rows = self.db.execute(
-            "SELECT version FROM applied_versions WHERE view = ? AND case_id = ?",
-            (self.view_name, case_id),
-        )
-        return int(rows[0][0]) if rows else 0
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, in a stable order: to compare two stores."""

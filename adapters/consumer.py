@@ -111,6 +111,11 @@ class PositionedStore(Protocol):
 class ReadModelStore(PositionedStore, Protocol):
     """A positioned store that can be emptied and rebuilt from offset zero."""
 
+    @property
+    def reads(self) -> frozenset[str] | None:
+        """The event types it reads; None for all of them."""
+        ...
+
     def reset(self) -> None: ...
 
     def applied_versions(self) -> dict[str, int]:

@@ -7,7 +7,11 @@ over a stored event is a hash over the published one.
 
 from __future__ import annotations
 
+from collections.abc import Container
+from datetime import date
+from functools import cache
 from typing import Any, cast
+from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
@@ -61,7 +65,9 @@ class AvroMapper(Mapper[Any]):
 
     def event_from_message(self, value: bytes) -> DomainEventProtocol[Any]:
         """The domain event a published message carries (raises ContractError if it cannot)."""
-        decoded = self.codec.decode(value, upgrade=False)
+        return self._typed(self.codec.decode(value, upgrade=False))
+
+    def _typed(self, decoded: DecodedEvent) -> DomainEventProtocol[Any]:
         event_class = self._classes.get(decoded.event_type)
         if event_class is None:
             raise ContractError(f"{decoded.event_type} is not an event of this domain")
@@ -69,6 +75,23 @@ class AvroMapper(Mapper[Any]):
             return self._rebuild(event_class, decoded)
         except (ValidationError, AttributeError, ValueError) as error:
             raise ContractError(f"{decoded.event_type} does not rebuild: {error}") from error
+
+    def event_or_passed_over(self, value: bytes, reads: Container[str]) -> Any:
+        """The domain event a message carries if its type is one of those a read model `reads`;
+        otherwise a `PassedOver` of that type, its fields not rebuilt (nor validated beyond
+        the Avro schema): the model only counts it in its case's version."""
+        decoded = self.codec.decode(value, upgrade=False)
+        if decoded.event_type in reads:
+            return self._typed(decoded)
+        if decoded.event_type not in self._classes:
+            raise ContractError(f"{decoded.event_type} is not an event of this domain")
+        record = decoded.record
+        try:
+            return _passed_over(decoded.event_type)(
+                record["case_id"], record["case_version"], record["effective_on"]
+            )
+        except KeyError as error:
+            raise ContractError(f"{decoded.event_type} has no {error}") from error
 
     @staticmethod
     def _rebuild(event_class: Any, decoded: DecodedEvent) -> DomainEventProtocol[Any]:
@@ -80,13 +103,39 @@ class AvroMapper(Mapper[Any]):
         state["originator_id"] = decoded.record["case_id"]
         state["originator_version"] = decoded.record["case_version"]
         state["timestamp"] = decoded.record["recorded_at"]
-        if "originator_topic" in event_class.model_fields:
-            state["originator_topic"] = get_topic(event_class).rsplit(".", 1)[0]
+        if (topic := _originator_topic(event_class)) is not None:
+            state["originator_topic"] = topic
         return cast(DomainEventProtocol[Any], event_class.model_validate(state))
 
     def plaintext(self, state: bytes) -> bytes:
         """The stored bytes as published: decrypted when the store is encrypted at rest."""
         return self.cipher.decrypt(state) if self.cipher else state
+
+
+class PassedOver:
+    """An event a read model does not read: its case, version and business date only. Its
+    class is named after the event type, as a domain event's is."""
+
+    __slots__ = ("effective_on", "originator_id", "originator_version")
+
+    def __init__(self, originator_id: UUID, originator_version: int, effective_on: date) -> None:
+        self.originator_id = originator_id
+        self.originator_version = originator_version
+        self.effective_on = effective_on
+
+
+@cache
+def _passed_over(event_type: str) -> type[PassedOver]:
+    return type(event_type, (PassedOver,), {"__slots__": ()})
+
+
+@cache
+def _originator_topic(event_class: Any) -> str | None:
+    """The aggregate topic a creation event carries (None for other events): looked up once
+    per class, not per event rebuilt."""
+    if "originator_topic" not in event_class.model_fields:
+        return None
+    return str(get_topic(event_class).rsplit(".", 1)[0])
 
 
 class UnusedTranscoder(Transcoder):

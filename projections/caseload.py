@@ -15,6 +15,7 @@ from typing import Any
 
 from adapters.case_ordered_store import CaseOrderedStore
 from adapters.consumer import Delivery, is_next_of_its_case
+from adapters.event_store import PassedOver
 from adapters.view_database import ViewDatabase
 from domain.case import Case
 from domain.catalog import STATUS_AFTER_EVENT
@@ -23,7 +24,7 @@ from domain.deadlines import (
     Deadline,
     DeadlineKind,
     DeadlineStatus,
-    advance,
+    TimelineFold,
     deadlines,
     status_on,
 )
@@ -129,6 +130,37 @@ class CaseloadView(CaseOrderedStore):
 
     view_name = VIEW_NAME
     schema = SCHEMA
+    # What the timeline folds, the statuses, and the row's own fields.
+    reads = frozenset(STATUS_AFTER_EVENT) | {
+        "CaseOpened",
+        "CaseReassigned",
+        "OutcomeAchieved",
+        "OutcomeDateCorrected",
+        "GrandfatheringRecognized",
+        "PEServicesRequested",
+        "ReviewRequested",
+        "PEServicesFoundAppropriate",
+        "NewEmploymentCaseOpened",
+        "PEServicesFoundNotAppropriate",
+        "ReviewDecided",
+        "ServiceAuthorized",
+        "AuthorizationCancelled",
+        "ServiceProvided",
+        "BalanceUnencumbered",
+        "InvoiceReceived",
+        "InvoicePaid",
+        "ReturnedToMonitoring",
+        "RemovedFromPEServices",
+        "CaseTerminated",
+        "SelfSufficiencyPlanEstablished",
+        "PlanReassessed",
+        "PlanGoalSet",
+        "GoalStatusChanged",
+        "ContactPlanned",
+        "ContactMade",
+        "EligibilityRecorded",
+        "CashAssistanceEnded",
+    }
 
     def __init__(
         self, db: ViewDatabase, policies: PolicyBook | None = None, due_soon_days: int = 7
@@ -185,15 +217,19 @@ class CaseloadView(CaseOrderedStore):
         # file overlap their CPU work; under the lock the rows are written only if no case the
         # batch touches has moved since it was read, and folded again otherwise.
         self.require_current_layout()
-        case_ids = list(dict.fromkeys(str(d.event.originator_id) for d in deliveries))
+        of_case = [str(d.event.originator_id) for d in deliveries]
+        case_ids = list(dict.fromkeys(of_case))
         loaded = self._load_many(case_ids)
         read = {case_id: row.version for case_id, row in loaded.items()}
-        changed, rejected = _fold(loaded, deliveries)
+        changed, rejected = _fold(loaded, deliveries, of_case)
         with self.db.transaction():
-            if self.versions_of(case_ids, lock=True) != read:
-                changed, rejected = _fold(self._load_many(case_ids), deliveries)
-            for row in changed:
-                self._save(row)
+            versions = self.versions_of(case_ids, lock=True)
+            if versions != read:
+                changed, rejected = _fold(self._load_many(case_ids), deliveries, of_case)
+            self._save(
+                changed,
+                self._stored_deadlines([r.case_id for r in changed if r.case_id in versions]),
+            )
             applied = {row.case_id: row.version for row in changed}
             self.record_progress(applied, topic, partition, next_offset)
             before_commit(rejected)
@@ -213,44 +249,86 @@ class CaseloadView(CaseOrderedStore):
                 )
         return rows
 
-    def _save(self, row: _CaseRow) -> None:
-        self.db.execute(
+    def _stored_deadlines(self, case_ids: Sequence[str]) -> dict[str, dict[_Key, _Values]]:
+        """The deadline rows the cases have in the view now, by case and (kind, subject)."""
+        stored: dict[str, dict[_Key, _Values]] = {}
+        for chunk in _chunks(case_ids):
+            for case_id, kind, subject, *values in self.db.execute(
+                f"SELECT case_id, kind, subject, {_DEADLINE_VALUES} FROM case_deadlines "
+                f"WHERE case_id IN ({_marks(chunk)})",
+                chunk,
+            ):
+                stored.setdefault(case_id, {})[(kind, subject)] = tuple(values)
+        return stored
+
+    def _save(self, rows: Sequence[_CaseRow], stored: dict[str, dict[_Key, _Values]]) -> None:
+        """Writes the rows, and of their deadlines only those that differ from the `stored`
+        ones: in a rebuild most of a case's deadlines stay as they were from batch to batch."""
+        self.db.execute_many(
             "INSERT INTO caseload VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET "
             "caseworker_id = excluded.caseworker_id, status = excluded.status, outcome_date = excluded.outcome_date, "
             "version = excluded.version, last_event_type = excluded.last_event_type, "
             "timeline = excluded.timeline",
-            (
-                row.case_id,
-                row.case_number,
-                row.program,
-                row.caseworker_id,
-                row.status,
-                row.outcome_date.isoformat() if row.outcome_date else None,
-                row.version,
-                row.last_event_type,
-                row.timeline.model_dump_json(),
-            ),
-        )
-        self._save_deadlines(row.case_id, row.timeline)
-
-    def _save_deadlines(self, case_id: str, timeline: CaseTimeline) -> None:
-        self.db.execute("DELETE FROM case_deadlines WHERE case_id = ?", (case_id,))
-        self.db.execute_many(
-            "INSERT INTO case_deadlines (case_id, kind, subject, rule_id, due_on, met_on, "
-            "policy_version, due_soon_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    case_id,
-                    d.kind.value,
-                    str(d.subject_id) if d.subject_id else NO_SUBJECT,
-                    d.rule_id,
-                    _iso(d.due_on),
-                    _iso(d.met_on),
-                    d.policy_version,
-                    _iso(d.due_soon_from),
+                    row.case_id,
+                    row.case_number,
+                    row.program,
+                    row.caseworker_id,
+                    row.status,
+                    row.outcome_date.isoformat() if row.outcome_date else None,
+                    row.version,
+                    row.last_event_type,
+                    row.timeline.model_dump_json(),
                 )
-                for d in deadlines(timeline, self.policies)
+                for row in rows
             ],
+        )
+        upserts: list[tuple[Any, ...]] = []
+        removals: list[tuple[str, str, str]] = []
+        for row in rows:
+            before = stored.get(row.case_id, {})
+            after = self._deadline_rows(row.timeline)
+            upserts.extend(
+                (row.case_id, *key, *values)
+                for key, values in after.items()
+                if before.get(key) != values
+            )
+            removals.extend((row.case_id, *key) for key in before if key not in after)
+        self._write_deadlines(upserts, removals)
+
+    def _deadline_rows(self, timeline: CaseTimeline) -> dict[_Key, _Values]:
+        return {
+            (d.kind.value, str(d.subject_id) if d.subject_id else NO_SUBJECT): (
+                d.rule_id,
+                _iso(d.due_on),
+                _iso(d.met_on),
+                d.policy_version,
+                _iso(d.due_soon_from),
+            )
+            for d in deadlines(timeline, self.policies)
+        }
+
+    def _write_deadlines(
+        self, upserts: Sequence[tuple[Any, ...]], removals: Sequence[tuple[str, str, str]]
+    ) -> None:
+        self.db.execute_many(
+            "DELETE FROM case_deadlines WHERE case_id = ? AND kind = ? AND subject = ?", removals
+        )
+        self.db.execute_many(
+            f"INSERT INTO case_deadlines (case_id, kind, subject, {_DEADLINE_VALUES}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, kind, subject) DO UPDATE SET "
+            "rule_id = excluded.rule_id, due_on = excluded.due_on, met_on = excluded.met_on, "
+            "policy_version = excluded.policy_version, due_soon_from = excluded.due_soon_from",
+            upserts,
+        )
+
+    def _save_deadlines(self, case_id: str, timeline: CaseTimeline) -> None:
+        """Replaces all the case's deadline rows."""
+        self.db.execute("DELETE FROM case_deadlines WHERE case_id = ?", (case_id,))
+        self._write_deadlines(
+            [(case_id, *key, *values) for key, values in self._deadline_rows(timeline).items()],
+            [],
         )
 
     # Queries
@@ -435,6 +513,10 @@ _ENTRY_FIELDS = (
     "version",
 )
 _ENTRY_COLUMNS = ", ".join(_ENTRY_FIELDS)
+_DEADLINE_VALUES = "rule_id, due_on, met_on, policy_version, due_soon_from"
+# A deadline row's key in its case, (kind, subject), and the rest of it, as stored.
+_Key = tuple[str, str]
+_Values = tuple[Any, ...]
 
 
 def _columns(alias: str) -> str:
@@ -484,22 +566,28 @@ def _entry_fields(r: Sequence[Any]) -> dict[str, Any]:
 
 
 def _fold(
-    rows: dict[str, _CaseRow], deliveries: Sequence[Delivery]
+    rows: dict[str, _CaseRow], deliveries: Sequence[Delivery], of_case: Sequence[str]
 ) -> tuple[list[_CaseRow], list[tuple[Delivery, str]]]:
-    """Advances `rows` (in place) by the deliveries in order; returns the rows that changed
-    and the deliveries refused, with the reason."""
+    """Advances `rows` (in place) by the deliveries in order (`of_case`: each one's case id);
+    returns the rows that changed and the deliveries refused, with the reason. Each case's
+    timeline is folded through one `TimelineFold` for the whole batch, copied once at the end."""
     changed: dict[str, _CaseRow] = {}
+    folds: dict[str, TimelineFold] = {}
     rejected: list[tuple[Delivery, str]] = []
-    for delivery in deliveries:
+    for delivery, case_id in zip(deliveries, of_case, strict=True):
         event = delivery.event
-        case_id = str(event.originator_id)
         row = rows.get(case_id)
         if not is_next_of_its_case(delivery, row.version if row else 0, rejected):
             continue
+        fold = folds.get(case_id)
+        if fold is None:
+            fold = folds[case_id] = TimelineFold(row.timeline if row else None)
         try:
-            rows[case_id] = changed[case_id] = _advanced(row, event)
+            rows[case_id] = changed[case_id] = _advanced(row, fold, event)
         except ValueError as error:
             rejected.append((delivery, str(error)))
+    for case_id, row in changed.items():
+        row.timeline = folds[case_id].timeline()
     return list(changed.values()), rejected
 
 
@@ -514,9 +602,11 @@ def _marks(chunk: Sequence[str]) -> str:
     return ", ".join("?" * len(chunk))
 
 
-def _advanced(row: _CaseRow | None, event: Any) -> _CaseRow:
+def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any) -> _CaseRow:
+    """The row after `event`, its timeline advanced in `fold` (set on the row by `_fold`)."""
     event_type = type(event).__name__
-    timeline = advance(row.timeline if row else None, event)
+    if row is None or not isinstance(event, PassedOver):  # the timeline folds none of those
+        fold.advance(event)
     if row is None:
         match event:
             case Case.CaseOpened():
@@ -529,13 +619,12 @@ def _advanced(row: _CaseRow | None, event: Any) -> _CaseRow:
                     outcome_date=None,
                     version=0,
                     last_event_type=event_type,
-                    timeline=timeline,
+                    timeline=fold.timeline(),
                 )
             case _:
                 raise ValueError(f"case {event.originator_id} starts with {event_type}")
     row.version = event.originator_version
     row.last_event_type = event_type
-    row.timeline = timeline
     if event_type in STATUS_AFTER_EVENT:
         row.status = STATUS_AFTER_EVENT[event_type].value
     match event:

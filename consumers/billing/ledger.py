@@ -147,6 +147,17 @@ class BillingLedger(CaseOrderedStore):
 
     view_name = "billing"
     schema = SCHEMA
+    reads = frozenset(
+        {
+            "CaseOpened",
+            "ServiceAuthorized",
+            "ServiceProvided",
+            "AuthorizationCancelled",
+            "InvoiceReceived",
+            "InvoicePaid",
+            "BalanceUnencumbered",
+        }
+    )
 
     def __init__(self, db: ViewDatabase, fiscal_calendar: FiscalCalendar | None = None) -> None:
         super().__init__(db)
@@ -163,6 +174,7 @@ class BillingLedger(CaseOrderedStore):
                     "INSERT INTO billing_cases VALUES (?, ?, ?)",
                     (case_id, event.case_number, event.program.value),
                 )
+                self.memo[case_id] = True
             case _ if not self._knows_case(case_id):
                 raise Refused(f"case {case_id} was never opened in the ledger")
             case Case.ServiceAuthorized():
@@ -246,16 +258,24 @@ class BillingLedger(CaseOrderedStore):
             raise Refused(f"authorization {authorization_id} is not in the ledger")
 
     def _provider_of(self, authorization_id: Any) -> str:
-        rows = self.db.execute(
-            "SELECT provider FROM billing_authorizations WHERE authorization_id = ?",
-            (str(authorization_id),),
-        )
-        if not rows:
-            raise Refused(f"authorization {authorization_id} is not in the ledger")
-        return str(rows[0][0])
+        # An authorization's provider never changes: remembered for the batch.
+        key = ("provider", authorization_id)
+        if key not in self.memo:
+            rows = self.db.execute(
+                "SELECT provider FROM billing_authorizations WHERE authorization_id = ?",
+                (str(authorization_id),),
+            )
+            if not rows:
+                raise Refused(f"authorization {authorization_id} is not in the ledger")
+            self.memo[key] = str(rows[0][0])
+        return str(self.memo[key])
 
     def _knows_case(self, case_id: str) -> bool:
-        return bool(self.db.execute("SELECT 1 FROM billing_cases WHERE case_id = ?", (case_id,)))
+        if case_id not in self.memo:
+            self.memo[case_id] = bool(
+                self.db.execute("SELECT 1 FROM billing_cases WHERE case_id = ?", (case_id,))
+            )
+        return bool(self.memo[case_id])
 
     def _journal(self, event: Any, authorization_id: Any, movement: Movement, amount: int) -> None:
         self.db.execute(

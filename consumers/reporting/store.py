@@ -136,6 +136,30 @@ class ReportingStore(CaseOrderedStore):
     schema = SCHEMA
     # 2: job, wage, loss and skill facts and cash-assistance exits (TA-07, TA-11).
     layout = 2
+    reads = frozenset(STATUS_AFTER_EVENT) | {
+        "CaseOpened",
+        "CaseReassigned",
+        "JobStarted",
+        "WageChanged",
+        "JobLost",
+        "SkillIdentified",
+        "CashAssistanceEnded",
+        "PEServicesFoundAppropriate",
+        "NewEmploymentCaseOpened",
+        "PEServicesFoundNotAppropriate",
+        "OutcomeAchieved",
+        "OutcomeDateCorrected",
+        "GrandfatheringRecognized",
+        "PEServicesRequested",
+        "ReviewRequested",
+        "ReviewDecided",
+        "ServiceAuthorized",
+        "ServiceProvided",
+        "AuthorizationCancelled",
+        "ReturnedToMonitoring",
+        "RemovedFromPEServices",
+        "CaseTerminated",
+    }
 
     def tables(self) -> Sequence[str]:
         return (
@@ -195,6 +219,7 @@ class ReportingStore(CaseOrderedStore):
                     (event.caseworker_id, case_id),
                     f"case {case_id} was never opened",
                 )
+                self.memo[case_id] = (event.caseworker_id, program)
             case _ if program == Program.CASH_ASSISTANCE.value:
                 # The request, determination and authorization tables feed VR reports (VR-02
                 # windows, PE timeliness, overrides); a cash-assistance case counts in the caseload.
@@ -289,6 +314,7 @@ class ReportingStore(CaseOrderedStore):
             ),
             f"case {case_id} was already opened",
         )
+        self.memo[case_id] = (event.caseworker_id, event.program.value)
 
     def _record_fact(self, case_id: str, fact: EmploymentFact) -> None:
         self.db.execute(
@@ -330,13 +356,17 @@ class ReportingStore(CaseOrderedStore):
         return facts
 
     def _case_of(self, case_id: str) -> tuple[str, str]:
-        """The case's caseworker and program."""
-        rows = self.db.execute(
-            "SELECT caseworker_id, program FROM reporting_cases WHERE case_id = ?", (case_id,)
-        )
-        if not rows:
-            raise Refused(f"case {case_id} was never opened in the reporting store")
-        return str(rows[0][0]), str(rows[0][1])
+        """The case's caseworker and program (remembered for the batch, kept up to date by
+        the events that change them)."""
+        if case_id not in self.memo:
+            rows = self.db.execute(
+                "SELECT caseworker_id, program FROM reporting_cases WHERE case_id = ?", (case_id,)
+            )
+            if not rows:
+                raise Refused(f"case {case_id} was never opened in the reporting store")
+            self.memo[case_id] = (str(rows[0][0]), str(rows[0][1]))
+        known: tuple[str, str] = self.memo[case_id]
+        return known
 
     def _determine(self, case_id: str, event: Any, kind: RequestStatus) -> None:
         self._require_request(case_id, event.request_id)

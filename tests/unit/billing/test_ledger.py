@@ -288,3 +288,36 @@ def test_reconciliation_reports_a_case_the_event_store_does_not_hold(
     report = reconcile(ledger, CaseFileSource(scenario.events))
 
     assert [(d.case_id, d.field) for d in report.differences] == [(str(other.id), "exists")]
+
+
+def test_a_batch_with_a_refused_event_inside_applies_the_others_as_one_by_one_batches_do(
+    ledger: BillingLedger, scenario: Scenario, tmp_path: Path
+) -> None:
+    other = Scenario().events
+    last_invoice = next(e for e in reversed(scenario.events) if isinstance(e, Case.InvoiceReceived))
+    # Its invoice exists and its authorization does not: refused after one row is written.
+    refused = Case.InvoicePaid(
+        originator_id=scenario.file.id,
+        originator_version=len(scenario.events) + 1,
+        timestamp=last_invoice.timestamp,
+        actor=BILLING,
+        effective_on=date(2024, 10, 1),
+        invoice_id=last_invoice.invoice_id,
+        authorization_id=uuid4(),
+        amount_cents=1,
+        policy_version=last_invoice.policy_version,
+    )
+    events = [*scenario.events, refused, *other]
+    one_by_one = BillingLedger(ViewDatabase.sqlite(tmp_path / "one-by-one.sqlite"))
+
+    rejected = apply(ledger, events)
+    rejected_one_by_one = [
+        reason for offset, e in enumerate(events) for reason in apply(one_by_one, [e], offset)
+    ]
+
+    assert rejected == rejected_one_by_one
+    assert len(rejected) == 1 and "is not in the ledger" in rejected[0]
+    assert ledger.snapshot() == one_by_one.snapshot()
+    assert [i.paid_on for i in ledger.invoices(str(scenario.file.id))][-1] is None
+    assert ledger.next_offsets(TOPIC) == {0: len(events)}
+    one_by_one.close()
