@@ -642,6 +642,15 @@ def bench_rebuild_and_latency(cases: int, bootstrap: str, million: int = 0) -> N
 PHASES = ["append", "load", "generation", "avro", "relay", "views", "replay", "as-of", "http"]
 
 
+def at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be 1 or more, not {value} (skip a phase with --only)"
+        )
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__)
     parser.add_argument(
@@ -649,7 +658,10 @@ def main() -> None:
     )
     parser.add_argument("--avro-events", type=int, default=100_000)
     parser.add_argument(
-        "--view-cases", type=int, default=3000, help="synthetic cases for the view benchmarks"
+        "--view-cases",
+        type=at_least_one,
+        default=3000,
+        help="synthetic cases for the view benchmarks (skip them with --only)",
     )
     parser.add_argument(
         "--replay-events", type=int, default=1_000_000, help="events in the policy replay benchmark"
