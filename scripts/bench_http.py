@@ -94,6 +94,70 @@ class InProcessAppend:
 
 
 @dataclass(frozen=True)
+class ServerWaits:
+    """What the API's threads did besides running Python: counters of the kernel over a level."""
+
+    kernel_cpu: float
+    """CPU seconds spent in the kernel (the commits' fdatasync, futex waits, sockets)."""
+    switches: int
+    """Context switches of every thread: each GIL handover between threads is one or two."""
+    run_queue: float
+    """Seconds the threads were runnable but waited for a core (the machine's other load)."""
+
+    def since(self, earlier: ServerWaits) -> ServerWaits:
+        return ServerWaits(
+            self.kernel_cpu - earlier.kernel_cpu,
+            self.switches - earlier.switches,
+            self.run_queue - earlier.run_queue,
+        )
+
+    def line(self, commands: int) -> str:
+        return (
+            f"\n      API per command: kernel CPU {self.kernel_cpu / commands * 1000:4.2f} ms, "
+            f"{self.switches / commands:4.1f} context switches, waiting for a core "
+            f"{self.run_queue / commands * 1000:4.2f} ms (summed over its threads)"
+        )
+
+
+def server_waits(pid: int) -> ServerWaits:
+    """The kernel's counters for the API process and its children now alive (its workers)."""
+    kernel, switches, run_queue = 0.0, 0, 0.0
+    for process in _api_processes(pid):
+        try:
+            kernel += int(process.stat[12]) / TICKS
+            for task in (process.path / "task").iterdir():
+                status = (task / "status").read_text()
+                switches += sum(
+                    int(line.split()[1]) for line in status.splitlines() if "ctxt_switches" in line
+                )
+                run_queue += int((task / "schedstat").read_text().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            continue
+    return ServerWaits(kernel, switches, run_queue)
+
+
+@dataclass(frozen=True)
+class ApiProcess:
+    """An API process (or one of its workers) as /proc shows it."""
+
+    path: Path
+    stat: list[str]
+    """/proc/<pid>/stat's fields after the command name."""
+
+
+def _api_processes(pid: int) -> Iterator[ApiProcess]:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            yield ApiProcess(entry, fields)
+
+
+@dataclass(frozen=True)
 class Level:
     """One closed-loop run: what the clients saw, and the CPU each side spent per command."""
 
@@ -103,6 +167,7 @@ class Level:
     latencies: list[float]
     server_cpu: float
     client_cpu: float
+    server_waits: ServerWaits | None = None
 
     @property
     def rate(self) -> float:
@@ -121,20 +186,15 @@ class Level:
             f"{self.rate / baseline:4.2f}"
         )
 
+    def waits_line(self) -> str:
+        return "" if self.server_waits is None else self.server_waits.line(self.commands)
+
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of the process and its children now alive (the API's workers)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-    return total
+    return sum(
+        (int(process.stat[11]) + int(process.stat[12])) / TICKS for process in _api_processes(pid)
+    )
 
 
 def closed_loop(port: int, server_pid: int, clients: int, seconds: float, prefix: str) -> Level:
@@ -172,6 +232,7 @@ def closed_loop(port: int, server_pid: int, clients: int, seconds: float, prefix
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     server_before, client_before = cpu_seconds(server_pid), time.process_time()
+    waits_before = server_waits(server_pid)
     start = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -192,6 +253,7 @@ def closed_loop(port: int, server_pid: int, clients: int, seconds: float, prefix
         flat,
         (cpu_seconds(server_pid) - server_before) / len(flat),
         (time.process_time() - client_before) / len(flat),
+        server_waits(server_pid).since(waits_before),
     )
 
 
@@ -270,7 +332,7 @@ def bench_api(
             baseline = in_process.rate(seconds)
             level = closed_loop(port, pid, clients, seconds, f"{tag}-C{clients}")
             levels[clients] = (level, baseline)
-            print(level.line(baseline) + f" ({baseline:,.0f}/s)")
+            print(level.line(baseline) + f" ({baseline:,.0f}/s)" + level.waits_line())
     return levels
 
 
@@ -412,7 +474,11 @@ def bench_before_after(revision: str, seconds: float, rounds: int = 2) -> None:
                             port, pid, clients, seconds, f"{label[0].upper()}{n}C{clients}"
                         )
                         totals.setdefault((label, clients), []).append(level)
-                        print(f"  round {n + 1} {label:<6}" + level.line(1.0).split("   ratio")[0])
+                        print(
+                            f"  round {n + 1} {label:<6}"
+                            + level.line(1.0).split("   ratio")[0]
+                            + level.waits_line()
+                        )
         print(
             f"before ({revision}) and after (this checkout), SQLite, 1 API process, {rounds} rounds:"
         )
