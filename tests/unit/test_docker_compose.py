@@ -136,3 +136,18 @@ def test_only_the_cluster_is_in_a_profile_and_the_services_can_be_pointed_at_it(
     listed = ",".join(f"{name}:9092" for name in sorted(cluster_nodes()))
     assert f"PES_KAFKA_BOOTSTRAP_SERVERS={listed}" in text
     assert "docker compose --profile cluster up" in text
+
+
+def test_every_singleton_runs_an_active_replica_and_a_standby_on_the_postgresql_store() -> None:
+    services = compose()["services"]
+    singletons = {
+        name
+        for name, service in services.items()
+        if service.get("command", [None])[0] in ("relay", "deadlines")
+    }
+
+    assert singletons == {"relay", "refusal-relay", "deadlines"}
+    for name in singletons:
+        assert services[name]["deploy"]["replicas"] == 2, name
+        # The lease that keeps one of them active is PostgreSQL's (a file lock on SQLite).
+        assert services[name]["environment"]["PES_EVENT_STORE"] == "postgres", name
