@@ -278,7 +278,7 @@ class BillingLedger(CaseOrderedStore):
         return bool(self.memo[case_id])
 
     def _journal(self, event: Any, authorization_id: Any, movement: Movement, amount: int) -> None:
-        self.db.execute(
+        self.append(
             "INSERT INTO billing_entries VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 str(event.originator_id),
