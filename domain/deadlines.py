@@ -60,6 +60,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from uuid import UUID
 
 from pydantic import Field
@@ -124,9 +125,27 @@ class Deadline(ValueObject):
         return status_on(self, today, due_soon_days)
 
 
+class DeadlineRow(NamedTuple):
+    """A deadline's fields as plain values, for a reader that only compares and stores them."""
+
+    kind: DeadlineKind
+    rule_id: str | None
+    subject_id: UUID | None
+    due_on: date | None
+    met_on: date | None
+    policy_version: str
+    due_soon_from: date | None
+
+
 def deadlines(timeline: CaseTimeline, policies: PolicyBook) -> list[Deadline]:
     """Every deadline of the case, met or not: case-level first, then by authorization, invoice
     (for a cash-assistance case: case-level, then goals, contacts, renewals, invoices)."""
+    return [Deadline(**row._asdict()) for row in deadline_rows(timeline, policies)]
+
+
+def deadline_rows(timeline: CaseTimeline, policies: PolicyBook) -> list[DeadlineRow]:
+    """What `deadlines` gives, in the same order, without building (and validating) a model
+    per deadline."""
     if timeline.program is Program.CASH_ASSISTANCE:
         return _assistance_deadlines(timeline, policies)
     if timeline.program is not Program.VR or timeline.outcome_on is None:
@@ -218,19 +237,11 @@ def _deadline(
     due_on: date | None,
     met_on: date | None,
     due_soon_from: date | None = None,
-) -> Deadline:
-    return Deadline(
-        kind=kind,
-        rule_id=rule_id,
-        subject_id=subject_id,
-        due_on=due_on,
-        met_on=met_on,
-        policy_version=policy.version,
-        due_soon_from=due_soon_from,
-    )
+) -> DeadlineRow:
+    return DeadlineRow(kind, rule_id, subject_id, due_on, met_on, policy.version, due_soon_from)
 
 
-def _assistance_deadlines(timeline: CaseTimeline, policies: PolicyBook) -> list[Deadline]:
+def _assistance_deadlines(timeline: CaseTimeline, policies: PolicyBook) -> list[DeadlineRow]:
     if timeline.opened_on is None:
         return []
     policy = policies.ta_in_force_on(timeline.opened_on)

@@ -25,7 +25,7 @@ from domain.deadlines import (
     DeadlineKind,
     DeadlineStatus,
     TimelineFold,
-    deadlines,
+    deadline_rows,
     status_on,
 )
 from domain.policy import PolicyBook
@@ -306,7 +306,7 @@ class CaseloadView(CaseOrderedStore):
                 d.policy_version,
                 _iso(d.due_soon_from),
             )
-            for d in deadlines(timeline, self.policies)
+            for d in deadline_rows(timeline, self.policies)
         }
 
     def _write_deadlines(
