@@ -136,7 +136,7 @@ class ReportingStore(CaseOrderedStore):
     schema = SCHEMA
     # 2: job, wage, loss and skill facts and cash-assistance exits (TA-07, TA-11).
     layout = 2
-    reads = frozenset(STATUS_AFTER_EVENT) | {
+    reads: frozenset[str] = frozenset(STATUS_AFTER_EVENT) | {
         "CaseOpened",
         "CaseReassigned",
         "JobStarted",
@@ -176,6 +176,10 @@ class ReportingStore(CaseOrderedStore):
     def apply_event(self, event: Any) -> None:
         case_id = str(event.originator_id)
         event_type = type(event).__name__
+        if event_type not in self.reads:
+            # It records nothing here (a passed-over one, most often); its case must be known.
+            self._case_of(case_id)
+            return
         match event:
             case Case.CaseOpened():
                 self._open(case_id, event)
