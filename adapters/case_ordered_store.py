@@ -72,6 +72,7 @@ class CaseOrderedStore:
         self.memo: dict[Any, Any] = {}
         """What a store remembers of its own rows within one batch's transaction (emptied
         when the transaction starts, and when an event's savepoint is rolled back)."""
+        self._appends: dict[str, list[tuple[Any, ...]]] = {}
         db.create(POSITIONS_SCHEMA)
         db.create(self.schema)
         self._stored_layout = self._read_layout()
@@ -113,6 +114,18 @@ class CaseOrderedStore:
     def tables(self) -> Sequence[str]:
         """The store's own tables, emptied by `reset`."""
         raise NotImplementedError
+
+    def append(self, sql: str, row: tuple[Any, ...]) -> None:
+        """Queues a plain INSERT of a row nothing in the batch reads back (nor refuses on): the
+        rows of each statement are written with one `execute_many` before the batch commits
+        (before an event's savepoint is released), instead of one statement per event."""
+        self._appends.setdefault(sql, []).append(row)
+
+    def write_appended(self) -> None:
+        """Writes the queued rows now: before a read of their table within the batch."""
+        for sql, rows in self._appends.items():
+            self.db.execute_many(sql, rows)
+        self._appends.clear()
 
     def close(self) -> None:
         self.db.close()
@@ -162,6 +175,7 @@ class CaseOrderedStore:
     ) -> None:
         with self.db.transaction():
             self.memo.clear()
+            self._appends.clear()
             case_ids = [str(delivery.event.originator_id) for delivery in deliveries]
             versions = dict.fromkeys(case_ids, 0)
             versions.update(self.versions_of(list(versions)))
@@ -181,14 +195,17 @@ class CaseOrderedStore:
                 self.db.execute("SAVEPOINT event")
                 try:
                     self.apply_event(event)
+                    self.write_appended()
                 except Refused as refusal:
                     self.db.execute("ROLLBACK TO SAVEPOINT event")
                     self.memo.clear()  # it may hold what the event wrote
+                    self._appends.clear()
                     rejected.append((delivery, str(refusal)))
                     continue
                 finally:
                     self.db.execute("RELEASE SAVEPOINT event")
                 versions[case_id] = applied[case_id] = event.originator_version
+            self.write_appended()
             self.record_progress(applied, topic, partition, next_offset)
             before_commit(rejected)
 

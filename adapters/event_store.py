@@ -95,7 +95,9 @@ class AvroMapper(Mapper[Any]):
 
     @staticmethod
     def _rebuild(event_class: Any, decoded: DecodedEvent) -> DomainEventProtocol[Any]:
-        state = {k: v for k, v in decoded.record.items() if k not in ENVELOPE_FIELDS}
+        state = dict(decoded.record)
+        for field in ENVELOPE_FIELDS:
+            state.pop(field, None)
         version = decoded.writer_version
         while version < getattr(event_class, "class_version", 1):
             getattr(event_class, f"upcast_v{version}_v{version + 1}")(state)

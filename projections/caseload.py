@@ -25,7 +25,7 @@ from domain.deadlines import (
     DeadlineKind,
     DeadlineStatus,
     TimelineFold,
-    deadlines,
+    deadline_rows,
     status_on,
 )
 from domain.policy import PolicyBook
@@ -306,7 +306,7 @@ class CaseloadView(CaseOrderedStore):
                 d.policy_version,
                 _iso(d.due_soon_from),
             )
-            for d in deadlines(timeline, self.policies)
+            for d in deadline_rows(timeline, self.policies)
         }
 
     def _write_deadlines(
@@ -602,6 +602,10 @@ def _marks(chunk: Sequence[str]) -> str:
     return ", ".join("?" * len(chunk))
 
 
+# The events that change a row's own fields (besides its status, version and last event).
+_ROW_FIELD_EVENTS = (Case.OutcomeAchieved, Case.OutcomeDateCorrected, Case.CaseReassigned)
+
+
 def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any) -> _CaseRow:
     """The row after `event`, its timeline advanced in `fold` (set on the row by `_fold`)."""
     event_type = type(event).__name__
@@ -625,8 +629,10 @@ def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any) -> _CaseRow:
                 raise ValueError(f"case {event.originator_id} starts with {event_type}")
     row.version = event.originator_version
     row.last_event_type = event_type
-    if event_type in STATUS_AFTER_EVENT:
-        row.status = STATUS_AFTER_EVENT[event_type].value
+    if (status := STATUS_AFTER_EVENT.get(event_type)) is not None:
+        row.status = status.value
+    if not isinstance(event, _ROW_FIELD_EVENTS):
+        return row
     match event:
         case Case.OutcomeAchieved():
             row.outcome_date = event.effective_on

@@ -147,7 +147,7 @@ class BillingLedger(CaseOrderedStore):
 
     view_name = "billing"
     schema = SCHEMA
-    reads = frozenset(
+    reads: frozenset[str] = frozenset(
         {
             "CaseOpened",
             "ServiceAuthorized",
@@ -168,6 +168,11 @@ class BillingLedger(CaseOrderedStore):
 
     def apply_event(self, event: Any) -> None:
         case_id = str(event.originator_id)
+        if type(event).__name__ not in self.reads:
+            # It records nothing here (a passed-over one, most often); its case must be known.
+            if not self._knows_case(case_id):
+                raise Refused(f"case {case_id} was never opened in the ledger")
+            return
         match event:
             case Case.CaseOpened():
                 self.db.execute(
@@ -278,7 +283,7 @@ class BillingLedger(CaseOrderedStore):
         return bool(self.memo[case_id])
 
     def _journal(self, event: Any, authorization_id: Any, movement: Movement, amount: int) -> None:
-        self.db.execute(
+        self.append(
             "INSERT INTO billing_entries VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 str(event.originator_id),

@@ -136,7 +136,7 @@ class ReportingStore(CaseOrderedStore):
     schema = SCHEMA
     # 2: job, wage, loss and skill facts and cash-assistance exits (TA-07, TA-11).
     layout = 2
-    reads = frozenset(STATUS_AFTER_EVENT) | {
+    reads: frozenset[str] = frozenset(STATUS_AFTER_EVENT) | {
         "CaseOpened",
         "CaseReassigned",
         "JobStarted",
@@ -176,6 +176,10 @@ class ReportingStore(CaseOrderedStore):
     def apply_event(self, event: Any) -> None:
         case_id = str(event.originator_id)
         event_type = type(event).__name__
+        if event_type not in self.reads:
+            # It records nothing here (a passed-over one, most often); its case must be known.
+            self._case_of(case_id)
+            return
         match event:
             case Case.CaseOpened():
                 self._open(case_id, event)
@@ -188,7 +192,7 @@ class ReportingStore(CaseOrderedStore):
                 # The case counts in its new caseworker's caseload from that day, as it stands.
                 caseworker_id, status = event.caseworker_id, self._status_of(case_id)
         if status is not None:
-            self.db.execute(
+            self.append(
                 "INSERT INTO reporting_status_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     case_id,
@@ -295,6 +299,7 @@ class ReportingStore(CaseOrderedStore):
 
     def _status_of(self, case_id: str) -> str:
         """The case's status as of its last status change."""
+        self.write_appended()
         rows = self.db.execute(
             "SELECT status FROM reporting_status_changes WHERE case_id = ? "
             "ORDER BY case_version DESC LIMIT 1",
@@ -317,7 +322,7 @@ class ReportingStore(CaseOrderedStore):
         self.memo[case_id] = (event.caseworker_id, event.program.value)
 
     def _record_fact(self, case_id: str, fact: EmploymentFact) -> None:
-        self.db.execute(
+        self.append(
             "INSERT INTO reporting_employment VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 case_id,
@@ -370,7 +375,7 @@ class ReportingStore(CaseOrderedStore):
 
     def _determine(self, case_id: str, event: Any, kind: RequestStatus) -> None:
         self._require_request(case_id, event.request_id)
-        self.db.execute(
+        self.append(
             "INSERT INTO reporting_determinations VALUES (?, ?, ?, ?, ?, ?)",
             (
                 case_id,

@@ -23,7 +23,8 @@ from application.bootstrap import build_case_management
 from application.settings import Settings
 from consumers.billing.ledger import BillingLedger
 from consumers.reporting.store import ReportingStore
-from domain.deadlines import _changes, deadlines, timeline_of
+from domain import timeline
+from domain.deadlines import deadlines, timeline_of
 from domain.measures import employment_fact
 from projections.caseload import CaseloadView, _advanced
 from synthetic import SyntheticCaseload, drive
@@ -142,8 +143,9 @@ def test_a_store_fed_only_the_event_types_it_reads_holds_what_every_event_rebuil
     passing.close()
 
 
-READERS: dict[str, list[Callable[..., Any]]] = {
-    "caseload": [_advanced, _changes],
+# What looks at events: functions, or a whole module (the timeline's fold, one function per type).
+READERS: dict[str, list[Any]] = {
+    "caseload": [_advanced, timeline],
     "billing": [BillingLedger.apply_event],
     "reporting": [ReportingStore.apply_event, employment_fact],
 }

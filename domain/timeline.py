@@ -1,0 +1,380 @@
+"""A case's deadline timeline: what its deadlines depend on, folded from its events.
+
+`advance` folds one event into a `CaseTimeline` (pure, JSON round-trippable); `TimelineFold`
+folds a run of events of one case on a mutable draft. `domain.deadlines` derives the deadlines
+from the timeline. Each event type the timeline knows has one function saying which fields it
+changes, found by the event's class in one dictionary lookup (`_CHANGES`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+from domain.assistance.values import CLOSED_GOAL_STATUSES, EligibilityStatus, SupportProgram
+from domain.base import Aggregate, ValueObject
+from domain.case import Case, Program
+from domain.values import ReviewDecision
+
+
+class AuthorizationTimeline(ValueObject):
+    """The dates of one authorization that its deadlines need."""
+
+    authorization_id: UUID
+    request_id: UUID
+    authorized_on: date
+    planned_start: date
+    planned_end: date
+    grandfathered: bool = False
+    provided_on: date | None = None
+    cancelled_on: date | None = None
+    unencumbered_on: date | None = None
+
+    @property
+    def ended_on(self) -> date | None:
+        return self.provided_on or self.cancelled_on
+
+
+class InvoiceTimeline(ValueObject):
+    """The dates of one invoice that its payment deadline needs."""
+
+    invoice_id: UUID
+    authorization_id: UUID
+    received_on: date
+    paid_on: date | None = None
+
+
+class GoalTimeline(ValueObject):
+    """The dates of one plan goal that its deadline needs (TA-01)."""
+
+    goal_id: UUID
+    target_date: date
+    closed_on: date | None = None
+
+
+class ContactTimeline(ValueObject):
+    """The dates of one planned contact that its deadline needs (TA-05)."""
+
+    contact_id: UUID
+    planned_for: date
+    made_on: date | None = None
+
+
+class RenewalTimeline(ValueObject):
+    """A support program's pending renewal (TA-06)."""
+
+    program: SupportProgram
+    renewal_on: date
+
+
+class CaseTimeline(ValueObject):
+    """What a case's deadlines depend on, folded from its events; JSON round-trippable."""
+
+    case_id: UUID
+    version: int = 0
+    program: Program | None = None
+    opened_on: date | None = None
+    outcome_on: date | None = None
+    policy_version: str | None = None
+    grandfathered_on: date | None = None
+    in_pe_services: bool = False
+    undecided_request_ids: tuple[UUID, ...] = ()
+    unserved_request_ids: tuple[UUID, ...] = ()
+    """Requests found PE-appropriate with no authorization yet: services still to come (VR-10)."""
+    authorizations: tuple[AuthorizationTimeline, ...] = ()
+    invoices: tuple[InvoiceTimeline, ...] = ()
+    last_activity_on: date | None = None
+    ready_to_return_on: date | None = None
+    left_pe_services_on: date | None = None
+    terminated_on: date | None = None
+    goals: tuple[GoalTimeline, ...] = ()
+    next_reassessment_on: date | None = None
+    planned_contacts: tuple[ContactTimeline, ...] = ()
+    renewals: tuple[RenewalTimeline, ...] = ()
+    cash_assistance_ended_on: date | None = None
+
+
+def advance(timeline: CaseTimeline | None, event: Aggregate.Event) -> CaseTimeline:
+    """The timeline after one more event of its case; unknown event types leave it unchanged.
+
+    A timeline starts with `Case.CaseOpened`; an event of another case is refused.
+    """
+    fold = TimelineFold(timeline)
+    fold.advance(event)
+    return fold.timeline()
+
+
+class TimelineFold:
+    """Advances one case's timeline by events in turn (as `advance` does), on a mutable draft
+    copied into a `CaseTimeline` once, at the end, instead of twice per event."""
+
+    def __init__(self, timeline: CaseTimeline | None) -> None:
+        self._base = timeline
+        self._draft: Any = None if timeline is None else SimpleNamespace(**timeline.__dict__)
+        self._changed: set[str] = set()
+
+    def advance(self, event: Aggregate.Event) -> None:
+        """Folds one more event (see `advance`); an event refused leaves the fold as it was."""
+        draft = self._draft
+        if draft is None:
+            if not isinstance(event, Case.CaseOpened):
+                raise ValueError(
+                    f"a case's timeline starts with CaseOpened, not {type(event).__name__}"
+                )
+            self._base = CaseTimeline(case_id=event.originator_id)
+            self._draft = draft = SimpleNamespace(**self._base.__dict__)
+        elif event.originator_id != draft.case_id:
+            raise ValueError(
+                f"event of case {event.originator_id} folded into the timeline of {draft.case_id}"
+            )
+        if event.originator_version <= draft.version:
+            return
+        changes = _changes(draft, event)
+        if changes is None:
+            return
+        on = event.effective_on
+        changes["version"] = event.originator_version
+        last = draft.last_activity_on
+        changes["last_activity_on"] = on if last is None else max(last, on)
+        if (policy_version := getattr(event, "policy_version", None)) is not None:
+            changes["policy_version"] = policy_version
+        vars(draft).update(changes)
+        draft.ready_to_return_on = _ready_to_return_on(draft)
+        self._changed.update(changes, ("ready_to_return_on",))
+
+    def timeline(self) -> CaseTimeline:
+        """The timeline folded so far (the one given, if no event changed it)."""
+        if self._base is None:
+            raise ValueError("nothing folded: a case's timeline starts with CaseOpened")
+        if not self._changed:
+            return self._base
+        fields = vars(self._draft)
+        return self._base.model_copy(update={name: fields[name] for name in self._changed})
+
+
+def timeline_of(events: Iterable[Aggregate.Event]) -> CaseTimeline | None:
+    """The timeline of one case folded from its events (None when there are none)."""
+    timeline: CaseTimeline | None = None
+    for domain_event in events:
+        timeline = advance(timeline, domain_event)
+    return timeline
+
+
+# The fields an event of each type changes, from the timeline before it (a draft) and the event.
+_Changes = Callable[[Any, Any], dict[str, Any]]
+
+
+def _changes(timeline: CaseTimeline, event: Aggregate.Event) -> dict[str, Any] | None:
+    """The fields `event` changes; None for an event type the timeline does not know."""
+    cls = type(event)
+    changes = _CHANGES.get(cls)
+    if changes is None:
+        if cls in _UNKNOWN:
+            return None
+        # A subclass of a known type folds as its base does (as a class pattern matched it).
+        changes = next((c for base, c in _BY_BASE if issubclass(cls, base)), None)
+        if changes is None:
+            _UNKNOWN.add(cls)
+            return None
+        _CHANGES[cls] = changes
+    return changes(timeline, event)
+
+
+def _opened(t: Any, e: Any) -> dict[str, Any]:
+    return {"program": e.program, "opened_on": e.effective_on}
+
+
+def _requested(t: Any, e: Any) -> dict[str, Any]:
+    return {
+        "in_pe_services": True,
+        "undecided_request_ids": _with(t.undecided_request_ids, e.request_id),
+    }
+
+
+def _found_appropriate(t: Any, e: Any) -> dict[str, Any]:
+    return {
+        "undecided_request_ids": _without(t.undecided_request_ids, {e.request_id}),
+        "unserved_request_ids": _with(t.unserved_request_ids, e.request_id),
+    }
+
+
+def _decided_otherwise(t: Any, e: Any) -> dict[str, Any]:
+    return {"undecided_request_ids": _without(t.undecided_request_ids, {e.request_id})}
+
+
+def _review_decided(t: Any, e: Any) -> dict[str, Any]:
+    undecided = (
+        _with(t.undecided_request_ids, e.request_id)
+        if e.decision is ReviewDecision.REVERSED
+        else _without(t.undecided_request_ids, {e.request_id})
+    )
+    return {"undecided_request_ids": undecided}
+
+
+def _authorized(t: Any, e: Any) -> dict[str, Any]:
+    authorization = AuthorizationTimeline(
+        authorization_id=e.authorization_id,
+        request_id=e.request_id,
+        authorized_on=e.effective_on,
+        planned_start=e.planned_start,
+        planned_end=e.planned_end,
+        grandfathered=e.grandfathered,
+    )
+    kept = tuple(a for a in t.authorizations if a.authorization_id != e.authorization_id)
+    return {
+        "authorizations": (*kept, authorization),
+        "unserved_request_ids": _without(t.unserved_request_ids, {e.request_id}),
+    }
+
+
+def _invoice_received(t: Any, e: Any) -> dict[str, Any]:
+    invoice = InvoiceTimeline(
+        invoice_id=e.invoice_id, authorization_id=e.authorization_id, received_on=e.effective_on
+    )
+    kept = tuple(i for i in t.invoices if i.invoice_id != e.invoice_id)
+    return {"invoices": (*kept, invoice)}
+
+
+def _invoice_paid(t: Any, e: Any) -> dict[str, Any]:
+    return {
+        "invoices": tuple(
+            i.model_copy(update={"paid_on": e.effective_on}) if i.invoice_id == e.invoice_id else i
+            for i in t.invoices
+        )
+    }
+
+
+def _removed(t: Any, e: Any) -> dict[str, Any]:
+    return {
+        "in_pe_services": False,
+        "left_pe_services_on": e.effective_on,
+        "unserved_request_ids": (),
+        "undecided_request_ids": _without(t.undecided_request_ids, set(e.closed_request_ids)),
+    }
+
+
+def _goal_set(t: Any, e: Any) -> dict[str, Any]:
+    goal = GoalTimeline(goal_id=e.goal_id, target_date=e.target_date)
+    return {"goals": (*(g for g in t.goals if g.goal_id != e.goal_id), goal)}
+
+
+def _goal_status_changed(t: Any, e: Any) -> dict[str, Any]:
+    closed_on = e.effective_on if e.status in CLOSED_GOAL_STATUSES else None
+    return {
+        "goals": tuple(
+            g.model_copy(update={"closed_on": closed_on}) if g.goal_id == e.goal_id else g
+            for g in t.goals
+        )
+    }
+
+
+def _contact_planned(t: Any, e: Any) -> dict[str, Any]:
+    contact = ContactTimeline(contact_id=e.contact_id, planned_for=e.planned_for)
+    kept = tuple(c for c in t.planned_contacts if c.contact_id != e.contact_id)
+    return {"planned_contacts": (*kept, contact)}
+
+
+def _contact_made(t: Any, e: Any) -> dict[str, Any]:
+    return {
+        "planned_contacts": tuple(
+            c.model_copy(update={"made_on": e.effective_on}) if c.contact_id == e.contact_id else c
+            for c in t.planned_contacts
+        )
+    }
+
+
+def _eligibility_recorded(t: Any, e: Any) -> dict[str, Any]:
+    renewals = tuple(r for r in t.renewals if r.program is not e.program)
+    if e.status is EligibilityStatus.ELIGIBLE and e.renewal_on is not None:
+        renewals = (*renewals, RenewalTimeline(program=e.program, renewal_on=e.renewal_on))
+    return {"renewals": renewals}
+
+
+def _authorization_dated(field: str) -> _Changes:
+    def changes(t: Any, e: Any) -> dict[str, Any]:
+        return _authorization_update(t, e.authorization_id, **{field: e.effective_on})
+
+    return changes
+
+
+# In the order the timeline's `match` used to try them: a subclass folds as its first base here.
+_BY_BASE: tuple[tuple[type, _Changes], ...] = (
+    (Case.CaseOpened, _opened),
+    (Case.OutcomeAchieved, lambda t, e: {"outcome_on": e.effective_on}),
+    (Case.OutcomeDateCorrected, lambda t, e: {"outcome_on": e.corrected_outcome_date}),
+    (Case.GrandfatheringRecognized, lambda t, e: {"grandfathered_on": e.effective_on}),
+    (Case.PEServicesRequested, _requested),
+    (Case.ReviewRequested, _requested),
+    (Case.PEServicesFoundAppropriate, _found_appropriate),
+    (Case.NewEmploymentCaseOpened, _decided_otherwise),
+    (Case.PEServicesFoundNotAppropriate, _decided_otherwise),
+    (Case.ReviewDecided, _review_decided),
+    (Case.ServiceAuthorized, _authorized),
+    (Case.AuthorizationCancelled, _authorization_dated("cancelled_on")),
+    (Case.ServiceProvided, _authorization_dated("provided_on")),
+    (Case.BalanceUnencumbered, _authorization_dated("unencumbered_on")),
+    (Case.InvoiceReceived, _invoice_received),
+    (Case.InvoicePaid, _invoice_paid),
+    (
+        Case.ReturnedToMonitoring,
+        lambda t, e: {
+            "in_pe_services": False,
+            "left_pe_services_on": e.effective_on,
+            "unserved_request_ids": (),
+        },
+    ),
+    (Case.RemovedFromPEServices, _removed),
+    (Case.CaseTerminated, lambda t, e: {"terminated_on": e.effective_on}),
+    (
+        Case.SelfSufficiencyPlanEstablished,
+        lambda t, e: {"next_reassessment_on": e.next_reassessment_on},
+    ),
+    (Case.PlanReassessed, lambda t, e: {"next_reassessment_on": e.next_reassessment_on}),
+    (Case.PlanGoalSet, _goal_set),
+    (Case.GoalStatusChanged, _goal_status_changed),
+    (Case.ContactPlanned, _contact_planned),
+    (Case.ContactMade, _contact_made),
+    (Case.EligibilityRecorded, _eligibility_recorded),
+    (Case.CashAssistanceEnded, lambda t, e: {"cash_assistance_ended_on": e.effective_on}),
+)
+_CHANGES: dict[type, _Changes] = dict(reversed(_BY_BASE))
+_UNKNOWN: set[type] = set()
+
+
+def _authorization_update(
+    timeline: CaseTimeline, authorization_id: UUID, **dates: date
+) -> dict[str, Any]:
+    return {
+        "authorizations": tuple(
+            a.model_copy(update=dates) if a.authorization_id == authorization_id else a
+            for a in timeline.authorizations
+        )
+    }
+
+
+def _ready_to_return_on(timeline: CaseTimeline) -> date | None:
+    """Since when the case could return to monitoring (VR-10); kept once it has left."""
+    if not timeline.in_pe_services:
+        return timeline.ready_to_return_on
+    # Settled: every request decided, none found PE-appropriate still waiting for its service
+    # (with no authorization, "every authorization closed" would hold vacuously), and every
+    # authorization closed.
+    settled = (
+        not timeline.undecided_request_ids
+        and not timeline.unserved_request_ids
+        and all(a.unencumbered_on is not None for a in timeline.authorizations)
+    )
+    if not settled:
+        return None
+    return timeline.ready_to_return_on or timeline.last_activity_on
+
+
+def _with(ids: tuple[UUID, ...], added: UUID) -> tuple[UUID, ...]:
+    return ids if added in ids else (*ids, added)
+
+
+def _without(ids: tuple[UUID, ...], removed: set[UUID]) -> tuple[UUID, ...]:
+    return tuple(i for i in ids if i not in removed)
