@@ -8,12 +8,18 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 
-def read_topic(bootstrap_servers: str, topic: str, timeout: float = 60.0) -> list[Any]:
-    """Every message up to the current end offsets, in partition then offset order."""
+def read_topic(
+    bootstrap_servers: str,
+    topic: str,
+    timeout: float = 60.0,
+    isolation_level: str = "read_committed",
+) -> list[Any]:
+    """Every message up to the current end offsets, in partition then offset order (with
+    `isolation_level="read_uncommitted"`, aborted and open transactions' records too)."""
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         enable_auto_commit=False,
-        isolation_level="read_committed",
+        isolation_level=isolation_level,
     )
     try:
         partitions = [

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from eventsourcing.persistence import Notification
-from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from adapters.avro import AvroCodec
@@ -46,20 +45,7 @@ def relay_of(settings: Settings, app: Any, message_of: Any = case_event_message)
 
 def uncommitted_count(bootstrap: str, topic: str) -> int:
     """Every record written to the topic, committed or not (markers are not records)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_uncommitted")
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        read = 0
-        for _ in range(200):  # bounded: each poll waits at most half a second
-            if all(consumer.position(tp) >= ends[tp] for tp in partitions):
-                return read
-            read += sum(len(batch) for batch in consumer.poll(timeout_ms=500).values())
-        raise TimeoutError(f"could not read {topic} to its end")
-    finally:
-        consumer.close()
+    return len(read_topic(bootstrap, topic, isolation_level="read_uncommitted"))
 
 
 def test_a_relay_fenced_by_another_with_its_transactional_id_fails_and_no_reader_sees_its_records(
