@@ -24,6 +24,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from adapters.group_commit import GroupCommit
 from adapters.postgres_tables import PostgresRecorderInTurn
 
 TABLE = "idempotency_keys"
@@ -93,6 +94,12 @@ class SQLiteRecorderWithKeys(SQLiteApplicationRecorder):
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
+        self.group_commit = GroupCommit(datastore)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        return self.group_commit.run(lambda c: self._insert_events(c, stored_events, **kwargs))
 
     def construct_create_table_statements(self) -> list[str]:
         return [
