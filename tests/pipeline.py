@@ -43,6 +43,9 @@ class SteppedSystem:
         self._offsets = KafkaConsumer(
             bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_committed"
         )
+        self._written = KafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers, isolation_level="read_uncommitted"
+        )
         self._partitions = [
             TopicPartition(settings.case_events_topic, p)
             for p in self._offsets.partitions_for_topic(settings.case_events_topic) or ()
@@ -51,7 +54,16 @@ class SteppedSystem:
     def sync(self) -> None:
         if not self.relay.drain():
             return
-        ends = self._offsets.end_offsets(self._partitions)
+        # A commit returns before its markers are in the partitions: until they are, the end a
+        # committed reader sees stops short of the last transaction.
+        (ends,) = wait_for(
+            lambda: (
+                ((committed,) if committed == self._written.end_offsets(self._partitions) else None)
+                if (committed := self._offsets.end_offsets(self._partitions))
+                else None
+            ),
+            what="the relay's last transaction to be marked committed",
+        )
         wanted = {tp.partition: end for tp, end in ends.items() if end}
         wait_for(
             lambda: (
@@ -74,3 +86,4 @@ class SteppedSystem:
         self.projection.close()
         self.enforcer.close()
         self._offsets.close()
+        self._written.close()
