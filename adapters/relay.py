@@ -59,6 +59,11 @@ def case_event_message(
     )
 
 
+TRANSACTION_PATIENCE = 20.0
+"""Seconds the relay waits for one transaction's acknowledgements and commit (less if its
+acknowledgement timeout is shorter) before it drops its producer and sends it all again."""
+
+
 def position_name(topic: str) -> str:
     """The name under which the relay to `topic` records its position."""
     return f"pes-relay:{topic}"
@@ -112,7 +117,11 @@ class OutboxRelay:
         self.producers = ReplaceableProducer(
             new_producer or _cannot_make_a_producer, producer, close_timeout
         )
-        self.ack_timeout = ack_timeout
+        # A transaction that is not committed within this is started again with a fresh
+        # producer: kafka-python 3.0's does not find a new transaction coordinator when its
+        # broker dies (seen stuck until the delivery timeout), a fresh one finds it at once, and
+        # what the dropped one had written is aborted, never seen.
+        self.transaction_wait = min(ack_timeout or TRANSACTION_PATIENCE, TRANSACTION_PATIENCE)
         self.backoff = backoff or Backoff()
         self.outage = Outage(f"relay {position_name(topic)}", log)
         self.codec = codec or self.mapper.codec
@@ -265,16 +274,16 @@ class OutboxRelay:
 
     def _commit(self, batches: list[_SentBatch]) -> RelayBatch:
         producer = batches[-1].producer
-        producer.flush(timeout=self.ack_timeout)
+        producer.flush(timeout=self.transaction_wait)
         for batch in batches:
             for future in batch.futures:
                 # Raises the broker's error: the position must not move past a failure.
                 # Bounded: kafka-python can keep retrying a batch past its delivery timeout.
-                future.get(timeout=self.ack_timeout)
+                future.get(timeout=self.transaction_wait)
         self._check_lease()
         # Fails (ProducerFencedError) once another replica's producer initialised: paused
         # between its lease check and here, this replica's records are aborted, never visible.
-        producer.commit_transaction(timeout=self.ack_timeout)
+        producer.commit_transaction(timeout=self.transaction_wait)
         last = batches[-1].last
         published = sum(len(batch.futures) for batch in batches)
         self._check_lease()
