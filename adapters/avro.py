@@ -31,12 +31,18 @@ class ContractError(Exception):
 
 @dataclass(frozen=True)
 class EventSchema:
-    """One version of one event type's schema."""
+    """One version of one event type's schema, and two cheaper ways to read what it wrote."""
 
     name: str
     version: int
     parsed: Any
     fingerprint: bytes
+    uuids_as_text: Any
+    """The schema with its `uuid` fields read as their text: for a reader that validates them
+    itself (a pydantic event parses a UUID's text faster than fastavro's reader makes one)."""
+    envelope: Any
+    """The schema's fields up to the last envelope field a passed-over event keeps (case id,
+    version, business date), UUIDs and timestamps left as written: a read stops after them."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,14 @@ class SchemaSet:
         # unmarked schema again on every call, which doubled the cost of each encode and decode.
         parsed = parse_schema(schema)
         digest = bytes.fromhex(fingerprint(to_parsing_canonical_form(schema), "CRC-64-AVRO"))
-        entry = EventSchema(name=name, version=version, parsed=parsed, fingerprint=digest)
+        entry = EventSchema(
+            name=name,
+            version=version,
+            parsed=parsed,
+            fingerprint=digest,
+            uuids_as_text=parse_schema(_without_logical_types(schema, {"uuid"})),
+            envelope=_envelope_schema(schema),
+        )
         self._by_key[(name, version)] = entry
         self._by_fingerprint[digest] = entry
         if name not in self._latest or self._latest[name].version < version:
@@ -132,12 +145,17 @@ class AvroCodec:
         """Decodes a message; with `upgrade`, into the newest schema of its event type."""
         writer = self.writer_of(value)
         reader = self.schemas.latest(writer.name) if upgrade else writer
+        return self.decode_as(
+            value, writer, writer.parsed, reader.parsed if reader is not writer else None
+        )
+
+    def decode_as(
+        self, value: bytes, writer: EventSchema, as_written: Any, reader: Any = None
+    ) -> DecodedEvent:
+        """Decodes a message `writer` wrote, reading its body with `as_written` (the writer's
+        schema or one of its cheaper forms, `EventSchema.uuids_as_text` or `.envelope`)."""
         try:
-            record = schemaless_reader(
-                io.BytesIO(value[HEADER_LENGTH:]),
-                writer.parsed,
-                reader.parsed if reader is not writer else None,
-            )
+            record = schemaless_reader(io.BytesIO(value[HEADER_LENGTH:]), as_written, reader)
         except (ValueError, TypeError, KeyError, EOFError, IndexError, StopIteration) as error:
             raise ContractError(
                 f"{writer.name} v{writer.version} body is corrupt: {error}"
@@ -145,6 +163,36 @@ class AvroCodec:
         if not isinstance(record, dict):
             raise ContractError(f"{writer.name} v{writer.version} did not decode to a record")
         return DecodedEvent(event_type=writer.name, writer_version=writer.version, record=record)
+
+
+# What a passed-over event keeps of the envelope; a message's body is read up to the last of them.
+ENVELOPE_KEPT = ("case_id", "case_version", "effective_on")
+
+
+def _without_logical_types(schema: Any, kinds: set[str]) -> Any:
+    """The schema with the `kinds` of logical type removed wherever they annotate a type."""
+    if isinstance(schema, dict):
+        return {
+            key: _without_logical_types(value, kinds)
+            for key, value in schema.items()
+            if not (key == "logicalType" and value in kinds)
+        }
+    if isinstance(schema, list):
+        return [_without_logical_types(item, kinds) for item in schema]
+    return schema
+
+
+def _envelope_schema(schema: dict[str, Any]) -> Any:
+    """The leading fields of a record schema up to the last `ENVELOPE_KEPT` one (Avro writes
+    fields in order, so reading them stops there); None if it lacks one (not a case event)."""
+    names = [field["name"] for field in schema.get("fields", ())]
+    if not set(ENVELOPE_KEPT) <= set(names):
+        return None
+    last = max(names.index(name) for name in ENVELOPE_KEPT)
+    leading = {**schema, "fields": schema["fields"][: last + 1]}
+    return parse_schema(
+        _without_logical_types(leading, {"uuid", "timestamp-millis", "timestamp-micros"})
+    )
 
 
 @cache

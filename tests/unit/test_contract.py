@@ -141,6 +141,80 @@ def test_an_event_stored_with_an_older_schema_is_upcast_when_rebuilt(writer: Eve
     }
 
 
+@pytest.mark.parametrize("event_class", EVENT_CLASSES, ids=lambda c: c.__name__)
+def test_an_event_a_read_model_reads_is_rebuilt_from_its_uuids_read_as_text_unchanged(
+    event_class: type,
+) -> None:
+    event = sample_event(event_class)
+
+    rebuilt = MAPPER.event_or_passed_over(published_message(event).value, {event_class.__name__})
+
+    assert rebuilt == event
+
+
+@pytest.mark.parametrize("writer", OLDER_SCHEMAS, ids=lambda s: f"{s.name}.v{s.version}")
+def test_an_event_written_with_an_older_schema_is_rebuilt_the_same_from_its_uuids_as_text(
+    writer: EventSchema,
+) -> None:
+    event_class = next(c for c in EVENT_CLASSES if c.__name__ == writer.name)
+    record = sample_record_for(writer.parsed)
+    body = io.BytesIO()
+    schemaless_writer(body, writer.parsed, record)
+    value = b"\xc3\x01" + writer.fingerprint + body.getvalue()
+    stored = StoredEvent(
+        originator_id=UUID(record["case_id"]),
+        originator_version=record["case_version"],
+        topic=get_topic(event_class),
+        state=value,
+    )
+
+    assert MAPPER.event_or_passed_over(value, {writer.name}) == MAPPER.to_domain_event(stored)
+
+
+CASE_EVENT_SCHEMAS = [s for s in SCHEMAS if s.name in {c.__name__ for c in EVENT_CLASSES}]
+
+
+@pytest.mark.parametrize("writer", CASE_EVENT_SCHEMAS, ids=lambda s: f"{s.name}.v{s.version}")
+def test_a_passed_over_event_is_read_only_up_to_the_envelope_it_keeps(writer: EventSchema) -> None:
+    body = io.BytesIO()
+    schemaless_writer(body, writer.parsed, sample_record_for(writer.parsed))
+    value = b"\xc3\x01" + writer.fingerprint + body.getvalue()
+    full = CODEC.decode(value, upgrade=False).record
+    names = [f["name"] for f in writer.parsed["fields"]]
+
+    envelope = CODEC.decode_as(value, writer, writer.envelope).record
+    passed = MAPPER.event_or_passed_over(value, frozenset())
+
+    assert list(envelope) == names[: names.index("effective_on") + 1]
+    assert envelope["case_id"] == str(full["case_id"])
+    assert type(passed).__name__ == writer.name
+    assert (passed.originator_id, passed.originator_version, passed.effective_on) == (
+        full["case_id"],
+        full["case_version"],
+        full["effective_on"],
+    )
+
+
+def test_a_passed_over_event_whose_case_id_is_not_a_uuid_is_refused() -> None:
+    writer = SCHEMAS.latest("InvoicePaid")
+    record = sample_record_for(writer.parsed)
+    record["case_id"] = "not-a-uuid"
+    body = io.BytesIO()
+    schemaless_writer(body, writer.uuids_as_text, record)
+
+    with pytest.raises(ContractError, match="InvoicePaid has no valid case_id"):
+        MAPPER.event_or_passed_over(b"\xc3\x01" + writer.fingerprint + body.getvalue(), ())
+
+
+def test_a_truncated_body_is_refused_however_far_it_is_read() -> None:
+    message = published_message(sample_event(EVENT_CLASSES[0]))
+    truncated = message.value[: HEADER_LENGTH + 3]
+
+    for reads in ({EVENT_CLASSES[0].__name__}, frozenset()):
+        with pytest.raises(ContractError, match="corrupt"):
+            MAPPER.event_or_passed_over(truncated, reads)
+
+
 def test_outcomes_recorded_before_version_2_have_no_occupation_code() -> None:
     state = {"employer": "e", "job_title": "j", "hourly_wage_cents": 1, "weekly_hours": 1.0}
     Case.OutcomeAchieved.upcast_v1_v2(state)
