@@ -206,6 +206,22 @@ def test_a_passed_over_event_whose_case_id_is_not_a_uuid_is_refused() -> None:
         MAPPER.event_or_passed_over(b"\xc3\x01" + writer.fingerprint + body.getvalue(), ())
 
 
+@pytest.mark.parametrize("actor_id", ["", "x" * 101])
+def test_an_event_whose_actor_is_invalid_is_refused_even_after_a_valid_one(actor_id: str) -> None:
+    writer = SCHEMAS.latest("InvoicePaid")
+    valid, invalid = sample_record_for(writer.parsed), sample_record_for(writer.parsed)
+    invalid["actor"] = {**valid["actor"], "id": actor_id}
+    messages = []
+    for record in (valid, invalid):
+        body = io.BytesIO()
+        schemaless_writer(body, writer.parsed, record)
+        messages.append(b"\xc3\x01" + writer.fingerprint + body.getvalue())
+
+    assert MAPPER.event_from_message(messages[0]).actor.id == valid["actor"]["id"]
+    with pytest.raises(ContractError, match="InvoicePaid does not rebuild"):
+        MAPPER.event_from_message(messages[1])
+
+
 def test_a_truncated_body_is_refused_however_far_it_is_read() -> None:
     message = published_message(sample_event(EVENT_CLASSES[0]))
     truncated = message.value[: HEADER_LENGTH + 3]
