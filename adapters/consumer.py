@@ -594,12 +594,12 @@ class TrackedConsumer:
                 undecodable.append(_letter(message, f"decode: {error}"))
                 continue
             deliveries.append(Delivery(tp.topic, tp.partition, message.offset, event))
-        by_offset = {message.offset: message for message in messages}
 
         # Dead letters are acknowledged before the store's transaction moves past them: a
         # crash in between repeats a dead letter (same source offset) but never loses one.
         # A publish that fails rolls the transaction back, and the batch is polled again.
         def publish_dead_letters(rejected: list[tuple[Delivery, str]]) -> None:
+            by_offset = {message.offset: message for message in messages} if rejected else {}
             letters = undecodable + [
                 _letter(by_offset[d.offset], f"apply: {reason}") for d, reason in rejected
             ]
