@@ -199,20 +199,30 @@ class DeadLetters:
     """Publishes rejected messages, key, value and headers intact, to `<topic>.dlq`, adding
     the `dlq_*` headers that say why and where from.
 
+    Its producer is made when the first letter is published: most consumers never publish one,
+    and a rebuild would otherwise wait for a producer's connection it does not use.
+
     A publish waits at most `timeout` seconds for the broker's acknowledgement, and raises if it
     does not come: the caller's transaction then does not move past the letters. What the
     producer still holds it keeps sending, so a letter may arrive twice but never not at all."""
 
     def __init__(
-        self, producer: KafkaProducer, group_id: str, timeout: float = DEAD_LETTER_TIMEOUT_SECONDS
+        self,
+        new_producer: Callable[[], KafkaProducer],
+        group_id: str,
+        timeout: float = DEAD_LETTER_TIMEOUT_SECONDS,
     ) -> None:
-        self.producer = producer
+        self.new_producer = new_producer
+        self.producer: KafkaProducer | None = None
         self.group_id = group_id
         self.timeout = timeout
 
     def publish(self, letters: Iterable[DeadLetter]) -> int:
+        if self.producer is None:
+            self.producer = self.new_producer()
+        producer = self.producer
         futures = [
-            self.producer.send(
+            producer.send(
                 f"{letter.topic}.dlq",
                 key=letter.key,
                 value=letter.value,
@@ -228,13 +238,14 @@ class DeadLetters:
             for letter in letters
         ]
         deadline = time.monotonic() + self.timeout
-        self.producer.flush(timeout=self.timeout)
+        producer.flush(timeout=self.timeout)
         for future in futures:
             future.get(timeout=max(deadline - time.monotonic(), 0.1))
         return len(futures)
 
     def close(self) -> None:
-        self.producer.close(timeout=5)
+        if self.producer is not None:
+            self.producer.close(timeout=5)
 
 
 class _SeekToStoredPositions(ConsumerRebalanceListener):

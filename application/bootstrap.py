@@ -389,7 +389,9 @@ def build_projection(
         store=store,
         decode=decode,
         topic=settings.case_events_topic,
-        dead_letters=DeadLetters(idempotent_producer(servers, client_id=group_id), group_id),
+        dead_letters=DeadLetters(
+            partial(idempotent_producer, servers, client_id=group_id), group_id
+        ),
         observer=metrics.consumer_observer(read_model) if metrics else None,
         partitions=partitions,
     )

@@ -293,7 +293,7 @@ def test_dead_letters_carry_the_documented_headers() -> None:
     producer = RecordingProducer()
     letter = DeadLetter("pes.case-events", 2, 41, b"key", b"not avro", "decode: not an Avro")
 
-    DeadLetters(cast(Any, producer), "pes-caseload").publish([letter])
+    DeadLetters(lambda: cast(Any, producer), "pes-caseload").publish([letter])
 
     (sent,) = producer.sent
     (msg,) = channel_messages("caseEventDeadLetters")

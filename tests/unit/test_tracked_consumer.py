@@ -17,7 +17,7 @@ from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.avro import ContractError
-from adapters.consumer import ConsumerHealth, DeadLetters, Delivery, TrackedConsumer
+from adapters.consumer import ConsumerHealth, DeadLetter, DeadLetters, Delivery, TrackedConsumer
 from adapters.metrics import Metrics
 from adapters.retry import Backoff
 from tests.topic_reader import wait_for
@@ -161,7 +161,7 @@ def tracked(
         store=store,
         decode=decode,
         topic=TOPIC,
-        dead_letters=DeadLetters(producer or FakeProducer(), "g"),  # type: ignore[arg-type]
+        dead_letters=DeadLetters(lambda: producer or FakeProducer(), "g"),  # type: ignore[arg-type]
         new_consumer=factory,
         backoff=Backoff(initial=0.0, cap=0.0),
         **options,
@@ -329,3 +329,34 @@ def test_a_new_client_gets_its_own_time_to_join_before_it_is_replaced_too() -> N
 
     assert consumer.health.restarts == 1
     consumer.close()
+
+
+class ProducerMaker:
+    """Makes fake producers and keeps them."""
+
+    def __init__(self) -> None:
+        self.made: list[FakeProducer] = []
+
+    def __call__(self) -> FakeProducer:
+        self.made.append(FakeProducer())
+        return self.made[-1]
+
+
+def test_dead_letters_make_their_producer_only_when_the_first_letter_is_published() -> None:
+    maker = ProducerMaker()
+    letters = DeadLetters(maker, "g")  # type: ignore[arg-type]
+    assert maker.made == []
+
+    letters.publish([DeadLetter(TOPIC, 0, 7, b"k", b"v", "decode: bad")])
+    letters.publish([DeadLetter(TOPIC, 0, 8, b"k", b"v", "decode: bad")])
+    letters.close()
+
+    assert [producer.sent for producer in maker.made] == [[7, 8]]
+
+
+def test_dead_letters_that_published_nothing_close_without_making_a_producer() -> None:
+    maker = ProducerMaker()
+
+    DeadLetters(maker, "g").close()  # type: ignore[arg-type]
+
+    assert maker.made == []
