@@ -10,8 +10,9 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,16 @@ class ContractError(Exception):
 
 
 @dataclass(frozen=True)
+class LeanReading:
+    """A cheaper way to read what a schema wrote: its body read with `schema`, which has no
+    logical types (fastavro's reader costs more per such field than making its value), then
+    the `conversions` make the dates and timestamps; UUIDs stay text."""
+
+    schema: Any
+    conversions: tuple[tuple[str, Callable[[int], Any]], ...]
+
+
+@dataclass(frozen=True)
 class EventSchema:
     """One version of one event type's schema, and two cheaper ways to read what it wrote."""
 
@@ -37,12 +48,13 @@ class EventSchema:
     version: int
     parsed: Any
     fingerprint: bytes
-    uuids_as_text: Any
-    """The schema with its `uuid` fields read as their text: for a reader that validates them
-    itself (a pydantic event parses a UUID's text faster than fastavro's reader makes one)."""
-    envelope: Any
-    """The schema's fields up to the last envelope field a passed-over event keeps (case id,
-    version, business date), UUIDs and timestamps left as written: a read stops after them."""
+    lean: LeanReading
+    """Every field, UUIDs as their text: for a reader that validates them itself (a pydantic
+    event parses a UUID's text faster than fastavro's reader makes one)."""
+    envelope: LeanReading | None
+    """The fields up to the last envelope field a passed-over event keeps (case id, version,
+    business date; Avro writes fields in order, so the read stops after them); None for a
+    record without them (not a case event)."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +94,8 @@ class SchemaSet:
             version=version,
             parsed=parsed,
             fingerprint=digest,
-            uuids_as_text=parse_schema(_without_logical_types(schema, {"uuid"})),
-            envelope=_envelope_schema(schema),
+            lean=_lean_reading(schema),
+            envelope=_envelope_reading(schema),
         )
         self._by_key[(name, version)] = entry
         self._by_fingerprint[digest] = entry
@@ -149,11 +161,22 @@ class AvroCodec:
             value, writer, writer.parsed, reader.parsed if reader is not writer else None
         )
 
+    def decode_lean(self, value: bytes, writer: EventSchema, lean: LeanReading) -> DecodedEvent:
+        """Decodes a message `writer` wrote the cheaper way `lean` reads it (`writer.lean` or
+        `writer.envelope`): UUIDs as text, dates and timestamps made without fastavro's
+        logical-type readers."""
+        decoded = self.decode_as(value, writer, lean.schema)
+        record = decoded.record
+        for name, convert in lean.conversions:
+            if (number := record[name]) is not None:
+                record[name] = convert(number)
+        return decoded
+
     def decode_as(
         self, value: bytes, writer: EventSchema, as_written: Any, reader: Any = None
     ) -> DecodedEvent:
         """Decodes a message `writer` wrote, reading its body with `as_written` (the writer's
-        schema or one of its cheaper forms, `EventSchema.uuids_as_text` or `.envelope`)."""
+        parsed schema or a lean one of it)."""
         try:
             record = schemaless_reader(io.BytesIO(value[HEADER_LENGTH:]), as_written, reader)
         except (ValueError, TypeError, KeyError, EOFError, IndexError, StopIteration) as error:
@@ -169,30 +192,62 @@ class AvroCodec:
 ENVELOPE_KEPT = ("case_id", "case_version", "effective_on")
 
 
-def _without_logical_types(schema: Any, kinds: set[str]) -> Any:
-    """The schema with the `kinds` of logical type removed wherever they annotate a type."""
-    if isinstance(schema, dict):
-        return {
-            key: _without_logical_types(value, kinds)
-            for key, value in schema.items()
-            if not (key == "logicalType" and value in kinds)
-        }
-    if isinstance(schema, list):
-        return [_without_logical_types(item, kinds) for item in schema]
-    return schema
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = _EPOCH.date().toordinal()
+# How a lean reading makes each logical type of a record's own fields (as fastavro's readers do).
+_CONVERSIONS: dict[str, Callable[[int], Any]] = {
+    "date": lambda days: date.fromordinal(_EPOCH_ORDINAL + days),
+    "timestamp-micros": lambda micros: _EPOCH + timedelta(microseconds=micros),
+    "timestamp-millis": lambda millis: _EPOCH + timedelta(milliseconds=millis),
+}
 
 
-def _envelope_schema(schema: dict[str, Any]) -> Any:
-    """The leading fields of a record schema up to the last `ENVELOPE_KEPT` one (Avro writes
-    fields in order, so reading them stops there); None if it lacks one (not a case event)."""
+def _lean_reading(schema: dict[str, Any]) -> LeanReading:
+    """The lean reading of a record schema: UUIDs anywhere read as text, the record's own
+    date and timestamp fields read as numbers and converted (nested ones, which no schema has
+    today, stay with fastavro's readers)."""
+    fields, conversions = [], []
+    for field in schema["fields"]:
+        kind = _own_logical_type(field["type"])
+        if kind in _CONVERSIONS:
+            conversions.append((field["name"], _CONVERSIONS[kind]))
+            field = {**field, "type": _without_logical_types(field["type"], {kind}, nested=False)}
+        fields.append(field)
+    lean = _without_logical_types({**schema, "fields": fields}, {"uuid"})
+    return LeanReading(parse_schema(lean), tuple(conversions))
+
+
+def _envelope_reading(schema: dict[str, Any]) -> LeanReading | None:
+    """The lean reading of a record schema's leading fields up to the last `ENVELOPE_KEPT` one,
+    converting only those kept; None if it lacks one."""
     names = [field["name"] for field in schema.get("fields", ())]
     if not set(ENVELOPE_KEPT) <= set(names):
         return None
     last = max(names.index(name) for name in ENVELOPE_KEPT)
-    leading = {**schema, "fields": schema["fields"][: last + 1]}
-    return parse_schema(
-        _without_logical_types(leading, {"uuid", "timestamp-millis", "timestamp-micros"})
-    )
+    lean = _lean_reading({**schema, "fields": schema["fields"][: last + 1]})
+    kept = tuple((name, convert) for name, convert in lean.conversions if name in ENVELOPE_KEPT)
+    return LeanReading(lean.schema, kept)
+
+
+def _own_logical_type(field_type: Any) -> str | None:
+    """The logical type of a field's own type, or of the one non-null branch of its union."""
+    branches = field_type if isinstance(field_type, list) else [field_type]
+    kinds = {b.get("logicalType") for b in branches if isinstance(b, dict)} - {None}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _without_logical_types(schema: Any, kinds: set[str], nested: bool = True) -> Any:
+    """The schema with the `kinds` of logical type removed where they annotate a type: anywhere
+    in it, or with `nested=False` only on the type itself (or the branches of its union)."""
+    if isinstance(schema, list):
+        return [_without_logical_types(item, kinds, nested) for item in schema]
+    if isinstance(schema, dict):
+        return {
+            key: _without_logical_types(value, kinds) if nested else value
+            for key, value in schema.items()
+            if not (key == "logicalType" and value in kinds)
+        }
+    return schema
 
 
 @cache

@@ -88,10 +88,10 @@ class AvroMapper(Mapper[Any]):
         fields it keeps."""
         writer = self.codec.writer_of(value)
         if writer.name in reads:
-            return self._typed(self.codec.decode_as(value, writer, writer.uuids_as_text))
+            return self._typed(self.codec.decode_lean(value, writer, writer.lean))
         if writer.name not in self._classes or writer.envelope is None:
             raise ContractError(f"{writer.name} is not an event of this domain")
-        record = self.codec.decode_as(value, writer, writer.envelope).record
+        record = self.codec.decode_lean(value, writer, writer.envelope).record
         try:
             case_id = _CASE_ID.validate_python(record["case_id"])
         except ValidationError as error:

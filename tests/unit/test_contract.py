@@ -142,7 +142,7 @@ def test_an_event_stored_with_an_older_schema_is_upcast_when_rebuilt(writer: Eve
 
 
 @pytest.mark.parametrize("event_class", EVENT_CLASSES, ids=lambda c: c.__name__)
-def test_an_event_a_read_model_reads_is_rebuilt_from_its_uuids_read_as_text_unchanged(
+def test_an_event_a_read_model_reads_is_rebuilt_from_its_lean_reading_unchanged(
     event_class: type,
 ) -> None:
     event = sample_event(event_class)
@@ -153,7 +153,7 @@ def test_an_event_a_read_model_reads_is_rebuilt_from_its_uuids_read_as_text_unch
 
 
 @pytest.mark.parametrize("writer", OLDER_SCHEMAS, ids=lambda s: f"{s.name}.v{s.version}")
-def test_an_event_written_with_an_older_schema_is_rebuilt_the_same_from_its_uuids_as_text(
+def test_an_event_written_with_an_older_schema_is_rebuilt_the_same_from_its_lean_reading(
     writer: EventSchema,
 ) -> None:
     event_class = next(c for c in EVENT_CLASSES if c.__name__ == writer.name)
@@ -171,6 +171,31 @@ def test_an_event_written_with_an_older_schema_is_rebuilt_the_same_from_its_uuid
     assert MAPPER.event_or_passed_over(value, {writer.name}) == MAPPER.to_domain_event(stored)
 
 
+@pytest.mark.parametrize("writer", list(SCHEMAS), ids=lambda s: f"{s.name}.v{s.version}")
+def test_a_lean_reading_gives_the_full_record_with_uuids_as_text(writer: EventSchema) -> None:
+    present = sample_record_for(writer.parsed)
+    absent = {
+        f["name"]: None if isinstance(f["type"], list) else present[f["name"]]
+        for f in writer.parsed["fields"]
+    }
+    for record in (present, absent):
+        body = io.BytesIO()
+        schemaless_writer(body, writer.parsed, record)
+        value = b"\xc3\x01" + writer.fingerprint + body.getvalue()
+
+        lean = CODEC.decode_lean(value, writer, writer.lean).record
+
+        assert lean == uuids_as_text(CODEC.decode(value, upgrade=False).record)
+
+
+def uuids_as_text(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: uuids_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [uuids_as_text(v) for v in value]
+    return str(value) if isinstance(value, UUID) else value
+
+
 CASE_EVENT_SCHEMAS = [s for s in SCHEMAS if s.name in {c.__name__ for c in EVENT_CLASSES}]
 
 
@@ -182,7 +207,8 @@ def test_a_passed_over_event_is_read_only_up_to_the_envelope_it_keeps(writer: Ev
     full = CODEC.decode(value, upgrade=False).record
     names = [f["name"] for f in writer.parsed["fields"]]
 
-    envelope = CODEC.decode_as(value, writer, writer.envelope).record
+    assert writer.envelope is not None
+    envelope = CODEC.decode_lean(value, writer, writer.envelope).record
     passed = MAPPER.event_or_passed_over(value, frozenset())
 
     assert list(envelope) == names[: names.index("effective_on") + 1]
@@ -200,7 +226,7 @@ def test_a_passed_over_event_whose_case_id_is_not_a_uuid_is_refused() -> None:
     record = sample_record_for(writer.parsed)
     record["case_id"] = "not-a-uuid"
     body = io.BytesIO()
-    schemaless_writer(body, writer.uuids_as_text, record)
+    schemaless_writer(body, writer.lean.schema, record)
 
     with pytest.raises(ContractError, match="InvoicePaid has no valid case_id"):
         MAPPER.event_or_passed_over(b"\xc3\x01" + writer.fingerprint + body.getvalue(), ())
