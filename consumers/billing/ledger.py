@@ -166,8 +166,7 @@ class BillingLedger(CaseOrderedStore):
     def tables(self) -> Sequence[str]:
         return ("billing_entries", "billing_invoices", "billing_authorizations", "billing_cases")
 
-    def apply_event(self, event: Any) -> None:
-        case_id = str(event.originator_id)
+    def apply_event(self, event: Any, case_id: str) -> None:
         if type(event).__name__ not in self.reads:
             # It records nothing here (a passed-over one, most often); its case must be known.
             if not self._knows_case(case_id):

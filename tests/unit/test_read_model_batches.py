@@ -22,6 +22,7 @@ from adapters.view_database import ViewDatabase
 from application.bootstrap import build_case_management
 from application.settings import Settings
 from consumers.billing.ledger import BillingLedger
+from consumers.reporting import store as reporting_store
 from consumers.reporting.store import ReportingStore
 from domain import timeline
 from domain.deadlines import deadlines, timeline_of
@@ -147,7 +148,7 @@ def test_a_store_fed_only_the_event_types_it_reads_holds_what_every_event_rebuil
 READERS: dict[str, list[Any]] = {
     "caseload": [_advanced, timeline],
     "billing": [BillingLedger.apply_event],
-    "reporting": [ReportingStore.apply_event, employment_fact],
+    "reporting": [reporting_store, employment_fact],
 }
 
 
