@@ -217,7 +217,7 @@ class CaseOrderedStore:
             self.memo.clear()
             self._appends.clear()
             self._savepoints = savepoints
-            case_ids = [str(delivery.event.originator_id) for delivery in deliveries]
+            case_ids = _case_ids(deliveries)
             versions = dict.fromkeys(case_ids, 0)
             versions.update(self.versions_of(list(versions)))
             applied: dict[str, int] = {}
@@ -306,6 +306,18 @@ class CaseOrderedStore:
 
 
 _CHUNK = 500
+
+
+def _case_ids(deliveries: Sequence[Delivery]) -> list[str]:
+    """Each delivered event's case, as text (converted once per case: a UUID's `str` is slow)."""
+    names: dict[Any, str] = {}
+    case_ids = []
+    for delivery in deliveries:
+        originator_id = delivery.event.originator_id
+        if (case_id := names.get(originator_id)) is None:
+            case_id = names[originator_id] = str(originator_id)
+        case_ids.append(case_id)
+    return case_ids
 
 
 def _is_unique_violation(error: Exception) -> bool:
