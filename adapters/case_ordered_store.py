@@ -5,7 +5,9 @@ one transaction applies the new events of each case in `case_version` order, rec
 version each case reached and the topic position, and commits. A redelivered event (version
 already applied) is skipped; a gap is rejected to dead letters. Each event is applied inside a
 savepoint, so an event the store refuses leaves no half-written rows behind (a batch is first
-tried without them, and applied again with them only if an event in it is refused).
+tried without them, and applied again with them only if an event in it is refused). Rows are
+queued and written with one statement per table (`append`, `insert`); a queued row whose key is
+already taken is found when they are written, and that batch too is applied again, event by event.
 
 A store that folds a whole batch at once (the caseload view, whose fold runs before it takes the
 write lock) overrides `apply` and keeps the same bookkeeping through `versions_of` and
@@ -18,8 +20,11 @@ it is rebuilt (`pes rebuild <view>`), which empties it and stamps the current la
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import psycopg
 
 from adapters.consumer import Delivery, is_next_of_its_case
 from adapters.view_database import ViewDatabase
@@ -72,7 +77,12 @@ class CaseOrderedStore:
         self.memo: dict[Any, Any] = {}
         """What a store remembers of its own rows within one batch's transaction (emptied
         when the transaction starts, and when an event's savepoint is rolled back)."""
-        self._appends: dict[str, list[tuple[Any, ...]]] = {}
+        self._appends: dict[str, list[Sequence[Any]]] = {}
+        self._refusable: set[str] = set()
+        self._savepoints = False
+        self.writes = 0
+        """How many times queued rows were written: a row `insert` queued is still queued (and
+        may be changed in place) while this has not moved."""
         db.create(POSITIONS_SCHEMA)
         db.create(self.schema)
         self._stored_layout = self._read_layout()
@@ -107,25 +117,55 @@ class CaseOrderedStore:
         )
         self._stored_layout = self.layout
 
-    def apply_event(self, event: Any) -> None:
-        """Writes what the event changes, inside the batch's transaction; raises `Refused`."""
+    def apply_event(self, event: Any, case_id: str) -> None:
+        """Writes what the event of case `case_id` (its originator) changes, inside the batch's
+        transaction; raises `Refused`."""
         raise NotImplementedError
 
     def tables(self) -> Sequence[str]:
         """The store's own tables, emptied by `reset`."""
         raise NotImplementedError
 
-    def append(self, sql: str, row: tuple[Any, ...]) -> None:
+    def append(self, sql: str, row: Sequence[Any]) -> None:
         """Queues a plain INSERT of a row nothing in the batch reads back (nor refuses on): the
         rows of each statement are written with one `execute_many` before the batch commits
         (before an event's savepoint is released), instead of one statement per event."""
-        self._appends.setdefault(sql, []).append(row)
+        if (rows := self._appends.get(sql)) is None:
+            self._appends[sql] = [row]
+        else:
+            rows.append(row)
+
+    def insert(self, sql: str, row: list[Any], refusal: str) -> bool:
+        """A plain INSERT of a row whose key the event must not find taken (it is then refused
+        with `refusal`). Queued as `append` queues, when the batch is applied without savepoints
+        (True: the caller may change `row` in place while `writes` has not moved); a taken key
+        is found when the rows are written and the batch is applied again with savepoints,
+        where the row is written at once (False) and a taken key refuses its event."""
+        if not self._savepoints:
+            self._refusable.add(sql)
+            self.append(sql, row)
+            return True
+        try:
+            self.db.execute(sql, row)
+        except (sqlite3.IntegrityError, psycopg.IntegrityError) as error:
+            if _is_unique_violation(error):
+                raise Refused(refusal) from error
+            raise
+        return False
 
     def write_appended(self) -> None:
         """Writes the queued rows now: before a read of their table within the batch."""
-        for sql, rows in self._appends.items():
-            self.db.execute_many(sql, rows)
-        self._appends.clear()
+        if not self._appends:
+            return
+        self.writes += 1
+        appends, self._appends = self._appends, {}
+        for sql, rows in appends.items():
+            try:
+                self.db.execute_many(sql, rows)
+            except (sqlite3.IntegrityError, psycopg.IntegrityError) as error:
+                if sql in self._refusable and _is_unique_violation(error):
+                    raise _RefusedInBatch from error
+                raise
 
     def close(self) -> None:
         self.db.close()
@@ -176,25 +216,30 @@ class CaseOrderedStore:
         with self.db.transaction():
             self.memo.clear()
             self._appends.clear()
-            case_ids = [str(delivery.event.originator_id) for delivery in deliveries]
+            self._savepoints = savepoints
+            case_ids = _case_ids(deliveries)
             versions = dict.fromkeys(case_ids, 0)
             versions.update(self.versions_of(list(versions)))
             applied: dict[str, int] = {}
             rejected: list[tuple[Delivery, str]] = []
+            apply_event = self.apply_event
             for delivery, case_id in zip(deliveries, case_ids, strict=True):
                 event = delivery.event
-                if not is_next_of_its_case(delivery, versions[case_id], rejected):
+                version = event.originator_version
+                if version != versions[case_id] + 1 and not is_next_of_its_case(
+                    delivery, versions[case_id], rejected
+                ):
                     continue
                 if not savepoints:
                     try:
-                        self.apply_event(event)
+                        apply_event(event, case_id)
                     except Refused as refusal:
                         raise _RefusedInBatch from refusal
-                    versions[case_id] = applied[case_id] = event.originator_version
+                    versions[case_id] = applied[case_id] = version
                     continue
                 self.db.execute("SAVEPOINT event")
                 try:
-                    self.apply_event(event)
+                    apply_event(event, case_id)
                     self.write_appended()
                 except Refused as refusal:
                     self.db.execute("ROLLBACK TO SAVEPOINT event")
@@ -204,7 +249,7 @@ class CaseOrderedStore:
                     continue
                 finally:
                     self.db.execute("RELEASE SAVEPOINT event")
-                versions[case_id] = applied[case_id] = event.originator_version
+                versions[case_id] = applied[case_id] = version
             self.write_appended()
             self.record_progress(applied, topic, partition, next_offset)
             before_commit(rejected)
@@ -261,6 +306,28 @@ class CaseOrderedStore:
 
 
 _CHUNK = 500
+
+
+def _case_ids(deliveries: Sequence[Delivery]) -> list[str]:
+    """Each delivered event's case, as text (converted once per case: a UUID's `str` is slow)."""
+    names: dict[Any, str] = {}
+    case_ids = []
+    for delivery in deliveries:
+        originator_id = delivery.event.originator_id
+        if (case_id := names.get(originator_id)) is None:
+            case_id = names[originator_id] = str(originator_id)
+        case_ids.append(case_id)
+    return case_ids
+
+
+def _is_unique_violation(error: Exception) -> bool:
+    """Whether the INSERT failed on a taken key (not on a NOT NULL or CHECK constraint)."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return error.sqlite_errorname in (
+            "SQLITE_CONSTRAINT_PRIMARYKEY",
+            "SQLITE_CONSTRAINT_UNIQUE",
+        )
+    return isinstance(error, psycopg.errors.UniqueViolation)
 
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[str, ...]:

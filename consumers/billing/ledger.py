@@ -8,7 +8,7 @@ money movement with its business date, from which the provider and fiscal-period
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -166,94 +166,126 @@ class BillingLedger(CaseOrderedStore):
     def tables(self) -> Sequence[str]:
         return ("billing_entries", "billing_invoices", "billing_authorizations", "billing_cases")
 
-    def apply_event(self, event: Any) -> None:
-        case_id = str(event.originator_id)
-        if type(event).__name__ not in self.reads:
-            # It records nothing here (a passed-over one, most often); its case must be known.
-            if not self._knows_case(case_id):
-                raise Refused(f"case {case_id} was never opened in the ledger")
+    def apply_event(self, event: Any, case_id: str) -> None:
+        event_type = type(event).__name__
+        if event_type == "CaseOpened":
+            self.append(
+                "INSERT INTO billing_cases VALUES (?, ?, ?)",
+                (case_id, event.case_number, event.program.value),
+            )
+            self.memo[case_id] = True
             return
-        match event:
-            case Case.CaseOpened():
-                self.db.execute(
-                    "INSERT INTO billing_cases VALUES (?, ?, ?)",
-                    (case_id, event.case_number, event.program.value),
-                )
-                self.memo[case_id] = True
-            case _ if not self._knows_case(case_id):
-                raise Refused(f"case {case_id} was never opened in the ledger")
-            case Case.ServiceAuthorized():
-                self.db.execute(
-                    "INSERT INTO billing_authorizations VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, ?, NULL, NULL)",
-                    (
-                        str(event.authorization_id),
-                        case_id,
-                        event.provider,
-                        event.service_type.value,
-                        event.effective_on.isoformat(),
-                        event.amount_cents,
-                        AuthorizationStatus.AUTHORIZED.value,
-                    ),
-                )
-                self._journal(
-                    event, event.authorization_id, Movement.ENCUMBERED, event.amount_cents
-                )
-            case Case.ServiceProvided():
-                self._end_authorization(event, AuthorizationStatus.PROVIDED)
-            case Case.AuthorizationCancelled():
-                self._end_authorization(event, AuthorizationStatus.CANCELLED)
-            case Case.InvoiceReceived():
-                provider = self._provider_of(event.authorization_id)
-                self.db.execute(
-                    "INSERT INTO billing_invoices VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-                    (
-                        str(event.invoice_id),
-                        str(event.authorization_id),
-                        case_id,
-                        provider,
-                        event.invoice_number,
-                        event.amount_cents,
-                        event.effective_on.isoformat(),
-                    ),
-                )
-                self._update_authorization(
-                    event.authorization_id,
-                    "invoiced_cents = invoiced_cents + ?",
-                    (event.amount_cents,),
-                )
-                self._journal(event, event.authorization_id, Movement.INVOICED, event.amount_cents)
-            case Case.InvoicePaid():
-                updated = self.db.execute(
-                    "UPDATE billing_invoices SET paid_cents = ?, paid_on = ? "
-                    "WHERE invoice_id = ? AND paid_on IS NULL RETURNING invoice_id",
-                    (event.amount_cents, event.effective_on.isoformat(), str(event.invoice_id)),
-                )
-                if not updated:
-                    raise Refused(
-                        f"invoice {event.invoice_id} is not in the ledger or already paid"
-                    )
-                self._update_authorization(
-                    event.authorization_id, "paid_cents = paid_cents + ?", (event.amount_cents,)
-                )
-                self._journal(event, event.authorization_id, Movement.PAID, event.amount_cents)
-            case Case.BalanceUnencumbered():
-                self._update_authorization(
-                    event.authorization_id,
-                    "unencumbered_cents = ?, unencumbered_on = ?",
-                    (event.amount_cents, event.effective_on.isoformat()),
-                )
-                self._journal(
-                    event, event.authorization_id, Movement.UNENCUMBERED, event.amount_cents
-                )
+        if not self._knows_case(case_id):
+            raise Refused(f"case {case_id} was never opened in the ledger")
+        # Those not read record nothing here (passed over, most often): their case is known.
+        if (handler := _HANDLERS.get(event_type)) is not None:
+            handler(self, case_id, event)
 
-    def _end_authorization(self, event: Any, status: AuthorizationStatus) -> None:
-        self._update_authorization(
-            event.authorization_id,
-            "status = ?, ended_on = ?",
-            (status.value, event.effective_on.isoformat()),
+    def _authorize(self, case_id: str, event: Any) -> None:
+        authorization_id = str(event.authorization_id)
+        row = [
+            authorization_id,
+            case_id,
+            event.provider,
+            event.service_type.value,
+            event.effective_on.isoformat(),
+            event.amount_cents,
+            0,
+            0,
+            0,
+            AuthorizationStatus.AUTHORIZED.value,
+            None,
+            None,
+        ]
+        self.append(
+            "INSERT INTO billing_authorizations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+        )
+        self.memo["authorization", authorization_id] = _Queued(row, self.writes)
+        self.memo["provider", event.authorization_id] = event.provider
+        self._journal(
+            case_id, event, event.authorization_id, Movement.ENCUMBERED, event.amount_cents
         )
 
-    def _update_authorization(self, authorization_id: Any, assignments: str, params: tuple) -> None:
+    def _provide(self, case_id: str, event: Any) -> None:
+        self._end_authorization(event, AuthorizationStatus.PROVIDED)
+
+    def _cancel(self, case_id: str, event: Any) -> None:
+        self._end_authorization(event, AuthorizationStatus.CANCELLED)
+
+    def _receive_invoice(self, case_id: str, event: Any) -> None:
+        provider = self._provider_of(event.authorization_id)
+        invoice_id = str(event.invoice_id)
+        row = [
+            invoice_id,
+            str(event.authorization_id),
+            case_id,
+            provider,
+            event.invoice_number,
+            event.amount_cents,
+            event.effective_on.isoformat(),
+            None,
+            None,
+        ]
+        self.append("INSERT INTO billing_invoices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        self.memo["invoice", invoice_id] = _Queued(row, self.writes)
+        if (authorization := self._queued_authorization(event.authorization_id)) is not None:
+            authorization[_INVOICED] += event.amount_cents
+        else:
+            self._update_authorization(
+                event.authorization_id,
+                "invoiced_cents = invoiced_cents + ?",
+                (event.amount_cents,),
+            )
+        self._journal(case_id, event, event.authorization_id, Movement.INVOICED, event.amount_cents)
+
+    def _pay_invoice(self, case_id: str, event: Any) -> None:
+        on = event.effective_on.isoformat()
+        refusal = f"invoice {event.invoice_id} is not in the ledger or already paid"
+        if (invoice := self._queued_row(("invoice", str(event.invoice_id)))) is None:
+            if not self.db.execute(
+                "UPDATE billing_invoices SET paid_cents = ?, paid_on = ? "
+                "WHERE invoice_id = ? AND paid_on IS NULL RETURNING invoice_id",
+                (event.amount_cents, on, str(event.invoice_id)),
+            ):
+                raise Refused(refusal)
+        elif invoice[_PAID_ON] is not None:
+            raise Refused(refusal)
+        else:
+            invoice[_PAID_CENTS], invoice[_PAID_ON] = event.amount_cents, on
+        if (authorization := self._queued_authorization(event.authorization_id)) is not None:
+            authorization[_PAID] += event.amount_cents
+        else:
+            self._update_authorization(
+                event.authorization_id, "paid_cents = paid_cents + ?", (event.amount_cents,)
+            )
+        self._journal(case_id, event, event.authorization_id, Movement.PAID, event.amount_cents)
+
+    def _unencumber(self, case_id: str, event: Any) -> None:
+        on = event.effective_on.isoformat()
+        if (authorization := self._queued_authorization(event.authorization_id)) is not None:
+            authorization[_UNENCUMBERED], authorization[_UNENCUMBERED_ON] = event.amount_cents, on
+        else:
+            self._update_authorization(
+                event.authorization_id,
+                "unencumbered_cents = ?, unencumbered_on = ?",
+                (event.amount_cents, on),
+            )
+        self._journal(
+            case_id, event, event.authorization_id, Movement.UNENCUMBERED, event.amount_cents
+        )
+
+    def _end_authorization(self, event: Any, status: AuthorizationStatus) -> None:
+        on = event.effective_on.isoformat()
+        if (authorization := self._queued_authorization(event.authorization_id)) is not None:
+            authorization[_STATUS], authorization[_ENDED_ON] = status.value, on
+        else:
+            self._update_authorization(
+                event.authorization_id, "status = ?, ended_on = ?", (status.value, on)
+            )
+
+    def _update_authorization(
+        self, authorization_id: Any, assignments: str, params: tuple[Any, ...]
+    ) -> None:
         updated = self.db.execute(
             f"UPDATE billing_authorizations SET {assignments} WHERE authorization_id = ? "
             "RETURNING authorization_id",
@@ -261,6 +293,16 @@ class BillingLedger(CaseOrderedStore):
         )
         if not updated:
             raise Refused(f"authorization {authorization_id} is not in the ledger")
+
+    def _queued_authorization(self, authorization_id: Any) -> list[Any] | None:
+        return self._queued_row(("authorization", str(authorization_id)))
+
+    def _queued_row(self, key: tuple[str, str]) -> list[Any] | None:
+        """The row the batch queued and has not written yet, to change in place."""
+        queued: _Queued | None = self.memo.get(key)
+        if queued is None or queued.at != self.writes:
+            return None
+        return queued.row
 
     def _provider_of(self, authorization_id: Any) -> str:
         # An authorization's provider never changes: remembered for the batch.
@@ -276,17 +318,19 @@ class BillingLedger(CaseOrderedStore):
         return str(self.memo[key])
 
     def _knows_case(self, case_id: str) -> bool:
-        if case_id not in self.memo:
-            self.memo[case_id] = bool(
+        if (known := self.memo.get(case_id)) is None:
+            known = self.memo[case_id] = bool(
                 self.db.execute("SELECT 1 FROM billing_cases WHERE case_id = ?", (case_id,))
             )
-        return bool(self.memo[case_id])
+        return bool(known)
 
-    def _journal(self, event: Any, authorization_id: Any, movement: Movement, amount: int) -> None:
+    def _journal(
+        self, case_id: str, event: Any, authorization_id: Any, movement: Movement, amount: int
+    ) -> None:
         self.append(
             "INSERT INTO billing_entries VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                str(event.originator_id),
+                case_id,
                 event.originator_version,
                 str(authorization_id),
                 self._provider_of(authorization_id),
@@ -407,3 +451,29 @@ def _invoice(r: tuple[Any, ...]) -> InvoiceRow:
         paid_cents=int(r[7]) if r[7] is not None else None,
         paid_on=date.fromisoformat(r[8]) if r[8] else None,
     )
+
+
+# Positions of the columns the events change in a queued row.
+_INVOICED, _PAID, _UNENCUMBERED, _STATUS, _ENDED_ON, _UNENCUMBERED_ON = range(6, 12)
+_PAID_CENTS, _PAID_ON = 7, 8
+
+
+class _Queued:
+    """A row the batch queued, and the store's `writes` then: changed in place until written."""
+
+    __slots__ = ("at", "row")
+
+    def __init__(self, row: list[Any], at: int) -> None:
+        self.row = row
+        self.at = at
+
+
+_HANDLERS: dict[str, Callable[[BillingLedger, str, Any], None]] = {
+    Case.ServiceAuthorized.__name__: BillingLedger._authorize,
+    Case.ServiceProvided.__name__: BillingLedger._provide,
+    Case.AuthorizationCancelled.__name__: BillingLedger._cancel,
+    Case.InvoiceReceived.__name__: BillingLedger._receive_invoice,
+    Case.InvoicePaid.__name__: BillingLedger._pay_invoice,
+    Case.BalanceUnencumbered.__name__: BillingLedger._unencumber,
+}
+"""What each event type read changes (CaseOpened aside)."""

@@ -18,7 +18,7 @@ Events the reports do not need (invoices, payments, releases of balances) change
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -173,153 +173,222 @@ class ReportingStore(CaseOrderedStore):
             "reporting_cases",
         )
 
-    def apply_event(self, event: Any) -> None:
-        case_id = str(event.originator_id)
+    def apply_event(self, event: Any, case_id: str) -> None:
         event_type = type(event).__name__
-        if event_type not in self.reads:
-            # It records nothing here (a passed-over one, most often); its case must be known.
-            self._case_of(case_id)
-            return
-        match event:
-            case Case.CaseOpened():
-                self._open(case_id, event)
-                caseworker_id, program = event.caseworker_id, event.program.value
-            case _:
-                caseworker_id, program = self._case_of(case_id)
-        status = STATUS_AFTER_EVENT[event_type].value if event_type in STATUS_AFTER_EVENT else None
-        match event:
-            case Case.CaseReassigned():
-                # The case counts in its new caseworker's caseload from that day, as it stands.
-                caseworker_id, status = event.caseworker_id, self._status_of(case_id)
+        if event_type == "CaseOpened":
+            case = self._open(case_id, event)
+        else:
+            case = self._case_of(case_id)
+            if event_type not in self.reads:
+                return  # it records nothing here (a passed-over one, most often)
+        on = event.effective_on.isoformat()
+        status = _STATUS_AFTER.get(event_type)
+        caseworker_id = case.caseworker_id
+        if event_type == "CaseReassigned":
+            # The case counts in its new caseworker's caseload from that day, as it stands.
+            caseworker_id, status = event.caseworker_id, self._status_of(case_id, case)
         if status is not None:
             self.append(
                 "INSERT INTO reporting_status_changes VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     case_id,
                     event.originator_version,
-                    event.effective_on.isoformat(),
+                    on,
                     status,
                     event_type,
                     caseworker_id,
                     event.actor.id,
                 ),
             )
-        if (fact := employment_fact(event)) is not None:
-            self._record_fact(case_id, fact)
-            return
-        on = event.effective_on.isoformat()
-        match event:
-            case Case.CashAssistanceEnded():
-                self._insert(
-                    "reporting_assistance_exits",
-                    (case_id, on, event.reason),
-                    f"cash assistance of case {case_id} already ended",
-                )
-            case Case.CaseReassigned():
-                self._update(
-                    "reporting_cases",
-                    "caseworker_id = ?",
-                    "case_id = ?",
-                    (event.caseworker_id, case_id),
-                    f"case {case_id} was never opened",
-                )
-                self.memo[case_id] = (event.caseworker_id, program)
-            case _ if program == Program.CASH_ASSISTANCE.value:
-                # The request, determination and authorization tables feed VR reports (VR-02
-                # windows, PE timeliness, overrides); a cash-assistance case counts in the caseload.
-                pass
-            case Case.PEServicesFoundAppropriate():
-                self._determine(case_id, event, RequestStatus.PE_APPROPRIATE)
-            case Case.NewEmploymentCaseOpened():
-                self._determine(case_id, event, RequestStatus.NEW_EMPLOYMENT_CASE)
-            case Case.PEServicesFoundNotAppropriate():
-                self._determine(case_id, event, RequestStatus.NOT_APPROPRIATE)
-            case Case.OutcomeAchieved():
-                self._update(
-                    "reporting_cases",
-                    "outcome_date = ?, hourly_wage_cents = ?, weekly_hours = ?",
-                    "case_id = ? AND outcome_date IS NULL",
-                    (on, event.hourly_wage_cents, float(event.weekly_hours), case_id),
-                    f"case {case_id} already has an outcome",
-                )
-            case Case.OutcomeDateCorrected():
-                self._update(
-                    "reporting_cases",
-                    "outcome_date = ?",
-                    "case_id = ? AND outcome_date IS NOT NULL",
-                    (event.corrected_outcome_date.isoformat(), case_id),
-                    f"case {case_id} has no outcome to correct",
-                )
-            case Case.GrandfatheringRecognized():
-                self._update(
-                    "reporting_cases",
-                    "grandfathered_on = ?",
-                    "case_id = ?",
-                    (on, case_id),
-                    f"case {case_id} is not in the reporting store",
-                )
-            case Case.PEServicesRequested():
-                self._insert(
-                    "reporting_requests (request_id, case_id, requested_on, purpose)",
-                    (str(event.request_id), case_id, on, event.purpose.value),
-                    f"request {event.request_id} was already recorded",
-                )
-            case Case.ReviewRequested():
-                self._update_request(
-                    case_id,
-                    event.request_id,
-                    "review_requested_on = ?",
-                    (on,),
-                )
-            case Case.ReviewDecided():
-                self._update_request(
-                    case_id,
-                    event.request_id,
-                    "review_decision = ?, review_decided_on = ?",
-                    (event.decision.value, on),
-                )
-            case Case.ServiceAuthorized():
-                self._authorize(case_id, event)
-            case Case.ServiceProvided():
-                self._end_authorization(case_id, event, AuthorizationStatus.PROVIDED)
-            case Case.AuthorizationCancelled():
-                self._end_authorization(case_id, event, AuthorizationStatus.CANCELLED)
-            case Case.ReturnedToMonitoring():
-                self._end_requests(case_id, event.completed_request_ids, "completed", on)
-            case Case.RemovedFromPEServices():
-                self._end_requests(case_id, event.closed_request_ids, "removed", on)
-            case Case.CaseTerminated():
-                self._update(
-                    "reporting_cases",
-                    "terminated_on = ?",
-                    "case_id = ? AND terminated_on IS NULL",
-                    (on, case_id),
-                    f"case {case_id} was already terminated",
-                )
+            case.status = status
+        handler = _HANDLERS.get(event_type)
+        if handler is not None and (
+            case.program != _CASH_ASSISTANCE or event_type in _EVERY_PROGRAM
+        ):
+            # The request, determination and authorization tables feed VR reports (VR-02
+            # windows, PE timeliness, overrides); a cash-assistance case counts in the caseload.
+            handler(self, case_id, case, event, on)
 
-    def _status_of(self, case_id: str) -> str:
+    def _status_of(self, case_id: str, case: _Case) -> str:
         """The case's status as of its last status change."""
-        self.write_appended()
-        rows = self.db.execute(
-            "SELECT status FROM reporting_status_changes WHERE case_id = ? "
-            "ORDER BY case_version DESC LIMIT 1",
-            (case_id,),
-        )
-        return str(rows[0][0])
+        if case.status is None:
+            self.write_appended()
+            rows = self.db.execute(
+                "SELECT status FROM reporting_status_changes WHERE case_id = ? "
+                "ORDER BY case_version DESC LIMIT 1",
+                (case_id,),
+            )
+            case.status = str(rows[0][0])
+        return case.status
 
-    def _open(self, case_id: str, event: Any) -> None:
-        self._insert(
-            "reporting_cases (case_id, case_number, program, caseworker_id, opened_on)",
-            (
-                case_id,
-                event.case_number,
-                event.program.value,
-                event.caseworker_id,
-                event.effective_on.isoformat(),
-            ),
-            f"case {case_id} was already opened",
+    def _open(self, case_id: str, event: Any) -> _Case:
+        refusal = f"case {case_id} was already opened"
+        if case_id in self.memo:
+            raise Refused(refusal)
+        program = event.program.value
+        row = [
+            case_id,
+            event.case_number,
+            program,
+            event.caseworker_id,
+            event.effective_on.isoformat(),
+            None,
+            None,
+            None,
+            None,
+            None,
+        ]
+        queued = self.insert(
+            "INSERT INTO reporting_cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row, refusal
         )
-        self.memo[case_id] = (event.caseworker_id, event.program.value)
+        case = self.memo[case_id] = _Case(
+            event.caseworker_id, program, row if queued else None, self.writes
+        )
+        return case
+
+    def _case_of(self, case_id: str) -> _Case:
+        """What the batch knows of the case: read once, then kept up to date by its events."""
+        case: _Case | None = self.memo.get(case_id)
+        if case is None:
+            rows = self.db.execute(
+                "SELECT caseworker_id, program FROM reporting_cases WHERE case_id = ?", (case_id,)
+            )
+            if not rows:
+                raise Refused(f"case {case_id} was never opened in the reporting store")
+            case = self.memo[case_id] = _Case(str(rows[0][0]), str(rows[0][1]), None, -1)
+        return case
+
+    def _queued_row(self, known: _Case | _Known | None) -> list[Any] | None:
+        """The row the batch queued and has not written yet, to change in place."""
+        if known is None or known.row is None or known.queued_at != self.writes:
+            return None
+        return known.row
+
+    def _record_employment_fact(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        fact = employment_fact(event)
+        assert fact is not None
+        self._record_fact(case_id, fact)
+
+    def _end_assistance(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        self.insert(
+            "INSERT INTO reporting_assistance_exits VALUES (?, ?, ?)",
+            [case_id, on, event.reason],
+            f"cash assistance of case {case_id} already ended",
+        )
+
+    def _reassign(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        if (row := self._queued_row(case)) is not None:
+            row[3] = event.caseworker_id
+        else:
+            self._update(
+                "reporting_cases",
+                "caseworker_id = ?",
+                "case_id = ?",
+                (event.caseworker_id, case_id),
+                f"case {case_id} was never opened",
+            )
+        case.caseworker_id = event.caseworker_id
+
+    def _record_outcome(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        refusal = f"case {case_id} already has an outcome"
+        if (row := self._queued_row(case)) is None:
+            self._update(
+                "reporting_cases",
+                "outcome_date = ?, hourly_wage_cents = ?, weekly_hours = ?",
+                "case_id = ? AND outcome_date IS NULL",
+                (on, event.hourly_wage_cents, float(event.weekly_hours), case_id),
+                refusal,
+            )
+        elif row[5] is not None:
+            raise Refused(refusal)
+        else:
+            row[5:8] = on, event.hourly_wage_cents, float(event.weekly_hours)
+
+    def _correct_outcome(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        refusal = f"case {case_id} has no outcome to correct"
+        corrected = event.corrected_outcome_date.isoformat()
+        if (row := self._queued_row(case)) is None:
+            self._update(
+                "reporting_cases",
+                "outcome_date = ?",
+                "case_id = ? AND outcome_date IS NOT NULL",
+                (corrected, case_id),
+                refusal,
+            )
+        elif row[5] is None:
+            raise Refused(refusal)
+        else:
+            row[5] = corrected
+
+    def _recognize_grandfathering(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        if (row := self._queued_row(case)) is not None:
+            row[8] = on
+        else:
+            self._update(
+                "reporting_cases",
+                "grandfathered_on = ?",
+                "case_id = ?",
+                (on, case_id),
+                f"case {case_id} is not in the reporting store",
+            )
+
+    def _terminate(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        refusal = f"case {case_id} was already terminated"
+        if (row := self._queued_row(case)) is None:
+            self._update(
+                "reporting_cases",
+                "terminated_on = ?",
+                "case_id = ? AND terminated_on IS NULL",
+                (on, case_id),
+                refusal,
+            )
+        elif row[9] is not None:
+            raise Refused(refusal)
+        else:
+            row[9] = on
+
+    def _request(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        request_id = str(event.request_id)
+        refusal = f"request {event.request_id} was already recorded"
+        if ("request", request_id) in self.memo:
+            raise Refused(refusal)
+        row = [request_id, case_id, on, event.purpose.value, None, None, None, None, None]
+        queued = self.insert(
+            "INSERT INTO reporting_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row, refusal
+        )
+        self.memo["request", request_id] = _Known(case_id, row if queued else None, self.writes)
+
+    def _request_review(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        self._update_request(case_id, event.request_id, {4: on}, "review_requested_on = ?")
+
+    def _decide_review(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        self._update_request(
+            case_id,
+            event.request_id,
+            {5: event.decision.value, 6: on},
+            "review_decision = ?, review_decided_on = ?",
+        )
+
+    def _find_appropriate(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        self._determine(case_id, event, RequestStatus.PE_APPROPRIATE, on)
+
+    def _open_new_employment_case(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        self._determine(case_id, event, RequestStatus.NEW_EMPLOYMENT_CASE, on)
+
+    def _find_not_appropriate(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        self._determine(case_id, event, RequestStatus.NOT_APPROPRIATE, on)
+
+    def _provide(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        self._end_authorization(case_id, event, AuthorizationStatus.PROVIDED, on)
+
+    def _cancel(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        self._end_authorization(case_id, event, AuthorizationStatus.CANCELLED, on)
+
+    def _complete_requests(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        self._end_requests(case_id, event.completed_request_ids, "completed", on)
+
+    def _remove_requests(self, case_id: str, case: _Case, event: Any, on: str) -> None:
+        self._end_requests(case_id, event.closed_request_ids, "removed", on)
 
     def _record_fact(self, case_id: str, fact: EmploymentFact) -> None:
         self.append(
@@ -360,20 +429,7 @@ class ReportingStore(CaseOrderedStore):
             )
         return facts
 
-    def _case_of(self, case_id: str) -> tuple[str, str]:
-        """The case's caseworker and program (remembered for the batch, kept up to date by
-        the events that change them)."""
-        if case_id not in self.memo:
-            rows = self.db.execute(
-                "SELECT caseworker_id, program FROM reporting_cases WHERE case_id = ?", (case_id,)
-            )
-            if not rows:
-                raise Refused(f"case {case_id} was never opened in the reporting store")
-            self.memo[case_id] = (str(rows[0][0]), str(rows[0][1]))
-        known: tuple[str, str] = self.memo[case_id]
-        return known
-
-    def _determine(self, case_id: str, event: Any, kind: RequestStatus) -> None:
+    def _determine(self, case_id: str, event: Any, kind: RequestStatus, on: str) -> None:
         self._require_request(case_id, event.request_id)
         self.append(
             "INSERT INTO reporting_determinations VALUES (?, ?, ?, ?, ?, ?)",
@@ -382,92 +438,109 @@ class ReportingStore(CaseOrderedStore):
                 event.originator_version,
                 str(event.request_id),
                 kind.value,
-                event.effective_on.isoformat(),
+                on,
                 event.actor.id,
             ),
         )
 
-    def _authorize(self, case_id: str, event: Any) -> None:
+    def _authorize(self, case_id: str, case: _Case, event: Any, on: str) -> None:
         self._require_request(case_id, event.request_id)
-        on = event.effective_on.isoformat()
         authorization_id = str(event.authorization_id)
-        self._insert(
-            "reporting_authorizations",
-            (
-                authorization_id,
-                case_id,
-                str(event.request_id),
-                on,
-                event.service_type.value,
-                event.category.value,
-                event.planned_start.isoformat(),
-                event.planned_end.isoformat(),
-                int(event.grandfathered),
-                event.policy_version,
-                event.actor.id,
-                AuthorizationStatus.AUTHORIZED.value,
-                None,
-            ),
-            f"authorization {authorization_id} was already recorded",
+        refusal = f"authorization {authorization_id} was already recorded"
+        if ("authorization", authorization_id) in self.memo:
+            raise Refused(refusal)
+        row = [
+            authorization_id,
+            case_id,
+            str(event.request_id),
+            on,
+            event.service_type.value,
+            event.category.value,
+            event.planned_start.isoformat(),
+            event.planned_end.isoformat(),
+            int(event.grandfathered),
+            event.policy_version,
+            event.actor.id,
+            _AUTHORIZED,
+            None,
+        ]
+        queued = self.insert(
+            "INSERT INTO reporting_authorizations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            row,
+            refusal,
         )
+        self.memo["authorization", authorization_id] = _Known(
+            case_id, row if queued else None, self.writes
+        )
+        if not event.overrides:
+            return
         rule_ids = [override.rule_id for override in event.overrides]
         if len(set(rule_ids)) != len(rule_ids):
             raise Refused(f"authorization {authorization_id} overrides a rule twice: {rule_ids}")
-        self.db.execute_many(
-            "INSERT INTO reporting_overrides VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (authorization_id, o.rule_id, case_id, on, event.actor.id, o.reason)
-                for o in event.overrides
-            ],
-        )
+        # A new authorization has no overrides yet: their keys cannot be taken.
+        for override in event.overrides:
+            self.append(
+                "INSERT INTO reporting_overrides VALUES (?, ?, ?, ?, ?, ?)",
+                (authorization_id, override.rule_id, case_id, on, event.actor.id, override.reason),
+            )
 
-    def _end_authorization(self, case_id: str, event: Any, status: AuthorizationStatus) -> None:
-        self._update(
-            "reporting_authorizations",
-            "status = ?, ended_on = ?",
-            "authorization_id = ? AND case_id = ? AND status = ?",
-            (
-                status.value,
-                event.effective_on.isoformat(),
-                str(event.authorization_id),
-                case_id,
-                AuthorizationStatus.AUTHORIZED.value,
-            ),
-            f"authorization {event.authorization_id} is not open on case {case_id}",
-        )
+    def _end_authorization(
+        self, case_id: str, event: Any, status: AuthorizationStatus, on: str
+    ) -> None:
+        refusal = f"authorization {event.authorization_id} is not open on case {case_id}"
+        known = self.memo.get(("authorization", str(event.authorization_id)))
+        if (row := self._queued_row(known)) is None:
+            self._update(
+                "reporting_authorizations",
+                "status = ?, ended_on = ?",
+                "authorization_id = ? AND case_id = ? AND status = ?",
+                (status.value, on, str(event.authorization_id), case_id, _AUTHORIZED),
+                refusal,
+            )
+        elif row[1] != case_id or row[11] != _AUTHORIZED:
+            raise Refused(refusal)
+        else:
+            row[11:13] = status.value, on
 
     def _end_requests(
         self, case_id: str, request_ids: Sequence[Any], ended_as: str, on: str
     ) -> None:
         for request_id in request_ids:
-            self._update_request(case_id, request_id, "ended_as = ?, ended_on = ?", (ended_as, on))
+            self._update_request(
+                case_id, request_id, {7: ended_as, 8: on}, "ended_as = ?, ended_on = ?"
+            )
 
     def _update_request(
-        self, case_id: str, request_id: Any, assignments: str, params: tuple[Any, ...]
+        self, case_id: str, request_id: Any, values: dict[int, Any], assignments: str
     ) -> None:
+        """Sets the request's columns (by position: `values`; by name: `assignments`)."""
+        refusal = f"request {request_id} is not a request of case {case_id}"
+        known = self.memo.get(("request", str(request_id)))
+        if known is not None and known.case_id != case_id:
+            raise Refused(refusal)
+        if (row := self._queued_row(known)) is not None:
+            for column, value in values.items():
+                row[column] = value
+            return
         self._update(
             "reporting_requests",
             assignments,
             "request_id = ? AND case_id = ?",
-            (*params, str(request_id), case_id),
-            f"request {request_id} is not a request of case {case_id}",
+            (*values.values(), str(request_id), case_id),
+            refusal,
         )
 
     def _require_request(self, case_id: str, request_id: Any) -> None:
-        if not self.db.execute(
+        """Refuses unless the request is one of the case's (written by the batch or before)."""
+        key = ("request", str(request_id))
+        known = self.memo.get(key)
+        if known is None and self.db.execute(
             "SELECT 1 FROM reporting_requests WHERE request_id = ? AND case_id = ?",
             (str(request_id), case_id),
         ):
+            known = self.memo[key] = _Known(case_id, None, -1)
+        if known is None or known.case_id != case_id:
             raise Refused(f"request {request_id} is not a request of case {case_id}")
-
-    def _insert(self, target: str, values: tuple[Any, ...], refusal: str) -> None:
-        placeholders = ", ".join("?" * len(values))
-        inserted = self.db.execute(
-            f"INSERT INTO {target} VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING 1",
-            values,
-        )
-        if not inserted:
-            raise Refused(refusal)
 
     def _update(
         self, table: str, assignments: str, where: str, params: tuple[Any, ...], refusal: str
@@ -477,3 +550,71 @@ class ReportingStore(CaseOrderedStore):
         )
         if not updated:
             raise Refused(refusal)
+
+
+class _Case:
+    """What a batch knows of a case: its caseworker and program, its status once the batch
+    wrote or read it, and its row while the batch has it queued (`queued_at`: the store's
+    `writes` then)."""
+
+    __slots__ = ("caseworker_id", "program", "queued_at", "row", "status")
+
+    def __init__(
+        self, caseworker_id: str, program: str, row: list[Any] | None, queued_at: int
+    ) -> None:
+        self.caseworker_id = caseworker_id
+        self.program = program
+        self.row = row
+        self.queued_at = queued_at
+        self.status: str | None = None
+
+
+class _Known:
+    """A request or authorization a batch knows exists: its case, and its row while queued."""
+
+    __slots__ = ("case_id", "queued_at", "row")
+
+    def __init__(self, case_id: str, row: list[Any] | None, queued_at: int) -> None:
+        self.case_id = case_id
+        self.row = row
+        self.queued_at = queued_at
+
+
+_STATUS_AFTER = {event_type: status.value for event_type, status in STATUS_AFTER_EVENT.items()}
+_AUTHORIZED = AuthorizationStatus.AUTHORIZED.value
+_CASH_ASSISTANCE = Program.CASH_ASSISTANCE.value
+_HANDLERS: dict[str, Callable[[ReportingStore, str, _Case, Any, str], None]] = {
+    Case.JobStarted.__name__: ReportingStore._record_employment_fact,
+    Case.WageChanged.__name__: ReportingStore._record_employment_fact,
+    Case.JobLost.__name__: ReportingStore._record_employment_fact,
+    Case.SkillIdentified.__name__: ReportingStore._record_employment_fact,
+    Case.CashAssistanceEnded.__name__: ReportingStore._end_assistance,
+    Case.CaseReassigned.__name__: ReportingStore._reassign,
+    Case.PEServicesFoundAppropriate.__name__: ReportingStore._find_appropriate,
+    Case.NewEmploymentCaseOpened.__name__: ReportingStore._open_new_employment_case,
+    Case.PEServicesFoundNotAppropriate.__name__: ReportingStore._find_not_appropriate,
+    Case.OutcomeAchieved.__name__: ReportingStore._record_outcome,
+    Case.OutcomeDateCorrected.__name__: ReportingStore._correct_outcome,
+    Case.GrandfatheringRecognized.__name__: ReportingStore._recognize_grandfathering,
+    Case.PEServicesRequested.__name__: ReportingStore._request,
+    Case.ReviewRequested.__name__: ReportingStore._request_review,
+    Case.ReviewDecided.__name__: ReportingStore._decide_review,
+    Case.ServiceAuthorized.__name__: ReportingStore._authorize,
+    Case.ServiceProvided.__name__: ReportingStore._provide,
+    Case.AuthorizationCancelled.__name__: ReportingStore._cancel,
+    Case.ReturnedToMonitoring.__name__: ReportingStore._complete_requests,
+    Case.RemovedFromPEServices.__name__: ReportingStore._remove_requests,
+    Case.CaseTerminated.__name__: ReportingStore._terminate,
+}
+"""What each event type read changes besides the case's status (none: only that)."""
+_EVERY_PROGRAM = frozenset(
+    {
+        Case.JobStarted.__name__,
+        Case.WageChanged.__name__,
+        Case.JobLost.__name__,
+        Case.SkillIdentified.__name__,
+        Case.CashAssistanceEnded.__name__,
+        Case.CaseReassigned.__name__,
+    }
+)
+"""The types whose rows a cash-assistance case has too; its others change only its status."""

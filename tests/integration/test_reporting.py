@@ -1169,3 +1169,113 @@ def test_a_store_filled_by_an_older_layout_refuses_events_until_rebuilt(
     assert store.stored_layout() == ReportingStore.layout == 2
     assert feed(store, batch, len(batch)) == []
     store.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def new_view_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """Makes fresh, empty view databases of one engine."""
+    opened: list[ViewDatabase] = []
+
+    def new(name: str) -> ViewDatabase:
+        if request.param == "sqlite":
+            db = ViewDatabase.sqlite(tmp_path / f"{name}.sqlite")
+        else:
+            server = request.getfixturevalue("postgres_server")
+            database = unique(name)
+            server.create_database(database)
+            db = ViewDatabase.postgres(conninfo(server.connection, dbname=database))
+        opened.append(db)
+        return db
+
+    yield new
+    for db in opened:
+        db.close()
+
+
+def with_forgeries(
+    recorded: list[Any], forgeries: list[tuple[Any, Any, str]]
+) -> tuple[list[Any], list[str]]:
+    """The recorded events with each forged event placed after its anchor, as the next version
+    of its case there; and the reasons they are refused for, in the order they come."""
+    events: list[Any] = []
+    reasons: list[str] = []
+    versions = Counter[UUID]()
+    for event in recorded:
+        events.append(event)
+        versions[event.originator_id] += 1
+        for anchor, forged, reason in forgeries:
+            if anchor is event:
+                version = versions[forged.originator_id] + 1
+                events.append(forged.model_copy(update={"originator_version": version}))
+                reasons.append(reason)
+    return events, reasons
+
+
+def test_refused_events_take_no_effect_and_give_the_same_reasons_in_one_batch_or_many(
+    new_view_db: Any, recorded: list[Any]
+) -> None:
+    a, b = case_id_for("RPT-A"), case_id_for("RPT-B")
+
+    def first(case_id: UUID, event_type: Any) -> Any:
+        return next(e for e in recorded if e.originator_id == case_id and isinstance(e, event_type))
+
+    opened = first(a, Case.CaseOpened)
+    outcome = first(a, Case.OutcomeAchieved)
+    request = first(a, Case.PEServicesRequested)
+    determined = first(a, Case.PEServicesFoundAppropriate)
+    authorized = first(a, Case.ServiceAuthorized)
+    provided = first(a, Case.ServiceProvided)
+    terminated = first(a, Case.CaseTerminated)
+    overrides = first(b, Case.ServiceAuthorized).overrides
+    unknown_request = numbered_id(a, "request", 99)
+    r1, a1 = request.request_id, authorized.authorization_id
+    assert overrides
+    events, reasons = with_forgeries(
+        recorded,
+        [
+            (opened, opened, f"case {a} was already opened"),
+            (outcome, outcome, f"case {a} already has an outcome"),
+            # A request the store never held, one of another case, one recorded twice.
+            (
+                request,
+                determined.model_copy(update={"request_id": unknown_request}),
+                f"request {unknown_request} is not a request of case {a}",
+            ),
+            (
+                request,
+                determined.model_copy(update={"originator_id": b}),
+                f"request {r1} is not a request of case {b}",
+            ),
+            (
+                request,
+                request.model_copy(update={"originator_id": b}),
+                f"request {r1} was already recorded",
+            ),
+            # Recorded twice comes before overriding a rule twice, as the rows are written.
+            (
+                authorized,
+                authorized.model_copy(update={"overrides": overrides * 2}),
+                f"authorization {a1} was already recorded",
+            ),
+            (
+                authorized,
+                provided.model_copy(update={"originator_id": b}),
+                f"authorization {a1} is not open on case {b}",
+            ),
+            (provided, provided, f"authorization {a1} is not open on case {a}"),
+            (terminated, terminated, f"case {a} was already terminated"),
+        ],
+    )
+    expected = ReportingStore(new_view_db("recorded"))
+    feed_in_batches(expected, deliveries(recorded), size=7)
+
+    for size in (len(events), 5, 1):
+        store = ReportingStore(new_view_db(f"batches-of-{size}"))
+        batch = deliveries(events)
+        rejected = []
+        for start in range(0, len(batch), size):
+            part = batch[start : start + size]
+            rejected += feed(store, part, part[-1].offset + 1)
+
+        assert rejected == reasons, size
+        assert store.snapshot() == expected.snapshot(), size

@@ -21,7 +21,9 @@ from adapters.event_store import AvroMapper, PassedOver
 from adapters.view_database import ViewDatabase
 from application.bootstrap import build_case_management
 from application.settings import Settings
+from consumers.billing import ledger as billing_ledger
 from consumers.billing.ledger import BillingLedger
+from consumers.reporting import store as reporting_store
 from consumers.reporting.store import ReportingStore
 from domain import timeline
 from domain.deadlines import deadlines, timeline_of
@@ -146,8 +148,8 @@ def test_a_store_fed_only_the_event_types_it_reads_holds_what_every_event_rebuil
 # What looks at events: functions, or a whole module (the timeline's fold, one function per type).
 READERS: dict[str, list[Any]] = {
     "caseload": [_advanced, timeline],
-    "billing": [BillingLedger.apply_event],
-    "reporting": [ReportingStore.apply_event, employment_fact],
+    "billing": [billing_ledger],
+    "reporting": [reporting_store, employment_fact],
 }
 
 

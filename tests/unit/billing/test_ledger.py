@@ -321,3 +321,68 @@ def test_a_batch_with_a_refused_event_inside_applies_the_others_as_one_by_one_ba
     assert [i.paid_on for i in ledger.invoices(str(scenario.file.id))][-1] is None
     assert ledger.next_offsets(TOPIC) == {0: len(events)}
     one_by_one.close()
+
+
+def test_refused_events_give_the_same_reasons_and_rows_in_one_batch_or_many(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    def first(event_type: Any) -> Any:
+        return next(e for e in scenario.events if isinstance(e, event_type))
+
+    provided, received, paid = (
+        first(Case.ServiceProvided),
+        first(Case.InvoiceReceived),
+        first(Case.InvoicePaid),
+    )
+    released = first(Case.BalanceUnencumbered)
+    stray = uuid4()
+    forgeries = {
+        id(provided): [
+            (
+                provided.model_copy(update={"authorization_id": stray}),
+                f"authorization {stray} is not in the ledger",
+            )
+        ],
+        id(received): [
+            (
+                received.model_copy(update={"authorization_id": stray}),
+                f"authorization {stray} is not in the ledger",
+            ),
+            (
+                paid.model_copy(update={"invoice_id": stray}),
+                f"invoice {stray} is not in the ledger or already paid",
+            ),
+        ],
+        # Paid twice: the second time from the row the batch wrote, or the one stored before.
+        id(paid): [(paid, f"invoice {paid.invoice_id} is not in the ledger or already paid")],
+        id(released): [
+            (
+                released.model_copy(update={"authorization_id": stray}),
+                f"authorization {stray} is not in the ledger",
+            )
+        ],
+    }
+    events, reasons = [], []
+    for event in scenario.events:
+        events.append(event)
+        for forged, reason in forgeries.get(id(event), []):
+            # Refused, it leaves the case at the version it reached: the next one is its own.
+            events.append(
+                forged.model_copy(update={"originator_version": len(events) - len(reasons) + 1})
+            )
+            reasons.append(reason)
+    expected = BillingLedger(ViewDatabase.sqlite(tmp_path / "expected.sqlite"))
+    assert apply(expected, scenario.events) == []
+
+    for size in (len(events), 3, 1):
+        ledger = BillingLedger(ViewDatabase.sqlite(tmp_path / f"batches-of-{size}.sqlite"))
+        rejected = [
+            reason
+            for start in range(0, len(events), size)
+            for reason in apply(ledger, events[start : start + size], start)
+        ]
+
+        assert rejected == reasons, size
+        assert ledger.snapshot() == expected.snapshot(), size
+        ledger.close()
+    expected.close()
