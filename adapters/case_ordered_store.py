@@ -20,14 +20,11 @@ it is rebuilt (`pes rebuild <view>`), which empties it and stamps the current la
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import psycopg
-
 from adapters.consumer import Delivery, is_next_of_its_case
-from adapters.view_database import ViewDatabase
+from adapters.view_database import INTEGRITY_ERRORS, ViewDatabase, is_taken_key
 
 POSITIONS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS view_positions (
@@ -147,8 +144,8 @@ class CaseOrderedStore:
             return True
         try:
             self.db.execute(sql, row)
-        except (sqlite3.IntegrityError, psycopg.IntegrityError) as error:
-            if _is_unique_violation(error):
+        except INTEGRITY_ERRORS as error:
+            if is_taken_key(error):
                 raise Refused(refusal) from error
             raise
         return False
@@ -162,8 +159,8 @@ class CaseOrderedStore:
         for sql, rows in appends.items():
             try:
                 self.db.execute_many(sql, rows)
-            except (sqlite3.IntegrityError, psycopg.IntegrityError) as error:
-                if sql in self._refusable and _is_unique_violation(error):
+            except INTEGRITY_ERRORS as error:
+                if sql in self._refusable and is_taken_key(error):
                     raise _RefusedInBatch from error
                 raise
 
@@ -318,16 +315,6 @@ def _case_ids(deliveries: Sequence[Delivery]) -> list[str]:
             case_id = names[originator_id] = str(originator_id)
         case_ids.append(case_id)
     return case_ids
-
-
-def _is_unique_violation(error: Exception) -> bool:
-    """Whether the INSERT failed on a taken key (not on a NOT NULL or CHECK constraint)."""
-    if isinstance(error, sqlite3.IntegrityError):
-        return error.sqlite_errorname in (
-            "SQLITE_CONSTRAINT_PRIMARYKEY",
-            "SQLITE_CONSTRAINT_UNIQUE",
-        )
-    return isinstance(error, psycopg.errors.UniqueViolation)
 
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ gives them one transaction scope, so a view's rows and its Kafka positions commi
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,36 @@ Dialect = Literal["sqlite", "postgres"]
 
 SCHEMA_LOCK = 0x7065735F76696577
 """The PostgreSQL advisory lock held while a view store's tables are created ("pes_view")."""
+
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
+"""What either engine raises when a statement breaks a constraint."""
+
+
+def is_taken_key(error: Exception) -> bool:
+    """Whether a statement failed on a primary key or unique key already taken (not on a NOT
+    NULL or CHECK constraint), on either engine."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return error.sqlite_errorname in (
+            "SQLITE_CONSTRAINT_PRIMARYKEY",
+            "SQLITE_CONSTRAINT_UNIQUE",
+        )
+    return isinstance(error, psycopg.errors.UniqueViolation)
+
+
+def column_positions(schema: str, table: str) -> dict[str, int]:
+    """Each column's position in a row of `table`, as the `CREATE TABLE` in `schema` orders
+    them: for code that builds or changes whole rows (`INSERT INTO table VALUES (...)`)."""
+    body = re.search(rf"CREATE TABLE IF NOT EXISTS {table} \((.*?)\n\)", schema, re.DOTALL)
+    if body is None:
+        raise ValueError(f"no CREATE TABLE {table} in the schema")
+    names = [line.split()[0] for line in body[1].strip().splitlines()]
+    return {
+        name: position
+        for position, name in enumerate(n for n in names if n.upper() not in _TABLE_CONSTRAINTS)
+    }
+
+
+_TABLE_CONSTRAINTS = {"PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "CONSTRAINT"}
 
 
 class ViewDatabase:

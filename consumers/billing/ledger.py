@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from adapters.case_ordered_store import CaseOrderedStore, Refused
-from adapters.view_database import ViewDatabase
+from adapters.view_database import ViewDatabase, column_positions
 from consumers.billing.fiscal import FiscalCalendar, FiscalPeriod
 from domain.authorizations.records import encumbered_balance_cents, remaining_authorized_cents
 from domain.case import Case
@@ -147,17 +147,8 @@ class BillingLedger(CaseOrderedStore):
 
     view_name = "billing"
     schema = SCHEMA
-    reads: frozenset[str] = frozenset(
-        {
-            "CaseOpened",
-            "ServiceAuthorized",
-            "ServiceProvided",
-            "AuthorizationCancelled",
-            "InvoiceReceived",
-            "InvoicePaid",
-            "BalanceUnencumbered",
-        }
-    )
+    reads: frozenset[str]
+    """Set below the class: the opening, and the types `_HANDLERS` apply."""
 
     def __init__(self, db: ViewDatabase, fiscal_calendar: FiscalCalendar | None = None) -> None:
         super().__init__(db)
@@ -453,9 +444,16 @@ def _invoice(r: tuple[Any, ...]) -> InvoiceRow:
     )
 
 
-# Positions of the columns the events change in a queued row.
-_INVOICED, _PAID, _UNENCUMBERED, _STATUS, _ENDED_ON, _UNENCUMBERED_ON = range(6, 12)
-_PAID_CENTS, _PAID_ON = 7, 8
+# Positions of the columns the events change in a queued row (the tables' column order).
+_AUTHORIZATION = column_positions(SCHEMA, "billing_authorizations")
+_INVOICED, _PAID = _AUTHORIZATION["invoiced_cents"], _AUTHORIZATION["paid_cents"]
+_UNENCUMBERED, _UNENCUMBERED_ON = (
+    _AUTHORIZATION["unencumbered_cents"],
+    _AUTHORIZATION["unencumbered_on"],
+)
+_STATUS, _ENDED_ON = _AUTHORIZATION["status"], _AUTHORIZATION["ended_on"]
+_INVOICE = column_positions(SCHEMA, "billing_invoices")
+_PAID_CENTS, _PAID_ON = _INVOICE["paid_cents"], _INVOICE["paid_on"]
 
 
 class _Queued:
@@ -476,4 +474,5 @@ _HANDLERS: dict[str, Callable[[BillingLedger, str, Any], None]] = {
     Case.InvoicePaid.__name__: BillingLedger._pay_invoice,
     Case.BalanceUnencumbered.__name__: BillingLedger._unencumber,
 }
+BillingLedger.reads = frozenset({Case.CaseOpened.__name__}) | _HANDLERS.keys()
 """What each event type read changes (CaseOpened aside)."""

@@ -24,6 +24,7 @@ from typing import Any
 from uuid import UUID
 
 from adapters.case_ordered_store import CaseOrderedStore, Refused
+from adapters.view_database import column_positions
 from domain.case import Case, Program
 from domain.catalog import STATUS_AFTER_EVENT
 from domain.measures import EmploymentFact, FactKind, employment_fact
@@ -136,30 +137,8 @@ class ReportingStore(CaseOrderedStore):
     schema = SCHEMA
     # 2: job, wage, loss and skill facts and cash-assistance exits (TA-07, TA-11).
     layout = 2
-    reads: frozenset[str] = frozenset(STATUS_AFTER_EVENT) | {
-        "CaseOpened",
-        "CaseReassigned",
-        "JobStarted",
-        "WageChanged",
-        "JobLost",
-        "SkillIdentified",
-        "CashAssistanceEnded",
-        "PEServicesFoundAppropriate",
-        "NewEmploymentCaseOpened",
-        "PEServicesFoundNotAppropriate",
-        "OutcomeAchieved",
-        "OutcomeDateCorrected",
-        "GrandfatheringRecognized",
-        "PEServicesRequested",
-        "ReviewRequested",
-        "ReviewDecided",
-        "ServiceAuthorized",
-        "ServiceProvided",
-        "AuthorizationCancelled",
-        "ReturnedToMonitoring",
-        "RemovedFromPEServices",
-        "CaseTerminated",
-    }
+    reads: frozenset[str]
+    """Set below the class: the types that change a status, and those `_HANDLERS` apply."""
 
     def tables(self) -> Sequence[str]:
         return (
@@ -278,7 +257,7 @@ class ReportingStore(CaseOrderedStore):
 
     def _reassign(self, case_id: str, case: _Case, event: Any, on: str) -> None:
         if (row := self._queued_row(case)) is not None:
-            row[3] = event.caseworker_id
+            row[_CASE_COLUMN["caseworker_id"]] = event.caseworker_id
         else:
             self._update(
                 "reporting_cases",
@@ -299,10 +278,16 @@ class ReportingStore(CaseOrderedStore):
                 (on, event.hourly_wage_cents, float(event.weekly_hours), case_id),
                 refusal,
             )
-        elif row[5] is not None:
+        elif row[_CASE_COLUMN["outcome_date"]] is not None:
             raise Refused(refusal)
         else:
-            row[5:8] = on, event.hourly_wage_cents, float(event.weekly_hours)
+            _set(
+                row,
+                _CASE_COLUMN,
+                outcome_date=on,
+                hourly_wage_cents=event.hourly_wage_cents,
+                weekly_hours=float(event.weekly_hours),
+            )
 
     def _correct_outcome(self, case_id: str, case: _Case, event: Any, on: str) -> None:
         refusal = f"case {case_id} has no outcome to correct"
@@ -315,14 +300,14 @@ class ReportingStore(CaseOrderedStore):
                 (corrected, case_id),
                 refusal,
             )
-        elif row[5] is None:
+        elif row[_CASE_COLUMN["outcome_date"]] is None:
             raise Refused(refusal)
         else:
-            row[5] = corrected
+            row[_CASE_COLUMN["outcome_date"]] = corrected
 
     def _recognize_grandfathering(self, case_id: str, case: _Case, event: Any, on: str) -> None:
         if (row := self._queued_row(case)) is not None:
-            row[8] = on
+            row[_CASE_COLUMN["grandfathered_on"]] = on
         else:
             self._update(
                 "reporting_cases",
@@ -342,10 +327,10 @@ class ReportingStore(CaseOrderedStore):
                 (on, case_id),
                 refusal,
             )
-        elif row[9] is not None:
+        elif row[_CASE_COLUMN["terminated_on"]] is not None:
             raise Refused(refusal)
         else:
-            row[9] = on
+            row[_CASE_COLUMN["terminated_on"]] = on
 
     def _request(self, case_id: str, case: _Case, event: Any, on: str) -> None:
         request_id = str(event.request_id)
@@ -359,14 +344,11 @@ class ReportingStore(CaseOrderedStore):
         self.memo["request", request_id] = _Known(case_id, row if queued else None, self.writes)
 
     def _request_review(self, case_id: str, case: _Case, event: Any, on: str) -> None:
-        self._update_request(case_id, event.request_id, {4: on}, "review_requested_on = ?")
+        self._update_request(case_id, event.request_id, review_requested_on=on)
 
     def _decide_review(self, case_id: str, case: _Case, event: Any, on: str) -> None:
         self._update_request(
-            case_id,
-            event.request_id,
-            {5: event.decision.value, 6: on},
-            "review_decision = ?, review_decided_on = ?",
+            case_id, event.request_id, review_decision=event.decision.value, review_decided_on=on
         )
 
     def _find_appropriate(self, case_id: str, case: _Case, event: Any, on: str) -> None:
@@ -497,34 +479,31 @@ class ReportingStore(CaseOrderedStore):
                 (status.value, on, str(event.authorization_id), case_id, _AUTHORIZED),
                 refusal,
             )
-        elif row[1] != case_id or row[11] != _AUTHORIZED:
+        elif row[_AUTHORIZATION_COLUMN["case_id"]] != case_id or (
+            row[_AUTHORIZATION_COLUMN["status"]] != _AUTHORIZED
+        ):
             raise Refused(refusal)
         else:
-            row[11:13] = status.value, on
+            _set(row, _AUTHORIZATION_COLUMN, status=status.value, ended_on=on)
 
     def _end_requests(
         self, case_id: str, request_ids: Sequence[Any], ended_as: str, on: str
     ) -> None:
         for request_id in request_ids:
-            self._update_request(
-                case_id, request_id, {7: ended_as, 8: on}, "ended_as = ?, ended_on = ?"
-            )
+            self._update_request(case_id, request_id, ended_as=ended_as, ended_on=on)
 
-    def _update_request(
-        self, case_id: str, request_id: Any, values: dict[int, Any], assignments: str
-    ) -> None:
-        """Sets the request's columns (by position: `values`; by name: `assignments`)."""
+    def _update_request(self, case_id: str, request_id: Any, **values: Any) -> None:
+        """Sets the request's columns named in `values`."""
         refusal = f"request {request_id} is not a request of case {case_id}"
         known = self.memo.get(("request", str(request_id)))
         if known is not None and known.case_id != case_id:
             raise Refused(refusal)
         if (row := self._queued_row(known)) is not None:
-            for column, value in values.items():
-                row[column] = value
+            _set(row, _REQUEST_COLUMN, **values)
             return
         self._update(
             "reporting_requests",
-            assignments,
+            ", ".join(f"{column} = ?" for column in values),
             "request_id = ? AND case_id = ?",
             (*values.values(), str(request_id), case_id),
             refusal,
@@ -580,6 +559,18 @@ class _Known:
         self.queued_at = queued_at
 
 
+# Where each column sits in the rows the batch queues (`INSERT INTO <table> VALUES (...)`).
+_CASE_COLUMN = column_positions(SCHEMA, "reporting_cases")
+_REQUEST_COLUMN = column_positions(SCHEMA, "reporting_requests")
+_AUTHORIZATION_COLUMN = column_positions(SCHEMA, "reporting_authorizations")
+
+
+def _set(row: list[Any], positions: dict[str, int], **values: Any) -> None:
+    """Changes the named columns of a queued row."""
+    for column, value in values.items():
+        row[positions[column]] = value
+
+
 _STATUS_AFTER = {event_type: status.value for event_type, status in STATUS_AFTER_EVENT.items()}
 _AUTHORIZED = AuthorizationStatus.AUTHORIZED.value
 _CASH_ASSISTANCE = Program.CASH_ASSISTANCE.value
@@ -607,6 +598,7 @@ _HANDLERS: dict[str, Callable[[ReportingStore, str, _Case, Any, str], None]] = {
     Case.CaseTerminated.__name__: ReportingStore._terminate,
 }
 """What each event type read changes besides the case's status (none: only that)."""
+ReportingStore.reads = frozenset(STATUS_AFTER_EVENT) | {Case.CaseOpened.__name__} | _HANDLERS.keys()
 _EVERY_PROGRAM = frozenset(
     {
         Case.JobStarted.__name__,
