@@ -7,7 +7,7 @@ over a stored event is a hash over the published one.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 from datetime import date
 from functools import cache, lru_cache
 from typing import Any, cast
@@ -25,7 +25,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from adapters.avro import AvroCodec, ContractError, DecodedEvent
-from adapters.contract import ENVELOPE_FIELDS, contract_record, event_type_of
+from adapters.contract import contract_record, event_type_of
 from adapters.schema_generation import domain_event_classes
 from domain.base import Actor
 
@@ -100,21 +100,21 @@ class AvroMapper(Mapper[Any]):
 
     @staticmethod
     def _rebuild(event_class: Any, decoded: DecodedEvent) -> DomainEventProtocol[Any]:
-        state = dict(decoded.record)
-        for field in ENVELOPE_FIELDS:
-            state.pop(field, None)
-        version = decoded.writer_version
-        while version < getattr(event_class, "class_version", 1):
-            getattr(event_class, f"upcast_v{version}_v{version + 1}")(state)
-            version += 1
-        state["originator_id"] = decoded.record["case_id"]
-        state["originator_version"] = decoded.record["case_version"]
-        state["timestamp"] = decoded.record["recorded_at"]
+        """The event a decoded record carries; the record (the codec's own, made for this
+        call) becomes the event's state."""
+        state = decoded.record
+        state.pop("event_id", None)
+        state["originator_id"] = state.pop("case_id")
+        state["originator_version"] = state.pop("case_version")
+        state["timestamp"] = state.pop("recorded_at")
+        for upcast in _upcasts(event_class, decoded.writer_version):
+            upcast(state)
         if (topic := _originator_topic(event_class)) is not None:
             state["originator_topic"] = topic
         if isinstance(actor := state.get("actor"), dict):
             state["actor"] = _actor(tuple(actor.items()))
-        return cast(DomainEventProtocol[Any], event_class.model_validate(state))
+        validator = event_class.__pydantic_validator__
+        return cast(DomainEventProtocol[Any], validator.validate_python(state))
 
     def plaintext(self, state: bytes) -> bytes:
         """The stored bytes as published: decrypted when the store is encrypted at rest."""
@@ -146,6 +146,16 @@ def _actor(fields: tuple[tuple[str, Any], ...]) -> Actor:
 @cache
 def _passed_over(event_type: str) -> type[PassedOver]:
     return type(event_type, (PassedOver,), {"__slots__": ()})
+
+
+@cache
+def _upcasts(event_class: Any, writer_version: int) -> tuple[Callable[[dict[str, Any]], None], ...]:
+    """The upcasters that bring a state written at `writer_version` to the class's version."""
+    current = getattr(event_class, "class_version", 1)
+    return tuple(
+        getattr(event_class, f"upcast_v{version}_v{version + 1}")
+        for version in range(writer_version, current)
+    )
 
 
 @cache
