@@ -217,7 +217,12 @@ class CaseloadView(CaseOrderedStore):
         # file overlap their CPU work; under the lock the rows are written only if no case the
         # batch touches has moved since it was read, and folded again otherwise.
         self.require_current_layout()
-        of_case = [str(d.event.originator_id) for d in deliveries]
+        # A case's id is written once per case, not once per event.
+        named: dict[Any, str] = {}
+        of_case = [
+            named.get(case) or named.setdefault(case, str(case))
+            for case in (d.event.originator_id for d in deliveries)
+        ]
         case_ids = list(dict.fromkeys(of_case))
         loaded = self._load_many(case_ids)
         read = {case_id: row.version for case_id, row in loaded.items()}
@@ -577,7 +582,9 @@ def _fold(
     for delivery, case_id in zip(deliveries, of_case, strict=True):
         event = delivery.event
         row = rows.get(case_id)
-        if not is_next_of_its_case(delivery, row.version if row else 0, rejected):
+        applied = row.version if row else 0
+        if event.originator_version != applied + 1:
+            is_next_of_its_case(delivery, applied, rejected)
             continue
         fold = folds.get(case_id)
         if fold is None:
@@ -602,16 +609,40 @@ def _marks(chunk: Sequence[str]) -> str:
     return ", ".join("?" * len(chunk))
 
 
-# The events that change a row's own fields (besides its status, version and last event).
-_ROW_FIELD_EVENTS = (Case.OutcomeAchieved, Case.OutcomeDateCorrected, Case.CaseReassigned)
+@dataclass(frozen=True)
+class _EventClass:
+    """What `_advanced` needs of an event's class, looked up once per class."""
+
+    name: str
+    status: str | None
+    """The status the row moves to; None leaves it as it was."""
+    passed_over: bool
+    changes_row_fields: bool
+    """Whether it changes a row's own fields besides its status, version and last event."""
+
+
+def _event_class(cls: type) -> _EventClass:
+    status = STATUS_AFTER_EVENT.get(cls.__name__)
+    found = _EVENT_CLASSES[cls] = _EventClass(
+        name=cls.__name__,
+        status=None if status is None else status.value,
+        passed_over=issubclass(cls, PassedOver),
+        changes_row_fields=issubclass(
+            cls, (Case.OutcomeAchieved, Case.OutcomeDateCorrected, Case.CaseReassigned)
+        ),
+    )
+    return found
+
+
+_EVENT_CLASSES: dict[type, _EventClass] = {}
 
 
 def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any) -> _CaseRow:
     """The row after `event`, its timeline advanced in `fold` (set on the row by `_fold`)."""
-    event_type = type(event).__name__
-    if row is None or not isinstance(event, PassedOver):  # the timeline folds none of those
-        fold.advance(event)
+    cls = type(event)
+    of_class = _EVENT_CLASSES.get(cls) or _event_class(cls)
     if row is None:
+        fold.advance(event)
         match event:
             case Case.CaseOpened():
                 row = _CaseRow(
@@ -619,19 +650,23 @@ def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any) -> _CaseRow:
                     case_number=event.case_number,
                     program=event.program.value,
                     caseworker_id=event.caseworker_id,
-                    status=STATUS_AFTER_EVENT[event_type].value,
+                    status=STATUS_AFTER_EVENT[of_class.name].value,
                     outcome_date=None,
                     version=0,
-                    last_event_type=event_type,
-                    timeline=fold.timeline(),
+                    last_event_type=of_class.name,
+                    # `_fold` sets the timeline folded once the batch is.
+                    timeline=fold.started_from or fold.timeline(),
                 )
             case _:
-                raise ValueError(f"case {event.originator_id} starts with {event_type}")
+                raise ValueError(f"case {event.originator_id} starts with {of_class.name}")
+    elif not of_class.passed_over:  # the timeline folds none of those
+        # `_fold` gives a case's fold only the events of its case.
+        fold.advance_own(event)
     row.version = event.originator_version
-    row.last_event_type = event_type
-    if (status := STATUS_AFTER_EVENT.get(event_type)) is not None:
-        row.status = status.value
-    if not isinstance(event, _ROW_FIELD_EVENTS):
+    row.last_event_type = of_class.name
+    if of_class.status is not None:
+        row.status = of_class.status
+    if not of_class.changes_row_fields:
         return row
     match event:
         case Case.OutcomeAchieved():
