@@ -142,14 +142,14 @@ class TimelineFold:
             self._draft = draft = _draft_of(self._base)
         if event.originator_version <= draft.version:
             return
-        fold = _fold_of(type(event))
+        fold = _FOLDS.get(type(event)) or _fold_of(type(event))
         if fold is None:
             return
         changes = fold.changes(draft, event)
         on = event.effective_on
         changes["version"] = event.originator_version
         last = draft.last_activity_on
-        changes["last_activity_on"] = on if last is None else max(last, on)
+        changes["last_activity_on"] = on if last is None or on > last else last
         if (
             fold.may_carry_policy_version
             and (policy_version := getattr(event, "policy_version", None)) is not None
@@ -261,10 +261,19 @@ _NESTED: dict[str, tuple[type[_Nested], str]] = {
 
 
 def _draft_of(timeline: CaseTimeline) -> SimpleNamespace:
-    draft = SimpleNamespace(**timeline.__dict__)
-    for name, (cls, key) in _NESTED.items():
-        setattr(draft, name, _Entries(cls, key, getattr(timeline, name)))
-    return draft
+    """A mutable copy of `timeline`; its nested tuples become `_Entries` when an event changes
+    them (`_entries`)."""
+    return SimpleNamespace(**timeline.__dict__)
+
+
+def _entries(draft: Any, name: str) -> _Entries:
+    """The draft's nested entries called `name`, kept by id from now on."""
+    found = getattr(draft, name)
+    if not isinstance(found, _Entries):
+        cls, key = _NESTED[name]
+        found = _Entries(cls, key, found)
+        setattr(draft, name, found)
+    return found
 
 
 # The fields an event of each type changes, from the timeline before it (a draft) and the event.
@@ -330,7 +339,7 @@ def _review_decided(t: Any, e: Any) -> dict[str, Any]:
 
 
 def _authorized(t: Any, e: Any) -> dict[str, Any]:
-    authorizations = t.authorizations.added(
+    authorizations = _entries(t, "authorizations").added(
         authorization_id=e.authorization_id,
         request_id=e.request_id,
         authorized_on=e.effective_on,
@@ -345,14 +354,14 @@ def _authorized(t: Any, e: Any) -> dict[str, Any]:
 
 
 def _invoice_received(t: Any, e: Any) -> dict[str, Any]:
-    invoices = t.invoices.added(
+    invoices = _entries(t, "invoices").added(
         invoice_id=e.invoice_id, authorization_id=e.authorization_id, received_on=e.effective_on
     )
     return {"invoices": invoices}
 
 
 def _invoice_paid(t: Any, e: Any) -> dict[str, Any]:
-    return {"invoices": t.invoices.dated(e.invoice_id, "paid_on", e.effective_on)}
+    return {"invoices": _entries(t, "invoices").dated(e.invoice_id, "paid_on", e.effective_on)}
 
 
 def _removed(t: Any, e: Any) -> dict[str, Any]:
@@ -365,21 +374,27 @@ def _removed(t: Any, e: Any) -> dict[str, Any]:
 
 
 def _goal_set(t: Any, e: Any) -> dict[str, Any]:
-    return {"goals": t.goals.added(goal_id=e.goal_id, target_date=e.target_date)}
+    return {"goals": _entries(t, "goals").added(goal_id=e.goal_id, target_date=e.target_date)}
 
 
 def _goal_status_changed(t: Any, e: Any) -> dict[str, Any]:
     closed_on = e.effective_on if e.status in CLOSED_GOAL_STATUSES else None
-    return {"goals": t.goals.dated(e.goal_id, "closed_on", closed_on)}
+    return {"goals": _entries(t, "goals").dated(e.goal_id, "closed_on", closed_on)}
 
 
 def _contact_planned(t: Any, e: Any) -> dict[str, Any]:
-    contacts = t.planned_contacts.added(contact_id=e.contact_id, planned_for=e.planned_for)
+    contacts = _entries(t, "planned_contacts").added(
+        contact_id=e.contact_id, planned_for=e.planned_for
+    )
     return {"planned_contacts": contacts}
 
 
 def _contact_made(t: Any, e: Any) -> dict[str, Any]:
-    return {"planned_contacts": t.planned_contacts.dated(e.contact_id, "made_on", e.effective_on)}
+    return {
+        "planned_contacts": _entries(t, "planned_contacts").dated(
+            e.contact_id, "made_on", e.effective_on
+        )
+    }
 
 
 def _eligibility_recorded(t: Any, e: Any) -> dict[str, Any]:
@@ -391,7 +406,11 @@ def _eligibility_recorded(t: Any, e: Any) -> dict[str, Any]:
 
 def _authorization_dated(field: str) -> _Changes:
     def changes(t: Any, e: Any) -> dict[str, Any]:
-        return {"authorizations": t.authorizations.dated(e.authorization_id, field, e.effective_on)}
+        return {
+            "authorizations": _entries(t, "authorizations").dated(
+                e.authorization_id, field, e.effective_on
+            )
+        }
 
     return changes
 
@@ -460,11 +479,17 @@ def _ready_to_return_on(timeline: Any) -> date | None:
     settled = (
         not timeline.undecided_request_ids
         and not timeline.unserved_request_ids
-        and all(a.get("unencumbered_on") is not None for a in timeline.authorizations.values())
+        and _all_unencumbered(timeline.authorizations)
     )
     if not settled:
         return None
     return timeline.ready_to_return_on or timeline.last_activity_on
+
+
+def _all_unencumbered(authorizations: tuple[AuthorizationTimeline, ...] | _Entries) -> bool:
+    if isinstance(authorizations, _Entries):
+        return all(a.get("unencumbered_on") is not None for a in authorizations.values())
+    return all(a.unencumbered_on is not None for a in authorizations)
 
 
 def _with(ids: tuple[UUID, ...], added: UUID) -> tuple[UUID, ...]:

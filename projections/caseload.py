@@ -254,19 +254,19 @@ class CaseloadView(CaseOrderedStore):
                 )
         return rows
 
-    def _stored_deadlines(self, case_ids: Sequence[str]) -> dict[str, dict[_Key, _Values]]:
+    def _stored_deadlines(self, case_ids: Sequence[str]) -> dict[str, dict[_Key, _DeadlineRow]]:
         """The deadline rows the cases have in the view now, by case and (kind, subject)."""
-        stored: dict[str, dict[_Key, _Values]] = {}
+        stored: dict[str, dict[_Key, _DeadlineRow]] = {}
         for chunk in _chunks(case_ids):
-            for case_id, kind, subject, *values in self.db.execute(
+            for row in self.db.execute(
                 f"SELECT case_id, kind, subject, {_DEADLINE_VALUES} FROM case_deadlines "
                 f"WHERE case_id IN ({_marks(chunk)})",
                 chunk,
             ):
-                stored.setdefault(case_id, {})[(kind, subject)] = tuple(values)
+                stored.setdefault(row[0], {})[(row[1], row[2])] = tuple(row)
         return stored
 
-    def _save(self, rows: Sequence[_CaseRow], stored: dict[str, dict[_Key, _Values]]) -> None:
+    def _save(self, rows: Sequence[_CaseRow], stored: dict[str, dict[_Key, _DeadlineRow]]) -> None:
         """Writes the rows, and of their deadlines only those that differ from the `stored`
         ones: in a rebuild most of a case's deadlines stay as they were from batch to batch."""
         self.db.execute_many(
@@ -289,33 +289,44 @@ class CaseloadView(CaseOrderedStore):
                 for row in rows
             ],
         )
-        upserts: list[tuple[Any, ...]] = []
+        upserts: list[_DeadlineRow] = []
         removals: list[tuple[str, str, str]] = []
         for row in rows:
-            before = stored.get(row.case_id, {})
-            after = self._deadline_rows(row.timeline)
-            upserts.extend(
-                (row.case_id, *key, *values)
-                for key, values in after.items()
-                if before.get(key) != values
-            )
+            after = self._deadline_rows(row.case_id, row.timeline)
+            before = stored.get(row.case_id)
+            if not before:
+                upserts.extend(after.values())
+                continue
+            upserts.extend(values for key, values in after.items() if before.get(key) != values)
             removals.extend((row.case_id, *key) for key in before if key not in after)
         self._write_deadlines(upserts, removals)
 
-    def _deadline_rows(self, timeline: CaseTimeline) -> dict[_Key, _Values]:
-        return {
-            (d.kind.value, str(d.subject_id) if d.subject_id else NO_SUBJECT): (
-                d.rule_id,
-                _iso(d.due_on),
-                _iso(d.met_on),
-                d.policy_version,
-                _iso(d.due_soon_from),
+    def _deadline_rows(self, case_id: str, timeline: CaseTimeline) -> dict[_Key, _DeadlineRow]:
+        """The case's deadline rows as the view stores them, by (kind, subject)."""
+        found: dict[_Key, _DeadlineRow] = {}
+        for (
+            kind,
+            rule_id,
+            subject_id,
+            due_on,
+            met_on,
+            policy_version,
+            due_soon_from,
+        ) in deadline_rows(timeline, self.policies):
+            key = (_KIND_VALUES[kind], str(subject_id) if subject_id else NO_SUBJECT)
+            found[key] = (
+                case_id,
+                *key,
+                rule_id,
+                due_on.isoformat() if due_on else None,
+                met_on.isoformat() if met_on else None,
+                policy_version,
+                due_soon_from.isoformat() if due_soon_from else None,
             )
-            for d in deadline_rows(timeline, self.policies)
-        }
+        return found
 
     def _write_deadlines(
-        self, upserts: Sequence[tuple[Any, ...]], removals: Sequence[tuple[str, str, str]]
+        self, upserts: Sequence[_DeadlineRow], removals: Sequence[tuple[str, str, str]]
     ) -> None:
         self.db.execute_many(
             "DELETE FROM case_deadlines WHERE case_id = ? AND kind = ? AND subject = ?", removals
@@ -332,7 +343,7 @@ class CaseloadView(CaseOrderedStore):
         """Replaces all the case's deadline rows."""
         self.db.execute("DELETE FROM case_deadlines WHERE case_id = ?", (case_id,))
         self._write_deadlines(
-            [(case_id, *key, *values) for key, values in self._deadline_rows(timeline).items()],
+            list(self._deadline_rows(case_id, timeline).values()),
             [],
         )
 
@@ -519,9 +530,11 @@ _ENTRY_FIELDS = (
 )
 _ENTRY_COLUMNS = ", ".join(_ENTRY_FIELDS)
 _DEADLINE_VALUES = "rule_id, due_on, met_on, policy_version, due_soon_from"
-# A deadline row's key in its case, (kind, subject), and the rest of it, as stored.
+# A deadline row's key in its case, (kind, subject).
 _Key = tuple[str, str]
-_Values = tuple[Any, ...]
+# A deadline row as stored: case_id, kind, subject, then `_DEADLINE_VALUES`.
+_DeadlineRow = tuple[Any, ...]
+_KIND_VALUES = {kind: kind.value for kind in DeadlineKind}
 
 
 def _columns(alias: str) -> str:
@@ -590,7 +603,7 @@ def _fold(
         if fold is None:
             fold = folds[case_id] = TimelineFold(row.timeline if row else None)
         try:
-            rows[case_id] = changed[case_id] = _advanced(row, fold, event)
+            rows[case_id] = changed[case_id] = _advanced(row, fold, event, case_id)
         except ValueError as error:
             rejected.append((delivery, str(error)))
     for case_id, row in changed.items():
@@ -637,8 +650,9 @@ def _event_class(cls: type) -> _EventClass:
 _EVENT_CLASSES: dict[type, _EventClass] = {}
 
 
-def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any) -> _CaseRow:
-    """The row after `event`, its timeline advanced in `fold` (set on the row by `_fold`)."""
+def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any, case_id: str) -> _CaseRow:
+    """The row after `event` of case `case_id`, its timeline advanced in `fold` (set on the row
+    by `_fold`)."""
     cls = type(event)
     of_class = _EVENT_CLASSES.get(cls) or _event_class(cls)
     if row is None:
@@ -646,7 +660,7 @@ def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any) -> _CaseRow:
         match event:
             case Case.CaseOpened():
                 row = _CaseRow(
-                    case_id=str(event.originator_id),
+                    case_id=case_id,
                     case_number=event.case_number,
                     program=event.program.value,
                     caseworker_id=event.caseworker_id,
@@ -676,10 +690,6 @@ def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any) -> _CaseRow:
         case Case.CaseReassigned():
             row.caseworker_id = event.caseworker_id
     return row
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 def _date(text: str | None) -> date | None:
