@@ -595,17 +595,36 @@ def _fold(
     for delivery, case_id in zip(deliveries, of_case, strict=True):
         event = delivery.event
         row = rows.get(case_id)
-        applied = row.version if row else 0
-        if event.originator_version != applied + 1:
-            is_next_of_its_case(delivery, applied, rejected)
+        if row is None:
+            if event.originator_version != 1:
+                is_next_of_its_case(delivery, 0, rejected)
+                continue
+            fold = folds[case_id] = TimelineFold(None)
+            try:
+                rows[case_id] = changed[case_id] = _opened(fold, event, case_id)
+            except ValueError as error:
+                rejected.append((delivery, str(error)))
             continue
-        fold = folds.get(case_id)
-        if fold is None:
-            fold = folds[case_id] = TimelineFold(row.timeline if row else None)
-        try:
-            rows[case_id] = changed[case_id] = _advanced(row, fold, event, case_id)
-        except ValueError as error:
-            rejected.append((delivery, str(error)))
+        if event.originator_version != row.version + 1:
+            is_next_of_its_case(delivery, row.version, rejected)
+            continue
+        fold = folds.get(case_id) or folds.setdefault(case_id, TimelineFold(row.timeline))
+        cls = type(event)
+        of_class = _EVENT_CLASSES.get(cls) or _event_class(cls)
+        if not of_class.passed_over:  # the timeline folds none of those
+            try:
+                # A case's fold is given only the events of its case.
+                fold.advance_own(event)
+            except ValueError as error:
+                rejected.append((delivery, str(error)))
+                continue
+        row.version = event.originator_version
+        row.last_event_type = of_class.name
+        if of_class.status is not None:
+            row.status = of_class.status
+        if of_class.changes_row_fields:
+            _own_fields_changed(row, event)
+        changed[case_id] = row
     for case_id, row in changed.items():
         row.timeline = folds[case_id].timeline()
     return list(changed.values()), rejected
@@ -624,14 +643,14 @@ def _marks(chunk: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class _EventClass:
-    """What `_advanced` needs of an event's class, looked up once per class."""
+    """What `_fold` needs of an event's class, looked up once per class."""
 
     name: str
     status: str | None
     """The status the row moves to; None leaves it as it was."""
     passed_over: bool
     changes_row_fields: bool
-    """Whether it changes a row's own fields besides its status, version and last event."""
+    """Whether it changes a row's own fields (`_own_fields_changed`)."""
 
 
 def _event_class(cls: type) -> _EventClass:
@@ -650,38 +669,31 @@ def _event_class(cls: type) -> _EventClass:
 _EVENT_CLASSES: dict[type, _EventClass] = {}
 
 
-def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any, case_id: str) -> _CaseRow:
-    """The row after `event` of case `case_id`, its timeline advanced in `fold` (set on the row
-    by `_fold`)."""
-    cls = type(event)
-    of_class = _EVENT_CLASSES.get(cls) or _event_class(cls)
-    if row is None:
-        fold.advance(event)
-        match event:
-            case Case.CaseOpened():
-                row = _CaseRow(
-                    case_id=case_id,
-                    case_number=event.case_number,
-                    program=event.program.value,
-                    caseworker_id=event.caseworker_id,
-                    status=STATUS_AFTER_EVENT[of_class.name].value,
-                    outcome_date=None,
-                    version=0,
-                    last_event_type=of_class.name,
-                    # `_fold` sets the timeline folded once the batch is.
-                    timeline=fold.started_from or fold.timeline(),
-                )
-            case _:
-                raise ValueError(f"case {event.originator_id} starts with {of_class.name}")
-    elif not of_class.passed_over:  # the timeline folds none of those
-        # `_fold` gives a case's fold only the events of its case.
-        fold.advance_own(event)
-    row.version = event.originator_version
-    row.last_event_type = of_class.name
-    if of_class.status is not None:
-        row.status = of_class.status
-    if not of_class.changes_row_fields:
-        return row
+def _opened(fold: TimelineFold, event: Any, case_id: str) -> _CaseRow:
+    """The row of case `case_id` after its first event, its timeline started in `fold` (set on
+    the row by `_fold`)."""
+    name = type(event).__name__
+    fold.advance(event)
+    match event:
+        case Case.CaseOpened():
+            return _CaseRow(
+                case_id=case_id,
+                case_number=event.case_number,
+                program=event.program.value,
+                caseworker_id=event.caseworker_id,
+                status=STATUS_AFTER_EVENT[name].value,
+                outcome_date=None,
+                version=event.originator_version,
+                last_event_type=name,
+                # `_fold` sets the timeline folded once the batch is.
+                timeline=fold.started_from or fold.timeline(),
+            )
+        case _:
+            raise ValueError(f"case {event.originator_id} starts with {name}")
+
+
+def _own_fields_changed(row: _CaseRow, event: Any) -> None:
+    """Sets on `row` the fields of its own (not its status) that `event` changes."""
     match event:
         case Case.OutcomeAchieved():
             row.outcome_date = event.effective_on
@@ -689,7 +701,6 @@ def _advanced(row: _CaseRow | None, fold: TimelineFold, event: Any, case_id: str
             row.outcome_date = event.corrected_outcome_date
         case Case.CaseReassigned():
             row.caseworker_id = event.caseworker_id
-    return row
 
 
 def _date(text: str | None) -> date | None:

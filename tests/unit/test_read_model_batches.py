@@ -28,7 +28,7 @@ from consumers.reporting.store import ReportingStore
 from domain import timeline
 from domain.deadlines import deadlines, timeline_of
 from domain.measures import employment_fact
-from projections.caseload import CaseloadView, _advanced
+from projections.caseload import CaseloadView, _opened, _own_fields_changed
 from synthetic import SyntheticCaseload, drive
 from tests.builders import SYSTEM, CaseFile
 
@@ -147,7 +147,7 @@ def test_a_store_fed_only_the_event_types_it_reads_holds_what_every_event_rebuil
 
 # What looks at events: functions, or a whole module (the timeline's fold, one function per type).
 READERS: dict[str, list[Any]] = {
-    "caseload": [_advanced, timeline],
+    "caseload": [_opened, _own_fields_changed, timeline],
     "billing": [billing_ledger],
     "reporting": [reporting_store, employment_fact],
 }
