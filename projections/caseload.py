@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from adapters.case_ordered_store import CaseOrderedStore
@@ -318,10 +319,10 @@ class CaseloadView(CaseOrderedStore):
                 case_id,
                 *key,
                 rule_id,
-                due_on.isoformat() if due_on else None,
-                met_on.isoformat() if met_on else None,
+                _iso(due_on) if due_on else None,
+                _iso(met_on) if met_on else None,
                 policy_version,
-                due_soon_from.isoformat() if due_soon_from else None,
+                _iso(due_soon_from) if due_soon_from else None,
             )
         return found
 
@@ -701,6 +702,12 @@ def _own_fields_changed(row: _CaseRow, event: Any) -> None:
             row.outcome_date = event.corrected_outcome_date
         case Case.CaseReassigned():
             row.caseworker_id = event.caseworker_id
+
+
+@cache
+def _iso(day: date) -> str:
+    """A day as the view stores it; remembered, as a rebuild writes the same days again and again."""
+    return day.isoformat()
 
 
 def _date(text: str | None) -> date | None:
