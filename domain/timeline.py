@@ -229,19 +229,19 @@ class _Entries(dict[Any, _Entry]):
     """A draft's nested entries of one kind, by id, in the timeline's order."""
 
     def __init__(self, cls: type[_Nested], key: str, values: Iterable[_Nested]) -> None:
-        super().__init__((getattr(v, key), _Entry(v, None)) for v in values)
+        super().__init__((_by_id(getattr(v, key)), _Entry(v, None)) for v in values)
         self.cls = cls
         self.key = key
 
     def added(self, **fields: Any) -> _Entries:
         """Puts a new entry last, in place of the one of its id if there is one."""
-        key = fields[self.key]
+        key = _by_id(fields[self.key])
         self.pop(key, None)
         self[key] = _Entry(None, fields)
         return self
 
     def dated(self, entry_id: Any, name: str, day: date | None) -> _Entries:
-        if (entry := self.get(entry_id)) is not None:
+        if (entry := self.get(_by_id(entry_id))) is not None:
             entry.set(name, day)
         return self
 
@@ -249,6 +249,12 @@ class _Entries(dict[Any, _Entry]):
         """The entries as the timeline's tuple of value objects."""
         cls = self.cls
         return tuple(entry.frozen(cls) for entry in self.values())
+
+
+def _by_id(entry_id: Any) -> Any:
+    """An id as `_Entries` key it: a UUID by its number (equal exactly when the UUIDs are), as
+    hashing and comparing UUIDs runs Python code."""
+    return entry_id.int if isinstance(entry_id, UUID) else entry_id
 
 
 # The timeline's nested tuples, and the id that keys each entry of theirs.

@@ -218,12 +218,7 @@ class CaseloadView(CaseOrderedStore):
         # file overlap their CPU work; under the lock the rows are written only if no case the
         # batch touches has moved since it was read, and folded again otherwise.
         self.require_current_layout()
-        # A case's id is written once per case, not once per event.
-        named: dict[Any, str] = {}
-        of_case = [
-            named.get(case) or named.setdefault(case, str(case))
-            for case in (d.event.originator_id for d in deliveries)
-        ]
+        of_case = _case_ids(deliveries)
         case_ids = list(dict.fromkeys(of_case))
         loaded = self._load_many(case_ids)
         read = {case_id: row.version for case_id, row in loaded.items()}
@@ -629,6 +624,21 @@ def _fold(
     for case_id, row in changed.items():
         row.timeline = folds[case_id].timeline()
     return list(changed.values()), rejected
+
+
+def _case_ids(deliveries: Sequence[Delivery]) -> list[str]:
+    """Each delivery's case id as text, written once per case: a UUID's text takes ~0.4 µs,
+    and keyed by its number a case is found without calling UUID's own hash and equality."""
+    named: dict[Any, str] = {}
+    of_case = []
+    for delivery in deliveries:
+        case = delivery.event.originator_id
+        key = getattr(case, "int", case)
+        name = named.get(key)
+        if name is None:
+            name = named[key] = str(case)
+        of_case.append(name)
+    return of_case
 
 
 _CHUNK = 500
