@@ -15,6 +15,8 @@ from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
+from pydantic import TypeAdapter
+
 from domain.assistance.values import CLOSED_GOAL_STATUSES, EligibilityStatus, SupportProgram
 from domain.base import Aggregate, ValueObject
 from domain.case import Case, Program
@@ -248,6 +250,12 @@ class _Entries(dict[Any, _Entry]):
     def frozen(self) -> tuple[Any, ...]:
         """The entries as the timeline's tuple of value objects."""
         cls = self.cls
+        added = [entry for entry in self.values() if entry.value is None]
+        if added:
+            # Validated in one call rather than one model at a time.
+            built = _MANY[cls].validate_python([entry.fields for entry in added])
+            for entry, value in zip(added, built, strict=True):
+                entry.value, entry.fields = value, None
         return tuple(entry.frozen(cls) for entry in self.values())
 
 
@@ -256,6 +264,11 @@ def _by_id(entry_id: Any) -> Any:
     hashing and comparing UUIDs runs Python code."""
     return entry_id.int if isinstance(entry_id, UUID) else entry_id
 
+
+_MANY: dict[type[_Nested], TypeAdapter[list[Any]]] = {
+    cls: TypeAdapter(list[cls])  # type: ignore[valid-type]
+    for cls in (AuthorizationTimeline, InvoiceTimeline, GoalTimeline, ContactTimeline)
+}
 
 # The timeline's nested tuples, and the id that keys each entry of theirs.
 _NESTED: dict[str, tuple[type[_Nested], str]] = {
