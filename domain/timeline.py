@@ -116,6 +116,8 @@ class TimelineFold:
     entries (authorizations, invoices, goals, contacts) are kept by id on the draft, their
     changed dates gathered, and copied once each at the end too."""
 
+    __slots__ = ("_base", "_changed", "_draft", "_ready_known")
+
     def __init__(self, timeline: CaseTimeline | None) -> None:
         self._base = timeline
         self._draft: Any = None if timeline is None else _draft_of(timeline)

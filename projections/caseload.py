@@ -113,7 +113,7 @@ class DeadlineEntry:
     status: DeadlineStatus
 
 
-@dataclass
+@dataclass(slots=True)
 class _CaseRow:
     case_id: str
     case_number: str
