@@ -308,10 +308,12 @@ class CaseloadView(CaseOrderedStore):
             policy_version,
             due_soon_from,
         ) in deadline_rows(timeline, self.policies):
-            key = (_KIND_VALUES[kind], str(subject_id) if subject_id else NO_SUBJECT)
-            found[key] = (
+            kind_value = _KIND_VALUES[kind]
+            subject = str(subject_id) if subject_id else NO_SUBJECT
+            found[(kind_value, subject)] = (
                 case_id,
-                *key,
+                kind_value,
+                subject,
                 rule_id,
                 _iso(due_on) if due_on else None,
                 _iso(met_on) if met_on else None,
