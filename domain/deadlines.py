@@ -151,18 +151,19 @@ def deadline_rows(timeline: CaseTimeline, policies: PolicyBook) -> list[Deadline
     if timeline.program is not Program.VR or timeline.outcome_on is None:
         return []
     policy = policies.vr_in_force_on(timeline.outcome_on)
+    version = policy.version
     window_closes = policy.initiation_window_closes(timeline.outcome_on)
     found = [
-        _deadline(
-            policy,
+        DeadlineRow(
             DeadlineKind.INITIATION_WINDOW,
             "VR-02",
             None,
             window_closes,
-            window_closes + timedelta(days=1),
+            window_closes + _A_DAY,
+            version,
+            None,
         ),
-        _deadline(
-            policy,
+        DeadlineRow(
             DeadlineKind.TERMINATION,
             "VR-11",
             None,
@@ -170,41 +171,35 @@ def deadline_rows(timeline: CaseTimeline, policies: PolicyBook) -> list[Deadline
                 policy, timeline.outcome_on, timeline.in_pe_services, timeline.left_pe_services_on
             ),
             timeline.terminated_on,
+            version,
+            None,
         ),
     ]
     if timeline.ready_to_return_on is not None:
         found.append(
-            _deadline(
-                policy,
+            DeadlineRow(
                 DeadlineKind.RETURN_TO_MONITORING,
                 "VR-10",
                 None,
                 policy.return_to_monitoring_due(timeline.ready_to_return_on),
                 None if timeline.in_pe_services else timeline.left_pe_services_on,
+                version,
+                None,
             )
         )
-    found.extend(
-        _deadline(
-            policy,
+    found += [
+        DeadlineRow(
             DeadlineKind.SERVICE_END,
             "VR-12" if authorization.grandfathered else "VR-04",
             authorization.authorization_id,
             authorization.planned_end,
             authorization.ended_on,
+            version,
+            None,
         )
         for authorization in timeline.authorizations
-    )
-    found.extend(
-        _deadline(
-            policy,
-            DeadlineKind.INVOICE_PAYMENT,
-            None,
-            invoice.invoice_id,
-            policy.invoice_payment_due(invoice.received_on),
-            invoice.paid_on,
-        )
-        for invoice in timeline.invoices
-    )
+    ]
+    found += _invoice_deadlines(timeline, policy)
     return found
 
 
@@ -229,77 +224,84 @@ def status_on(deadline: Deadline, today: date, due_soon_days: int = 7) -> Deadli
     return DeadlineStatus.PENDING
 
 
-def _deadline(
-    policy: VRPolicy | TAPolicy,
-    kind: DeadlineKind,
-    rule_id: str | None,
-    subject_id: UUID | None,
-    due_on: date | None,
-    met_on: date | None,
-    due_soon_from: date | None = None,
-) -> DeadlineRow:
-    return DeadlineRow(kind, rule_id, subject_id, due_on, met_on, policy.version, due_soon_from)
+_A_DAY = timedelta(days=1)
+
+
+def _invoice_deadlines(timeline: CaseTimeline, policy: VRPolicy | TAPolicy) -> list[DeadlineRow]:
+    return [
+        DeadlineRow(
+            DeadlineKind.INVOICE_PAYMENT,
+            None,
+            invoice.invoice_id,
+            policy.invoice_payment_due(invoice.received_on),
+            invoice.paid_on,
+            policy.version,
+            None,
+        )
+        for invoice in timeline.invoices
+    ]
 
 
 def _assistance_deadlines(timeline: CaseTimeline, policies: PolicyBook) -> list[DeadlineRow]:
     if timeline.opened_on is None:
         return []
     policy = policies.ta_in_force_on(timeline.opened_on)
+    version = policy.version
     found = []
     if timeline.next_reassessment_on is not None:
         found.append(
-            _deadline(
-                policy,
+            DeadlineRow(
                 DeadlineKind.PLAN_REASSESSMENT,
                 "TA-01",
                 None,
                 timeline.next_reassessment_on,
+                None,
+                version,
                 None,
             )
         )
     if timeline.cash_assistance_ended_on is not None:
         window_closes = policy.training_referral_window_closes(timeline.cash_assistance_ended_on)
         found.append(
-            _deadline(
-                policy,
+            DeadlineRow(
                 DeadlineKind.TRAINING_REFERRAL_WINDOW,
                 "TA-09",
                 None,
                 window_closes,
-                window_closes + timedelta(days=1),
+                window_closes + _A_DAY,
+                version,
+                None,
             )
         )
-    found.extend(
-        _deadline(policy, DeadlineKind.GOAL_TARGET, "TA-01", g.goal_id, g.target_date, g.closed_on)
+    found += [
+        DeadlineRow(
+            DeadlineKind.GOAL_TARGET, "TA-01", g.goal_id, g.target_date, g.closed_on, version, None
+        )
         for g in timeline.goals
-    )
-    found.extend(
-        _deadline(
-            policy, DeadlineKind.PLANNED_CONTACT, "TA-05", c.contact_id, c.planned_for, c.made_on
+    ]
+    found += [
+        DeadlineRow(
+            DeadlineKind.PLANNED_CONTACT,
+            "TA-05",
+            c.contact_id,
+            c.planned_for,
+            c.made_on,
+            version,
+            None,
         )
         for c in timeline.planned_contacts
-    )
-    found.extend(
-        _deadline(
-            policy,
+    ]
+    found += [
+        DeadlineRow(
             DeadlineKind.BENEFIT_RENEWAL,
             "TA-06",
             eligibility_subject_id(timeline.case_id, r.program),
             r.renewal_on,
             None,
+            version,
             policy.renewal_due_soon_from(r.renewal_on),
         )
         for r in timeline.renewals
-    )
-    found.extend(
-        _deadline(
-            policy,
-            DeadlineKind.INVOICE_PAYMENT,
-            None,
-            invoice.invoice_id,
-            policy.invoice_payment_due(invoice.received_on),
-            invoice.paid_on,
-        )
-        for invoice in timeline.invoices
-    )
+    ]
+    found += _invoice_deadlines(timeline, policy)
     return found

@@ -8,11 +8,14 @@ changes, found by the event's class in one dictionary lookup (`_CHANGES`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
+from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
+
+from pydantic import TypeAdapter
 
 from domain.assistance.values import CLOSED_GOAL_STATUSES, EligibilityStatus, SupportProgram
 from domain.base import Aggregate, ValueObject
@@ -109,15 +112,30 @@ def advance(timeline: CaseTimeline | None, event: Aggregate.Event) -> CaseTimeli
 
 class TimelineFold:
     """Advances one case's timeline by events in turn (as `advance` does), on a mutable draft
-    copied into a `CaseTimeline` once, at the end, instead of twice per event."""
+    copied into a `CaseTimeline` once, at the end, instead of twice per event. Its nested
+    entries (authorizations, invoices, goals, contacts) are kept by id on the draft, their
+    changed dates gathered, and copied once each at the end too."""
+
+    __slots__ = ("_base", "_changed", "_draft", "_ready_known")
 
     def __init__(self, timeline: CaseTimeline | None) -> None:
         self._base = timeline
-        self._draft: Any = None if timeline is None else SimpleNamespace(**timeline.__dict__)
+        self._draft: Any = None if timeline is None else _draft_of(timeline)
         self._changed: set[str] = set()
+        # Whether the draft's ready_to_return_on is what `_ready_to_return_on` gives for it.
+        self._ready_known = False
 
     def advance(self, event: Aggregate.Event) -> None:
         """Folds one more event (see `advance`); an event refused leaves the fold as it was."""
+        draft = self._draft
+        if draft is not None and event.originator_id != draft.case_id:
+            raise ValueError(
+                f"event of case {event.originator_id} folded into the timeline of {draft.case_id}"
+            )
+        self.advance_own(event)
+
+    def advance_own(self, event: Aggregate.Event) -> None:
+        """`advance`, for an event its caller knows to be of the fold's case (once it is opened)."""
         draft = self._draft
         if draft is None:
             if not isinstance(event, Case.CaseOpened):
@@ -125,25 +143,34 @@ class TimelineFold:
                     f"a case's timeline starts with CaseOpened, not {type(event).__name__}"
                 )
             self._base = CaseTimeline(case_id=event.originator_id)
-            self._draft = draft = SimpleNamespace(**self._base.__dict__)
-        elif event.originator_id != draft.case_id:
-            raise ValueError(
-                f"event of case {event.originator_id} folded into the timeline of {draft.case_id}"
-            )
+            self._draft = draft = _draft_of(self._base)
         if event.originator_version <= draft.version:
             return
-        changes = _changes(draft, event)
-        if changes is None:
+        fold = _FOLDS.get(type(event)) or _fold_of(type(event))
+        if fold is None:
             return
+        changes = fold.changes(draft, event)
         on = event.effective_on
         changes["version"] = event.originator_version
         last = draft.last_activity_on
-        changes["last_activity_on"] = on if last is None else max(last, on)
-        if (policy_version := getattr(event, "policy_version", None)) is not None:
+        changes["last_activity_on"] = on if last is None or on > last else last
+        if (
+            fold.may_carry_policy_version
+            and (policy_version := getattr(event, "policy_version", None)) is not None
+        ):
             changes["policy_version"] = policy_version
-        vars(draft).update(changes)
-        draft.ready_to_return_on = _ready_to_return_on(draft)
-        self._changed.update(changes, ("ready_to_return_on",))
+        draft.__dict__.update(changes)
+        self._changed.update(changes)
+        # The other fields it reads leave it as it was (see `_ready_to_return_on`).
+        if not self._ready_known or not _READY_READS.isdisjoint(changes):
+            draft.ready_to_return_on = _ready_to_return_on(draft)
+            self._changed.add("ready_to_return_on")
+            self._ready_known = draft.last_activity_on is not None
+
+    @property
+    def started_from(self) -> CaseTimeline | None:
+        """The timeline the fold started from; for a case opened in it, its opening's, empty."""
+        return self._base
 
     def timeline(self) -> CaseTimeline:
         """The timeline folded so far (the one given, if no event changed it)."""
@@ -152,7 +179,12 @@ class TimelineFold:
         if not self._changed:
             return self._base
         fields = vars(self._draft)
-        return self._base.model_copy(update={name: fields[name] for name in self._changed})
+        return self._base.model_copy(
+            update={
+                name: fields[name].frozen() if name in _NESTED else fields[name]
+                for name in self._changed
+            }
+        )
 
 
 def timeline_of(events: Iterable[Aggregate.Event]) -> CaseTimeline | None:
@@ -163,24 +195,148 @@ def timeline_of(events: Iterable[Aggregate.Event]) -> CaseTimeline | None:
     return timeline
 
 
+_Nested = AuthorizationTimeline | InvoiceTimeline | GoalTimeline | ContactTimeline
+
+
+class _Entry:
+    """A nested entry of a draft: its value object, or the fields of one added in this fold
+    (built once, when the timeline is), and the dates changed on it since."""
+
+    __slots__ = ("fields", "value")
+
+    def __init__(self, value: _Nested | None, fields: dict[str, Any] | None) -> None:
+        self.value = value
+        self.fields = fields
+
+    def get(self, name: str) -> Any:
+        fields = self.fields
+        if fields is not None and name in fields:
+            return fields[name]
+        return None if self.value is None else getattr(self.value, name)
+
+    def frozen(self, cls: type[_Nested]) -> Any:
+        if self.value is None:
+            self.value = cls(**self.fields or {})
+            self.fields = None
+        elif self.fields:
+            self.value = self.value.model_copy(update=self.fields)
+            self.fields = None
+        return self.value
+
+
+class _Entries(dict[Any, _Entry]):
+    """A draft's nested entries of one kind, by id, in the timeline's order."""
+
+    def __init__(self, cls: type[_Nested], key: str, values: Iterable[_Nested]) -> None:
+        super().__init__((_by_id(getattr(v, key)), _Entry(v, None)) for v in values)
+        self.cls = cls
+        self.key = key
+
+    def frozen(self) -> tuple[Any, ...]:
+        """The entries as the timeline's tuple of value objects."""
+        cls = self.cls
+        added = [entry for entry in self.values() if entry.value is None]
+        if added:
+            # Validated in one call rather than one model at a time.
+            built = _MANY[cls].validate_python([entry.fields for entry in added])
+            for entry, value in zip(added, built, strict=True):
+                entry.value, entry.fields = value, None
+        return tuple(entry.frozen(cls) for entry in self.values())
+
+
+def _by_id(entry_id: Any) -> Any:
+    """An id as `_Entries` key it: a UUID by its number (equal exactly when the UUIDs are), as
+    hashing and comparing UUIDs runs Python code."""
+    return entry_id.int if isinstance(entry_id, UUID) else entry_id
+
+
+_MANY: dict[type[_Nested], TypeAdapter[list[Any]]] = {
+    cls: TypeAdapter(list[cls])  # type: ignore[valid-type]
+    for cls in (AuthorizationTimeline, InvoiceTimeline, GoalTimeline, ContactTimeline)
+}
+
+# The timeline's nested tuples, and the id that keys each entry of theirs.
+_NESTED: dict[str, tuple[type[_Nested], str]] = {
+    "authorizations": (AuthorizationTimeline, "authorization_id"),
+    "invoices": (InvoiceTimeline, "invoice_id"),
+    "goals": (GoalTimeline, "goal_id"),
+    "planned_contacts": (ContactTimeline, "contact_id"),
+}
+
+
+def _draft_of(timeline: CaseTimeline) -> SimpleNamespace:
+    """A mutable copy of `timeline`; its nested tuples become `_Entries` when an event changes
+    them (`_entries`)."""
+    return SimpleNamespace(**timeline.__dict__)
+
+
+def _entries(draft: Any, name: str) -> _Entries:
+    """The draft's nested entries called `name`, kept by id from now on."""
+    found = getattr(draft, name)
+    if not isinstance(found, _Entries):
+        cls, key = _NESTED[name]
+        found = _Entries(cls, key, found)
+        setattr(draft, name, found)
+    return found
+
+
+# The two changes an event makes to nested entries, each in one call (these run for half the
+# events a caseload folds).
+
+
+def _added(draft: Any, name: str, fields: dict[str, Any]) -> _Entries:
+    """The draft's entries called `name` with a new one of `fields` last, in place of the one
+    of its id if there is one."""
+    entries = _entries(draft, name)
+    entry_id = fields[entries.key]
+    key = entry_id.int if isinstance(entry_id, UUID) else entry_id
+    entries.pop(key, None)
+    entries[key] = _Entry(None, fields)
+    return entries
+
+
+def _dated(draft: Any, name: str, entry_id: Any, field: str, day: date | None) -> _Entries:
+    """The draft's entries called `name`, the one of `entry_id` (if any) with `field` set to
+    `day`."""
+    entries = _entries(draft, name)
+    entry = entries.get(entry_id.int if isinstance(entry_id, UUID) else entry_id)
+    if entry is not None:
+        if entry.fields is None:
+            entry.fields = {field: day}
+        else:
+            entry.fields[field] = day
+    return entries
+
+
 # The fields an event of each type changes, from the timeline before it (a draft) and the event.
 _Changes = Callable[[Any, Any], dict[str, Any]]
 
 
-def _changes(timeline: CaseTimeline, event: Aggregate.Event) -> dict[str, Any] | None:
-    """The fields `event` changes; None for an event type the timeline does not know."""
-    cls = type(event)
-    changes = _CHANGES.get(cls)
-    if changes is None:
-        if cls in _UNKNOWN:
-            return None
+@dataclass(frozen=True)
+class _Fold:
+    """How events of one class fold: the fields they change, and whether they may carry a
+    policy version (looked up once per class instead of per event)."""
+
+    changes: _Changes
+    may_carry_policy_version: bool
+
+
+def _fold_of(cls: type) -> _Fold | None:
+    """How events of `cls` fold; None for an event type the timeline does not know."""
+    fold = _FOLDS.get(cls)
+    if fold is None and cls not in _UNKNOWN:
         # A subclass of a known type folds as its base does (as a class pattern matched it).
-        changes = next((c for base, c in _BY_BASE if issubclass(cls, base)), None)
+        changes = _CHANGES.get(cls) or next(
+            (c for base, c in _BY_BASE if issubclass(cls, base)), None
+        )
         if changes is None:
             _UNKNOWN.add(cls)
             return None
-        _CHANGES[cls] = changes
-    return changes(timeline, event)
+        fold = _FOLDS[cls] = _Fold(
+            changes,
+            "policy_version" in getattr(cls, "model_fields", {}) or hasattr(cls, "policy_version"),
+        )
+    return fold
 
 
 def _opened(t: Any, e: Any) -> dict[str, Any]:
@@ -196,55 +352,58 @@ def _requested(t: Any, e: Any) -> dict[str, Any]:
 
 def _found_appropriate(t: Any, e: Any) -> dict[str, Any]:
     return {
-        "undecided_request_ids": _without(t.undecided_request_ids, {e.request_id}),
+        "undecided_request_ids": _without(t.undecided_request_ids, (e.request_id,)),
         "unserved_request_ids": _with(t.unserved_request_ids, e.request_id),
     }
 
 
 def _decided_otherwise(t: Any, e: Any) -> dict[str, Any]:
-    return {"undecided_request_ids": _without(t.undecided_request_ids, {e.request_id})}
+    return {"undecided_request_ids": _without(t.undecided_request_ids, (e.request_id,))}
 
 
 def _review_decided(t: Any, e: Any) -> dict[str, Any]:
     undecided = (
         _with(t.undecided_request_ids, e.request_id)
         if e.decision is ReviewDecision.REVERSED
-        else _without(t.undecided_request_ids, {e.request_id})
+        else _without(t.undecided_request_ids, (e.request_id,))
     )
     return {"undecided_request_ids": undecided}
 
 
 def _authorized(t: Any, e: Any) -> dict[str, Any]:
-    authorization = AuthorizationTimeline(
-        authorization_id=e.authorization_id,
-        request_id=e.request_id,
-        authorized_on=e.effective_on,
-        planned_start=e.planned_start,
-        planned_end=e.planned_end,
-        grandfathered=e.grandfathered,
+    authorizations = _added(
+        t,
+        "authorizations",
+        {
+            "authorization_id": e.authorization_id,
+            "request_id": e.request_id,
+            "authorized_on": e.effective_on,
+            "planned_start": e.planned_start,
+            "planned_end": e.planned_end,
+            "grandfathered": e.grandfathered,
+        },
     )
-    kept = tuple(a for a in t.authorizations if a.authorization_id != e.authorization_id)
     return {
-        "authorizations": (*kept, authorization),
-        "unserved_request_ids": _without(t.unserved_request_ids, {e.request_id}),
+        "authorizations": authorizations,
+        "unserved_request_ids": _without(t.unserved_request_ids, (e.request_id,)),
     }
 
 
 def _invoice_received(t: Any, e: Any) -> dict[str, Any]:
-    invoice = InvoiceTimeline(
-        invoice_id=e.invoice_id, authorization_id=e.authorization_id, received_on=e.effective_on
+    invoices = _added(
+        t,
+        "invoices",
+        {
+            "invoice_id": e.invoice_id,
+            "authorization_id": e.authorization_id,
+            "received_on": e.effective_on,
+        },
     )
-    kept = tuple(i for i in t.invoices if i.invoice_id != e.invoice_id)
-    return {"invoices": (*kept, invoice)}
+    return {"invoices": invoices}
 
 
 def _invoice_paid(t: Any, e: Any) -> dict[str, Any]:
-    return {
-        "invoices": tuple(
-            i.model_copy(update={"paid_on": e.effective_on}) if i.invoice_id == e.invoice_id else i
-            for i in t.invoices
-        )
-    }
+    return {"invoices": _dated(t, "invoices", e.invoice_id, "paid_on", e.effective_on)}
 
 
 def _removed(t: Any, e: Any) -> dict[str, Any]:
@@ -257,32 +416,24 @@ def _removed(t: Any, e: Any) -> dict[str, Any]:
 
 
 def _goal_set(t: Any, e: Any) -> dict[str, Any]:
-    goal = GoalTimeline(goal_id=e.goal_id, target_date=e.target_date)
-    return {"goals": (*(g for g in t.goals if g.goal_id != e.goal_id), goal)}
+    return {"goals": _added(t, "goals", {"goal_id": e.goal_id, "target_date": e.target_date})}
 
 
 def _goal_status_changed(t: Any, e: Any) -> dict[str, Any]:
     closed_on = e.effective_on if e.status in CLOSED_GOAL_STATUSES else None
-    return {
-        "goals": tuple(
-            g.model_copy(update={"closed_on": closed_on}) if g.goal_id == e.goal_id else g
-            for g in t.goals
-        )
-    }
+    return {"goals": _dated(t, "goals", e.goal_id, "closed_on", closed_on)}
 
 
 def _contact_planned(t: Any, e: Any) -> dict[str, Any]:
-    contact = ContactTimeline(contact_id=e.contact_id, planned_for=e.planned_for)
-    kept = tuple(c for c in t.planned_contacts if c.contact_id != e.contact_id)
-    return {"planned_contacts": (*kept, contact)}
+    contacts = _added(
+        t, "planned_contacts", {"contact_id": e.contact_id, "planned_for": e.planned_for}
+    )
+    return {"planned_contacts": contacts}
 
 
 def _contact_made(t: Any, e: Any) -> dict[str, Any]:
     return {
-        "planned_contacts": tuple(
-            c.model_copy(update={"made_on": e.effective_on}) if c.contact_id == e.contact_id else c
-            for c in t.planned_contacts
-        )
+        "planned_contacts": _dated(t, "planned_contacts", e.contact_id, "made_on", e.effective_on)
     }
 
 
@@ -295,7 +446,9 @@ def _eligibility_recorded(t: Any, e: Any) -> dict[str, Any]:
 
 def _authorization_dated(field: str) -> _Changes:
     def changes(t: Any, e: Any) -> dict[str, Any]:
-        return _authorization_update(t, e.authorization_id, **{field: e.effective_on})
+        return {
+            "authorizations": _dated(t, "authorizations", e.authorization_id, field, e.effective_on)
+        }
 
     return changes
 
@@ -341,22 +494,21 @@ _BY_BASE: tuple[tuple[type, _Changes], ...] = (
     (Case.CashAssistanceEnded, lambda t, e: {"cash_assistance_ended_on": e.effective_on}),
 )
 _CHANGES: dict[type, _Changes] = dict(reversed(_BY_BASE))
+_FOLDS: dict[type, _Fold] = {}
 _UNKNOWN: set[type] = set()
 
 
-def _authorization_update(
-    timeline: CaseTimeline, authorization_id: UUID, **dates: date
-) -> dict[str, Any]:
-    return {
-        "authorizations": tuple(
-            a.model_copy(update=dates) if a.authorization_id == authorization_id else a
-            for a in timeline.authorizations
-        )
-    }
+# The fields `_ready_to_return_on` reads besides its own and the last activity's: once it has
+# been worked out, an event changing none of them leaves it as it was (the last activity only
+# counts while it is None, and it is set on every event folded).
+_READY_READS = frozenset(
+    ("in_pe_services", "undecided_request_ids", "unserved_request_ids", "authorizations")
+)
 
 
-def _ready_to_return_on(timeline: CaseTimeline) -> date | None:
-    """Since when the case could return to monitoring (VR-10); kept once it has left."""
+def _ready_to_return_on(timeline: Any) -> date | None:
+    """Since when the case could return to monitoring (VR-10); kept once it has left. Reads a
+    fold's draft."""
     if not timeline.in_pe_services:
         return timeline.ready_to_return_on
     # Settled: every request decided, none found PE-appropriate still waiting for its service
@@ -365,16 +517,24 @@ def _ready_to_return_on(timeline: CaseTimeline) -> date | None:
     settled = (
         not timeline.undecided_request_ids
         and not timeline.unserved_request_ids
-        and all(a.unencumbered_on is not None for a in timeline.authorizations)
+        and _all_unencumbered(timeline.authorizations)
     )
     if not settled:
         return None
     return timeline.ready_to_return_on or timeline.last_activity_on
 
 
+def _all_unencumbered(authorizations: tuple[AuthorizationTimeline, ...] | _Entries) -> bool:
+    if isinstance(authorizations, _Entries):
+        return all(a.get("unencumbered_on") is not None for a in authorizations.values())
+    return all(a.unencumbered_on is not None for a in authorizations)
+
+
 def _with(ids: tuple[UUID, ...], added: UUID) -> tuple[UUID, ...]:
     return ids if added in ids else (*ids, added)
 
 
-def _without(ids: tuple[UUID, ...], removed: set[UUID]) -> tuple[UUID, ...]:
+def _without(ids: tuple[UUID, ...], removed: Container[UUID]) -> tuple[UUID, ...]:
+    if not ids:
+        return ids
     return tuple(i for i in ids if i not in removed)

@@ -28,7 +28,7 @@ from consumers.reporting.store import ReportingStore
 from domain import timeline
 from domain.deadlines import deadlines, timeline_of
 from domain.measures import employment_fact
-from projections.caseload import CaseloadView, _advanced
+from projections.caseload import CaseloadView, _opened, _own_fields_changed
 from synthetic import SyntheticCaseload, drive
 from tests.builders import SYSTEM, CaseFile
 
@@ -147,7 +147,7 @@ def test_a_store_fed_only_the_event_types_it_reads_holds_what_every_event_rebuil
 
 # What looks at events: functions, or a whole module (the timeline's fold, one function per type).
 READERS: dict[str, list[Any]] = {
-    "caseload": [_advanced, timeline],
+    "caseload": [_opened, _own_fields_changed, timeline],
     "billing": [billing_ledger],
     "reporting": [reporting_store, employment_fact],
 }
@@ -184,3 +184,23 @@ def test_an_event_of_a_type_not_read_is_passed_over_with_its_case_version_and_da
                 full.originator_version,
                 full.effective_on,
             )
+
+
+def test_a_case_whose_first_event_is_not_its_opening_is_refused_with_the_timelines_reason(
+    events: list[Any], tmp_path: Path
+) -> None:
+    view = CaseloadView(ViewDatabase.sqlite(tmp_path / "caseload.sqlite"))
+    opened, second = [e for e in events if e.originator_id == events[0].originator_id][:2]
+    first_not_opened = second.model_copy(update={"originator_version": 1})
+    passed_over = PassedOver(opened.originator_id, 1, opened.effective_on)
+
+    rejected = feed(view, [first_not_opened, passed_over, opened, second], 4)
+
+    assert rejected == [
+        f"a case's timeline starts with CaseOpened, not {type(second).__name__}",
+        "a case's timeline starts with CaseOpened, not PassedOver",
+    ]
+    case = view.case(str(opened.originator_id))
+    assert case is not None
+    assert case.version == 2
+    view.close()
