@@ -214,9 +214,9 @@ class CaseOrderedStore:
             self.memo.clear()
             self._appends.clear()
             self._savepoints = savepoints
-            case_ids = _case_ids(deliveries)
-            versions = dict.fromkeys(case_ids, 0)
-            versions.update(self.versions_of(list(versions)))
+            case_ids, cases = case_ids_of(deliveries)
+            versions = dict.fromkeys(cases, 0)
+            versions.update(self.versions_of(cases))
             applied: dict[str, int] = {}
             rejected: list[tuple[Delivery, str]] = []
             apply_event = self.apply_event
@@ -305,16 +305,20 @@ class CaseOrderedStore:
 _CHUNK = 500
 
 
-def _case_ids(deliveries: Sequence[Delivery]) -> list[str]:
-    """Each delivered event's case, as text (converted once per case: a UUID's `str` is slow)."""
-    names: dict[Any, str] = {}
-    case_ids = []
+def case_ids_of(deliveries: Sequence[Delivery]) -> tuple[list[str], list[str]]:
+    """Each delivery's case id as text, and the cases in the order they first come. A case's
+    id is written once per batch: a UUID's text takes ~0.4 µs, and keyed by its number a case
+    is found without calling UUID's own hash and equality."""
+    named: dict[Any, str] = {}
+    of_case = []
     for delivery in deliveries:
-        originator_id = delivery.event.originator_id
-        if (case_id := names.get(originator_id)) is None:
-            case_id = names[originator_id] = str(originator_id)
-        case_ids.append(case_id)
-    return case_ids
+        case = delivery.event.originator_id
+        key = getattr(case, "int", case)
+        name = named.get(key)
+        if name is None:
+            name = named[key] = str(case)
+        of_case.append(name)
+    return of_case, list(named.values())
 
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[str, ...]:

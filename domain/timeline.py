@@ -288,8 +288,7 @@ def _added(draft: Any, name: str, fields: dict[str, Any]) -> _Entries:
     """The draft's entries called `name` with a new one of `fields` last, in place of the one
     of its id if there is one."""
     entries = _entries(draft, name)
-    entry_id = fields[entries.key]
-    key = entry_id.int if isinstance(entry_id, UUID) else entry_id
+    key = _by_id(fields[entries.key])
     entries.pop(key, None)
     entries[key] = _Entry(None, fields)
     return entries
@@ -299,7 +298,7 @@ def _dated(draft: Any, name: str, entry_id: Any, field: str, day: date | None) -
     """The draft's entries called `name`, the one of `entry_id` (if any) with `field` set to
     `day`."""
     entries = _entries(draft, name)
-    entry = entries.get(entry_id.int if isinstance(entry_id, UUID) else entry_id)
+    entry = entries.get(_by_id(entry_id))
     if entry is not None:
         if entry.fields is None:
             entry.fields = {field: day}
