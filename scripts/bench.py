@@ -8,7 +8,6 @@ stops making progress fails with `PhaseFailed`, saying which phase and what it w
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import math
 import os
@@ -563,9 +562,7 @@ def bench_rebuild_and_latency(cases: int, bootstrap: str, million: int = 0) -> N
         # The bench's own objects (the synthetic caseload, the application and its cases) are
         # kept out of the collector's way: a consumer process would not hold them, and a full
         # collection walking them cost the bare consumer ≈ 0.1 s of its ≈ 1.1 s read.
-        gc.collect()
-        gc.freeze()
-        stack.callback(gc.unfreeze)
+        freeze_startup_objects()
 
         def raw_rate() -> float:
             return rate(
