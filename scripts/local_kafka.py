@@ -389,7 +389,10 @@ class LocalKafka:
                 if _libc is not None and threading.current_thread() is threading.main_thread()
                 else None,
             )
-        self._pid_path.write_text(f"{self._process.pid}\n")
+        # Written whole or not at all: a reader (an operator's tool, a test) never sees it empty.
+        written = self._pid_path.with_suffix(".pid.tmp")
+        written.write_text(f"{self._process.pid}\n")
+        os.replace(written, self._pid_path)
         self.port, self.controller_port = port, controller_port
         self.bootstrap_servers = f"127.0.0.1:{port}"
 
