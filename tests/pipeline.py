@@ -15,7 +15,7 @@ from application.bootstrap import (
 from application.clock import Clock, utc_today
 from application.settings import Settings
 from projections.deadline_enforcement import TickReport
-from tests.topic_reader import wait_for
+from tests.topic_reader import decided_end_offsets, wait_for
 
 
 class SteppedClock:
@@ -54,16 +54,7 @@ class SteppedSystem:
     def sync(self) -> None:
         if not self.relay.drain():
             return
-        # A commit returns before its markers are in the partitions: until they are, the end a
-        # committed reader sees stops short of the last transaction.
-        (ends,) = wait_for(
-            lambda: (
-                ((committed,) if committed == self._written.end_offsets(self._partitions) else None)
-                if (committed := self._offsets.end_offsets(self._partitions))
-                else None
-            ),
-            what="the relay's last transaction to be marked committed",
-        )
+        ends = decided_end_offsets(self._offsets, self._written, self._partitions)
         wanted = {tp.partition: end for tp, end in ends.items() if end}
         wait_for(
             lambda: (

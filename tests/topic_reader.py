@@ -28,11 +28,14 @@ def read_topic(
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         deadline = time.monotonic() + timeout
-        end = (
-            _decided_end(bootstrap_servers, topic, partitions, consumer, deadline)
-            if isolation_level == "read_committed"
-            else consumer.end_offsets(partitions)
-        )
+        if isolation_level == "read_committed":
+            written = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+            try:
+                end = decided_end_offsets(consumer, written, partitions, timeout)
+            finally:
+                written.close()
+        else:
+            end = consumer.end_offsets(partitions)
         messages: list[Any] = []
         while any(consumer.position(tp) < end[tp] for tp in partitions):
             if time.monotonic() > deadline:
@@ -44,33 +47,25 @@ def read_topic(
         consumer.close()
 
 
-def _decided_end(
-    bootstrap_servers: str,
-    topic: str,
+def decided_end_offsets(
+    committed: KafkaConsumer,
+    written: KafkaConsumer,
     partitions: list[TopicPartition],
-    consumer: KafkaConsumer,
-    deadline: float,
+    timeout: float = 60.0,
 ) -> dict[TopicPartition, int]:
-    """The committed end offsets once they reach the written ones: a transaction's commit
-    returns before its markers are on the partitions, and a committed reader's end can stop
-    short of the last transaction for a moment."""
-    written_reader = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
-    try:
-        ends: list[dict[TopicPartition, int]] = []
-
-        def decided() -> bool:
-            committed = consumer.end_offsets(partitions)
-            ends[:] = [committed]
-            return bool(committed == written_reader.end_offsets(partitions))
-
-        wait_for(
-            decided,
-            timeout=max(deadline - time.monotonic(), 0.1),
-            what=f"every transaction on {topic} to be decided",
-        )
-        return ends[0]
-    finally:
-        written_reader.close()
+    """The end offsets a `committed` (read_committed) reader sees, once they reach those a
+    `written` (read_uncommitted) one sees: a transaction's commit returns before its markers
+    are on the partitions, and a committed reader's end can stop short of it for a moment."""
+    (ends,) = wait_for(
+        lambda: (
+            (found,)
+            if (found := committed.end_offsets(partitions)) == written.end_offsets(partitions)
+            else None
+        ),
+        timeout=timeout,
+        what="every transaction on the topic to be decided",
+    )
+    return dict(ends)
 
 
 def wait_for(condition: Any, timeout: float = 60.0, what: str = "condition") -> Any:
