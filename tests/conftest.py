@@ -11,7 +11,11 @@ from typing import Any
 
 import pytest
 
+from adapters.kafka_sockets import close_sockets_of_abandoned_connects
 from application.settings import Settings
+
+# The tests' own Kafka clients, as the system's (adapters.kafka applies it on import).
+close_sockets_of_abandoned_connects()
 
 
 @pytest.fixture(scope="session")
