@@ -357,25 +357,22 @@ def build_projection(
     metrics: Metrics | None = None,
     partitions: Sequence[int] | None = None,
     api_version: tuple[int, ...] | None = None,
+    client: KafkaConsumer | None = None,
 ) -> TrackedConsumer:
     """The consumer that feeds one read model (`READ_MODELS`) from the case event topic: a
-    member of its consumer group, or, given `partitions`, a reader of just those."""
+    member of its consumer group, or, given `partitions`, a reader of just those (through
+    `client`, if given: a rebuild's, made by `_read_model_client` with the same arguments)."""
     model = READ_MODELS[read_model]
     group_id = group_id or model.group_id(settings)
     servers = require_kafka(settings)
     ensure_topics(servers, case_event_topics(settings))
-
-    def new_consumer() -> KafkaConsumer:
-        return manual_commit_consumer(
-            servers,
-            group_id,
-            client_id=group_id,
-            max_poll_records=settings.consumer_max_poll_records,
-            session_timeout_ms=settings.consumer_session_timeout_ms,
-            **({} if partitions is None else {"max_partition_fetch_bytes": REBUILD_FETCH_BYTES}),
-            api_version=api_version,
-        )
-
+    new_consumer = partial(
+        _read_model_client,
+        settings,
+        group_id,
+        rebuild=partitions is not None,
+        api_version=api_version,
+    )
     store = model.open(settings)
     mapper = AvroMapper(AvroCodec(published_schemas()))
     decode: Callable[[bytes], Any] = (
@@ -384,7 +381,7 @@ def build_projection(
         else partial(mapper.event_or_passed_over, reads=store.reads)
     )
     return TrackedConsumer(
-        consumer=new_consumer(),
+        consumer=client or new_consumer(),
         new_consumer=new_consumer,
         store=store,
         decode=decode,
@@ -394,6 +391,21 @@ def build_projection(
         ),
         observer=metrics.consumer_observer(read_model) if metrics else None,
         partitions=partitions,
+    )
+
+
+def _read_model_client(
+    settings: Settings, group_id: str, *, rebuild: bool, api_version: tuple[int, ...] | None
+) -> KafkaConsumer:
+    """The Kafka client of a read model's consumer; a rebuild's fetches more at a time."""
+    return manual_commit_consumer(
+        require_kafka(settings),
+        group_id,
+        client_id=group_id,
+        max_poll_records=settings.consumer_max_poll_records,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+        **({"max_partition_fetch_bytes": REBUILD_FETCH_BYTES} if rebuild else {}),
+        api_version=api_version,
     )
 
 
@@ -468,13 +480,21 @@ def rebuild(
     """
     if workers < 1:
         raise ValueError(f"a rebuild needs at least 1 worker, not {workers}")
-    ends, api_version = _end_offsets(settings)
-    partitions = sorted(ends)
-    shares = [partitions[i::workers] for i in range(min(workers, len(partitions)))] or [[]]
     group_id = f"pes-{read_model}-rebuild-{uuid4().hex[:12]}"
     settings = settings.model_copy(update={"consumer_max_poll_records": batch})
-    # Opened before the workers, it creates the store's tables once; it reads their progress.
-    store = READ_MODELS[read_model].open(settings)
+    # This process's share is read by the client that found the end offsets: a second client
+    # would wait again for the topic's metadata (≈ 0.1 s, kafka-python's retry backoff).
+    client = _read_model_client(settings, group_id, rebuild=True, api_version=None)
+    try:
+        ends = _end_offsets(client, settings.case_events_topic)
+        # Opened before the workers, it creates the store's tables once; it reads their progress.
+        store = READ_MODELS[read_model].open(settings)
+    except BaseException:
+        client.close()
+        raise
+    api_version = tuple(client.config["api_version"])
+    partitions = sorted(ends)
+    shares = [partitions[i::workers] for i in range(min(workers, len(partitions)))] or [[]]
     target = sum(ends.values())
 
     reported = -1
@@ -497,17 +517,29 @@ def rebuild(
             name=f"rebuild-{read_model}-{n}",
         )
         children.append((child, counter))
+    handed_over = False
     try:
         for child, _ in children:
             child.start()
+        handed_over = True  # the share's consumer closes the client
         consumed = _rebuild_share(
-            settings, read_model, group_id, shares[0], ends, None, report_progress, api_version
+            settings,
+            read_model,
+            group_id,
+            shares[0],
+            ends,
+            None,
+            report_progress,
+            api_version,
+            client,
         )
         while alive := [child for child, _ in children if child.is_alive()]:
             report_progress()
             alive[0].join(timeout=0.1)
         report_progress()
     finally:
+        if not handed_over:
+            client.close()
         store.close()
         for child, _ in children:
             if child.is_alive():
@@ -523,22 +555,10 @@ def rebuild(
     return consumed + sum(counter.value for _, counter in children)
 
 
-def _end_offsets(settings: Settings) -> tuple[dict[int, int], tuple[int, ...]]:
-    """The case event topic's end offset per partition, now, and the broker's API version."""
-    probe = KafkaConsumer(
-        bootstrap_servers=require_kafka(settings),
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
-    try:
-        partitions = [
-            TopicPartition(settings.case_events_topic, p)
-            for p in probe.partitions_for_topic(settings.case_events_topic) or ()
-        ]
-        ends = {tp.partition: end for tp, end in probe.end_offsets(partitions).items()}
-        return ends, tuple(probe.config["api_version"])
-    finally:
-        probe.close()
+def _end_offsets(client: KafkaConsumer, topic: str) -> dict[int, int]:
+    """The topic's end offset per partition, now (committed records only)."""
+    partitions = [TopicPartition(topic, p) for p in client.partitions_for_topic(topic) or ()]
+    return {tp.partition: end for tp, end in client.end_offsets(partitions).items()}
 
 
 def _rebuild_share(
@@ -550,12 +570,23 @@ def _rebuild_share(
     counter: Any = None,
     report: Callable[[], object] | None = None,
     api_version: tuple[int, ...] | None = None,
+    client: KafkaConsumer | None = None,
 ) -> int:
-    """Applies the `share` partitions' messages up to their `ends`; returns (and, in a child
-    process, keeps in `counter`) the number of messages consumed."""
-    projection = build_projection(
-        settings, read_model, group_id=group_id, partitions=share, api_version=api_version
-    )
+    """Applies the `share` partitions' messages up to their `ends` (through `client`, if
+    given); returns (and, in a child process, keeps in `counter`) the number consumed."""
+    try:
+        projection = build_projection(
+            settings,
+            read_model,
+            group_id=group_id,
+            partitions=share,
+            api_version=api_version,
+            client=client,
+        )
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
     store = projection.store
     consumed = 0
     progressed, progressed_at = None, time.monotonic()
