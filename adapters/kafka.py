@@ -201,23 +201,44 @@ def manual_commit_consumer(
 
     Given the broker's `api_version` (a rebuild's probe learnt it), the client skips its own
     probe, and its first metadata request takes milliseconds instead of ~100 ms."""
+    return partition_reader(
+        bootstrap_servers,
+        client_id,
+        max_poll_records=max_poll_records,
+        max_partition_fetch_bytes=max_partition_fetch_bytes,
+        api_version=api_version,
+        group_id=group_id,
+        # A member that crashed holds its partitions until its session expires; keep that short
+        # so a restarted projection resumes within seconds.
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=session_timeout_ms // 3,
+    )
+
+
+def partition_reader(
+    bootstrap_servers: str,
+    client_id: str,
+    max_poll_records: int = 500,
+    max_partition_fetch_bytes: int = 1024 * 1024,
+    api_version: tuple[int, ...] | None = None,
+    **group: Any,
+) -> KafkaConsumer:
+    """A reader of committed records that never auto-commits, outside any consumer group
+    unless `group` names one (`manual_commit_consumer`): one that is assigned its partitions
+    and keeps its positions in its own store never waits for a group coordinator."""
     return KafkaConsumer(
         **({} if api_version is None else {"api_version": api_version}),
         bootstrap_servers=bootstrap_servers,
-        group_id=group_id,
         client_id=client_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=max_poll_records,
         max_partition_fetch_bytes=max_partition_fetch_bytes,
         isolation_level="read_committed",
-        # A member that crashed holds its partitions until its session expires; keep that short
-        # so a restarted projection resumes within seconds.
-        session_timeout_ms=session_timeout_ms,
-        heartbeat_interval_ms=session_timeout_ms // 3,
         bootstrap_timeout_ms=STARTUP_BOOTSTRAP_MS,
         # After an outage, reconnect within seconds of the broker's return (default: up to 30 s).
         reconnect_backoff_max_ms=5_000,
+        **group,
     )
 
 
