@@ -14,11 +14,11 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from kafka.partitioner import DefaultPartitioner
 
-from adapters.kafka_sockets import close_sockets_of_abandoned_connects
+from adapters.kafka_sockets import close_sockets_with_their_client
 
 log = logging.getLogger(__name__)
 
-close_sockets_of_abandoned_connects()
+close_sockets_with_their_client()
 
 KEEP_FOREVER = "-1"
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from adapters.kafka_sockets import close_sockets_of_abandoned_connects
+from adapters.kafka_sockets import close_sockets_with_their_client
 from application.settings import Settings
 
 # The tests' own Kafka clients, as the system's (adapters.kafka applies it on import).
-close_sockets_of_abandoned_connects()
+close_sockets_with_their_client()
 
 
 @pytest.fixture(scope="session")
