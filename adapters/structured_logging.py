@@ -49,6 +49,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+def _is_kafka(logger_name: str) -> bool:
+    return logger_name == "kafka" or logger_name.startswith("kafka.")
+
+
+class TextFormatter(logging.Formatter):
+    """`TEXT_FORMAT` for people. An exception kafka-python logs about its own internals (it
+    logs some with their traceback, e.g. a connection's read loop that outlived its socket at
+    shutdown) is shown on its line, as its type and message: the traceback is of the client's
+    insides and nothing an operator can act on (`--log-format json` keeps it whole)."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and record.exc_info[1] is not None and _is_kafka(record.name):
+            error = record.exc_info[1]
+            record = logging.makeLogRecord(
+                {
+                    **vars(record),
+                    "msg": f"{record.getMessage()} ({type(error).__name__}: {error})",
+                    "args": None,
+                    "exc_info": None,
+                    "exc_text": None,
+                }
+            )
+        return super().format(record)
+
+
 class KafkaRepeats(logging.Filter):
     """Lets each of kafka-python's messages through at most once every `every` seconds.
 
@@ -63,7 +91,7 @@ class KafkaRepeats(logging.Filter):
         self._last: dict[tuple[str, object], float] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name != "kafka" and not record.name.startswith("kafka."):
+        if not _is_kafka(record.name):
             return True
         key, now = (record.name, record.msg), self.clock()
         last = self._last.get(key)
@@ -82,9 +110,7 @@ def configure_logging(
     most once a minute."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(KafkaRepeats())
-    handler.setFormatter(
-        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
-    )
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)
