@@ -286,6 +286,20 @@ def test_standbys_take_over_from_killed_and_paused_singletons_and_a_resumed_one_
         for singleton, paused in ((relays, paused_relay), (deadlines, paused_deadlines)):
             assert paused.poll() is None, singleton.log_of(paused)
             assert singleton.active() is not paused  # it stands by again
+        # The deadline processes act on what the projection has made of the load: on a quick
+        # run the rounds above end before they have, and stopping them then proves nothing.
+        wait_for(
+            lambda: (
+                any(
+                    topic.endswith("CaseTerminated") for _, topic in stored_event_ids(load).values()
+                )
+                and read_topic(
+                    settings.kafka_bootstrap_servers or "", settings.deadline_alerts_topic
+                )
+            ),
+            timeout=120,
+            what="the deadline processes to terminate a case and raise an alert",
+        )
         for singleton in (deadlines, projection):  # they record no more: the relay catches up
             singleton.stop_all()
         last = load.app.recorder.max_notification_id() or 0
