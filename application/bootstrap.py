@@ -491,6 +491,8 @@ def rebuild(
     """
     if workers < 1:
         raise ValueError(f"a rebuild needs at least 1 worker, not {workers}")
+    # Names the rebuild's readers (their client id, and the group its dead letters are from);
+    # they join no consumer group.
     group_id = f"pes-{read_model}-rebuild-{uuid4().hex[:12]}"
     settings = settings.model_copy(update={"consumer_max_poll_records": batch})
     # This process's share is read by the client that found the end offsets: a second client
