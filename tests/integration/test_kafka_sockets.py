@@ -4,14 +4,14 @@ left to the collector, whose warning would surface in unrelated code later."""
 from __future__ import annotations
 
 import errno
-import gc
 import select
 import socket
-import warnings
 from collections.abc import Iterator
 
 import pytest
 from kafka import KafkaConsumer
+from kafka.net.inet import KafkaNetSocket
+from kafka.net.transport import KafkaTCPTransport
 
 
 @pytest.fixture
@@ -42,18 +42,59 @@ def unanswered_port() -> Iterator[int]:
         listener.close()
 
 
+@pytest.fixture
+def made_sockets(monkeypatch: pytest.MonkeyPatch) -> list[socket.socket]:
+    """Every socket a Kafka client makes during the test."""
+    made: list[socket.socket] = []
+    make = KafkaNetSocket.socket
+
+    def recorded(self: KafkaNetSocket, *args: object) -> socket.socket:
+        made.append(make(self, *args))
+        return made[-1]
+
+    monkeypatch.setattr(KafkaNetSocket, "socket", recorded)
+    return made
+
+
+def closed_client(port: int) -> None:
+    """A consumer of the broker at `port` that tries for 0.3 s, then is closed."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=f"127.0.0.1:{port}", api_version=(2, 8), enable_auto_commit=False
+    )
+    consumer.poll(timeout_ms=300)
+    consumer.close()
+
+
 def test_a_client_closed_during_a_pending_connect_closes_its_socket(
-    unanswered_port: int,
+    unanswered_port: int, made_sockets: list[socket.socket]
 ) -> None:
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always", ResourceWarning)
-        consumer = KafkaConsumer(
-            bootstrap_servers=f"127.0.0.1:{unanswered_port}",
-            api_version=(2, 8),
-            enable_auto_commit=False,
-        )
-        consumer.poll(timeout_ms=300)
-        consumer.close()
-        del consumer
-        gc.collect()
-    assert [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)] == []
+    closed_client(unanswered_port)
+
+    assert made_sockets
+    assert [sock for sock in made_sockets if sock.fileno() != -1] == []
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port whose listener never accepts, with room in its queue: a connect to it completes
+    (the kernel accepts it) and then no answer ever comes."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def test_a_closed_client_closes_every_socket_it_connected_even_one_its_connection_kept(
+    silent_port: int, made_sockets: list[socket.socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if kafka-python's connection forgot to close its socket on the way out (one path
+    # that does: a connection closed with a request still buffered).
+    monkeypatch.setattr(KafkaTCPTransport, "_close", lambda self, error=None: None)
+
+    closed_client(silent_port)
+
+    assert made_sockets
+    assert [sock for sock in made_sockets if sock.fileno() != -1] == []
