@@ -24,6 +24,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -60,6 +61,36 @@ class Lease(Protocol):
         ...
 
     def release(self) -> None: ...
+
+
+class ReportedLease:
+    """A lease that tells `on_change` when this replica becomes the active one (True) and when
+    it stands by again (False): for metrics, which the lease itself knows nothing of."""
+
+    def __init__(self, lease: Lease, on_change: Callable[[bool], None]) -> None:
+        self.lease = lease
+        self.name = lease.name
+        self.on_change = on_change
+        on_change(False)  # a replica starts as a standby
+
+    def acquire(self, stop: threading.Event) -> bool:
+        acquired = self.lease.acquire(stop)
+        if acquired:
+            self.on_change(True)
+        return acquired
+
+    def held(self) -> bool:
+        return self.lease.held()
+
+    def check(self) -> None:
+        self.lease.check()
+
+    def holder(self) -> str | None:
+        return self.lease.holder()
+
+    def release(self) -> None:
+        self.lease.release()
+        self.on_change(False)
 
 
 def tag_connections() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -64,34 +65,40 @@ class Metrics:
         self.events_recorded = Counter(
             "pes_events_recorded", "Events appended to the event store.", registry=r
         )
+        # One series per relay, by the topic it publishes to: `pes run` runs the case events'
+        # relay and the refusal relay in one process.
+        relay_labels = ["topic"]
         self.relay_position = Gauge(
             "pes_relay_position",
             "The last notification id the broker acknowledged to the relay.",
+            relay_labels,
             registry=r,
         )
         self.relay_lag = Gauge(
             "pes_relay_lag_events",
             "Notifications recorded in the event store but not yet published by the relay.",
+            relay_labels,
             registry=r,
         )
         self.relay_published = Counter(
-            "pes_relay_published", "Events the relay published (acknowledged).", registry=r
+            "pes_relay_published",
+            "Events the relay published (acknowledged).",
+            relay_labels,
+            registry=r,
         )
         self.relay_broker_reachable = Gauge(
             "pes_relay_broker_reachable",
             "1 while the broker acknowledges the relay's sends; 0 from a failed send until the "
             "next acknowledgement.",
+            relay_labels,
             registry=r,
         )
-        self._relay_progress_at = time.monotonic()
         self.relay_seconds_since_acknowledgement = Gauge(
             "pes_relay_seconds_since_acknowledgement",
             "Seconds since the broker last acknowledged a relay batch or the relay was last "
             "caught up: grows while recorded events wait for the broker.",
+            relay_labels,
             registry=r,
-        )
-        self.relay_seconds_since_acknowledgement.set_function(
-            lambda: time.monotonic() - self._relay_progress_at
         )
         partition_labels = ["view", "topic", "partition"]
         self.consumer_position = Gauge(
@@ -165,6 +172,13 @@ class Metrics:
             "sends them again.",
             registry=r,
         )
+        self.singleton_active = Gauge(
+            "pes_singleton_active",
+            "1 while this replica of the singleton holds its lease (is the active one), 0 while "
+            "it stands by.",
+            ["singleton"],
+            registry=r,
+        )
         self.restarts = Counter(
             "pes_run_restarts",
             "What `pes run` restarted after it failed: the local broker or a worker thread.",
@@ -177,14 +191,13 @@ class Metrics:
     def commands_observer(self) -> CommandMetrics:
         return CommandMetrics(self)
 
-    def relay_observer(self, progress: RelayProgress) -> None:
-        self.relay_broker_reachable.set(1 if progress.reachable else 0)
-        if progress.reachable:
-            self._relay_progress_at = time.monotonic()
-        self.relay_position.set(progress.position)
-        self.relay_lag.set(progress.lag)
-        if progress.published:
-            self.relay_published.inc(progress.published)
+    def relay_observer(self, topic: str) -> RelayMetrics:
+        return RelayMetrics(self, topic)
+
+    def singleton_observer(self, singleton: str) -> Callable[[bool], None]:
+        """Reports whether this replica of `singleton` (its lease's name) is the active one."""
+        gauge = self.singleton_active.labels(singleton)
+        return lambda active: gauge.set(1 if active else 0)
 
     def consumer_observer(self, view: str) -> ConsumerMetrics:
         return ConsumerMetrics(self, view)
@@ -245,6 +258,31 @@ class CommandMetrics:
     def refused(self, command: Command, error: DomainError) -> None:
         self.metrics.commands.labels(type(command).__name__, "refused").inc()
         self.metrics.refusals.labels(error.rule_id or NO_RULE).inc()
+
+
+class RelayMetrics:
+    """A relay's progress callback: its position, lag, publications and whether the broker
+    acknowledges it, as series labelled with the topic it publishes to."""
+
+    def __init__(self, metrics: Metrics, topic: str) -> None:
+        self.metrics = metrics
+        self.topic = topic
+        self._progress_at = time.monotonic()
+        m = metrics
+        m.relay_seconds_since_acknowledgement.labels(topic).set_function(
+            lambda: time.monotonic() - self._progress_at
+        )
+        m.relay_published.labels(topic)
+
+    def __call__(self, progress: RelayProgress) -> None:
+        m, topic = self.metrics, self.topic
+        m.relay_broker_reachable.labels(topic).set(1 if progress.reachable else 0)
+        if progress.reachable:
+            self._progress_at = time.monotonic()
+        m.relay_position.labels(topic).set(progress.position)
+        m.relay_lag.labels(topic).set(progress.lag)
+        if progress.published:
+            m.relay_published.labels(topic).inc(progress.published)
 
 
 class ConsumerMetrics:

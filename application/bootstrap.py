@@ -32,7 +32,7 @@ from adapters.kafka import (
     partition_reader,
     transactional_producer,
 )
-from adapters.lease import FileLease, Lease, PostgresLease
+from adapters.lease import FileLease, Lease, PostgresLease, ReportedLease
 from adapters.metrics import Metrics
 from adapters.private_files import private_sqlite
 from adapters.refusal_records import refusal_message
@@ -215,6 +215,12 @@ def build_lease(settings: Settings, name: str) -> Lease:
     return FileLease(settings.data_dir / "leases" / f"{safe}.lock", name)
 
 
+def _replica_lease(settings: Settings, name: str, metrics: Metrics | None) -> Lease:
+    """The lease of one replica of `name`, reporting whether it is active to `metrics`."""
+    lease = build_lease(settings, name)
+    return lease if metrics is None else ReportedLease(lease, metrics.singleton_observer(name))
+
+
 DEADLINE_LEASE = "pes-deadlines"
 
 
@@ -233,22 +239,27 @@ def build_relay(
         app,
         settings.case_events_topic,
         client_id="pes-relay",
-        on_progress=metrics.relay_observer if metrics else None,
+        metrics=metrics,
         standby=standby,
     )
 
 
 def build_refusal_relay(
-    settings: Settings, records: RefusalRecords | None = None, *, standby: bool = False
+    settings: Settings,
+    records: RefusalRecords | None = None,
+    metrics: Metrics | None = None,
+    *,
+    standby: bool = False,
 ) -> OutboxRelay:
     """The relay of the refusal logs to their own topic, keyed by case: a second relay, with
-    the same at-least-once guarantees and a position (and lease) of its own."""
+    the same at-least-once guarantees, a position (and lease) and metrics of its own."""
     return _relay(
         settings,
         records or build_refusal_records(settings),
         settings.command_refusals_topic,
         client_id="pes-refusal-relay",
         message_of=refusal_message,
+        metrics=metrics,
         standby=standby,
     )
 
@@ -259,6 +270,7 @@ def _relay(
     topic: str,
     *,
     client_id: str,
+    metrics: Metrics | None = None,
     standby: bool = False,
     **options: Any,
 ) -> OutboxRelay:
@@ -287,7 +299,8 @@ def _relay(
         topic=topic,
         batch_size=settings.relay_batch_size,
         ack_timeout=acknowledgement_timeout(settings),
-        lease=build_lease(settings, position_name(topic)) if standby else None,
+        lease=_replica_lease(settings, position_name(topic), metrics) if standby else None,
+        on_progress=metrics.relay_observer(topic) if metrics else None,
         **options,
     )
 
@@ -454,7 +467,7 @@ def build_deadline_enforcer(
         codec=AvroCodec(published_schemas()),
         alerts_topic=settings.deadline_alerts_topic,
         clock=clock or app.clock,
-        lease=build_lease(settings, DEADLINE_LEASE) if standby else None,
+        lease=_replica_lease(settings, DEADLINE_LEASE, metrics) if standby else None,
     )
 
 

@@ -135,7 +135,7 @@ def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
         metrics = _serve_metrics(args, stack)
         # Every replica waits as a standby until it holds the relay's lease (docs/operations.md).
         build = (
-            partial(build_refusal_relay, settings, standby=True)
+            partial(build_refusal_relay, settings, metrics=metrics, standby=True)
             if args.refusals
             else partial(build_relay, settings, metrics=metrics, standby=True)
         )
@@ -249,7 +249,7 @@ def _run_tasks(
         return Task(partial(built.run, stop, settings.relay_poll_interval_seconds), built.close)
 
     def refusal_relay() -> Task:
-        built = build_refusal_relay(settings, standby=True)
+        built = build_refusal_relay(settings, metrics=metrics, standby=True)
         return Task(partial(built.run, stop, settings.relay_poll_interval_seconds), built.close)
 
     def deadlines() -> Task:

@@ -12,6 +12,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import IO, cast
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from adapters.avro import AvroCodec, published_schemas
 from adapters.event_store import AvroMapper
 from adapters.relay import position_name
@@ -60,16 +62,18 @@ def start_pes(env: dict[str, str], log: IO[bytes], *args: str) -> subprocess.Pop
     )
 
 
-def metric(port: int, name: str) -> float | None:
-    """A sample of a process's `/metrics` (None if absent or the process does not answer)."""
+def metric(port: int, name: str, **labels: str) -> float | None:
+    """The sample `name` with `labels` of a process's `/metrics` (None if absent or the process
+    does not answer)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
             text = response.read().decode()
     except OSError:
         return None
-    for line in text.splitlines():
-        if line.startswith(f"{name} "):
-            return float(line.split()[1])
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
     return None
 
 

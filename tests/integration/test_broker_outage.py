@@ -75,13 +75,25 @@ def test_the_relay_outlives_an_outage_past_its_delivery_timeout_and_publishes_ev
             own_broker.stop()
             last = record_cases(settings, numbers[100:])  # recorded while the broker is down
             wait_for(
-                lambda: metric(metrics_port, "pes_relay_broker_reachable") == 0,
+                lambda: (
+                    metric(
+                        metrics_port, "pes_relay_broker_reachable", topic=settings.case_events_topic
+                    )
+                    == 0
+                ),
                 timeout=120,
                 what="the relay to report the broker unreachable",
             )
             wait_for(
                 lambda: (
-                    (metric(metrics_port, "pes_relay_seconds_since_acknowledgement") or 0)
+                    (
+                        metric(
+                            metrics_port,
+                            "pes_relay_seconds_since_acknowledgement",
+                            topic=settings.case_events_topic,
+                        )
+                        or 0
+                    )
                     > 3 * DELIVERY_TIMEOUT_SECONDS
                 ),
                 timeout=120,
@@ -97,7 +109,10 @@ def test_the_relay_outlives_an_outage_past_its_delivery_timeout_and_publishes_ev
                 what="the relay to resume on its own",
             )
             assert relay.poll() is None, log_path.read_text()
-            assert metric(metrics_port, "pes_relay_broker_reachable") == 1
+            assert (
+                metric(metrics_port, "pes_relay_broker_reachable", topic=settings.case_events_topic)
+                == 1
+            )
         finally:
             stop_and_wait(relay, log_path)
     text = log_path.read_text()
@@ -155,7 +170,7 @@ def test_pes_run_restarts_the_broker_it_started_and_the_api_accepts_commands_mea
 
             wait_for(
                 lambda: (
-                    (metric(metrics_port, 'pes_run_restarts_total{component="broker"}') or 0) >= 1
+                    (metric(metrics_port, "pes_run_restarts_total", component="broker") or 0) >= 1
                     and pid_file.exists()
                     and int(pid_file.read_text()) != first_broker
                 ),

@@ -137,8 +137,8 @@ class Processes:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
 
-    def metric(self, role: str, name: str) -> float | None:
-        return metric(self.metrics_ports[role], name)
+    def metric(self, role: str, name: str, **labels: str) -> float | None:
+        return metric(self.metrics_ports[role], name, **labels)
 
     def log(self, role: str) -> str:
         return (self.logs / f"{role}.log").read_text()
@@ -273,14 +273,20 @@ def test_no_process_dies_and_every_copy_stays_true_through_kills_and_a_broker_ou
         # successor starts while the broker is still down.
         own_broker.stop()
         outage_began = time.monotonic()
+        relayed = settings.case_events_topic
         wait_for(
-            lambda: processes.metric("relay", "pes_relay_broker_reachable") == 0,
+            lambda: processes.metric("relay", "pes_relay_broker_reachable", topic=relayed) == 0,
             timeout=120,
             what="the relay to see the outage",
         )
         wait_for(
             lambda: (
-                (processes.metric("relay", "pes_relay_seconds_since_acknowledgement") or 0)
+                (
+                    processes.metric(
+                        "relay", "pes_relay_seconds_since_acknowledgement", topic=relayed
+                    )
+                    or 0
+                )
                 > 2 * DELIVERY_TIMEOUT_SECONDS
             ),
             timeout=120,

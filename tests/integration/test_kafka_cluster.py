@@ -118,7 +118,9 @@ def test_every_acknowledged_event_reaches_the_topic_when_the_partitions_leader_i
             """`condition`, after noting how long the relay has gone unacknowledged."""
 
             def check() -> Any:
-                waited = processes.metric("relay", "pes_relay_seconds_since_acknowledgement")
+                waited = processes.metric(
+                    "relay", "pes_relay_seconds_since_acknowledgement", topic=topic
+                )
                 stalls.append(waited or 0.0)
                 return condition()
 

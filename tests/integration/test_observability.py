@@ -5,15 +5,22 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from adapters.lease import FileLease, ReportedLease
 from adapters.metrics import Metrics
 from adapters.structured_logging import JsonFormatter, configure_logging
-from application.bootstrap import build_case_management, build_caseload_projection, build_relay
+from application.bootstrap import (
+    build_case_management,
+    build_caseload_projection,
+    build_refusal_relay,
+    build_relay,
+)
 from application.settings import Settings
 from domain.errors import RuleViolation
 from tests.builders import CASEWORKER, case_numbers, open_case, record_outcome
@@ -84,17 +91,114 @@ def test_relay_position_lag_and_published_after_drain(kafka_settings: Settings) 
     for number in case_numbers("VR-MR", 5):
         app.open_case(open_case(number), CASEWORKER)
     relay = build_relay(kafka_settings, app, metrics=metrics)
+    topic = kafka_settings.case_events_topic
     try:
-        assert value(metrics, "pes_relay_lag_events") == 5  # reported on start
-        assert value(metrics, "pes_relay_position") == 0
+        assert value(metrics, "pes_relay_lag_events", topic=topic) == 5  # reported on start
+        assert value(metrics, "pes_relay_position", topic=topic) == 0
 
         relay.drain()
 
-        assert value(metrics, "pes_relay_position") == 5
-        assert value(metrics, "pes_relay_lag_events") == 0
-        assert value(metrics, "pes_relay_published_total") == 5
+        assert value(metrics, "pes_relay_position", topic=topic) == 5
+        assert value(metrics, "pes_relay_lag_events", topic=topic) == 0
+        assert value(metrics, "pes_relay_published_total", topic=topic) == 5
+        assert value(metrics, "pes_relay_broker_reachable", topic=topic) == 1
     finally:
         relay.close()
+
+
+@pytest.mark.kafka
+def test_the_refusal_relay_reports_in_series_of_its_own_beside_the_case_event_relay(
+    kafka_settings: Settings,
+) -> None:
+    """As in `pes run`: both relays in one process, one registry, a series each by topic."""
+    settings = kafka_settings.model_copy(
+        update={"command_refusals_topic": unique("test.command-refusals")}
+    )
+    events, refusals = settings.case_events_topic, settings.command_refusals_topic
+    metrics = Metrics()
+    app = build_case_management(settings)
+    app.open_case(open_case("VR-MF"), CASEWORKER)
+    app.handle(record_outcome("VR-MF"), CASEWORKER)
+    with pytest.raises(RuleViolation):
+        app.handle(record_outcome("VR-MF"), CASEWORKER)  # VR-01: its decision record is kept
+    relay = build_relay(settings, app, metrics=metrics)
+    refusal_relay = build_refusal_relay(settings, metrics=metrics)
+    try:
+        assert value(metrics, "pes_relay_lag_events", topic=events) == 2  # reported on start
+        assert value(metrics, "pes_relay_lag_events", topic=refusals) == 1
+
+        refusal_relay.drain()
+
+        assert value(metrics, "pes_relay_published_total", topic=refusals) == 1
+        assert value(metrics, "pes_relay_lag_events", topic=refusals) == 0
+        assert value(metrics, "pes_relay_broker_reachable", topic=refusals) == 1
+        assert value(metrics, "pes_relay_published_total", topic=events) == 0
+        assert value(metrics, "pes_relay_lag_events", topic=events) == 2
+
+        relay.drain()
+
+        assert value(metrics, "pes_relay_published_total", topic=events) == 2
+        assert value(metrics, "pes_relay_published_total", topic=refusals) == 1
+        seconds = value(metrics, "pes_relay_seconds_since_acknowledgement", topic=refusals)
+        assert seconds is not None and 0 <= seconds < 60
+    finally:
+        relay.close()
+        refusal_relay.close()
+        app.close()
+
+
+def test_a_replica_reports_whether_it_holds_its_singletons_lease(tmp_path: Path) -> None:
+    name = "pes-deadlines"
+    first_metrics, second_metrics = Metrics(), Metrics()
+
+    def replica(metrics: Metrics) -> ReportedLease:
+        lease = FileLease(tmp_path / "leases" / f"{name}.lock", name, poll=0.05)
+        return ReportedLease(lease, metrics.singleton_observer(name))
+
+    def active(metrics: Metrics) -> float | None:
+        return value(metrics, "pes_singleton_active", singleton=name)
+
+    first, second = replica(first_metrics), replica(second_metrics)
+    assert active(first_metrics) == active(second_metrics) == 0  # every replica starts standing by
+    stop = threading.Event()
+    assert first.acquire(stop)
+    assert active(first_metrics) == 1
+    taking_over = threading.Thread(target=second.acquire, args=(stop,))
+    taking_over.start()
+    try:
+        assert active(second_metrics) == 0  # it waits: the first holds the lease
+        first.release()
+        assert active(first_metrics) == 0
+        taking_over.join(timeout=30)
+        assert not taking_over.is_alive()
+        assert active(second_metrics) == 1
+    finally:
+        stop.set()
+        taking_over.join(timeout=30)
+        second.release()
+    assert active(second_metrics) == 0
+
+
+@pytest.mark.kafka
+def test_a_standby_relay_reports_itself_active_while_it_runs(kafka_settings: Settings) -> None:
+    metrics = Metrics()
+    relay = build_relay(kafka_settings, metrics=metrics, standby=True)
+    singleton = f"pes-relay:{kafka_settings.case_events_topic}"
+    stop = threading.Event()
+    running = threading.Thread(target=relay.run, args=(stop, 0.05))
+    try:
+        assert value(metrics, "pes_singleton_active", singleton=singleton) == 0
+        running.start()
+        wait_for(
+            lambda: value(metrics, "pes_singleton_active", singleton=singleton) == 1,
+            what="the only replica to become the active one",
+        )
+    finally:
+        stop.set()
+        running.join(timeout=60)
+        relay.close()
+    assert not running.is_alive()
+    assert value(metrics, "pes_singleton_active", singleton=singleton) == 0
 
 
 @pytest.mark.kafka

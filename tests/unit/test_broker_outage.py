@@ -275,21 +275,24 @@ def test_relay_metrics_show_the_broker_unreachable_and_the_time_since_the_last_a
     now = [1000.0]
     monkeypatch.setattr("adapters.metrics.time.monotonic", lambda: now[0])
     metrics = Metrics()
+    topic = "pes.case-events"
+    observe = metrics.relay_observer(topic)
 
     def sample(name: str) -> float | None:
-        return metrics.registry.get_sample_value(name)
+        return metrics.registry.get_sample_value(name, {"topic": topic})
 
-    metrics.relay_observer(RelayProgress(published=25, position=25, lag=10))
+    observe(RelayProgress(published=25, position=25, lag=10))
     now[0] += 40
-    metrics.relay_observer(RelayProgress(published=0, position=25, lag=12, reachable=False))
+    observe(RelayProgress(published=0, position=25, lag=12, reachable=False))
     assert sample("pes_relay_broker_reachable") == 0
     assert sample("pes_relay_seconds_since_acknowledgement") == 40
     assert sample("pes_relay_position") == 25
 
     now[0] += 5
-    metrics.relay_observer(RelayProgress(published=12, position=37, lag=0))
+    observe(RelayProgress(published=12, position=37, lag=0))
     assert sample("pes_relay_broker_reachable") == 1
     assert sample("pes_relay_seconds_since_acknowledgement") == 0
+    assert sample("pes_relay_published_total") == 37
 
 
 @dataclass
