@@ -268,11 +268,10 @@ class RelayMetrics:
         self.metrics = metrics
         self.topic = topic
         self._progress_at = time.monotonic()
-        m = metrics
-        m.relay_seconds_since_acknowledgement.labels(topic).set_function(
+        metrics.relay_seconds_since_acknowledgement.labels(topic).set_function(
             lambda: time.monotonic() - self._progress_at
         )
-        m.relay_published.labels(topic)
+        metrics.relay_published.labels(topic)  # shown as 0 before the first publication
 
     def __call__(self, progress: RelayProgress) -> None:
         m, topic = self.metrics, self.topic
