@@ -1,6 +1,6 @@
-"""Three brokers: the leader of the case-event partitions is SIGKILLed under load and later
-restarted. Every acknowledged event reaches the topic as stored, no process dies, and the view
-equals a clean rebuild."""
+"""Three brokers: the leader of the case-event partitions, or the relay's transaction
+coordinator, is SIGKILLed under load and later restarted. Every acknowledged event reaches the
+topic as stored, no process dies, and the view equals a clean rebuild."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
 from adapters.kafka import ensure_topics, replication_for
+from adapters.relay import position_name
 from application.bootstrap import case_event_topics, open_caseload_view
 from application.settings import Settings
 from scripts.local_kafka import LocalKafkaCluster
@@ -57,6 +58,17 @@ def partitions(bootstrap_servers: str, topic: str) -> Partitions:
     }
 
 
+def transaction_coordinator(bootstrap_servers: str, transactional_id: str) -> int:
+    """The broker coordinating `transactional_id`'s transactions, as the cluster says (asked
+    before any broker is killed, by a client closed at once)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    try:
+        described = admin.describe_transactions([transactional_id])
+    finally:
+        admin.close()
+    return int(described[transactional_id].coordinator_id)
+
+
 def the_leader(by_partition: Partitions) -> int:
     """The broker leading the most partitions (partition 0's leader among equals)."""
     leaders = [p["leader"] for _, p in sorted(by_partition.items())]
@@ -80,8 +92,9 @@ def replication(bootstrap_servers: str, topic: str, count: int = 3) -> tuple[int
     return factors.pop(), configs["topic"][topic]["min.insync.replicas"]["value"]
 
 
-def test_every_acknowledged_event_reaches_the_topic_when_the_partitions_leader_is_killed_and_restarted(
-    kafka_cluster: LocalKafkaCluster, tmp_path: Path
+@pytest.mark.parametrize("victim", ["partitions' leader", "transaction coordinator"])
+def test_every_acknowledged_event_reaches_the_topic_when_a_broker_is_killed_and_restarted(
+    kafka_cluster: LocalKafkaCluster, tmp_path: Path, victim: str
 ) -> None:
     servers = kafka_cluster.bootstrap_servers
     settings = Settings(
@@ -106,9 +119,12 @@ def test_every_acknowledged_event_reaches_the_topic_when_the_partitions_leader_i
         wait_for(lambda: view.positions_total(topic) > 0, timeout=120, what="the projection")
 
         before = wait_for(lambda: partitions(servers, topic), timeout=60, what="metadata")
-        leader = the_leader(before)
-        led = sorted(p for p, described in before.items() if described["leader"] == leader)
-        pid = kafka_cluster.node(leader).pid
+        if victim == "partitions' leader":
+            killed = the_leader(before)
+        else:
+            killed = transaction_coordinator(servers, position_name(topic))
+        led = sorted(p for p, described in before.items() if described["leader"] == killed)
+        pid = kafka_cluster.node(killed).pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
         published = relay_position(settings)
@@ -132,13 +148,13 @@ def test_every_acknowledged_event_reaches_the_topic_when_the_partitions_leader_i
             what="the relay",
         )
         survivors = ",".join(
-            node.bootstrap_servers for node in kafka_cluster.nodes if node.node_id != leader
+            node.bootstrap_servers for node in kafka_cluster.nodes if node.node_id != killed
         )
         wait_for(
             watched(
                 lambda: (
                     (now := partitions(survivors, topic))
-                    and all(now[p]["leader"] not in (leader, -1) for p in led)
+                    and all(now[p]["leader"] not in (killed, -1) for p in led)
                 )
             ),
             timeout=120,
@@ -199,7 +215,8 @@ def test_every_acknowledged_event_reaches_the_topic_when_the_partitions_leader_i
     clean.close()
     view.close()
     print(
-        f"broker {leader} (leading partitions {led}) killed; the relay went {held_up:.1f} s at most "
+        f"broker {killed}, the {victim} (leading partitions {led}), killed; the relay went "
+        f"{held_up:.1f} s at most "
         "without an acknowledgement; "
         f"{load.recorded} commands recorded, {repeats} repeated deliveries"
     )
