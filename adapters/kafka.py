@@ -320,12 +320,19 @@ class ReplaceableProducer(Generic[Producer]):
     def replace(self, timeout: float = 1.0) -> None:
         current, self._current = self._current, None
         if current is not None and not _closed(current, timeout):
+            log.info("a producer with sends still pending is kept aside until they complete")
             self._retired.append(current)
 
     def close_retired(self, timeout: float = 0.0) -> None:
         """Closes the producers kept aside whose sends have all completed (by default without
-        waiting for the others)."""
-        self._retired = [p for p in self._retired if not _closed(p, timeout)]
+        waiting for the others). Called once per relay batch, so it logs only what changed."""
+        still_open = [p for p in self._retired if not _closed(p, timeout)]
+        if len(still_open) < len(self._retired):
+            log.info(
+                "%d producer(s) kept aside closed, their sends complete",
+                len(self._retired) - len(still_open),
+            )
+        self._retired = still_open
 
     def close(self) -> None:
         self.replace(self.close_timeout)
@@ -341,6 +348,6 @@ def _closed(producer: KafkaProducer, timeout: float) -> bool:
     try:
         producer.close(timeout=timeout)
     except KafkaError as error:
-        log.info("a producer with sends still pending stays open for now: %s", error)
+        log.debug("a producer with sends still pending stays open for now: %s", error)
         return False
     return True

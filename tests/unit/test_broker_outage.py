@@ -308,9 +308,9 @@ class StuckProducer:
         self.closed = True
 
 
-def test_a_producer_that_cannot_close_yet_is_kept_aside_and_closed_once_its_sends_complete() -> (
-    None
-):
+def test_a_producer_that_cannot_close_yet_is_kept_aside_and_closed_once_its_sends_complete(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     made: list[StuckProducer] = []
 
     def make() -> Any:
@@ -319,15 +319,22 @@ def test_a_producer_that_cannot_close_yet_is_kept_aside_and_closed_once_its_send
 
     producers = ReplaceableProducer(make)
     first = producers.get()
-    producers.replace()
-    assert producers.get() is not first
-    assert (producers.retired, made[0].closed) == (1, False)
+    with caplog.at_level(logging.INFO, logger="adapters.kafka"):
+        producers.replace()
+        assert producers.get() is not first
+        assert (producers.retired, made[0].closed) == (1, False)
 
-    producers.close_retired()
-    assert producers.retired == 1
-    made[0].pending = False
-    producers.close_retired()
+        for _ in range(5):  # the relay tries once per batch
+            producers.close_retired()
+        assert producers.retired == 1
+        made[0].pending = False
+        producers.close_retired()
     assert (producers.retired, made[0].closed) == (0, True)
+    # One line when it is set aside, one when it closes: not one per batch in between.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == [
+        "a producer with sends still pending is kept aside until they complete",
+        "1 producer(s) kept aside closed, their sends complete",
+    ]
 
 
 @dataclass
