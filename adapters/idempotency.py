@@ -19,12 +19,12 @@ from typing import Any, Protocol, runtime_checkable
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.sqlite import SQLiteCursor
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from adapters.group_commit import GroupCommit
+from adapters.group_commit import SQLiteRecorderInBatches
 from adapters.postgres_tables import PostgresRecorderInTurn
 
 TABLE = "idempotency_keys"
@@ -89,17 +89,8 @@ def _answer(row: Mapping[str, Any] | None) -> KeptAnswer | None:
 COLUMNS = "actor_id, key, request_hash, status, headers, body, recorded_at, keep_until"
 
 
-class SQLiteRecorderWithKeys(SQLiteApplicationRecorder):
+class SQLiteRecorderWithKeys(SQLiteRecorderInBatches):
     """The SQLite event recorder, also keeping idempotency keys and their answers."""
-
-    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
-        super().__init__(datastore, events_table_name)
-        self.group_commit = GroupCommit(datastore)
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        return self.group_commit.run(lambda c: self._insert_events(c, stored_events, **kwargs))
 
     def construct_create_table_statements(self) -> list[str]:
         return [

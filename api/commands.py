@@ -14,12 +14,12 @@ import re
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from contextlib import AbstractContextManager, suppress
 from copy import copy
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 from typing import Annotated, Any, TypeVar, cast
 from uuid import UUID
 
@@ -371,7 +371,8 @@ def as_response(stored: StoredResponse) -> Response:
 
 
 COMMAND_THREADS = 4
-"""Commands one API process runs at once; the others wait their turn in its queue.
+"""Commands one API process runs at once on PostgreSQL; the others wait their turn in its
+queue. (On SQLite one thread records them in batches: `serve_batches`.)
 
 Every command ends at the event store, which records one at a time (SQLite's write lock, the
 PostgreSQL events table's lock), so more threads only contend: at 32 clients on PostgreSQL,
@@ -380,11 +381,16 @@ PostgreSQL events table's lock), so more threads only contend: at 32 clients on 
 """
 
 
+COMMANDS_PER_TRANSACTION = 64
+"""On SQLite, the most commands one transaction records (`serve_batches`)."""
+
 Job = tuple[Callable[[], Response], "asyncio.Future[Response]", asyncio.AbstractEventLoop]
 
 
 class CommandRunner:
-    """Runs commands for routes, once per idempotency key, `COMMAND_THREADS` at a time."""
+    """Runs commands for routes, once per idempotency key: on PostgreSQL `COMMAND_THREADS` at
+    a time; on SQLite in batches, one thread recording every command waiting in one
+    transaction (`serve_batches`)."""
 
     def __init__(self, cases: CaseManagement, idempotency: IdempotencyKeys) -> None:
         self.cases = cases
@@ -412,6 +418,17 @@ class CommandRunner:
             thread.join()
 
     def _start_threads(self) -> None:
+        if self.cases is not None and self.cases.records_in_batches:
+            batches = threading.Thread(
+                target=serve_batches,
+                args=(self._jobs, self.cases.in_one_transaction),
+                name="pes-command-batches",
+                daemon=True,
+            )
+            self._threads = [batches]
+            batches.start()
+            weakref.finalize(self, _stop, self._jobs, 1)
+            return
         self._threads = [
             # Given the queue, not the runner: a runner never closed is still collected, and
             # its threads then stopped.
@@ -443,6 +460,56 @@ class CommandRunner:
                 actor.id, idempotency_key, request_hash(operation, command), execute, respond
             )
         )
+
+
+def serve_batches(
+    jobs: SimpleQueue[Job | None], in_one_transaction: Callable[[], AbstractContextManager[None]]
+) -> None:
+    """The command thread on SQLite: takes every job waiting (up to
+    `COMMANDS_PER_TRANSACTION`), runs them one after another in one transaction, and answers
+    them once it is committed.
+
+    SQLite has one writer, and a commit waits for the disk: with four threads each taking the
+    writer in turn, a commit grouped at most four saves, and the threads handed the GIL and the
+    writer to each other around every one (docs/benchmarks.md, "The SQLite API at 8 and 32
+    clients"). Here the more clients wait, the more commands one commit records. A command
+    that fails is undone alone (its save's savepoint) and answered with its error; a commit
+    that fails answers every command of the batch with that error, none recorded (and the
+    cases they decided are not kept: `CaseManagement.in_one_transaction`)."""
+    while (first := jobs.get()) is not None:
+        waiting, stopping = _take_waiting(first, jobs)
+        done: list[tuple[asyncio.Future[Response], asyncio.AbstractEventLoop, Any, Any]] = []
+        try:
+            with in_one_transaction():
+                for run, answer, loop in waiting:
+                    if answer.cancelled():  # its request is gone: record nothing for it
+                        continue
+                    try:
+                        done.append((answer, loop, run(), None))
+                    except Exception as error:
+                        done.append((answer, loop, None, error))
+        except Exception as failed:
+            done = [(answer, loop, None, failed) for answer, loop, _, _ in done]
+        for answer, loop, response, raised in done:
+            with suppress(RuntimeError):  # the loop closed meanwhile: nobody waits for the answer
+                loop.call_soon_threadsafe(partial(_settle, answer, response, raised))
+        if stopping:
+            return
+
+
+def _take_waiting(first: Job, jobs: SimpleQueue[Job | None]) -> tuple[list[Job], bool]:
+    """`first` and the jobs waiting behind it, up to `COMMANDS_PER_TRANSACTION`; and whether
+    the runner was asked to stop meanwhile."""
+    taken = [first]
+    while len(taken) < COMMANDS_PER_TRANSACTION:
+        try:
+            job = jobs.get_nowait()
+        except Empty:
+            break
+        if job is None:
+            return taken, True
+        taken.append(job)
+    return taken, False
 
 
 def serve_commands(jobs: SimpleQueue[Job | None]) -> None:

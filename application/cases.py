@@ -6,7 +6,7 @@ import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
@@ -17,6 +17,7 @@ from eventsourcing.utils import get_topic
 
 from adapters.avro import AvroCodec, published_schemas
 from adapters.event_store import AvroMapper
+from adapters.group_commit import GroupCommit
 from adapters.idempotency import AnswerKeeper, KeptAnswer, KeyedAnswer
 from application.clock import Clock, utc_today
 from domain.base import Actor
@@ -99,12 +100,34 @@ class IdleCases:
         self.maxsize = maxsize
         self._cases: OrderedDict[UUID, Case] = OrderedDict()
         self._lock = threading.Lock()
+        self._held = threading.local()
+
+    @contextmanager
+    def held_until_committed(self) -> Iterator[None]:
+        """Until the block ends, the cases this thread puts back stay with it (its later
+        commands take them); they join the others only if the block ends without an error,
+        once what they hold is committed, and are dropped otherwise."""
+        held: dict[UUID, Case] = {}
+        self._held.cases = held
+        try:
+            yield
+        finally:
+            self._held.cases = None
+        for case in held.values():
+            self.put_back(case)
 
     def take(self, case_id: UUID) -> Case | None:
+        held: dict[UUID, Case] | None = getattr(self._held, "cases", None)
+        if held and case_id in held:
+            return held.pop(case_id)
         with self._lock:
             return self._cases.pop(case_id, None)
 
     def put_back(self, case: Case) -> None:
+        held: dict[UUID, Case] | None = getattr(self._held, "cases", None)
+        if held is not None:
+            held[case.id] = case
+            return
         with self._lock:
             kept = self._cases.get(case.id)
             if kept is None or kept.version < case.version:
@@ -395,6 +418,26 @@ class CaseManagement(Application[UUID]):
     def _put_back(self, case: Case) -> None:
         if self.idle_cases is not None:
             self.idle_cases.put_back(case)
+
+    @property
+    def records_in_batches(self) -> bool:
+        """Whether commands can be recorded in batches (`in_one_transaction`): on SQLite."""
+        return isinstance(getattr(self.recorder, "group_commit", None), GroupCommit)
+
+    @contextmanager
+    def in_one_transaction(self) -> Iterator[None]:
+        """Every command this thread handles until the block ends is recorded in one
+        transaction (SQLite: `GroupCommit.batch`), committed when the block ends, rolled back
+        if it raises. The cases those commands decide are kept in memory for other threads
+        only once that transaction has committed: until then no other thread reads them."""
+        group_commit = getattr(self.recorder, "group_commit", None)
+        if not isinstance(group_commit, GroupCommit):
+            raise TypeError("only the SQLite event store records commands in batches")
+        held = (
+            self.idle_cases.held_until_committed() if self.idle_cases is not None else nullcontext()
+        )
+        with held, group_commit.batch():
+            yield
 
     def case_ids(self, page_size: int = 1000) -> Iterator[UUID]:
         """Every case in the event store, in the order they were opened."""

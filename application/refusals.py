@@ -15,9 +15,10 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 from eventsourcing.postgres import PostgresFactory
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteFactory
+from eventsourcing.sqlite import SQLiteFactory
 
 from adapters.avro import AvroCodec, published_schemas
+from adapters.group_commit import SQLiteRecorderInBatches
 from adapters.postgres_tables import PostgresRecorderInTurn
 from adapters.refusal_records import RefusalMapper
 from domain.base import Actor
@@ -53,9 +54,9 @@ class RefusalRecords(Application[UUID]):
         factory = cast(Any, self.factory)
         recorder: ApplicationRecorder
         if isinstance(factory, SQLiteFactory):
-            recorder = SQLiteApplicationRecorder(
-                factory.datastore, events_table_name=REFUSALS_TABLE
-            )
+            # Grouped and batched as the case events are: a refusal in the API's batch is
+            # recorded in that batch's transaction, not behind its write lock.
+            recorder = SQLiteRecorderInBatches(factory.datastore, events_table_name=REFUSALS_TABLE)
         elif isinstance(factory, PostgresFactory):
             recorder = PostgresRecorderInTurn(factory.datastore, events_table_name=REFUSALS_TABLE)
         else:
